@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the end-to-end tests need, only when something is missing.
+set -euo pipefail
+needed=()
+command -v php >/dev/null 2>&1 || needed+=(php-cli)
+[ -d /usr/share/mediawiki ] || needed+=(mediawiki)
+php -m 2>/dev/null | grep -qi '^pdo_sqlite$' || needed+=(php-sqlite3)
+php -m 2>/dev/null | grep -qi '^mbstring$' || needed+=(php-mbstring)
+php -m 2>/dev/null | grep -qi '^xml$' || needed+=(php-xml)
+php -m 2>/dev/null | grep -qi '^intl$' || needed+=(php-intl)
+command -v redis-server >/dev/null 2>&1 || needed+=(redis-server)
+if [ ${#needed[@]} -eq 0 ]; then
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "Installing Debian packages: ${needed[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null

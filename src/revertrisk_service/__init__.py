@@ -1,0 +1,3 @@
+"""Revert-risk scoring for Wikipedia edits."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,92 @@
+"""The service's error catalogue: every failure a client can see has a stable code and status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    """An error with a stable machine-readable code, an HTTP status and a human message."""
+
+    code: str = "internal_error"
+    status: int = 500
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.message, "code": self.code}
+        body.update(self.details)
+        return body
+
+
+class InvalidRequest(ServiceError):
+    code = "invalid_request"
+    status = 400
+
+
+class MalformedJson(InvalidRequest):
+    code = "malformed_json"
+
+
+class InvalidLang(InvalidRequest):
+    code = "invalid_lang"
+
+
+class InvalidRevId(InvalidRequest):
+    code = "invalid_rev_id"
+
+
+class TooManyInstances(InvalidRequest):
+    code = "too_many_instances"
+
+
+class UnsupportedLanguage(InvalidRequest):
+    """A real Wikipedia that this particular model does not serve."""
+
+    code = "unsupported_language"
+
+
+class InvalidEvent(InvalidRequest):
+    code = "invalid_event"
+
+
+class FeatureDisabled(InvalidRequest):
+    code = "feature_disabled"
+
+
+class PayloadTooLarge(ServiceError):
+    code = "payload_too_large"
+    status = 413
+
+
+class RevisionNotFound(ServiceError):
+    code = "revision_not_found"
+    status = 404
+
+
+class ParentRevisionMissing(ServiceError):
+    code = "parent_revision_missing"
+    status = 422
+
+
+class RevisionInfoDeleted(ServiceError):
+    code = "revision_info_deleted"
+    status = 422
+
+
+class UnsupportedContentModel(ServiceError):
+    code = "unsupported_content_model"
+    status = 422
+
+
+class UpstreamUnavailable(ServiceError):
+    code = "mediawiki_unavailable"
+    status = 502
+
+
+class UpstreamTimeout(ServiceError):
+    code = "mediawiki_timeout"
+    status = 504

@@ -90,3 +90,16 @@ class UpstreamUnavailable(ServiceError):
 class UpstreamTimeout(ServiceError):
     code = "mediawiki_timeout"
     status = 504
+
+
+class InvalidThresholdQuery(InvalidRequest):
+    """A threshold optimisation query that does not follow the ORES-style grammar."""
+
+    code = "invalid_threshold_query"
+
+
+class ModelNotFound(ServiceError):
+    """A model name that this deployment does not serve."""
+
+    code = "model_not_found"
+    status = 404

@@ -103,3 +103,8 @@ class ModelNotFound(ServiceError):
 
     code = "model_not_found"
     status = 404
+
+
+class ScoringFailed(ServiceError):
+    code = "scoring_failed"
+    status = 500

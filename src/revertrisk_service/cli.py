@@ -1,0 +1,95 @@
+"""The `revertrisk` command: serve, train, evaluate and precache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+
+app = typer.Typer(help="Revert-risk scoring for Wikipedia edits.", no_args_is_help=True)
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def _settings(**overrides: object) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@app.command()
+def serve(
+    port: Annotated[Optional[int], typer.Option(help="HTTP port (env HTTP_PORT).")] = None,
+    wiki_url: Annotated[Optional[str], typer.Option(help="Base URL for every wiki (env WIKI_URL).")] = None,
+    models: Annotated[Optional[str], typer.Option(help="Comma-separated models (env MODELS).")] = None,
+    models_dir: Annotated[Optional[Path], typer.Option(help="Artifacts directory (env MODELS_DIR).")] = None,
+    model_path: Annotated[Optional[Path], typer.Option(help="One model's artifact directory (env MODEL_PATH).")] = None,
+    redis_url: Annotated[Optional[str], typer.Option(help="Redis score cache (env REDIS_URL).")] = None,
+    max_batch_size: Annotated[Optional[int], typer.Option(help="Batch limit (env MAX_BATCH_SIZE).")] = None,
+    enable_presave: Annotated[Optional[bool], typer.Option(help="Accept revision_data (env ENABLE_PRESAVE).")] = None,
+) -> None:
+    """Run the KServe model server."""
+    from revertrisk_service.logging_setup import configure_logging
+    from revertrisk_service.server import serve as run
+
+    configure_logging()
+    run(
+        _settings(
+            http_port=port,
+            wiki_url=wiki_url,
+            models=models,
+            models_dir=models_dir,
+            model_path=model_path,
+            redis_url=redis_url,
+            max_batch_size=max_batch_size,
+            enable_presave=enable_presave,
+        )
+    )
+
+
+@app.command()
+def train(
+    model: Annotated[str, typer.Argument(help="language-agnostic or multilingual")],
+    data_dir: Annotated[Path, typer.Option(help="Labelled data (shared/data).")] = DEFAULT_DATA_DIR,
+    output_dir: Annotated[Optional[Path], typer.Option(help="Where the artifact goes.")] = None,
+    seed: int = 42,
+) -> None:
+    """Train a shipped model from the labelled data, reproducibly, and evaluate it."""
+    settings = Settings()
+    if model == "language-agnostic":
+        from revertrisk_service.training.train_language_agnostic import main as train_main
+
+        name = LANGUAGE_AGNOSTIC
+    elif model == "multilingual":
+        from revertrisk_service.multilingual.train import main as train_main  # type: ignore[no-redef]
+
+        name = MULTILINGUAL
+    else:
+        raise typer.BadParameter("choose language-agnostic or multilingual")
+    target = output_dir or settings.models_dir / name
+    summary = train_main(output_dir=target, data_dir=data_dir, seed=seed)
+    typer.echo(f"trained {name} into {target}: {summary}")
+    _evaluate_dir(target)
+
+
+def _evaluate_dir(model_dir: Path) -> None:
+    try:
+        from revertrisk_service.transparency.report import evaluate_model_dir
+    except ImportError:
+        typer.echo("evaluation module not available; skipped")
+        return
+    evaluate_model_dir(model_dir)
+    typer.echo(f"evaluation written under {model_dir}")
+
+
+@app.command()
+def evaluate(
+    model: Annotated[str, typer.Argument(help="Model name, e.g. revertrisk-language-agnostic")],
+) -> None:
+    """Write evaluation reports, threshold statistics and the model card for a trained model."""
+    _evaluate_dir(Settings().model_dir(model))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,71 @@
+"""Service settings: environment variables (upper-case names) with CLI flags layered on top."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from revertrisk_service import __version__
+
+LANGUAGE_AGNOSTIC = "revertrisk-language-agnostic"
+MULTILINGUAL = "revertrisk-multilingual"
+ALL_MODELS = (LANGUAGE_AGNOSTIC, MULTILINGUAL)
+
+
+def bundled_models_dir() -> Path:
+    """models/ at the repository root, where `make models` writes the shipped artifacts."""
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+DEFAULT_USER_AGENT = (
+    f"revertrisk-service/{__version__} "
+    "(revert-risk scoring service; operators set USER_AGENT to include their contact)"
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    wiki_url: str | None = Field(
+        default=None,
+        description="One base URL for every wiki (e.g. an internal API gateway); requests then "
+        "carry 'Host: <lang>.wikipedia.org'. Unset: each wiki's public host is called directly.",
+    )
+    models_dir: Path = Field(default_factory=bundled_models_dir)
+    model_path: Path | None = Field(
+        default=None, description="Directory of one model artifact; overrides models_dir/<name>."
+    )
+    models: str = Field(
+        default=",".join(ALL_MODELS), description="Comma-separated models to serve."
+    )
+    http_port: int = 8080
+    http_timeout_s: float = Field(default=5.0, gt=0)
+    mediawiki_deadline_s: float = Field(default=15.0, gt=0)
+    mediawiki_max_retries: int = Field(default=3, ge=0)
+    user_agent: str = DEFAULT_USER_AGENT
+    max_batch_size: int = Field(default=50, ge=1, le=1000)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    enable_presave: bool = False
+    # Multilingual model runtime.
+    device: str = Field(default="auto", pattern="^(auto|cpu|cuda)$")
+    max_text_length: int = Field(default=512, ge=8, le=4096)
+    max_texts_per_revision: int = Field(default=64, ge=1)
+    # Score cache.
+    redis_url: str | None = None
+    cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=1)
+    negative_cache_ttl_s: int = Field(default=60, ge=0)
+    cache_max_entries: int = Field(default=100_000, ge=1)
+
+    def enabled_models(self) -> list[str]:
+        names = [n.strip() for n in self.models.split(",") if n.strip()]
+        unknown = [n for n in names if n not in ALL_MODELS]
+        if unknown:
+            raise ValueError(f"Unknown model(s) {unknown}; choose from {list(ALL_MODELS)}")
+        return names
+
+    def model_dir(self, name: str) -> Path:
+        if self.model_path is not None and len(self.enabled_models()) == 1:
+            return self.model_path
+        return self.models_dir / name

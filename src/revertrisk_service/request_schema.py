@@ -1,0 +1,126 @@
+"""Parses the predict body (Lift Wing's shapes) into revisions to score, rejecting bad input early.
+
+Shapes accepted:
+- single:   {"lang": "en", "rev_id": 123}
+- batch:    {"instances": [{"lang": "en", "rev_id": 123}, ...]}  (mixed languages allowed)
+- event:    {"event": <mediawiki.page_change.v1 | mediawiki.revision-create | recentchange>}
+- pre-save: {"revision_data": {...}}  (only when ENABLE_PRESAVE is on; see presave.py)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from revertrisk_service.errors import (
+    FeatureDisabled,
+    InvalidRequest,
+    InvalidRevId,
+    ServiceError,
+    TooManyInstances,
+)
+from revertrisk_service.wikis import Wiki, resolve_lang
+
+RequestKind = Literal["single", "batch", "event", "presave"]
+
+
+@dataclass(frozen=True)
+class RevisionRef:
+    wiki: Wiki
+    rev_id: int
+
+
+@dataclass(frozen=True)
+class RejectedInstance:
+    """A batch instance that failed validation: reported in `errors`, the rest still scored."""
+
+    raw_lang: object
+    raw_rev_id: object
+    error: ServiceError
+
+
+@dataclass(frozen=True)
+class ParsedRequest:
+    kind: RequestKind
+    items: list[RevisionRef | RejectedInstance]
+    presave: dict[str, Any] | None = None
+
+
+def parse_rev_id(value: object) -> int:
+    # bool is an int subclass in Python; JSON true must not become revision 1.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRevId(
+            f"'rev_id' must be a positive integer, got {type(value).__name__} "
+            f"{str(value)[:40]!r}.",
+            field="rev_id",
+        )
+    if value <= 0:
+        raise InvalidRevId(f"'rev_id' must be a positive integer, got {value}.", field="rev_id")
+    return value
+
+
+def parse_instance(instance: object) -> RevisionRef:
+    if not isinstance(instance, dict):
+        raise InvalidRequest(
+            'Each request must be a JSON object like {"lang": "en", "rev_id": 12345}.'
+        )
+    missing = [k for k in ("lang", "rev_id") if k not in instance]
+    if missing:
+        raise InvalidRequest(
+            f"Missing field(s) {missing}: send {{\"lang\": \"en\", \"rev_id\": 12345}}.",
+            field=missing[0],
+        )
+    wiki = resolve_lang(instance["lang"])
+    return RevisionRef(wiki=wiki, rev_id=parse_rev_id(instance["rev_id"]))
+
+
+def parse_request(
+    body: object, *, max_batch_size: int, presave_enabled: bool
+) -> ParsedRequest:
+    if not isinstance(body, dict):
+        raise InvalidRequest(
+            "The request body must be a JSON object: "
+            '{"lang": "en", "rev_id": 12345} or {"instances": [...]}.'
+        )
+    if "instances" in body:
+        return _parse_batch(body["instances"], max_batch_size)
+    if "event" in body:
+        return ParsedRequest(kind="event", items=[_parse_event(body["event"])])
+    if "revision_data" in body:
+        if not presave_enabled:
+            raise FeatureDisabled(
+                "Pre-save scoring ('revision_data') is disabled on this server; "
+                "operators enable it with ENABLE_PRESAVE=true."
+            )
+        if not isinstance(body["revision_data"], dict):
+            raise InvalidRequest("'revision_data' must be a JSON object.", field="revision_data")
+        return ParsedRequest(kind="presave", items=[], presave=body["revision_data"])
+    return ParsedRequest(kind="single", items=[parse_instance(body)])
+
+
+def _parse_batch(instances: object, max_batch_size: int) -> ParsedRequest:
+    if not isinstance(instances, list) or not instances:
+        raise InvalidRequest("'instances' must be a non-empty list.", field="instances")
+    if len(instances) > max_batch_size:
+        raise TooManyInstances(
+            f"A batch may hold at most {max_batch_size} instances; got {len(instances)}. "
+            "Split it into several requests.",
+            limit=max_batch_size,
+        )
+    items: list[RevisionRef | RejectedInstance] = []
+    for instance in instances:
+        try:
+            items.append(parse_instance(instance))
+        except ServiceError as error:
+            raw = instance if isinstance(instance, dict) else {}
+            items.append(RejectedInstance(raw.get("lang"), raw.get("rev_id"), error))
+    return ParsedRequest(kind="batch", items=items)
+
+
+def _parse_event(event: object) -> RevisionRef:
+    from revertrisk_service.events import parse_event
+
+    if not isinstance(event, dict):
+        raise InvalidRequest("'event' must be a JSON object.", field="event")
+    parsed = parse_event(event)
+    return RevisionRef(wiki=parsed.wiki, rev_id=parsed.rev_id)

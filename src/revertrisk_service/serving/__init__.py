@@ -1,0 +1,1 @@
+"""The HTTP layer: KServe models, request guards and error responses."""

@@ -108,3 +108,10 @@ class ModelNotFound(ServiceError):
 class ScoringFailed(ServiceError):
     code = "scoring_failed"
     status = 500
+
+
+class ModelArtifactError(ServiceError):
+    """A shipped model's files are missing, unreadable or disagree with the running code."""
+
+    code = "model_artifact_error"
+    status = 500

@@ -1,0 +1,1 @@
+"""Features shared by training and serving: one definition, two callers."""

@@ -1,0 +1,1 @@
+"""Offline training pipelines for the service's own models."""

@@ -1,0 +1,55 @@
+"""One entry point that turns a model directory's held-out predictions into every transparency file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from revertrisk_service.transparency.model_card import MODEL_CARD_MD, build_model_card, render_model_card_markdown
+from revertrisk_service.transparency.report import evaluate_predictions, headline_thresholds, write_evaluation
+from revertrisk_service.transparency.thresholds import compute_threshold_table, save_threshold_table
+
+PREDICTIONS_CSV = "test_predictions.csv"
+MANIFEST_JSON = "model.json"
+REQUIRED_COLUMNS = ("wiki_db", "is_anonymous", "label", "score")
+
+
+def _as_bool(column: pd.Series) -> np.ndarray:
+    """Accept booleans, 0/1 and 'True'/'False' strings, whichever the trainer wrote."""
+    if column.dtype == bool:
+        return column.to_numpy()
+    return column.astype(str).str.strip().str.lower().isin(("true", "1", "1.0", "yes")).to_numpy()
+
+
+def load_predictions(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path)
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path} lacks columns {missing}; it needs {list(REQUIRED_COLUMNS)}")
+    return frame
+
+
+def evaluate_model_dir(model_dir: Path, *, seed: int = 42) -> dict[str, Any]:
+    """Write evaluation.json, EVALUATION.md, plots/, thresholds.json and MODEL_CARD.md into model_dir.
+
+    Returns the model card (which embeds the headline evaluation figures).
+    """
+    model_dir = Path(model_dir)
+    manifest = json.loads((model_dir / MANIFEST_JSON).read_text(encoding="utf-8"))
+    frame = load_predictions(model_dir / PREDICTIONS_CSV)
+    labels = frame["label"].astype(int).to_numpy()
+    scores = frame["score"].astype(float).to_numpy()
+    report = evaluate_predictions(labels, scores, frame["wiki_db"].astype(str).to_numpy(),
+                                  _as_bool(frame["is_anonymous"]), seed=seed)
+    table = compute_threshold_table(labels, scores)
+    report["operating_points"] = headline_thresholds(table)
+    save_threshold_table(table, model_dir)
+    title = f"Evaluation: {manifest.get('name', model_dir.name)} {manifest.get('version', '')}".strip()
+    write_evaluation(report, table, model_dir, title=title)
+    card = build_model_card(manifest, report)
+    (model_dir / MODEL_CARD_MD).write_text(render_model_card_markdown(card), encoding="utf-8")
+    return card

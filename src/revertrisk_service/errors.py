@@ -115,3 +115,10 @@ class ModelArtifactError(ServiceError):
 
     code = "model_artifact_error"
     status = 500
+
+
+class EvaluationNotAvailable(ServiceError):
+    """A served model whose threshold statistics have not been computed (no thresholds.json)."""
+
+    code = "evaluation_not_available"
+    status = 404

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,14 +20,14 @@ def _settings(**overrides: object) -> Settings:
 
 @app.command()
 def serve(
-    port: Annotated[Optional[int], typer.Option(help="HTTP port (env HTTP_PORT).")] = None,
-    wiki_url: Annotated[Optional[str], typer.Option(help="Base URL for every wiki (env WIKI_URL).")] = None,
-    models: Annotated[Optional[str], typer.Option(help="Comma-separated models (env MODELS).")] = None,
-    models_dir: Annotated[Optional[Path], typer.Option(help="Artifacts directory (env MODELS_DIR).")] = None,
-    model_path: Annotated[Optional[Path], typer.Option(help="One model's artifact directory (env MODEL_PATH).")] = None,
-    redis_url: Annotated[Optional[str], typer.Option(help="Redis score cache (env REDIS_URL).")] = None,
-    max_batch_size: Annotated[Optional[int], typer.Option(help="Batch limit (env MAX_BATCH_SIZE).")] = None,
-    enable_presave: Annotated[Optional[bool], typer.Option(help="Accept revision_data (env ENABLE_PRESAVE).")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port (env HTTP_PORT).")] = None,
+    wiki_url: Annotated[str | None, typer.Option(help="Base URL for every wiki (env WIKI_URL).")] = None,
+    models: Annotated[str | None, typer.Option(help="Comma-separated models (env MODELS).")] = None,
+    models_dir: Annotated[Path | None, typer.Option(help="Artifacts directory (env MODELS_DIR).")] = None,
+    model_path: Annotated[Path | None, typer.Option(help="One model's artifact directory (env MODEL_PATH).")] = None,
+    redis_url: Annotated[str | None, typer.Option(help="Redis score cache (env REDIS_URL).")] = None,
+    max_batch_size: Annotated[int | None, typer.Option(help="Batch limit (env MAX_BATCH_SIZE).")] = None,
+    enable_presave: Annotated[bool | None, typer.Option(help="Accept revision_data (env ENABLE_PRESAVE).")] = None,
 ) -> None:
     """Run the KServe model server."""
     from revertrisk_service.logging_setup import configure_logging
@@ -52,7 +52,7 @@ def serve(
 def train(
     model: Annotated[str, typer.Argument(help="language-agnostic or multilingual")],
     data_dir: Annotated[Path, typer.Option(help="Labelled data (shared/data).")] = DEFAULT_DATA_DIR,
-    output_dir: Annotated[Optional[Path], typer.Option(help="Where the artifact goes.")] = None,
+    output_dir: Annotated[Path | None, typer.Option(help="Where the artifact goes.")] = None,
     seed: int = 42,
 ) -> None:
     """Train a shipped model from the labelled data, reproducibly, and evaluate it."""

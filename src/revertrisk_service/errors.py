@@ -122,3 +122,12 @@ class EvaluationNotAvailable(ServiceError):
 
     code = "evaluation_not_available"
     status = 404
+
+
+class CachedError(ServiceError):
+    """A negative answer replayed from the score cache with its original code and status."""
+
+    def __init__(self, code: str, status: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status

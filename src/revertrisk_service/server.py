@@ -8,9 +8,11 @@ import os
 import kserve
 from kserve import model_server
 
+from revertrisk_service.cache import GuardedRedis, MemoryScoreCache, RedisInflight, RedisScoreCache
 from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.registry import load_scorer
+from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.errors_http import install_error_handlers
 from revertrisk_service.serving.http_guard import PredictGuard
 from revertrisk_service.serving.model import RevertRiskModel
@@ -25,7 +27,23 @@ def cpu_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def build_models(settings: Settings, client: MediaWikiClient) -> list[RevertRiskModel]:
+def build_cache_layer(settings: Settings) -> CacheLayer:
+    cache_settings = CacheSettings(
+        ttl_s=settings.cache_ttl_s, negative_ttl_s=settings.negative_cache_ttl_s
+    )
+    if not settings.redis_url:
+        return CacheLayer(MemoryScoreCache(settings.cache_max_entries), cache_settings)
+    guarded = GuardedRedis(settings.redis_url)
+    return CacheLayer(
+        RedisScoreCache(settings.redis_url, guarded=guarded),
+        cache_settings,
+        inflight=RedisInflight(guarded),
+    )
+
+
+def build_models(
+    settings: Settings, client: MediaWikiClient, cache: CacheLayer | None = None
+) -> list[RevertRiskModel]:
     models = []
     for name in settings.enabled_models():
         scorer = load_scorer(name, settings)
@@ -37,6 +55,7 @@ def build_models(settings: Settings, client: MediaWikiClient) -> list[RevertRisk
                 max_batch_size=settings.max_batch_size,
                 presave_enabled=settings.enable_presave,
                 cpu_workers=cpu_workers(),
+                cache=cache,
             )
         )
     return models
@@ -50,7 +69,8 @@ def serve(settings: Settings) -> None:
         total_deadline_s=settings.mediawiki_deadline_s,
         max_retries=settings.mediawiki_max_retries,
     )
-    models = build_models(settings, client)
+    cache = build_cache_layer(settings)
+    models = build_models(settings, client, cache)
     names = [m.name for m in models]
     app = model_server.app
     app.add_middleware(
@@ -59,6 +79,7 @@ def serve(settings: Settings) -> None:
     install_error_handlers(app)
     _mount_transparency(app, settings, names)
     app.add_event_handler("shutdown", client.aclose)
+    app.add_event_handler("shutdown", cache.close)
     kserve.ModelServer(http_port=settings.http_port, enable_grpc=False, workers=1).start(models)
 
 

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,6 +60,7 @@ class PredictGuard:
         if not (_PREDICT_PATH.match(path) and scope["method"] == "POST"):
             await self.app(scope, receive, send)
             return
+        scope = _with_refresh_header(scope)
         body = await self._read_body(scope, receive, send)
         if body is None:
             return
@@ -98,6 +100,19 @@ class PredictGuard:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+REFRESH_HEADER = b"x-revertrisk-refresh"
+_TRUE = {"1", "true", "yes"}
+
+
+def _with_refresh_header(scope: Scope) -> Scope:
+    """`?refresh=true` bypasses and refreshes the score cache; KServe passes only headers on."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    if not any(v.lower() in _TRUE for v in query.get("refresh", [])):
+        return scope
+    headers = [h for h in scope.get("headers", []) if h[0] != REFRESH_HEADER]
+    return {**scope, "headers": [*headers, (REFRESH_HEADER, b"true")]}
 
 
 def _replay(body: bytes) -> Callable[[], Awaitable[Message]]:

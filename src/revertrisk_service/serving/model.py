@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,10 +18,15 @@ from revertrisk_service.presave import context_from_revision_data
 from revertrisk_service.request_schema import (
     ParsedRequest,
     RejectedInstance,
-    RevisionRef,
     parse_request,
 )
 from revertrisk_service.scoring import Scorer
+from revertrisk_service.serving.cache_layer import (
+    CACHE_LOOKUPS,
+    CacheLayer,
+    CacheTicket,
+    summarise,
+)
 from revertrisk_service.serving.responses import batch_error_body, prediction_body
 from revertrisk_service.wikis import Wiki
 
@@ -51,6 +57,7 @@ class Slot:
     probability: float | None = None
     result: dict[str, Any] | None = None
     error: ServiceError | None = None
+    ticket: CacheTicket | None = None
 
     @property
     def needs_scoring(self) -> bool:
@@ -62,6 +69,24 @@ class ScoringJob:
     request: ParsedRequest
     slots: list[Slot] = field(default_factory=list)
 
+    @property
+    def tickets(self) -> list[CacheTicket]:
+        return [s.ticket for s in self.slots if s.ticket is not None]
+
+
+# The job of the request this task is serving, so that __call__ can release its cache claims
+# whatever stage fails: KServe hands the job from stage to stage but not back on an exception.
+_current_job: contextvars.ContextVar[list[ScoringJob]] = contextvars.ContextVar("current_job")
+
+REFRESH_HEADER = "x-revertrisk-refresh"
+
+
+def wants_refresh(headers: dict[str, str] | None) -> bool:
+    if not headers:
+        return False
+    cache_control = headers.get("cache-control", "").lower()
+    return "no-cache" in cache_control or headers.get(REFRESH_HEADER, "") in {"1", "true"}
+
 
 class RevertRiskModel(kserve.Model):
     def __init__(
@@ -72,12 +97,14 @@ class RevertRiskModel(kserve.Model):
         max_batch_size: int,
         presave_enabled: bool,
         cpu_workers: int = 2,
+        cache: CacheLayer | None = None,
     ) -> None:
         super().__init__(scorer.name, return_response_headers=True)
         self.scorer = scorer
         self.fetcher = fetcher
         self.max_batch_size = max_batch_size
         self.presave_enabled = presave_enabled
+        self.cache = cache
         # A pool per model: a slow multilingual batch must not queue up the cheap model's scoring.
         self._cpu = ThreadPoolExecutor(max_workers=cpu_workers, thread_name_prefix=scorer.name)
         self.ready = True
@@ -93,8 +120,41 @@ class RevertRiskModel(kserve.Model):
             payload, max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
         )
         job = ScoringJob(request=parsed, slots=self._slots_for(parsed))
+        holder = _current_job.get(None)
+        if holder is not None:
+            holder.append(job)
+        await self._consult_cache(job, wants_refresh(headers))
         await self._fetch(job)
         return job
+
+    async def __call__(self, body: Any, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+        holder: list[ScoringJob] = []
+        token = _current_job.set(holder)
+        try:
+            return await super().__call__(body, headers=headers, **kw)
+        finally:
+            _current_job.reset(token)
+            if self.cache is not None:
+                for job in holder:
+                    self.cache.abandon(job.tickets)
+                    await self.cache.release_markers(job.tickets)
+
+    async def _consult_cache(self, job: ScoringJob, refresh: bool) -> None:
+        if self.cache is None:
+            return
+        cacheable = [
+            s for s in job.slots
+            if s.error is None and s.context is None and s.wiki is not None
+        ]
+        for slot in cacheable:
+            assert slot.wiki is not None
+            slot.ticket = self.cache.ticket(self.name, self.version, slot.wiki, int(slot.rev_id))
+        answers = await self.cache.lookup([s.ticket for s in cacheable if s.ticket], refresh)
+        for slot, answer in zip(cacheable, answers, strict=True):
+            if isinstance(answer, ServiceError):
+                slot.error = answer
+            elif answer is not None:
+                slot.result = answer
 
     def _slots_for(self, parsed: ParsedRequest) -> list[Slot]:
         if parsed.kind == "presave":
@@ -125,7 +185,9 @@ class RevertRiskModel(kserve.Model):
 
     async def _fetch(self, job: ScoringJob) -> None:
         pending = [
-            s for s in job.slots if s.error is None and s.context is None and s.wiki is not None
+            s
+            for s in job.slots
+            if s.error is None and s.result is None and s.context is None and s.wiki is not None
         ]
         if not pending:
             return
@@ -171,6 +233,17 @@ class RevertRiskModel(kserve.Model):
                     self.name, self.version, slot.wiki.dbname, int(slot.rev_id), slot.probability
                 )
             SCORED.labels(self.name, "ok" if slot.result else self._error_code(slot)).inc()
+        if self.cache is not None:
+            tickets = [s.ticket for s in job.slots if s.ticket is not None]
+            await self.cache.store(
+                tickets, [s.result or s.error for s in job.slots if s.ticket is not None]
+            )
+            if response_headers is not None:
+                response_headers["X-Cache"] = summarise([t.status for t in tickets])
+                hits = sum(t.status in {"hit", "shared"} for t in tickets)
+                response_headers["X-Cache-Hits"] = f"{hits}/{len(tickets)}"
+            for ticket in tickets:
+                CACHE_LOOKUPS.labels(self.name, ticket.status).inc()
         if job.request.kind != "batch":
             (slot,) = job.slots
             if slot.error is not None:

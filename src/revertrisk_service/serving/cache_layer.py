@@ -1,0 +1,206 @@
+"""Puts the score cache and request de-duplication in front of a model's fetch-and-score work.
+
+Per revision: a cache hit answers at once; a key another request of this process is already
+computing is awaited (SingleFlight); with Redis, a key another replica is computing is waited
+for up to a bound (RedisInflight); everything else is computed by this request and stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client import Counter
+
+from revertrisk_service.cache import (
+    CacheItem,
+    CacheValue,
+    RedisInflight,
+    ScoreCache,
+    SingleFlight,
+    score_cache_key,
+)
+from revertrisk_service.errors import (
+    CachedError,
+    ParentRevisionMissing,
+    RevisionInfoDeleted,
+    RevisionNotFound,
+    ServiceError,
+    UnsupportedContentModel,
+)
+from revertrisk_service.wikis import Wiki
+
+log = logging.getLogger(__name__)
+
+CACHE_LOOKUPS = Counter(
+    "revertrisk_score_cache_lookups_total",
+    "Per-revision cache outcomes: hit, miss, shared (de-duplicated) or bypass (refresh).",
+    ["model", "outcome"],
+)
+
+# Answers about the revision itself, stable enough to replay for a short while. Upstream
+# failures (MediaWiki down) are never cached: the next request should try again.
+NEGATIVE_CACHEABLE: tuple[type[ServiceError], ...] = (
+    RevisionNotFound,
+    ParentRevisionMissing,
+    RevisionInfoDeleted,
+    UnsupportedContentModel,
+)
+
+
+@dataclass
+class CacheTicket:
+    """A revision's relation to the cache for the duration of one request."""
+
+    key: str
+    status: str = "miss"
+    owns_flight: bool = False
+    owns_marker: bool = False
+
+
+@dataclass
+class CacheSettings:
+    ttl_s: float
+    negative_ttl_s: float
+    inflight_ttl_ms: int = 15_000
+    inflight_wait_s: float = 5.0
+
+
+@dataclass
+class CacheLayer:
+    cache: ScoreCache
+    settings: CacheSettings
+    inflight: RedisInflight | None = None
+    flights: SingleFlight = field(default_factory=SingleFlight)
+
+    def ticket(self, model: str, version: str, wiki: Wiki, rev_id: int) -> CacheTicket:
+        return CacheTicket(score_cache_key(model, version, wiki.dbname, rev_id))
+
+    async def lookup(self, tickets: Sequence[CacheTicket], refresh: bool) -> list[Any]:
+        """For each ticket: a cached/shared answer (dict or ServiceError), or None to compute."""
+        answers: list[Any] = [None] * len(tickets)
+        if not tickets:
+            return answers
+        if not refresh:
+            for i, value in enumerate(await self.cache.get_many([t.key for t in tickets])):
+                if value is not None:
+                    tickets[i].status = "hit"
+                    answers[i] = _from_cache_value(value)
+        waits: list[tuple[int, asyncio.Future[Any]]] = []
+        for i, ticket in enumerate(tickets):
+            if answers[i] is not None:
+                continue
+            flight = self.flights.claim(ticket.key)
+            if flight is None:
+                ticket.owns_flight = True
+                ticket.status = "bypass" if refresh else "miss"
+            else:
+                waits.append((i, flight))
+        if self.inflight is not None and not refresh:
+            await self._wait_for_other_replicas(tickets, answers)
+        if waits:
+            outcomes = await asyncio.gather(
+                *(asyncio.shield(f) for _, f in waits), return_exceptions=True
+            )
+            for (i, _), outcome in zip(waits, outcomes, strict=True):
+                if isinstance(outcome, dict):
+                    answers[i] = _from_cache_value(outcome)
+                    tickets[i].status = "shared"
+                elif isinstance(outcome, ServiceError):
+                    answers[i] = outcome
+                    tickets[i].status = "shared"
+                # Anything else (the owner abandoned): this request computes it itself.
+        return answers
+
+    async def _wait_for_other_replicas(
+        self, tickets: Sequence[CacheTicket], answers: list[Any]
+    ) -> None:
+        assert self.inflight is not None
+        owned = [(i, t) for i, t in enumerate(tickets) if t.owns_flight]
+        acquired = await asyncio.gather(
+            *(self.inflight.try_acquire(t.key, self.settings.inflight_ttl_ms) for _, t in owned)
+        )
+        waiting = [(i, t) for (i, t), got in zip(owned, acquired, strict=True) if not got]
+        for (_, t), got in zip(owned, acquired, strict=True):
+            t.owns_marker = got
+        values = await asyncio.gather(
+            *(
+                self.inflight.wait_for_result(t.key, self.cache, self.settings.inflight_wait_s)
+                for _, t in waiting
+            )
+        )
+        for (i, ticket), value in zip(waiting, values, strict=True):
+            if value is not None:
+                answers[i] = _from_cache_value(value)
+                ticket.status = "shared"
+                ticket.owns_flight = False
+                self.flights.resolve(ticket.key, value)
+
+    async def store(self, tickets: Sequence[CacheTicket], outcomes: Sequence[Any]) -> None:
+        """Cache what this request computed and hand it to everyone waiting on it."""
+        items: list[CacheItem] = []
+        for ticket, outcome in zip(tickets, outcomes, strict=True):
+            if not ticket.owns_flight:
+                continue
+            value = _to_cache_value(outcome)
+            if value is not None:
+                ttl = self.settings.ttl_s if "error" not in value else self.settings.negative_ttl_s
+                items.append((ticket.key, value, ttl))
+        if items:
+            await self.cache.set_many(items)
+        for ticket, outcome in zip(tickets, outcomes, strict=True):
+            if ticket.owns_flight:
+                if isinstance(outcome, dict):
+                    self.flights.resolve(ticket.key, outcome)
+                elif isinstance(outcome, ServiceError):
+                    self.flights.fail(ticket.key, outcome)
+                else:
+                    self.flights.abandon(ticket.key)
+                ticket.owns_flight = False
+        await self.release_markers(tickets)
+
+    def abandon(self, tickets: Sequence[CacheTicket]) -> None:
+        """The request failed before storing: let waiters compute for themselves."""
+        for ticket in tickets:
+            if ticket.owns_flight:
+                self.flights.abandon(ticket.key)
+                ticket.owns_flight = False
+
+    async def release_markers(self, tickets: Sequence[CacheTicket]) -> None:
+        if self.inflight is None:
+            return
+        owned = [t for t in tickets if t.owns_marker]
+        for ticket in owned:
+            ticket.owns_marker = False
+        await asyncio.gather(*(self.inflight.release(t.key) for t in owned))
+
+    async def close(self) -> None:
+        await self.cache.close()
+
+
+def _to_cache_value(outcome: Any) -> CacheValue | None:
+    if isinstance(outcome, dict):
+        return outcome
+    if isinstance(outcome, NEGATIVE_CACHEABLE):
+        return {"error": {"code": outcome.code, "status": outcome.status, "message": outcome.message}}
+    return None
+
+
+def _from_cache_value(value: CacheValue) -> Any:
+    error = value.get("error")
+    if isinstance(error, dict):
+        return CachedError(str(error["code"]), int(error["status"]), str(error["message"]))
+    return value
+
+
+def summarise(statuses: Sequence[str]) -> str:
+    """One X-Cache value for a response: hit, miss, shared, bypass or partial."""
+    distinct = set(statuses)
+    if not distinct:
+        return "none"
+    if len(distinct) == 1:
+        return distinct.pop()
+    return "partial"

@@ -1,0 +1,137 @@
+"""HTTP endpoints for model transparency: the model card and threshold statistics/queries.
+
+    GET /v1/models/{name}/info
+    GET /v1/models/{name}/thresholds                     -> the whole 1001-row table, columnar
+    GET /v1/models/{name}/thresholds?query=maximum recall @ precision >= 0.9
+
+Files are read once and kept until their modification time changes, so requests cost a stat()
+per file. Every failure answers JSON {"error", "code"} from the service's error catalogue: the
+router renders errors itself instead of relying on app-level handlers, so it behaves the same in
+any FastAPI app it is mounted into.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from revertrisk_service.errors import EvaluationNotAvailable, ModelArtifactError, ModelNotFound, ServiceError
+from revertrisk_service.transparency.model_card import build_model_card
+from revertrisk_service.transparency.report import EVALUATION_JSON
+from revertrisk_service.transparency.threshold_query import answer_threshold_query, parse_threshold_query
+from revertrisk_service.transparency.thresholds import THRESHOLDS_FILENAME, ThresholdTable
+
+log = logging.getLogger(__name__)
+
+MANIFEST_JSON = "model.json"
+T = TypeVar("T")
+
+
+@dataclass
+class _Cached:
+    mtime_ns: int
+    value: Any
+
+
+@dataclass
+class ModelFiles:
+    """Parsed transparency files of one model directory, reloaded only when a file changes."""
+
+    model_dir: Path
+    _cache: dict[str, _Cached] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _load(self, filename: str, parse: Callable[[dict[str, Any]], T]) -> T | None:
+        path = self.model_dir / filename
+        try:
+            mtime_ns = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        with self._lock:
+            cached = self._cache.get(filename)
+            if cached is None or cached.mtime_ns != mtime_ns:
+                try:
+                    value = parse(json.loads(path.read_text(encoding="utf-8")))
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    raise ModelArtifactError(f"Cannot read {path}: {exc}", path=str(path)) from None
+                cached = self._cache[filename] = _Cached(mtime_ns, value)
+            return cached.value
+
+    def manifest(self) -> dict[str, Any] | None:
+        return self._load(MANIFEST_JSON, dict)
+
+    def evaluation(self) -> dict[str, Any] | None:
+        return self._load(EVALUATION_JSON, dict)
+
+    def thresholds(self) -> tuple[ThresholdTable, dict[str, Any]] | None:
+        """The table for queries plus its stored JSON form, served as-is for the whole-table answer."""
+        return self._load(THRESHOLDS_FILENAME, lambda body: (ThresholdTable.from_json_dict(body), body))
+
+
+def _error(error: ServiceError) -> JSONResponse:
+    return JSONResponse(status_code=error.status, content=error.to_dict())
+
+
+def build_transparency_router(model_dirs: dict[str, Path]) -> APIRouter:
+    """Routes for the models in `model_dirs` (model name -> directory holding model.json etc.)."""
+    files = {name: ModelFiles(Path(directory)) for name, directory in model_dirs.items()}
+    router = APIRouter(tags=["transparency"])
+
+    def lookup(name: str) -> tuple[ModelFiles, dict[str, Any]]:
+        model = files.get(name)
+        if model is None:
+            raise ModelNotFound(f"Model {name!r} is not served here; served: {sorted(files)}.",
+                                model_name=name)
+        manifest = model.manifest()
+        if manifest is None:
+            raise ModelArtifactError(f"Model {name!r} has no {MANIFEST_JSON}.", model_name=name)
+        return model, manifest
+
+    def guarded(handler: Callable[[], dict[str, Any]]) -> JSONResponse:
+        try:
+            return JSONResponse(handler())
+        except ServiceError as error:
+            return _error(error)
+        except Exception:  # A bug must still answer JSON, not a traceback page.
+            log.exception("transparency endpoint failed")
+            return _error(ServiceError("Internal error while reading model transparency files."))
+
+    @router.get("/v1/models/{name}/info")
+    def model_info(name: str) -> JSONResponse:
+        """The model card; manifest-only when the model has not been evaluated yet."""
+
+        def handler() -> dict[str, Any]:
+            model, manifest = lookup(name)
+            return build_model_card(manifest, model.evaluation())
+
+        return guarded(handler)
+
+    @router.get("/v1/models/{name}/thresholds")
+    def model_thresholds(name: str, query: str | None = None) -> JSONResponse:
+        """The threshold answering an ORES-style query, or the whole table without a query."""
+
+        def handler() -> dict[str, Any]:
+            model, manifest = lookup(name)
+            parsed = parse_threshold_query(query) if query is not None else None
+            loaded = model.thresholds()
+            if loaded is None:
+                raise EvaluationNotAvailable(
+                    f"Model {name!r} has no threshold statistics yet (run `revertrisk evaluate`).",
+                    model_name=name)
+            table, stored = loaded
+            head = {"model_name": manifest.get("name", name), "model_version": manifest.get("version")}
+            if parsed is None:
+                return {**head, **stored}
+            return {**head, "query": str(parsed), "threshold": answer_threshold_query(table, parsed)}
+
+        return guarded(handler)
+
+    return router

@@ -1,0 +1,62 @@
+"""The language-agnostic revert-risk model as a `Scorer`: XGBoost over `FEATURES`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import xgboost as xgb
+
+from revertrisk_service.errors import ModelArtifactError
+from revertrisk_service.features.edit_facts import EditFacts, facts_from_context
+from revertrisk_service.features.language_agnostic import FEATURE_NAMES, feature_matrix
+from revertrisk_service.manifest import ModelManifest, check_features, load_manifest
+from revertrisk_service.mediawiki.types import EditContext
+from revertrisk_service.wikis import Wiki
+
+MODEL_FILE = "model.ubj"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "revertrisk-language-agnostic"
+
+
+class LanguageAgnosticModel:
+    """Serves every Wikipedia: its features need no language-specific resources."""
+
+    def __init__(self, booster: xgb.Booster, manifest: ModelManifest) -> None:
+        self._booster = booster
+        self.manifest = manifest
+        self.name = manifest.name
+        self.version = manifest.version
+
+    @classmethod
+    def load(cls, model_dir: Path = DEFAULT_MODEL_DIR) -> LanguageAgnosticModel:
+        """Load and check the artifact: a feature list that differs from the code is refused."""
+        model_dir = Path(model_dir)
+        manifest = load_manifest(model_dir)
+        check_features(manifest, FEATURE_NAMES)
+        booster = xgb.Booster()
+        try:
+            booster.load_model(str(model_dir / MODEL_FILE))
+        except xgb.core.XGBoostError as exc:
+            raise ModelArtifactError(
+                f"Cannot load {model_dir / MODEL_FILE}: {exc}", model=manifest.name
+            ) from None
+        # One thread per prediction: the server scales by running requests side by side.
+        booster.set_param({"nthread": 1})
+        return cls(booster, manifest)
+
+    def supports(self, wiki: Wiki) -> bool:
+        return True
+
+    def supported_langs(self) -> list[str] | None:
+        return None
+
+    def score_facts(self, facts: Sequence[EditFacts]) -> list[float]:
+        if not facts:
+            return []
+        matrix = feature_matrix(facts)
+        probabilities = self._booster.inplace_predict(matrix, missing=np.nan)
+        return [float(p) for p in probabilities]
+
+    def score(self, contexts: Sequence[EditContext]) -> list[float]:
+        return self.score_facts([facts_from_context(ctx) for ctx in contexts])

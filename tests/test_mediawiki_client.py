@@ -10,6 +10,7 @@ import httpx
 import pytest
 from support.flaky_api import (
     FlakyApi,
+    Step,
     api_failure,
     dropped,
     garbage,
@@ -271,3 +272,16 @@ async def test_without_a_gateway_each_wiki_is_called_on_its_own_host():
 
     assert error_code(result) == "revision_not_found"
     assert str(seen[0].url).startswith(f"https://{DE.host}/w/api.php?")
+
+
+async def test_truncated_answers_are_continued(client: MediaWikiClient, api: FlakyApi):
+    # MediaWiki stops adding revisions once the result size limit is hit and says where to resume.
+    first_part = api.wiki.answer({"revids": "42"})
+    first_part["continue"] = {"rvcontinue": "43", "continue": "||"}
+    api.push(Step(body=first_part))
+
+    results = await client.fetch_edits([(EN, 42), (EN, 43)])
+
+    assert all(isinstance(r, EditContext) for r in results)
+    resumed = [r for r in api.requests_with("revids") if r.params.get("rvcontinue") == "43"]
+    assert len(resumed) == 1 and resumed[0].params["revids"] == "42|43"

@@ -29,11 +29,11 @@ CURRENT_TEXT = (
 
 
 def _revision(rev_id: int, parent_id: int, text: str, when: datetime, **overrides) -> Revision:
-    fields = dict(
-        rev_id=rev_id, parent_id=parent_id, page_id=7, page_title="Berlin", namespace=0,
-        timestamp=when, user_text="Beispiel", user_id=42, comment="", size=len(text.encode()),
-        minor=False, tags=(), content=text, content_model="wikitext",
-    )  # fmt: skip
+    fields = {
+        "rev_id": rev_id, "parent_id": parent_id, "page_id": 7, "page_title": "Berlin", "namespace": 0,
+        "timestamp": when, "user_text": "Beispiel", "user_id": 42, "comment": "", "size": len(text.encode()),
+        "minor": False, "tags": (), "content": text, "content_model": "wikitext",
+    }  # fmt: skip
     fields.update(overrides)
     return Revision(**fields)
 

@@ -106,3 +106,10 @@ def test_edit_actions_unknown_without_both_texts() -> None:
 
 def test_identical_revisions_have_no_actions() -> None:
     assert edit_actions(ARABIC, ARABIC, "ar") == {}
+
+
+def test_huge_changes_are_not_parsed() -> None:
+    from revertrisk_service.features.edit_actions import MAX_CHANGED_CHARS
+
+    parent = "== A ==\n" + "x " * MAX_CHANGED_CHARS
+    assert edit_actions(parent, parent.replace("x", "y"), "en") is None

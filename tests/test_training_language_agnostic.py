@@ -60,7 +60,7 @@ def _context(text_before: str, text_after: str, anonymous: bool) -> EditContext:
         parent=revision(10, text_before, when - timedelta(minutes=5), ""),
         user=User(name="x", user_id=0 if anonymous else 9, is_anonymous=anonymous,
                   is_temporary=False, editcount=None if anonymous else 50,
-                  registration=None if anonymous else when - timedelta(days=30)),  # fmt: skip
+                  registration=None if anonymous else when - timedelta(days=30)),
         page=Page(page_id=1, title="Tokyo", namespace=0, created_at=when - timedelta(days=4000)),
     )
 

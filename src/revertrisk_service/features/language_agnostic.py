@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from revertrisk_service.features.edit_actions import changed_sections
+from revertrisk_service.features.edit_actions import changed_sections, too_large_to_parse
 from revertrisk_service.features.edit_facts import EditFacts
 from revertrisk_service.features.wikitext import STAT_NAMES, WikitextStats, wikitext_stats
 
@@ -57,7 +57,7 @@ def _flag(value: bool | None) -> float:
     return NAN if value is None else float(value)
 
 
-def _number(value: float | int | None) -> float:
+def _number(value: float | None) -> float:
     return NAN if value is None else float(value)
 
 
@@ -78,6 +78,8 @@ class _Prepared:
         if parent is None or current is None:
             return None
         parent_part, current_part = changed_sections(parent, current)
+        if too_large_to_parse(parent_part, current_part):
+            return None
         lang = self.facts.lang or "en"
         return wikitext_stats(current_part, lang).minus(wikitext_stats(parent_part, lang))
 

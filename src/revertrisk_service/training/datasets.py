@@ -15,7 +15,11 @@ from typing import Any
 import pandas as pd
 
 from revertrisk_service.features.edit_facts import EditFacts
-from revertrisk_service.features.language_agnostic import EDIT_ACTION_TYPES, EDIT_ACTIONS, KNOWN_GROUPS
+from revertrisk_service.features.language_agnostic import (
+    EDIT_ACTION_TYPES,
+    EDIT_ACTIONS,
+    KNOWN_GROUPS,
+)
 from revertrisk_service.wikis import wiki_by_dbname
 
 KI_FILE = "ki_multilingual_sample.csv"

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.metrics import average_precision_score, brier_score_loss, precision_recall_curve, roc_auc_score
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    precision_recall_curve,
+    roc_auc_score,
+)
 
 from revertrisk_service.transparency import metrics
 
@@ -69,7 +74,10 @@ def test_bootstrap_is_deterministic_and_brackets_the_point(sample):
 
 def test_bootstrap_metric_is_deterministic(sample):
     labels, scores = sample
-    runs = [metrics.bootstrap_metric(metrics.pr_auc, labels, scores, seed=3, resamples=100) for _ in range(2)]
+    runs = [
+        metrics.bootstrap_metric(metrics.pr_auc, labels, scores, seed=3, resamples=100)
+        for _ in range(2)
+    ]
     assert runs[0] == runs[1]
     assert runs[0].ci_low <= runs[0].value <= runs[0].ci_high
 
@@ -77,7 +85,13 @@ def test_bootstrap_metric_is_deterministic(sample):
 def test_confusion_counts_flag_scores_at_or_above_threshold():
     labels = np.array([1, 0, 1, 0, 1])
     scores = np.array([0.5, 0.5, 0.49, 0.1, 0.99])
-    assert metrics.confusion_at(labels, scores, 0.5) == {"threshold": 0.5, "tp": 2, "fp": 1, "tn": 1, "fn": 1}
+    assert metrics.confusion_at(labels, scores, 0.5) == {
+        "threshold": 0.5,
+        "tp": 2,
+        "fp": 1,
+        "tn": 1,
+        "fn": 1,
+    }
 
 
 def test_balanced_classification_uses_equal_classes_and_is_seeded(sample):
@@ -108,7 +122,9 @@ def test_per_language_skips_small_wikis_with_reasons():
     wikis = ["enwiki"] * 10 + ["frwiki"] * 3
     result = metrics.per_language_auc(labels, scores, wikis, seed=0, resamples=50)
     assert [row["wiki_db"] for row in result["languages"]] == ["enwiki"]
-    assert result["languages"][0]["roc_auc"]["value"] == pytest.approx(roc_auc_score(labels[:10], scores[:10]))
+    assert result["languages"][0]["roc_auc"]["value"] == pytest.approx(
+        roc_auc_score(labels[:10], scores[:10])
+    )
     (skipped,) = result["skipped"]
     assert skipped["wiki_db"] == "frwiki" and "1 reverted < 5" in skipped["reason"]
 
@@ -121,7 +137,9 @@ def test_per_user_group_auc_and_disparate_impact():
     anon_auc = roc_auc_score(labels[:4], scores[:4])
     reg_auc = roc_auc_score(labels[4:], scores[4:])
     assert result["groups"]["anonymous"]["roc_auc"]["value"] == pytest.approx(anon_auc)
-    assert result["roc_auc_difference_anonymous_minus_registered"]["value"] == pytest.approx(anon_auc - reg_auc)
+    assert result["roc_auc_difference_anonymous_minus_registered"]["value"] == pytest.approx(
+        anon_auc - reg_auc
+    )
     # Flagged at 0.5: anonymous 3/4, registered 2/4; reverted: anonymous 2/4, registered 1/4.
     assert result["disparate_impact_predictions"]["value"] == pytest.approx(1.5)
     assert result["disparate_impact_labels"]["value"] == pytest.approx(2.0)

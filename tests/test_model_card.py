@@ -33,13 +33,15 @@ def model_dir(tmp_path_factory) -> Path:
     n = 240
     label = (rng.random(n) < 0.15).astype(int)
     anonymous = rng.random(n) < 0.3
-    pd.DataFrame({
-        "wiki_db": rng.choice(["enwiki", "dewiki", "fiwiki"], n, p=[0.5, 0.4, 0.1]),
-        "revision_id": np.arange(n),
-        "is_anonymous": anonymous,
-        "label": label,
-        "score": np.clip(0.35 * label + rng.random(n) * 0.65, 0, 1),
-    }).to_csv(directory / "test_predictions.csv", index=False)
+    pd.DataFrame(
+        {
+            "wiki_db": rng.choice(["enwiki", "dewiki", "fiwiki"], n, p=[0.5, 0.4, 0.1]),
+            "revision_id": np.arange(n),
+            "is_anonymous": anonymous,
+            "label": label,
+            "score": np.clip(0.35 * label + rng.random(n) * 0.65, 0, 1),
+        }
+    ).to_csv(directory / "test_predictions.csv", index=False)
     (directory / "model.json").write_text(json.dumps(MANIFEST))
     return directory
 
@@ -70,7 +72,11 @@ def test_card_carries_manifest_and_evaluation(card):
     assert card["library_versions"] == {"xgboost": "3.0.0"}
     evaluation = card["evaluation"]
     assert evaluation["test_set"]["n"] == 240
-    assert evaluation["roc_auc"]["ci_low"] <= evaluation["roc_auc"]["value"] <= evaluation["roc_auc"]["ci_high"]
+    assert (
+        evaluation["roc_auc"]["ci_low"]
+        <= evaluation["roc_auc"]["value"]
+        <= evaluation["roc_auc"]["ci_high"]
+    )
     assert evaluation["user_groups"]["disparate_impact_labels"]["value"] is not None
     assert [p["query"] for p in evaluation["operating_points"]]
 

@@ -26,10 +26,22 @@ def table():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("maximum recall @ precision >= 0.9", ThresholdQuery("maximum", "recall", "precision", ">=", 0.9)),
-        ("minimum filter_rate @ recall >= 0.75", ThresholdQuery("minimum", "filter_rate", "recall", ">=", 0.75)),
-        ("  MAXIMUM   Precision@Recall>=.5 ", ThresholdQuery("maximum", "precision", "recall", ">=", 0.5)),
-        ("minimum fpr @ match_rate <= 1", ThresholdQuery("minimum", "fpr", "match_rate", "<=", 1.0)),
+        (
+            "maximum recall @ precision >= 0.9",
+            ThresholdQuery("maximum", "recall", "precision", ">=", 0.9),
+        ),
+        (
+            "minimum filter_rate @ recall >= 0.75",
+            ThresholdQuery("minimum", "filter_rate", "recall", ">=", 0.75),
+        ),
+        (
+            "  MAXIMUM   Precision@Recall>=.5 ",
+            ThresholdQuery("maximum", "precision", "recall", ">=", 0.5),
+        ),
+        (
+            "minimum fpr @ match_rate <= 1",
+            ThresholdQuery("minimum", "fpr", "match_rate", "<=", 1.0),
+        ),
         ("maximum f1 @ fpr <= 0.10", ThresholdQuery("maximum", "f1", "fpr", "<=", 0.1)),
     ],
 )
@@ -92,7 +104,11 @@ def test_minimum_fpr_tie_prefers_more_true_positives(table):
     answer = answer_threshold_query(table, "minimum fpr @ recall >= 0.5")
     assert answer["fpr"] == pytest.approx(0.0)
     answer = answer_threshold_query(table, "minimum fpr @ recall >= 0.75")
-    assert answer["fpr"] == pytest.approx(1 / 6) and answer["tp"] == 3 and answer["threshold"] == pytest.approx(0.6)
+    assert (
+        answer["fpr"] == pytest.approx(1 / 6)
+        and answer["tp"] == 3
+        and answer["threshold"] == pytest.approx(0.6)
+    )
 
 
 def test_flagging_nothing_never_qualifies_on_precision(table):
@@ -108,4 +124,12 @@ def test_unsatisfiable_query_is_none(table):
 
 def test_answer_contains_every_statistic(table):
     answer = answer_threshold_query(table, "maximum f1 @ recall >= 0")
-    assert set(answer) >= {"threshold", "precision", "recall", "filter_rate", "match_rate", "fpr", "f1"}
+    assert set(answer) >= {
+        "threshold",
+        "precision",
+        "recall",
+        "filter_rate",
+        "match_rate",
+        "fpr",
+        "f1",
+    }

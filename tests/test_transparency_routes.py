@@ -27,8 +27,14 @@ from revertrisk_service.transparency.thresholds import (
 
 def _write_manifest(model_dir: Path, name: str) -> None:
     model_dir.mkdir(parents=True)
-    manifest = {"name": name, "version": "1.2.3", "features": ["user_is_anonymous", "bytes_diff"],
-                "training_data": {"file": "sample.csv"}, "metrics": {}, "library_versions": {"numpy": "2"}}
+    manifest = {
+        "name": name,
+        "version": "1.2.3",
+        "features": ["user_is_anonymous", "bytes_diff"],
+        "training_data": {"file": "sample.csv"},
+        "metrics": {},
+        "library_versions": {"numpy": "2"},
+    }
     (model_dir / "model.json").write_text(json.dumps(manifest))
 
 
@@ -40,7 +46,9 @@ def model_dirs(tmp_path_factory) -> dict[str, Path]:
     scores = np.clip(0.4 * labels + rng.random(200) * 0.6, 0, 1)
     evaluated = root / "evaluated"
     _write_manifest(evaluated, "evaluated")
-    report = evaluate_predictions(labels, scores, ["enwiki"] * 200, rng.random(200) < 0.3, resamples=50)
+    report = evaluate_predictions(
+        labels, scores, ["enwiki"] * 200, rng.random(200) < 0.3, resamples=50
+    )
     (evaluated / EVALUATION_JSON).write_text(json.dumps(report))
     save_threshold_table(compute_threshold_table(labels, scores), evaluated)
     _write_manifest(root / "fresh", "fresh")
@@ -108,13 +116,17 @@ def test_threshold_query_answer(client, model_dirs):
     body = response.json()
     assert body["model_name"] == "evaluated" and body["model_version"] == "1.2.3"
     assert body["query"] == query
-    expected = answer_threshold_query(load_threshold_table(model_dirs["evaluated"] / "thresholds.json"), query)
+    expected = answer_threshold_query(
+        load_threshold_table(model_dirs["evaluated"] / "thresholds.json"), query
+    )
     assert body["threshold"] == expected
     assert body["threshold"]["precision"] >= 0.9
 
 
 def test_unsatisfiable_query_answers_null(client):
-    body = client.get("/v1/models/evaluated/thresholds", params={"query": "maximum recall @ fpr <= -1"}).json()
+    body = client.get(
+        "/v1/models/evaluated/thresholds", params={"query": "maximum recall @ fpr <= -1"}
+    ).json()
     assert body["threshold"] is None
 
 
@@ -133,6 +145,8 @@ def test_whole_table_without_query(client):
 
 
 def test_thresholds_of_unevaluated_model(client):
-    response = client.get("/v1/models/fresh/thresholds", params={"query": "maximum recall @ precision >= 0.9"})
+    response = client.get(
+        "/v1/models/fresh/thresholds", params={"query": "maximum recall @ precision >= 0.9"}
+    )
     assert response.status_code == 404
     assert response.json()["code"] == "evaluation_not_available"

@@ -9,8 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from revertrisk_service.transparency.model_card import MODEL_CARD_MD, build_model_card, render_model_card_markdown
-from revertrisk_service.transparency.report import evaluate_predictions, headline_thresholds, write_evaluation
+from revertrisk_service.transparency.model_card import (
+    MODEL_CARD_MD,
+    build_model_card,
+    render_model_card_markdown,
+)
+from revertrisk_service.transparency.report import (
+    evaluate_predictions,
+    headline_thresholds,
+    write_evaluation,
+)
 from revertrisk_service.transparency.thresholds import compute_threshold_table, save_threshold_table
 
 PREDICTIONS_CSV = "test_predictions.csv"
@@ -43,12 +51,19 @@ def evaluate_model_dir(model_dir: Path, *, seed: int = 42) -> dict[str, Any]:
     frame = load_predictions(model_dir / PREDICTIONS_CSV)
     labels = frame["label"].astype(int).to_numpy()
     scores = frame["score"].astype(float).to_numpy()
-    report = evaluate_predictions(labels, scores, frame["wiki_db"].astype(str).to_numpy(),
-                                  _as_bool(frame["is_anonymous"]), seed=seed)
+    report = evaluate_predictions(
+        labels,
+        scores,
+        frame["wiki_db"].astype(str).to_numpy(),
+        _as_bool(frame["is_anonymous"]),
+        seed=seed,
+    )
     table = compute_threshold_table(labels, scores)
     report["operating_points"] = headline_thresholds(table)
     save_threshold_table(table, model_dir)
-    title = f"Evaluation: {manifest.get('name', model_dir.name)} {manifest.get('version', '')}".strip()
+    title = (
+        f"Evaluation: {manifest.get('name', model_dir.name)} {manifest.get('version', '')}".strip()
+    )
     write_evaluation(report, table, model_dir, title=title)
     card = build_model_card(manifest, report)
     (model_dir / MODEL_CARD_MD).write_text(render_model_card_markdown(card), encoding="utf-8")

@@ -45,11 +45,15 @@ class Estimate:
         return body
 
 
-def as_arrays(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def as_arrays(
+    labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(labels, dtype=np.int64)
     s = np.asarray(scores, dtype=np.float64)
     if y.shape != s.shape or y.ndim != 1:
-        raise ValueError(f"labels and scores must be 1-D and equally long, got {y.shape} and {s.shape}")
+        raise ValueError(
+            f"labels and scores must be 1-D and equally long, got {y.shape} and {s.shape}"
+        )
     if not np.isin(y, (0, 1)).all():
         raise ValueError("labels must be 0 or 1")
     return y, s
@@ -68,7 +72,9 @@ def pr_auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
     return float(average_precision_score(labels, scores)) if has_both_classes(labels) else None
 
 
-def precision_at_recall(labels: np.ndarray, scores: np.ndarray, min_recall: float = 0.75) -> float | None:
+def precision_at_recall(
+    labels: np.ndarray, scores: np.ndarray, min_recall: float = 0.75
+) -> float | None:
     """The best precision among all score cut-offs whose recall reaches `min_recall`."""
     if not has_both_classes(labels):
         return None
@@ -150,7 +156,9 @@ def bootstrap_metric(
     return Estimate(point, low, high)
 
 
-def confusion_at(labels: np.ndarray, scores: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> dict[str, int]:
+def confusion_at(
+    labels: np.ndarray, scores: np.ndarray, threshold: float = DEFAULT_THRESHOLD
+) -> dict[str, int]:
     """Counts with an edit flagged when its score is >= threshold (the same rule as the threshold table)."""
     predicted = (scores >= threshold).astype(np.int64)
     tn, fp, fn, tp = confusion_matrix(labels, predicted, labels=[0, 1]).ravel()
@@ -176,8 +184,13 @@ def balanced_classification(
     mostly measures the base rate; balancing makes it comparable with the published model cards.
     """
     if not has_both_classes(labels):
-        return {"threshold": threshold, "n": 0, "f1": None, "accuracy": None,
-                "reason": "needs both reverted and non-reverted edits"}
+        return {
+            "threshold": threshold,
+            "n": 0,
+            "f1": None,
+            "accuracy": None,
+            "reason": "needs both reverted and non-reverted edits",
+        }
     idx = balanced_downsample(labels, seed)
     y, predicted = labels[idx], (scores[idx] >= threshold).astype(np.int64)
     return {
@@ -205,8 +218,15 @@ def calibration(labels: np.ndarray, scores: np.ndarray, bins: int = 10) -> dict[
         observed = float(label_sums[i] / n) if n else None
         if n:
             ece += n / labels.size * abs(observed - mean_score)
-        table.append({"bin_low": float(edges[i]), "bin_high": float(edges[i + 1]), "count": n,
-                      "mean_score": mean_score, "observed_revert_rate": observed})
+        table.append(
+            {
+                "bin_low": float(edges[i]),
+                "bin_high": float(edges[i + 1]),
+                "count": n,
+                "mean_score": mean_score,
+                "observed_revert_rate": observed,
+            }
+        )
     return {
         "bins": table,
         "brier_score": brier_score(labels, scores),
@@ -242,15 +262,22 @@ def per_language_auc(
             continue
         estimate = bootstrap_auc(y, s, seed=seed, resamples=resamples)
         evaluated.append({**row, "roc_auc": estimate.to_dict()})
-    return {"min_positives": min_positives, "min_negatives": min_negatives,
-            "languages": evaluated, "skipped": skipped}
+    return {
+        "min_positives": min_positives,
+        "min_negatives": min_negatives,
+        "languages": evaluated,
+        "skipped": skipped,
+    }
 
 
 def _ratio(numerator: float | None, denominator: float | None, what: str) -> dict[str, Any]:
     if numerator is None or denominator is None:
         return {"value": None, "reason": f"a user group has no edits, so {what} is undefined"}
     if denominator == 0:
-        return {"value": None, "reason": f"registered users have a zero {what} rate, so the ratio is undefined"}
+        return {
+            "value": None,
+            "reason": f"registered users have a zero {what} rate, so the ratio is undefined",
+        }
     return {"value": float(numerator / denominator)}
 
 
@@ -278,9 +305,17 @@ def per_user_group(
         estimate = bootstrap_auc(y, s, seed=seed, resamples=resamples)
         flag_rate[name] = float((s >= threshold).mean()) if y.size else None
         revert_rate[name] = float(y.mean()) if y.size else None
-        groups[name] = {"n": int(y.size), "positives": int(y.sum()), "roc_auc": estimate.to_dict(),
-                        "flag_rate": flag_rate[name], "revert_rate": revert_rate[name]}
-    anon_auc, reg_auc = groups["anonymous"]["roc_auc"]["value"], groups["registered"]["roc_auc"]["value"]
+        groups[name] = {
+            "n": int(y.size),
+            "positives": int(y.sum()),
+            "roc_auc": estimate.to_dict(),
+            "flag_rate": flag_rate[name],
+            "revert_rate": revert_rate[name],
+        }
+    anon_auc, reg_auc = (
+        groups["anonymous"]["roc_auc"]["value"],
+        groups["registered"]["roc_auc"]["value"],
+    )
     difference = (
         {"value": anon_auc - reg_auc}
         if anon_auc is not None and reg_auc is not None
@@ -290,6 +325,10 @@ def per_user_group(
         "threshold": threshold,
         "groups": groups,
         "roc_auc_difference_anonymous_minus_registered": difference,
-        "disparate_impact_predictions": _ratio(flag_rate["anonymous"], flag_rate["registered"], "flag"),
-        "disparate_impact_labels": _ratio(revert_rate["anonymous"], revert_rate["registered"], "revert"),
+        "disparate_impact_predictions": _ratio(
+            flag_rate["anonymous"], flag_rate["registered"], "flag"
+        ),
+        "disparate_impact_labels": _ratio(
+            revert_rate["anonymous"], revert_rate["registered"], "revert"
+        ),
     }

@@ -19,30 +19,42 @@ WIKIMEDIA_MODEL_CARDS = [
 ]
 
 INTENDED_USE = [
-    "Ranking or highlighting recent edits to Wikipedia articles so that human patrollers review the "
-    "riskiest first (recent-changes filters, patrolling tools).",
+    (
+        "Ranking or highlighting recent edits to Wikipedia articles so that human patrollers review the "
+        "riskiest first (recent-changes filters, patrolling tools)."
+    ),
     "Research on edit quality and patrolling workload, with the measured uncertainty in mind.",
     "A probability that an edit will be reverted, not a verdict that it is vandalism or in bad faith.",
 ]
 
 DO_NOT_USE = [
-    "Reverting edits automatically (bots) without human review, above all at thresholds whose "
-    "precision is low: every false positive removes a good-faith contribution and discourages an editor.",
+    (
+        "Reverting edits automatically (bots) without human review, above all at thresholds whose "
+        "precision is low: every false positive removes a good-faith contribution and discourages an editor."
+    ),
     "Page creations: the model scores a change against a parent revision, and a new page has none.",
-    "Pages outside the article namespace (namespace 0): talk, user, project and template pages "
-    "behave differently and were not in the training data.",
+    (
+        "Pages outside the article namespace (namespace 0): talk, user, project and template pages "
+        "behave differently and were not in the training data."
+    ),
     "Other Wikimedia projects (Wikidata, Commons, Wiktionary, Wikisource, ...) or non-Wikimedia wikis.",
     "Judging editors rather than edits, or sanctioning anyone on the score alone.",
 ]
 
 LIMITATIONS = [
-    "Trained and evaluated on a small offline sample, not on the Data Lake exports behind the "
-    "production models; per-wiki figures rest on a handful of reverted edits, so the confidence "
-    "intervals are wide and many wikis could not be evaluated at all.",
-    "The label is 'reverted within the observation window', which includes reverts of good-faith "
-    "edits and misses bad edits that nobody reverted.",
-    "Anonymous edits are reverted more often than registered ones, and a model that uses "
-    "anonymity as a feature inherits that gap; see the disparate impact figures.",
+    (
+        "Trained and evaluated on a small offline sample, not on the Data Lake exports behind the "
+        "production models; per-wiki figures rest on a handful of reverted edits, so the confidence "
+        "intervals are wide and many wikis could not be evaluated at all."
+    ),
+    (
+        "The label is 'reverted within the observation window', which includes reverts of good-faith "
+        "edits and misses bad edits that nobody reverted."
+    ),
+    (
+        "Anonymous edits are reverted more often than registered ones, and a model that uses "
+        "anonymity as a feature inherits that gap; see the disparate impact figures."
+    ),
 ]
 
 
@@ -55,14 +67,17 @@ def _headline(evaluation: dict[str, Any]) -> dict[str, Any]:
         **evaluation.get("overall", {}),
         "balanced_at_0.5": evaluation.get("balanced_at_0.5"),
         "confusion_matrix_at_0.5": evaluation.get("confusion_matrix_at_0.5"),
-        "expected_calibration_error": evaluation.get("calibration", {}).get("expected_calibration_error"),
+        "expected_calibration_error": evaluation.get("calibration", {}).get(
+            "expected_calibration_error"
+        ),
         "per_language_roc_auc": {r["wiki_db"]: r["roc_auc"] for r in language.get("languages", [])},
         "languages_skipped": len(language.get("skipped", [])),
         "user_groups": {
             "roc_auc_anonymous": group.get("groups", {}).get("anonymous", {}).get("roc_auc"),
             "roc_auc_registered": group.get("groups", {}).get("registered", {}).get("roc_auc"),
-            "roc_auc_difference_anonymous_minus_registered":
-                group.get("roc_auc_difference_anonymous_minus_registered"),
+            "roc_auc_difference_anonymous_minus_registered": group.get(
+                "roc_auc_difference_anonymous_minus_registered"
+            ),
             "disparate_impact_predictions": group.get("disparate_impact_predictions"),
             "disparate_impact_labels": group.get("disparate_impact_labels"),
         },
@@ -80,7 +95,8 @@ def build_model_card(manifest: dict[str, Any], evaluation: dict[str, Any] | None
         "intended_use": INTENDED_USE,
         "do_not_use": DO_NOT_USE,
         "limitations": LIMITATIONS,
-        "supported_wikis": manifest.get("supported_wikis") or "every Wikipedia (language-agnostic features)",
+        "supported_wikis": manifest.get("supported_wikis")
+        or "every Wikipedia (language-agnostic features)",
         "training_data": manifest.get("training_data", {}),
         "features": features,
         "feature_count": len(features),
@@ -112,6 +128,13 @@ def _fmt(body: Any) -> str:
     return "n/a" if body is None else str(body)
 
 
+def _plain(value: Any) -> str:
+    """Manifest values as prose: lists joined with commas, not Python reprs."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value) or "none"
+    return str(value)
+
+
 def _bullets(items: list[str]) -> list[str]:
     return [f"- {item}" for item in items]
 
@@ -120,21 +143,43 @@ def render_model_card_markdown(card: dict[str, Any]) -> str:
     lines = [f"# Model card: {card['name']} {card['version']}", ""]
     if card.get("description"):
         lines += [card["description"], ""]
-    lines += ["## Intended use", "", *_bullets(card["intended_use"]), "",
-              "## Do not use it for", "", *_bullets(card["do_not_use"]), ""]
+    lines += [
+        "## Intended use",
+        "",
+        *_bullets(card["intended_use"]),
+        "",
+        "## Do not use it for",
+        "",
+        *_bullets(card["do_not_use"]),
+        "",
+    ]
     wikis = card["supported_wikis"]
-    lines += ["## Supported wikis", "",
-              ", ".join(wikis) if isinstance(wikis, list) else str(wikis), ""]
+    lines += [
+        "## Supported wikis",
+        "",
+        ", ".join(wikis) if isinstance(wikis, list) else str(wikis),
+        "",
+    ]
     lines += ["## Training data", ""]
     training = card["training_data"]
     if isinstance(training, dict) and training:
-        lines += [f"- **{key}**: {value}" for key, value in training.items()]
+        lines += [f"- **{key}**: {_plain(value)}" for key, value in training.items()]
     else:
         lines.append(str(training) if training else "Not recorded in the manifest.")
-    lines += ["", "This is a small sample of real edits. The figures below are indicative, not "
-              "production-grade: see the limitations.", ""]
-    lines += [f"## Features ({card['feature_count']})", "",
-              ", ".join(f"`{f}`" for f in card["features"]) or "Not recorded.", ""]
+    lines += [
+        "",
+        (
+            "This is a small sample of real edits. The figures below are indicative, not "
+            "production-grade: see the limitations."
+        ),
+        "",
+    ]
+    lines += [
+        f"## Features ({card['feature_count']})",
+        "",
+        ", ".join(f"`{f}`" for f in card["features"]) or "Not recorded.",
+        "",
+    ]
     evaluation = card.get("evaluation")
     lines += ["## Evaluation on held-out edits", ""]
     if evaluation is None:
@@ -142,9 +187,13 @@ def render_model_card_markdown(card: dict[str, Any]) -> str:
     else:
         test = evaluation["test_set"]
         lines += [
-            f"{test['n']} held-out edits from {test['wikis']} wikis ({test['positives']} reverted). "
-            "Values with 95% bootstrap intervals.", "",
-            "| metric | value |", "|---|---|",
+            (
+                f"{test['n']} held-out edits from {test['wikis']} wikis ({test['positives']} reverted). "
+                "Values with 95% bootstrap intervals."
+            ),
+            "",
+            "| metric | value |",
+            "|---|---|",
         ]
         for key in ("roc_auc", "pr_auc", "precision_at_recall_0.75", "brier_score"):
             if key in evaluation:
@@ -157,28 +206,51 @@ def render_model_card_markdown(card: dict[str, Any]) -> str:
             "",
         ]
         groups = evaluation["user_groups"]
-        lines += ["### Anonymous and registered editors", "",
-                  *_bullets([f"{key}: {_fmt(value)}" for key, value in groups.items()]), ""]
+        lines += [
+            "### Anonymous and registered editors",
+            "",
+            *_bullets([f"{key}: {_fmt(value)}" for key, value in groups.items()]),
+            "",
+        ]
         per_language = evaluation["per_language_roc_auc"]
-        lines += ["### Per wiki", "",
-                  *_bullets([f"{wiki}: ROC AUC {_fmt(value)}" for wiki, value in per_language.items()]),
-                  f"- {evaluation['languages_skipped']} wikis had too few reverted or non-reverted "
-                  "edits to evaluate.", ""]
+        lines += [
+            "### Per wiki",
+            "",
+            *_bullets([f"{wiki}: ROC AUC {_fmt(value)}" for wiki, value in per_language.items()]),
+            (
+                f"- {evaluation['languages_skipped']} wikis had too few reverted or non-reverted "
+                "edits to evaluate."
+            ),
+            "",
+        ]
         if evaluation.get("operating_points"):
             lines += ["### Operating points", ""]
             for point in evaluation["operating_points"]:
                 t = point["threshold"]
-                lines.append(f"- {point['query']}: " + ("none qualifies" if t is None else
-                             f"threshold {t['threshold']:.3f} (precision {_fmt(t['precision'])}, "
-                             f"recall {_fmt(t['recall'])})"))
+                lines.append(
+                    f"- {point['query']}: "
+                    + (
+                        "none qualifies"
+                        if t is None
+                        else f"threshold {t['threshold']:.3f} (precision {_fmt(t['precision'])}, "
+                        f"recall {_fmt(t['recall'])})"
+                    )
+                )
             lines.append("")
-        lines += ["Full report: [EVALUATION.md](EVALUATION.md). Plots: " + ", ".join(
-            f"[{name}]({path})" for name, path in card.get("plots", {}).items()), ""]
+        lines += [
+            "Full report: [EVALUATION.md](EVALUATION.md). Plots: "
+            + ", ".join(f"[{name}]({path})" for name, path in card.get("plots", {}).items()),
+            "",
+        ]
     lines += ["## Limitations", "", *_bullets(card["limitations"]), ""]
     if card.get("verdict"):
         lines += ["## Training verdict", "", card["verdict"], ""]
     if card["library_versions"]:
-        lines += ["## Library versions", "",
-                  *_bullets([f"{lib} {version}" for lib, version in card["library_versions"].items()]), ""]
+        lines += [
+            "## Library versions",
+            "",
+            *_bullets([f"{lib} {version}" for lib, version in card["library_versions"].items()]),
+            "",
+        ]
     lines += ["## References", "", *_bullets(card["references"]), ""]
     return "\n".join(lines)

@@ -12,10 +12,10 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")  # No display on servers or CI; must precede the pyplot import.
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from revertrisk_service.transparency.thresholds import ThresholdTable  # noqa: E402
+from revertrisk_service.transparency.thresholds import ThresholdTable
 
 PLOT_FILES = {
     "pr_curve": "pr_curve.png",
@@ -36,11 +36,16 @@ def plot_pr_curve(table: ThresholdTable, report: dict[str, Any], path: Path) -> 
     precision, recall = table.stat("precision"), table.stat("recall")
     defined = ~np.isnan(precision) & ~np.isnan(recall)
     figure, axes = plt.subplots(figsize=(5, 4))
-    axes.plot(recall[defined], precision[defined], drawstyle="steps-post")
+    axes.plot(recall[defined], precision[defined])
     base_rate = report["positives"] / report["n"] if report["n"] else 0
     axes.axhline(base_rate, linestyle="--", color="grey", label=f"base rate {base_rate:.3f}")
-    axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02),
-             title=f"Precision-recall (AP {report['overall']['pr_auc'].get('value') or 0:.3f})")
+    axes.set(
+        xlabel="recall",
+        ylabel="precision",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+        title=f"Precision-recall (AP {report['overall']['pr_auc'].get('value') or 0:.3f})",
+    )
     axes.legend(loc="upper right")
     return _save(figure, path)
 
@@ -50,8 +55,13 @@ def plot_roc_curve(table: ThresholdTable, report: dict[str, Any], path: Path) ->
     figure, axes = plt.subplots(figsize=(5, 4))
     axes.plot(fpr, tpr)
     axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
-    axes.set(xlabel="false positive rate", ylabel="true positive rate (recall)", xlim=(0, 1), ylim=(0, 1.02),
-             title=f"ROC (AUC {report['overall']['roc_auc'].get('value') or 0:.3f})")
+    axes.set(
+        xlabel="false positive rate",
+        ylabel="true positive rate (recall)",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+        title=f"ROC (AUC {report['overall']['roc_auc'].get('value') or 0:.3f})",
+    )
     axes.legend(loc="lower right")
     return _save(figure, path)
 
@@ -65,14 +75,20 @@ def plot_per_language_auc(report: dict[str, Any], path: Path) -> Path:
     figure, axes = plt.subplots(figsize=(6, max(2.5, 0.35 * len(rows) + 1)))
     if rows:
         values = np.array([r["roc_auc"]["value"] for r in rows], dtype=float)
-        low = np.array([_or(r["roc_auc"].get("ci_low"), v) for r, v in zip(rows, values)], dtype=float)
-        high = np.array([_or(r["roc_auc"].get("ci_high"), v) for r, v in zip(rows, values)], dtype=float)
+        low = np.array(
+            [_or(r["roc_auc"].get("ci_low"), v) for r, v in zip(rows, values)], dtype=float
+        )
+        high = np.array(
+            [_or(r["roc_auc"].get("ci_high"), v) for r, v in zip(rows, values)], dtype=float
+        )
         positions = np.arange(len(rows))
         axes.barh(positions, values, xerr=[values - low, high - values], capsize=3)
         axes.set_yticks(positions, [f"{r['wiki_db']} (n={r['n']})" for r in rows])
         axes.axvline(0.5, linestyle="--", color="grey")
     else:
-        axes.text(0.5, 0.5, "no wiki has enough reverted and non-reverted edits", ha="center", va="center")
+        axes.text(
+            0.5, 0.5, "no wiki has enough reverted and non-reverted edits", ha="center", va="center"
+        )
     axes.set(xlim=(0, 1), xlabel="ROC AUC (95% bootstrap CI)", title="ROC AUC per wiki")
     return _save(figure, path)
 
@@ -81,13 +97,27 @@ def plot_reliability(report: dict[str, Any], path: Path) -> Path:
     bins = [b for b in report["calibration"]["bins"] if b["count"]]
     figure, axes = plt.subplots(figsize=(5, 4))
     axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
-    axes.plot([b["mean_score"] for b in bins], [b["observed_revert_rate"] for b in bins], marker="o",
-              label="model")
+    axes.plot(
+        [b["mean_score"] for b in bins],
+        [b["observed_revert_rate"] for b in bins],
+        marker="o",
+        label="model",
+    )
     for b in bins:
-        axes.annotate(str(b["count"]), (b["mean_score"], b["observed_revert_rate"]), fontsize=7,
-                      textcoords="offset points", xytext=(3, 3))
-    axes.set(xlabel="mean predicted probability", ylabel="observed revert rate", xlim=(0, 1), ylim=(0, 1),
-             title=f"Reliability (ECE {report['calibration']['expected_calibration_error'] or 0:.3f})")
+        axes.annotate(
+            str(b["count"]),
+            (b["mean_score"], b["observed_revert_rate"]),
+            fontsize=7,
+            textcoords="offset points",
+            xytext=(3, 3),
+        )
+    axes.set(
+        xlabel="mean predicted probability",
+        ylabel="observed revert rate",
+        xlim=(0, 1),
+        ylim=(0, 1),
+        title=f"Reliability (ECE {report['calibration']['expected_calibration_error'] or 0:.3f})",
+    )
     axes.legend(loc="upper left")
     return _save(figure, path)
 
@@ -98,6 +128,8 @@ def write_plots(report: dict[str, Any], table: ThresholdTable, plots_dir: Path) 
     return {
         "pr_curve": plot_pr_curve(table, report, plots_dir / PLOT_FILES["pr_curve"]),
         "roc_curve": plot_roc_curve(table, report, plots_dir / PLOT_FILES["roc_curve"]),
-        "per_language_auc": plot_per_language_auc(report, plots_dir / PLOT_FILES["per_language_auc"]),
+        "per_language_auc": plot_per_language_auc(
+            report, plots_dir / PLOT_FILES["per_language_auc"]
+        ),
         "reliability": plot_reliability(report, plots_dir / PLOT_FILES["reliability"]),
     }

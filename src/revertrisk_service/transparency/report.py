@@ -44,7 +44,8 @@ def evaluate_predictions(
         "roc_auc": metrics.bootstrap_auc(y, s, **boot).to_dict(),
         "pr_auc": metrics.bootstrap_metric(metrics.pr_auc, y, s, **boot).to_dict(),
         "precision_at_recall_0.75": metrics.bootstrap_metric(
-            lambda a, b: metrics.precision_at_recall(a, b, 0.75), y, s, **boot).to_dict(),
+            lambda a, b: metrics.precision_at_recall(a, b, 0.75), y, s, **boot
+        ).to_dict(),
         "brier_score": metrics.bootstrap_metric(metrics.brier_score, y, s, **boot).to_dict(),
     }
     return {
@@ -58,9 +59,17 @@ def evaluate_predictions(
         "confusion_matrix_at_0.5": metrics.confusion_at(y, s),
         "calibration": metrics.calibration(y, s),
         "per_language": metrics.per_language_auc(
-            y, s, wiki_dbs, seed=seed, resamples=resamples,
-            min_positives=min_positives, min_negatives=min_negatives),
-        "per_user_group": metrics.per_user_group(y, s, is_anonymous, seed=seed, resamples=resamples),
+            y,
+            s,
+            wiki_dbs,
+            seed=seed,
+            resamples=resamples,
+            min_positives=min_positives,
+            min_negatives=min_negatives,
+        ),
+        "per_user_group": metrics.per_user_group(
+            y, s, is_anonymous, seed=seed, resamples=resamples
+        ),
     }
 
 
@@ -80,17 +89,20 @@ def headline_thresholds(table: ThresholdTable) -> list[dict[str, Any]]:
     return [{"query": q, "threshold": answer_threshold_query(table, q)} for q in HEADLINE_QUERIES]
 
 
-def render_evaluation_markdown(report: dict[str, Any], table: ThresholdTable | None = None,
-                               title: str = "Evaluation") -> str:
+def render_evaluation_markdown(
+    report: dict[str, Any], table: ThresholdTable | None = None, title: str = "Evaluation"
+) -> str:
     boot = report["bootstrap"]
     lines = [
         f"# {title}",
         "",
-        f"Held-out sample: {report['n']} edits from {report['wikis']} wikis, "
-        f"{report['positives']} reverted and {report['negatives']} not. "
-        f"Intervals are {boot['confidence']:.0%} percentile bootstrap intervals "
-        f"({boot['resamples']} resamples, seed {boot['seed']}); with this few reverted edits they are wide, "
-        "so read differences between figures with care.",
+        (
+            f"Held-out sample: {report['n']} edits from {report['wikis']} wikis, "
+            f"{report['positives']} reverted and {report['negatives']} not. "
+            f"Intervals are {boot['confidence']:.0%} percentile bootstrap intervals "
+            f"({boot['resamples']} resamples, seed {boot['seed']}); with this few reverted edits they are wide, "
+            "so read differences between figures with care."
+        ),
         "",
         "## Overall",
         "",
@@ -103,8 +115,10 @@ def render_evaluation_markdown(report: dict[str, Any], table: ThresholdTable | N
     cal = report["calibration"]
     lines += [
         "",
-        f"At threshold 0.5 on a class-balanced subsample of {balanced['n']} edits (seed {balanced.get('seed')}): "
-        f"F1 {_fmt(balanced['f1'])}, accuracy {_fmt(balanced['accuracy'])}.",
+        (
+            f"At threshold 0.5 on a class-balanced subsample of {balanced['n']} edits (seed {balanced.get('seed')}): "
+            f"F1 {_fmt(balanced['f1'])}, accuracy {_fmt(balanced['accuracy'])}."
+        ),
         "",
         "Confusion matrix at 0.5 on the full sample (flagged when score >= 0.5):",
         "",
@@ -115,8 +129,10 @@ def render_evaluation_markdown(report: dict[str, Any], table: ThresholdTable | N
         "",
         "## Calibration",
         "",
-        f"Brier score {_fmt(cal['brier_score'])}, expected calibration error "
-        f"{_fmt(cal['expected_calibration_error'])} (10 equal-width bins).",
+        (
+            f"Brier score {_fmt(cal['brier_score'])}, expected calibration error "
+            f"{_fmt(cal['expected_calibration_error'])} (10 equal-width bins)."
+        ),
         "",
         "| bin | edits | mean score | observed revert rate |",
         "|---|---|---|---|",
@@ -131,17 +147,25 @@ def render_evaluation_markdown(report: dict[str, Any], table: ThresholdTable | N
         "",
         "## Per language",
         "",
-        f"ROC AUC for wikis with at least {lang['min_positives']} reverted and "
-        f"{lang['min_negatives']} non-reverted edits.",
+        (
+            f"ROC AUC for wikis with at least {lang['min_positives']} reverted and "
+            f"{lang['min_negatives']} non-reverted edits."
+        ),
         "",
         "| wiki | edits | reverted | ROC AUC [95% CI] |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {r['wiki_db']} | {r['n']} | {r['positives']} | {_estimate(r['roc_auc'])} |"
-              for r in lang["languages"]]
+    lines += [
+        f"| {r['wiki_db']} | {r['n']} | {r['positives']} | {_estimate(r['roc_auc'])} |"
+        for r in lang["languages"]
+    ]
     if lang["skipped"]:
-        lines += ["", f"Skipped {len(lang['skipped'])} wikis: " + "; ".join(
-            f"{r['wiki_db']} ({r['reason']})" for r in lang["skipped"]) + "."]
+        lines += [
+            "",
+            f"Skipped {len(lang['skipped'])} wikis: "
+            + "; ".join(f"{r['wiki_db']} ({r['reason']})" for r in lang["skipped"])
+            + ".",
+        ]
     group = report["per_user_group"]
     lines += [
         "",
@@ -157,24 +181,37 @@ def render_evaluation_markdown(report: dict[str, Any], table: ThresholdTable | N
     ]
     lines += [
         "",
-        f"- AUC difference (anonymous - registered): "
-        f"{_estimate(group['roc_auc_difference_anonymous_minus_registered'])}",
-        f"- Disparate impact of predictions, P(flagged | anonymous) / P(flagged | registered): "
-        f"{_estimate(group['disparate_impact_predictions'])}",
+        (
+            f"- AUC difference (anonymous - registered): "
+            f"{_estimate(group['roc_auc_difference_anonymous_minus_registered'])}"
+        ),
+        (
+            f"- Disparate impact of predictions, P(flagged | anonymous) / P(flagged | registered): "
+            f"{_estimate(group['disparate_impact_predictions'])}"
+        ),
         f"- The same ratio for the true labels (reverted): {_estimate(group['disparate_impact_labels'])}",
         "",
-        "A prediction ratio well above the label ratio means the model singles out anonymous editors "
-        "more than their actual revert rate justifies.",
+        (
+            "A prediction ratio well above the label ratio means the model singles out anonymous editors "
+            "more than their actual revert rate justifies."
+        ),
     ]
     if table is not None:
-        lines += ["", "## Operating points", "", "| query | threshold | precision | recall | filter_rate |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Operating points",
+            "",
+            "| query | threshold | precision | recall | filter_rate |",
+            "|---|---|---|---|---|",
+        ]
         for item in headline_thresholds(table):
             t = item["threshold"]
             lines.append(
-                f"| {item['query']} | none qualifies | | | |" if t is None else
-                f"| {item['query']} | {t['threshold']:.3f} | {_fmt(t['precision'])} | {_fmt(t['recall'])} | "
-                f"{_fmt(t['filter_rate'])} |")
+                f"| {item['query']} | none qualifies | | | |"
+                if t is None
+                else f"| {item['query']} | {t['threshold']:.3f} | {_fmt(t['precision'])} | {_fmt(t['recall'])} | "
+                f"{_fmt(t['filter_rate'])} |"
+            )
     lines += [
         "",
         "## Plots",
@@ -186,8 +223,9 @@ def render_evaluation_markdown(report: dict[str, Any], table: ThresholdTable | N
     return "\n".join(lines)
 
 
-def write_evaluation(report: dict[str, Any], thresholds: ThresholdTable, model_dir: Path,
-                     title: str = "Evaluation") -> dict[str, Path]:
+def write_evaluation(
+    report: dict[str, Any], thresholds: ThresholdTable, model_dir: Path, title: str = "Evaluation"
+) -> dict[str, Path]:
     """Write evaluation.json, EVALUATION.md and the PNG plots; returns what was written."""
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)

@@ -23,10 +23,18 @@ from typing import Any, TypeVar
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from revertrisk_service.errors import EvaluationNotAvailable, ModelArtifactError, ModelNotFound, ServiceError
+from revertrisk_service.errors import (
+    EvaluationNotAvailable,
+    ModelArtifactError,
+    ModelNotFound,
+    ServiceError,
+)
 from revertrisk_service.transparency.model_card import build_model_card
 from revertrisk_service.transparency.report import EVALUATION_JSON
-from revertrisk_service.transparency.threshold_query import answer_threshold_query, parse_threshold_query
+from revertrisk_service.transparency.threshold_query import (
+    answer_threshold_query,
+    parse_threshold_query,
+)
 from revertrisk_service.transparency.thresholds import THRESHOLDS_FILENAME, ThresholdTable
 
 log = logging.getLogger(__name__)
@@ -73,7 +81,9 @@ class ModelFiles:
 
     def thresholds(self) -> tuple[ThresholdTable, dict[str, Any]] | None:
         """The table for queries plus its stored JSON form, served as-is for the whole-table answer."""
-        return self._load(THRESHOLDS_FILENAME, lambda body: (ThresholdTable.from_json_dict(body), body))
+        return self._load(
+            THRESHOLDS_FILENAME, lambda body: (ThresholdTable.from_json_dict(body), body)
+        )
 
 
 def _error(error: ServiceError) -> JSONResponse:
@@ -88,8 +98,9 @@ def build_transparency_router(model_dirs: dict[str, Path]) -> APIRouter:
     def lookup(name: str) -> tuple[ModelFiles, dict[str, Any]]:
         model = files.get(name)
         if model is None:
-            raise ModelNotFound(f"Model {name!r} is not served here; served: {sorted(files)}.",
-                                model_name=name)
+            raise ModelNotFound(
+                f"Model {name!r} is not served here; served: {sorted(files)}.", model_name=name
+            )
         manifest = model.manifest()
         if manifest is None:
             raise ModelArtifactError(f"Model {name!r} has no {MANIFEST_JSON}.", model_name=name)
@@ -125,12 +136,20 @@ def build_transparency_router(model_dirs: dict[str, Path]) -> APIRouter:
             if loaded is None:
                 raise EvaluationNotAvailable(
                     f"Model {name!r} has no threshold statistics yet (run `revertrisk evaluate`).",
-                    model_name=name)
+                    model_name=name,
+                )
             table, stored = loaded
-            head = {"model_name": manifest.get("name", name), "model_version": manifest.get("version")}
+            head = {
+                "model_name": manifest.get("name", name),
+                "model_version": manifest.get("version"),
+            }
             if parsed is None:
                 return {**head, **stored}
-            return {**head, "query": str(parsed), "threshold": answer_threshold_query(table, parsed)}
+            return {
+                **head,
+                "query": str(parsed),
+                "threshold": answer_threshold_query(table, parsed),
+            }
 
         return guarded(handler)
 

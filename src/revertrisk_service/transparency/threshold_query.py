@@ -66,7 +66,9 @@ def parse_threshold_query(text: str) -> ThresholdQuery:
     )
 
 
-def answer_threshold_query(table: ThresholdTable, query: ThresholdQuery | str) -> dict[str, Any] | None:
+def answer_threshold_query(
+    table: ThresholdTable, query: ThresholdQuery | str
+) -> dict[str, Any] | None:
     """The threshold row (threshold, every statistic, counts) answering the query, or None."""
     if isinstance(query, str):
         query = parse_threshold_query(query)

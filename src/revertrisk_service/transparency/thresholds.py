@@ -28,7 +28,7 @@ _FORMAT = "revertrisk-thresholds/1"
 
 
 def threshold_grid(step: float = STEP) -> np.ndarray:
-    steps = int(round(1 / step))
+    steps = round(1 / step)
     # Rounding gives the double nearest each decimal, so 0.5 in the grid is exactly 0.5.
     return np.round(np.arange(steps + 1) * step, 6)
 
@@ -52,8 +52,18 @@ class ThresholdTable:
 
     @classmethod
     def from_counts(cls, thresholds: Any, tp: Any, fp: Any, tn: Any, fn: Any) -> ThresholdTable:
-        return cls(*(np.asarray(a, dtype=dtype) for a, dtype in (
-            (thresholds, np.float64), (tp, np.int64), (fp, np.int64), (tn, np.int64), (fn, np.int64))))
+        return cls(
+            *(
+                np.asarray(a, dtype=dtype)
+                for a, dtype in (
+                    (thresholds, np.float64),
+                    (tp, np.int64),
+                    (fp, np.int64),
+                    (tn, np.int64),
+                    (fn, np.int64),
+                )
+            )
+        )
 
     def __len__(self) -> int:
         return int(self.thresholds.size)
@@ -96,16 +106,25 @@ class ThresholdTable:
         """A compact columnar form: counts are exact, statistics rounded, None for undefined."""
         columns: dict[str, Any] = {"threshold": [round(float(t), 6) for t in self.thresholds]}
         for name in STATS:
-            columns[name] = [None if np.isnan(v) else round(float(v), digits) for v in self.stat(name)]
+            columns[name] = [
+                None if np.isnan(v) else round(float(v), digits) for v in self.stat(name)
+            ]
         for name in COUNTS:
             columns[name] = [int(v) for v in getattr(self, name)]
-        return {"format": _FORMAT, "flagged_when": "score >= threshold", "n": self.n,
-                "positives": int(self.tp[0] + self.fn[0]) if len(self) else 0, "columns": columns}
+        return {
+            "format": _FORMAT,
+            "flagged_when": "score >= threshold",
+            "n": self.n,
+            "positives": int(self.tp[0] + self.fn[0]) if len(self) else 0,
+            "columns": columns,
+        }
 
     @classmethod
     def from_json_dict(cls, body: dict[str, Any]) -> ThresholdTable:
         if body.get("format") != _FORMAT:
-            raise ValueError(f"not a threshold table (format {body.get('format')!r}, expected {_FORMAT!r})")
+            raise ValueError(
+                f"not a threshold table (format {body.get('format')!r}, expected {_FORMAT!r})"
+            )
         columns = body["columns"]
         return cls.from_counts(columns["threshold"], *(columns[c] for c in COUNTS))
 
@@ -119,12 +138,16 @@ def compute_threshold_table(labels: Any, scores: Any, step: float = STEP) -> Thr
     # Scores strictly below the threshold are not flagged: searchsorted(side="left") counts them.
     tp = positive_scores.size - np.searchsorted(positive_scores, grid, side="left")
     fp = negative_scores.size - np.searchsorted(negative_scores, grid, side="left")
-    return ThresholdTable.from_counts(grid, tp, fp, negative_scores.size - fp, positive_scores.size - tp)
+    return ThresholdTable.from_counts(
+        grid, tp, fp, negative_scores.size - fp, positive_scores.size - tp
+    )
 
 
 def save_threshold_table(table: ThresholdTable, model_dir: Path) -> Path:
     path = Path(model_dir) / THRESHOLDS_FILENAME
-    path.write_text(json.dumps(table.to_json_dict(), separators=(",", ":")) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(table.to_json_dict(), separators=(",", ":")) + "\n", encoding="utf-8"
+    )
     return path
 
 

@@ -70,3 +70,21 @@ def test_split_never_puts_one_page_on_both_sides() -> None:
     assert len(train) + len(test) == len(data)
     assert not {data.groups[i] for i in train} & {data.groups[i] for i in test}
     assert 0 < sum(data.labels[i] for i in test) < len(test)
+
+
+def test_serving_edit_actions_match_the_training_data_counts() -> None:
+    """Row 0 adds "[[Louis XVI]] de France, " to one sentence (see its texts_change column).
+
+    Re-creating that edit and counting it the serving way must give the Data Lake's counts,
+    or the model would see different numbers live than in training.
+    """
+    from revertrisk_service.features.edit_actions import edit_actions
+
+    trained = facts_from_ki_row(_rows(KI_FILE, 1)[0]).edit_actions
+    parent = (
+        "Intro.\n\n== Liste ==\nOn trouve parmi les monarques éclairés : Marie-Thérèse, "
+        "Charles Théodore de Bavière, Philippe Ier de Parme, Gustave III de Suède.\n\n"
+        "== Autre ==\nTexte.\n"
+    )
+    current = parent.replace("Bavière, Philippe", "Bavière, [[Louis XVI]] de France, Philippe")
+    assert edit_actions(parent, current, "fr") == trained

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import socket
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -20,6 +21,9 @@ from support.flaky_api import (
     slow,
     unavailable,
 )
+
+# Imported so the session-scoped fixture is available here; see the report about conftest.py.
+from support.mediawiki import LocalWiki, local_wiki  # noqa: F401
 
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.client import MediaWikiClient
@@ -285,3 +289,50 @@ async def test_truncated_answers_are_continued(client: MediaWikiClient, api: Fla
     assert all(isinstance(r, EditContext) for r in results)
     resumed = [r for r in api.requests_with("revids") if r.params.get("rvcontinue") == "43"]
     assert len(resumed) == 1 and resumed[0].params["revids"] == "42|43"
+
+
+# -- against a real MediaWiki (Debian's 1.39 on SQLite, see tests/support/mediawiki.py) --------
+
+
+@pytest.mark.e2e
+async def test_real_mediawiki_answers_map_to_contexts_and_errors(local_wiki: LocalWiki):  # noqa: F811
+    keys = [
+        "registered_edit",
+        "anonymous_edit",
+        "bot_edit",
+        "cyrillic_edit",
+        "page_creation",
+        "text_hidden",
+        "after_text_hidden",
+        "non_wikitext",
+        "missing",
+    ]
+    async with make_client(local_wiki.base_url) as mw:
+        results = await mw.fetch_edits([(EN, local_wiki.revs[k]) for k in keys])
+    by_key = dict(zip(keys, results, strict=True))
+
+    registered = by_key["registered_edit"]
+    assert isinstance(registered, EditContext)
+    assert registered.revision.content == local_wiki.text_of("registered_edit")
+    assert registered.parent.rev_id == local_wiki.revs["page_creation"]
+    assert registered.parent.content == local_wiki.text_of("page_creation")
+    assert registered.user.name == "Alice" and not registered.user.is_anonymous
+    assert registered.user.registration is not None and registered.user.editcount is not None
+    assert registered.page.title == "Photosynthesis"
+    assert registered.page.page_id == local_wiki.page_ids["photosynthesis"]
+    assert registered.page.created_at == datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
+
+    anonymous = by_key["anonymous_edit"]
+    assert isinstance(anonymous, EditContext)
+    assert anonymous.user.is_anonymous and anonymous.user.name == "192.0.2.44"
+    bot = by_key["bot_edit"]
+    assert isinstance(bot, EditContext) and "bot" in bot.user.groups and bot.revision.minor
+    assert isinstance(by_key["cyrillic_edit"], EditContext)
+
+    assert {k: error_code(by_key[k]) for k in keys[4:]} == {
+        "page_creation": "parent_revision_missing",
+        "text_hidden": "revision_info_deleted",
+        "after_text_hidden": "revision_info_deleted",
+        "non_wikitext": "unsupported_content_model",
+        "missing": "revision_not_found",
+    }

@@ -13,8 +13,9 @@ from revertrisk_service.cache.guarded_redis import REDIS_SKIPPED
 
 @pytest.fixture
 async def cache(redis_server: RedisServer):  # noqa: F811
-    cache = RedisScoreCache(redis_server.url, socket_timeout_s=0.2, failure_threshold=2,
-                            cooldown_s=0.2)
+    cache = RedisScoreCache(
+        redis_server.url, socket_timeout_s=0.2, failure_threshold=2, cooldown_s=0.2
+    )
     yield cache
     await cache.close()
 
@@ -48,7 +49,8 @@ async def test_non_json_value_is_a_miss(cache: RedisScoreCache) -> None:
 
 
 async def test_dead_redis_opens_breaker_and_recovers(
-    cache: RedisScoreCache, redis_server: RedisServer  # noqa: F811
+    cache: RedisScoreCache,
+    redis_server: RedisServer,  # noqa: F811
 ) -> None:
     await cache.set_many([("k", {"score": 0.5}, 60)])
     redis_server.kill()

@@ -104,8 +104,9 @@ async def test_cancelled_waiter_does_not_cancel_the_owner() -> None:
 
 @pytest.fixture
 async def guarded(redis_server: RedisServer):  # noqa: F811
-    guarded = GuardedRedis(redis_server.url, socket_timeout_s=0.2, failure_threshold=1,
-                           cooldown_s=30)
+    guarded = GuardedRedis(
+        redis_server.url, socket_timeout_s=0.2, failure_threshold=1, cooldown_s=30
+    )
     yield guarded
     await guarded.close()
 
@@ -151,7 +152,8 @@ async def test_release_only_removes_our_own_marker(guarded: GuardedRedis) -> Non
 
 
 async def test_inflight_with_redis_down_computes_locally(
-    guarded: GuardedRedis, redis_server: RedisServer  # noqa: F811
+    guarded: GuardedRedis,
+    redis_server: RedisServer,  # noqa: F811
 ) -> None:
     inflight = RedisInflight(guarded)
     redis_server.kill()

@@ -64,12 +64,16 @@ def parse_event(event: object) -> EventRevision:
 
     if "page_change_kind" in event or stream == PAGE_CHANGE or "/page/change/" in schema:
         return _parse_page_change(event, meta)
-    if "server_name" in event and "type" in event or stream == RECENTCHANGE or (
-        "/recentchange/" in schema
+    if (
+        ("server_name" in event and "type" in event)
+        or stream == RECENTCHANGE
+        or "/recentchange/" in schema
     ):
         return _parse_recentchange(event, meta)
-    if "database" in event and "rev_id" in event or stream == REVISION_CREATE or (
-        "/revision/create/" in schema
+    if (
+        ("database" in event and "rev_id" in event)
+        or stream == REVISION_CREATE
+        or "/revision/create/" in schema
     ):
         return _parse_revision_create(event, meta)
     raise InvalidEvent(

@@ -78,8 +78,7 @@ def serve(settings: Settings) -> None:
     )
     install_error_handlers(app)
     _mount_transparency(app, settings, names)
-    app.add_event_handler("shutdown", client.aclose)
-    app.add_event_handler("shutdown", cache.close)
+    app.router.on_shutdown.extend([client.aclose, cache.close])
     kserve.ModelServer(http_port=settings.http_port, enable_grpc=False, workers=1).start(models)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -116,6 +117,10 @@ class RevertRiskModel(kserve.Model):
     async def preprocess(
         self, payload: Any, headers: dict[str, str] | None = None
     ) -> ScoringJob:
+        if isinstance(payload, bytes | str):
+            # KServe leaves non-JSON content types undecoded; curl -d sends form encoding by
+            # default, and the guard has already checked that the body is JSON.
+            payload = json.loads(payload)
         parsed = parse_request(
             payload, max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
         )

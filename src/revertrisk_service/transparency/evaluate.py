@@ -41,7 +41,9 @@ def load_predictions(path: Path) -> pd.DataFrame:
     return frame
 
 
-def evaluate_model_dir(model_dir: Path, *, seed: int = 42) -> dict[str, Any]:
+def evaluate_model_dir(
+    model_dir: Path, *, seed: int = 42, min_positives: int = 5, min_negatives: int = 5
+) -> dict[str, Any]:
     """Write evaluation.json, EVALUATION.md, plots/, thresholds.json and MODEL_CARD.md into model_dir.
 
     Returns the model card (which embeds the headline evaluation figures).
@@ -57,6 +59,8 @@ def evaluate_model_dir(model_dir: Path, *, seed: int = 42) -> dict[str, Any]:
         frame["wiki_db"].astype(str).to_numpy(),
         _as_bool(frame["is_anonymous"]),
         seed=seed,
+        min_positives=min_positives,
+        min_negatives=min_negatives,
     )
     table = compute_threshold_table(labels, scores)
     report["operating_points"] = headline_thresholds(table)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from support.flaky_api import (
     FlakyApi,
     Step,
@@ -336,3 +337,29 @@ async def test_real_mediawiki_answers_map_to_contexts_and_errors(local_wiki: Loc
         "non_wikitext": "unsupported_content_model",
         "missing": "revision_not_found",
     }
+
+
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_attempts_and_retries_are_counted_in_metrics(client: MediaWikiClient, api: FlakyApi):
+    retries_before = _sample(
+        "revertrisk_mediawiki_retries_total", query="revisions", reason="maxlag"
+    )
+    lagged_before = _sample(
+        "revertrisk_mediawiki_requests_total", query="revisions", outcome="maxlag"
+    )
+    api.push(maxlag("0"))
+
+    await client.fetch_edits([(EN, 77)])
+
+    assert (
+        _sample("revertrisk_mediawiki_retries_total", query="revisions", reason="maxlag")
+        == retries_before + 1
+    )
+    assert (
+        _sample("revertrisk_mediawiki_requests_total", query="revisions", outcome="maxlag")
+        == lagged_before + 1
+    )
+    assert _sample("revertrisk_mediawiki_request_duration_seconds_count", query="users") >= 1

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers.utils import logging as transformers_logging
 
 from revertrisk_service.multilingual.runtime import configure_cpu_threads, resolve_device
 
@@ -66,6 +67,8 @@ class TextClassifier:
         torch_device = resolve_device(device)
         if torch_device.type == "cpu":
             configure_cpu_threads()
+        # Per-load progress bars would only clutter the server's structured logs.
+        transformers_logging.disable_progress_bar()
         tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
         model = AutoModelForSequenceClassification.from_pretrained(
             directory, local_files_only=True

@@ -54,8 +54,11 @@ from revertrisk_service.multilingual.text_training import (
 )
 from revertrisk_service.wikis import wiki_by_dbname
 
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 MODEL_NAME = "revertrisk-multilingual"
 MODEL_VERSION = "0.1.0"
+DEFAULT_OUTPUT_DIR = REPO_ROOT / "models" / MODEL_NAME
 DATA_FILE = "ki_multilingual_sample.csv"
 LABEL = "revision_is_identity_reverted"
 TEST_FOLDS = 4  # one of four page-grouped folds is held out: 25% of rows
@@ -303,6 +306,10 @@ def _manifest(df, metrics, seed, n_train, n_test, started) -> dict:
 if __name__ == "__main__":
     import sys
 
-    result = main(Path(sys.argv[1]), Path(sys.argv[2]))
+    args = sys.argv[1:]
+    result = main(
+        Path(args[0]) if args else DEFAULT_OUTPUT_DIR,
+        Path(args[1]) if len(args) > 1 else DEFAULT_DATA_DIR,
+    )
     print(json.dumps(result["metrics"], indent=2))
     print(result["verdict"])

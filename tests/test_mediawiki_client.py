@@ -24,7 +24,7 @@ from support.flaky_api import (
 )
 
 # Imported so the session-scoped fixture is available here; see the report about conftest.py.
-from support.mediawiki import LocalWiki, local_wiki  # noqa: F401
+from support.mediawiki import LocalWiki
 
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.client import MediaWikiClient
@@ -296,7 +296,7 @@ async def test_truncated_answers_are_continued(client: MediaWikiClient, api: Fla
 
 
 @pytest.mark.e2e
-async def test_real_mediawiki_answers_map_to_contexts_and_errors(local_wiki: LocalWiki):  # noqa: F811
+async def test_real_mediawiki_answers_map_to_contexts_and_errors(local_wiki: LocalWiki):
     keys = [
         "registered_edit",
         "anonymous_edit",

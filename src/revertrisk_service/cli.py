@@ -69,16 +69,14 @@ def train(
         raise typer.BadParameter("choose language-agnostic or multilingual")
     target = output_dir or settings.models_dir / name
     summary = train_main(output_dir=target, data_dir=data_dir, seed=seed)
-    typer.echo(f"trained {name} into {target}: {summary}")
+    typer.echo(f"trained {name} {summary.get('version', '')} into {target}")
+    typer.echo(f"held-out metrics: {summary.get('metrics', {})}")
     _evaluate_dir(target)
 
 
 def _evaluate_dir(model_dir: Path) -> None:
-    try:
-        from revertrisk_service.transparency.report import evaluate_model_dir
-    except ImportError:
-        typer.echo("evaluation module not available; skipped")
-        return
+    from revertrisk_service.transparency import evaluate_model_dir
+
     evaluate_model_dir(model_dir)
     typer.echo(f"evaluation written under {model_dir}")
 

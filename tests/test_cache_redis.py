@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from prometheus_client import REGISTRY
 from support.redis_server import RedisServer, redis_server  # noqa: F401
 
 from revertrisk_service.cache import BreakerState, RedisScoreCache, score_cache_key
-from revertrisk_service.cache.guarded_redis import REDIS_SKIPPED
 
 
 @pytest.fixture
@@ -61,11 +61,15 @@ async def test_dead_redis_opens_breaker_and_recovers(
     assert cache.redis.breaker.state is BreakerState.OPEN
 
     # While open, calls do not touch the network at all.
-    skipped = REDIS_SKIPPED.labels(operation="mget")._value.get()
+    def skipped_reads() -> float:
+        sample = REGISTRY.get_sample_value("revertrisk_redis_skipped_total", {"operation": "mget"})
+        return sample or 0.0
+
+    skipped = skipped_reads()
     for _ in range(50):
         assert await cache.get_many(["k"]) == [None]
         await cache.set_many([("k", {"score": 0.5}, 60)])
-    assert REDIS_SKIPPED.labels(operation="mget")._value.get() == skipped + 50
+    assert skipped_reads() == skipped + 50
 
     # Redis comes back (empty): after the cooldown a probe closes the breaker by itself.
     redis_server.restart()

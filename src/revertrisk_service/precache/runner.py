@@ -101,6 +101,8 @@ class PrecacheRunner:
         try:
             async for message in self.stream.messages():
                 self._accept(message)
+                # A burst arrives without any await in between: let the workers take work.
+                await asyncio.sleep(0)
         finally:
             for task in tasks:
                 task.cancel()

@@ -218,3 +218,23 @@ def test_presave_scoring_when_enabled(local_wiki, tmp_path: Path) -> None:
         bad = predict(running, {"revision_data": {**PRESAVE, "bytes": "lots"}})
         assert bad.status_code == 400
         assert bad.json()["code"] == "invalid_request"
+
+
+def test_model_card_and_threshold_query_over_http(service: RunningService) -> None:
+    info = httpx.get(f"{service.base_url}/v1/models/{LA}/info")
+    assert info.status_code == 200, info.text
+    card = info.json()
+    assert card["name"] == LA
+    assert card["features"]
+    query = "maximum recall @ precision >= 0.5"
+    answer = httpx.get(f"{service.base_url}/v1/models/{LA}/thresholds", params={"query": query})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["query"] == query
+    assert body["threshold"] is None or body["threshold"]["precision"] >= 0.5
+    bad = httpx.get(f"{service.base_url}/v1/models/{LA}/thresholds", params={"query": "best f1"})
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "invalid_threshold_query"
+    missing = httpx.get(f"{service.base_url}/v1/models/nope/info")
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "model_not_found"

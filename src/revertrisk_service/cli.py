@@ -89,5 +89,40 @@ def evaluate(
     _evaluate_dir(Settings().model_dir(model))
 
 
+@app.command()
+def precache(
+    stream_url: Annotated[str | None, typer.Option(help="EventStreams SSE URL.")] = None,
+    since: Annotated[str | None, typer.Option(help="ISO time to start from when no checkpoint exists.")] = None,
+    server_url: Annotated[str | None, typer.Option(help="Post to this running server instead of scoring in-process.")] = None,
+    models: Annotated[str | None, typer.Option(help="Comma-separated models (env MODELS).")] = None,
+    wiki_url: Annotated[str | None, typer.Option(help="Base URL for every wiki (env WIKI_URL).")] = None,
+    redis_url: Annotated[str | None, typer.Option(help="Score cache and checkpoint store (env REDIS_URL).")] = None,
+    consumer_name: str = "default",
+    concurrency: int = 4,
+    queue_size: int = 1000,
+    include_bots: bool = False,
+    metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus metrics on this port.")] = None,
+) -> None:
+    """Score every matching edit of the live stream into the score cache."""
+    import asyncio
+
+    from revertrisk_service.logging_setup import configure_logging
+    from revertrisk_service.precache.run_command import PrecacheOptions, run_precache_command
+
+    configure_logging()
+    settings = _settings(models=models, wiki_url=wiki_url, redis_url=redis_url)
+    options = PrecacheOptions(
+        stream_url=stream_url,
+        since=since,
+        server_url=server_url,
+        consumer_name=consumer_name,
+        concurrency=concurrency,
+        queue_size=queue_size,
+        include_bots=include_bots,
+        metrics_port=metrics_port,
+    )
+    asyncio.run(run_precache_command(settings, options))
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,97 @@
+"""What `revertrisk precache` runs: in-process models (sharing the server's cache) or an HTTP poster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import start_http_server
+
+from revertrisk_service.config import Settings
+from revertrisk_service.events import EventRevision
+from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.precache.filters import PrecacheFilter
+from revertrisk_service.precache.http_poster import HttpPoster
+from revertrisk_service.precache.in_process import InProcessScorer
+from revertrisk_service.precache.service import PrecacheConfig, run_precache
+from revertrisk_service.precache.stream import DEFAULT_STREAM_URL
+from revertrisk_service.registry import load_scorer
+
+
+@dataclass(frozen=True)
+class PrecacheOptions:
+    stream_url: str | None = None
+    since: str | None = None
+    server_url: str | None = None
+    consumer_name: str = "default"
+    concurrency: int = 4
+    queue_size: int = 1000
+    include_bots: bool = False
+    metrics_port: int | None = None
+
+
+async def run_precache_command(settings: Settings, options: PrecacheOptions) -> None:
+    if options.metrics_port:
+        start_http_server(options.metrics_port)
+    config = PrecacheConfig(
+        user_agent=settings.user_agent,
+        stream_url=options.stream_url or DEFAULT_STREAM_URL,
+        since=options.since,
+        consumer_name=options.consumer_name,
+        redis_url=settings.redis_url,
+        concurrency=options.concurrency,
+        queue_size=options.queue_size,
+        event_filter=PrecacheFilter(include_bots=options.include_bots),
+    )
+    if options.server_url:
+        await _run_posting(settings, options.server_url, config)
+    else:
+        await _run_in_process(settings, config)
+
+
+async def _run_posting(settings: Settings, server_url: str, config: PrecacheConfig) -> None:
+    # The models are loaded only to know which wikis each serves; the server does the scoring.
+    scorers = [load_scorer(name, settings) for name in settings.enabled_models()]
+    posters = [HttpPoster(server_url, s.name, user_agent=settings.user_agent) for s in scorers]
+
+    async def score(revisions: list[EventRevision]) -> list[Any]:
+        results: list[dict[str, Any]] = [{} for _ in revisions]
+        for scorer, poster in zip(scorers, posters, strict=True):
+            picked = [i for i, r in enumerate(revisions) if scorer.supports(r.wiki)]
+            if picked:
+                answers = await poster([revisions[i] for i in picked])
+                for i, answer in zip(picked, answers, strict=True):
+                    results[i][scorer.name] = answer
+        return [
+            {"scores": r} if any(_succeeded(a) for a in r.values()) else {"error": r}
+            for r in results
+        ]
+
+    try:
+        await run_precache(config, score, supports=lambda w: any(s.supports(w) for s in scorers))
+    finally:
+        for poster in posters:
+            await poster.close()
+
+
+def _succeeded(answer: Any) -> bool:
+    return isinstance(answer, dict) and "error" not in answer
+
+
+async def _run_in_process(settings: Settings, config: PrecacheConfig) -> None:
+    from revertrisk_service.server import build_cache_layer, build_models
+
+    client = MediaWikiClient(
+        wiki_url=settings.wiki_url,
+        user_agent=settings.user_agent,
+        timeout_s=settings.http_timeout_s,
+        total_deadline_s=settings.mediawiki_deadline_s,
+        max_retries=settings.mediawiki_max_retries,
+    )
+    cache = build_cache_layer(settings)
+    scorer = InProcessScorer(build_models(settings, client, cache))
+    try:
+        await run_precache(config, scorer, supports=scorer.supports)
+    finally:
+        await client.aclose()
+        await cache.close()

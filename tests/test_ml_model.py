@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +24,7 @@ from revertrisk_service.wikis import resolve_lang
 def _revision(rev_id: int, content: str, title: str, tags: tuple[str, ...] = ()) -> Revision:
     return Revision(
         rev_id=rev_id, parent_id=rev_id - 1, page_id=7, page_title=title, namespace=0,
-        timestamp=datetime(2024, 5, 1, tzinfo=timezone.utc), user_text="Someone", user_id=3,
+        timestamp=datetime(2024, 5, 1, tzinfo=UTC), user_text="Someone", user_id=3,
         comment="", size=len(content.encode()), minor=False, tags=tags, content=content,
         content_model="wikitext",
     )  # fmt: skip

@@ -8,8 +8,8 @@ import pytest
 
 from revertrisk_service.multilingual.features import (
     BASE_FEATURES,
-    FEATURE_NAMES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
+    FEATURE_NAMES,
     cap_texts,
 )
 from revertrisk_service.multilingual.text_classifiers import (

@@ -11,7 +11,6 @@ from revertrisk_service.multilingual.text_extraction import (
     pair_sentences,
     split_sentences,
 )
-
 from revertrisk_service.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
 
 DATA = DEFAULT_DATA_DIR / DATA_FILE
@@ -24,7 +23,10 @@ DATA = DEFAULT_DATA_DIR / DATA_FILE
         ("Москва — столица России. Она большая.", ["Москва — столица России.", "Она большая."]),
         ("القاهرة عاصمة مصر. هل هي كبيرة؟ نعم", ["القاهرة عاصمة مصر.", "هل هي كبيرة؟", "نعم"]),
         ("لاہور ایک شہر ہے۔ یہ بڑا ہے", ["لاہور ایک شہر ہے۔", "یہ بڑا ہے"]),
-        ("東京は日本の首都である。人口は多い！本当？", ["東京は日本の首都である。", "人口は多い！", "本当？"]),
+        (
+            "東京は日本の首都である。人口は多い！本当？",
+            ["東京は日本の首都である。", "人口は多い！", "本当？"],
+        ),
         ("Version 3.5 was released.\nNext line", ["Version 3.5 was released.", "Next line"]),
     ],
 )

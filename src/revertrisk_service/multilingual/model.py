@@ -26,6 +26,7 @@ from revertrisk_service.multilingual.text_classifiers import (
 )
 from revertrisk_service.multilingual.text_extraction import (
     DEFAULT_PAIRING_THRESHOLD,
+    EditTexts,
     extract_texts,
 )
 from revertrisk_service.wikis import Wiki
@@ -39,10 +40,17 @@ def revision_inputs(
 ) -> RevisionInputs:
     """Edit types and texts of one fetched edit, computed from its parent and current wikitext."""
     diff = diff_wikitext(context.parent.content, context.revision.content, context.wiki.lang)
+    texts = extract_texts(diff.tree_diff, context.revision.page_title, pairing_threshold)
+    return assemble_inputs(context, diff.counts, texts)
+
+
+def assemble_inputs(
+    context: EditContext, edit_types: Mapping[str, int], texts: EditTexts
+) -> RevisionInputs:
     return RevisionInputs(
         wiki_db=context.wiki.dbname,
-        edit_types=diff.counts,
-        texts=extract_texts(diff.tree_diff, context.revision.page_title, pairing_threshold),
+        edit_types=edit_types,
+        texts=texts,
         bytes_diff=context.revision.size - context.parent.size,
         tags=frozenset(context.revision.tags),
         is_anonymous=context.user.is_anonymous,

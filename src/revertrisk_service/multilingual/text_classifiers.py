@@ -70,9 +70,7 @@ class TextClassifier:
         # Per-load progress bars would only clutter the server's structured logs.
         transformers_logging.disable_progress_bar()
         tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            directory, local_files_only=True
-        )
+        model = AutoModelForSequenceClassification.from_pretrained(directory, local_files_only=True)
         if model.config.num_labels < 2:
             raise ValueError(f"{directory}: a text classifier needs at least 2 labels")
         model.to(torch_device).eval()

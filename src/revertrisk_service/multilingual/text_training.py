@@ -7,12 +7,14 @@ can sit in text_models/<kind>/.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
-from tokenizers import BertWordPieceTokenizer
+from tokenizers.normalizers import BertNormalizer
+from tokenizers.pre_tokenizers import BertPreTokenizer
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
 from revertrisk_service.multilingual.text_classifiers import Text, TextClassifier
@@ -20,19 +22,52 @@ from revertrisk_service.multilingual.text_classifiers import Text, TextClassifie
 VOCAB_SIZE = 8000
 TRAIN_MAX_LENGTH = 128  # training sequences are cut shorter than serving ones to stay cheap
 SERVE_MAX_LENGTH = 512
+_MAX_PIECE_CHARS = 6
+SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int = VOCAB_SIZE) -> BertTokenizer:
-    """A lower-cased WordPiece vocabulary learnt from the training texts. Accents are kept:
-    stripping them would merge distinct letters of many of the served languages."""
-    wordpiece = BertWordPieceTokenizer(
-        lowercase=True, strip_accents=False, handle_chinese_chars=True, clean_text=True
+    """A lower-cased WordPiece vocabulary from the training texts: the special tokens, every
+    character seen (alone and as a `##` continuation, so any word of a known script can be
+    spelled), then the most frequent whole words, word starts and `##` word ends, ties broken
+    alphabetically, so rarer words split into pieces rather than letters.
+
+    The `tokenizers` WordPiece trainer is not used because its merges break frequency ties in
+    hash-map order, so two runs on the same data give different vocabularies. Accents are kept:
+    stripping them would merge distinct letters of many of the served languages.
+    """
+    normalizer = BertNormalizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=True
     )
-    wordpiece.train_from_iterator(
-        texts, vocab_size=vocab_size, min_frequency=2, show_progress=False
-    )
+    pre_tokenizer = BertPreTokenizer()
+    words: Counter[str] = Counter()
+    for text in texts:
+        normalized = normalizer.normalize_str(text)
+        words.update(word for word, _ in pre_tokenizer.pre_tokenize_str(normalized))
+    chars: Counter[str] = Counter()
+    pieces: Counter[str] = Counter()
+    for word, count in words.items():
+        for char in word:
+            chars[char] += count
+        pieces[word] += count
+        # Word starts and `##` word ends give the greedy WordPiece matcher subwords to use
+        # on unseen inflections and compounds.
+        for length in range(2, min(len(word), _MAX_PIECE_CHARS + 1)):
+            pieces[word[:length]] += count
+            pieces[f"##{word[-length:]}"] += count
+    by_frequency = lambda item: (-item[1], item[0])
+    vocab = list(SPECIAL_TOKENS)
+    for char, _ in sorted(chars.items(), key=by_frequency):
+        vocab.extend((char, f"##{char}"))
+    known = set(vocab)
+    for piece, count in sorted(pieces.items(), key=by_frequency):
+        if len(vocab) >= vocab_size or count < 2:
+            break
+        if piece not in known:
+            vocab.append(piece)
+            known.add(piece)
     return BertTokenizer(
-        vocab=wordpiece.get_vocab(),
+        vocab={token: i for i, token in enumerate(vocab)},
         do_lower_case=True,
         strip_accents=False,
         tokenize_chinese_chars=True,

@@ -26,6 +26,7 @@ from catboost import CatBoostClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
+from revertrisk_service.manifest import ModelManifest, write_manifest
 from revertrisk_service.multilingual.edit_types import EDIT_TYPE_COLUMNS
 from revertrisk_service.multilingual.features import (
     BASE_FEATURES,
@@ -145,7 +146,7 @@ def _metrics(y: np.ndarray, score: np.ndarray, anonymous: np.ndarray) -> dict[st
     return {
         "roc_auc": _auc(y, score),
         "roc_auc_anonymous": _auc(y[anonymous], score[anonymous]),
-        "rows": int(len(y)),
+        "rows": len(y),
         "positives": int(y.sum()),
         "anonymous_rows": int(anonymous.sum()),
         "anonymous_positives": int(y[anonymous].sum()),
@@ -237,7 +238,7 @@ def main(output_dir: Path, data_dir: Path, seed: int = 42) -> dict:
     ).to_csv(output_dir / "test_predictions.csv", index=False)
 
     manifest = _manifest(df, metrics, seed, len(train_idx), len(test_idx), started)
-    (output_dir / "model.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_manifest(output_dir, ModelManifest.model_validate(manifest))
     return manifest
 
 

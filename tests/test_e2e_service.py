@@ -238,3 +238,26 @@ def test_model_card_and_threshold_query_over_http(service: RunningService) -> No
     missing = httpx.get(f"{service.base_url}/v1/models/nope/info")
     assert missing.status_code == 404
     assert missing.json()["code"] == "model_not_found"
+
+
+def test_slow_mediawiki_is_504_and_a_flaky_one_is_retried(tmp_path: Path) -> None:
+    from support.flaky_api import running, slow, unavailable
+
+    with running() as api:
+        env = {
+            "WIKI_URL": api.url,
+            "MODELS": LA,
+            "HTTP_TIMEOUT_S": "0.3",
+            "MEDIAWIKI_DEADLINE_S": "4",
+            "MEDIAWIKI_MAX_RETRIES": "2",
+        }
+        with run_service(env, tmp_path) as running_service:
+            # One slow answer per attempt: the first try and both retries time out.
+            api.push(*[slow(2.0)] * 3)
+            response = predict(running_service, {"lang": "en", "rev_id": 5001})
+            assert response.status_code == 504, response.text
+            assert response.json()["code"] == "mediawiki_timeout"
+            api.push(unavailable(503))
+            recovered = predict(running_service, {"lang": "en", "rev_id": 5002})
+            assert recovered.status_code == 200, recovered.text
+            assert recovered.json()["revision_id"] == 5002

@@ -61,14 +61,18 @@ def build_models(
     return models
 
 
-def serve(settings: Settings) -> None:
-    client = MediaWikiClient(
+def build_mediawiki_client(settings: Settings) -> MediaWikiClient:
+    return MediaWikiClient(
         wiki_url=settings.wiki_url,
         user_agent=settings.user_agent,
         timeout_s=settings.http_timeout_s,
         total_deadline_s=settings.mediawiki_deadline_s,
         max_retries=settings.mediawiki_max_retries,
     )
+
+
+def serve(settings: Settings) -> None:
+    client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     models = build_models(settings, client, cache)
     names = [m.name for m in models]

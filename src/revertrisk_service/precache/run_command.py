@@ -9,7 +9,6 @@ from prometheus_client import start_http_server
 
 from revertrisk_service.config import Settings
 from revertrisk_service.events import EventRevision
-from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.http_poster import HttpPoster
 from revertrisk_service.precache.in_process import InProcessScorer
@@ -79,15 +78,9 @@ def _succeeded(answer: Any) -> bool:
 
 
 async def _run_in_process(settings: Settings, config: PrecacheConfig) -> None:
-    from revertrisk_service.server import build_cache_layer, build_models
+    from revertrisk_service.server import build_cache_layer, build_mediawiki_client, build_models
 
-    client = MediaWikiClient(
-        wiki_url=settings.wiki_url,
-        user_agent=settings.user_agent,
-        timeout_s=settings.http_timeout_s,
-        total_deadline_s=settings.mediawiki_deadline_s,
-        max_retries=settings.mediawiki_max_retries,
-    )
+    client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     scorer = InProcessScorer(build_models(settings, client, cache))
     try:

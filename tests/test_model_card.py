@@ -100,3 +100,19 @@ def test_markdown_mentions_small_data_plots_and_metrics(model_dir, card):
     assert "small sample" in markdown
     assert "plots/pr_curve.png" in markdown and "roc_auc" in markdown
     assert "ki_multilingual_sample.csv" in markdown
+
+
+def test_supported_wikis_may_be_listed_as_entries() -> None:
+    from revertrisk_service.transparency.model_card import build_model_card, render_model_card_markdown
+
+    manifest = {
+        "name": "m",
+        "version": "1",
+        "features": ["a"],
+        "supported_wikis": [{"lang": "ar", "dbname": "arwiki"}, {"lang": "en", "dbname": "enwiki"}],
+        "training_data": {},
+        "metrics": {},
+        "library_versions": {},
+    }
+    markdown = render_model_card_markdown(build_model_card(manifest, None))
+    assert "arwiki, enwiki" in markdown

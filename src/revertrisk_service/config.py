@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # Multilingual model runtime.
     device: str = Field(default="auto", pattern="^(auto|cpu|cuda)$")
     max_text_length: int = Field(default=512, ge=8, le=4096)
-    max_texts_per_revision: int = Field(default=64, ge=1)
+    max_texts_per_revision: int = Field(default=32, ge=1)
     # Score cache.
     redis_url: str | None = None
     cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=1)

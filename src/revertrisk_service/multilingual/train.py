@@ -9,6 +9,7 @@ against a baseline CatBoost without the text-classifier features, trained in the
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import platform
 import time
@@ -238,8 +239,21 @@ def main(output_dir: Path, data_dir: Path, seed: int = 42) -> dict:
     ).to_csv(output_dir / "test_predictions.csv", index=False)
 
     manifest = _manifest(df, metrics, seed, len(train_idx), len(test_idx), started)
+    manifest["version"] = _content_version(output_dir)
     write_manifest(output_dir, ModelManifest.model_validate(manifest))
     return manifest
+
+
+def _content_version(output_dir: Path) -> str:
+    """The version names the artifact's bytes, so a retrained model gets new cache keys while a
+    reproducible rebuild keeps its version."""
+    digest = hashlib.sha256()
+    artifacts = [output_dir / "model.cbm", *sorted((output_dir / "text_models").rglob("*"))]
+    for path in artifacts:
+        if path.is_file():
+            digest.update(path.relative_to(output_dir).as_posix().encode())
+            digest.update(path.read_bytes())
+    return f"{MODEL_VERSION}-{digest.hexdigest()[:10]}"
 
 
 def _verdict(metrics: dict) -> str:

@@ -157,7 +157,7 @@ def render_model_card_markdown(card: dict[str, Any]) -> str:
     lines += [
         "## Supported wikis",
         "",
-        ", ".join(wikis) if isinstance(wikis, list) else str(wikis),
+        ", ".join(_wiki_label(w) for w in wikis) if isinstance(wikis, list) else str(wikis),
         "",
     ]
     lines += ["## Training data", ""]
@@ -254,3 +254,10 @@ def render_model_card_markdown(card: dict[str, Any]) -> str:
         ]
     lines += ["## References", "", *_bullets(card["references"]), ""]
     return "\n".join(lines)
+
+
+def _wiki_label(wiki: object) -> str:
+    """Manifests list wikis as codes or as {"lang", "dbname"} entries."""
+    if isinstance(wiki, dict):
+        return str(wiki.get("dbname") or wiki.get("lang"))
+    return str(wiki)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from support.ports import free_port
 from support.service_process import RunningService, run_service
 

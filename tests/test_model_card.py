@@ -103,7 +103,10 @@ def test_markdown_mentions_small_data_plots_and_metrics(model_dir, card):
 
 
 def test_supported_wikis_may_be_listed_as_entries() -> None:
-    from revertrisk_service.transparency.model_card import build_model_card, render_model_card_markdown
+    from revertrisk_service.transparency.model_card import (
+        build_model_card,
+        render_model_card_markdown,
+    )
 
     manifest = {
         "name": "m",

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from support.sse_server import SSEServer, sse_server  # noqa: F401
+from test_service_cache import CountingFetcher
 
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
@@ -16,8 +18,6 @@ from revertrisk_service.precache.in_process import InProcessScorer
 from revertrisk_service.precache.stream import EventStream
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
-from support.sse_server import SSEServer, sse_server  # noqa: F401
-from test_service_cache import CountingFetcher
 
 pytestmark = pytest.mark.e2e
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support.redis_server import RedisServer, redis_server  # noqa: F401
+from support.service_process import run_service
 
 from revertrisk_service.cache import GuardedRedis, MemoryScoreCache, RedisInflight, RedisScoreCache
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
@@ -22,8 +24,6 @@ from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
 from revertrisk_service.wikis import Wiki
-from support.redis_server import RedisServer, redis_server  # noqa: F401
-from support.service_process import run_service
 
 pytestmark = pytest.mark.e2e
 

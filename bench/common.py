@@ -38,7 +38,7 @@ from support.sse_server import SSEServer
 LANGUAGE_AGNOSTIC = "revertrisk-language-agnostic"
 MULTILINGUAL = "revertrisk-multilingual"
 # Large Wikipedias, all served by both models; the fake wiki answers every Host the same way.
-LANGS = ("en", "de", "fr", "es", "ja", "ru", "it", "zh", "pt", "pl")
+LANGS = ("en", "de", "fr", "es", "ja", "ru", "it", "zh", "nl", "pl")
 
 
 # -- statistics ---------------------------------------------------------------------------------
@@ -154,6 +154,11 @@ class PrecacheProcess:
     def metrics(self) -> dict[str, float]:
         return scrape(self.metrics_url)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 @contextmanager
 def precaching(
@@ -163,6 +168,7 @@ def precaching(
     stream_url: str,
     *,
     concurrency: int = 4,
+    queue_size: int = 1000,
     server_url: str | None = None,
 ) -> Iterator[PrecacheProcess]:
     """The real `revertrisk precache` in a subprocess, with its Prometheus metrics on loopback."""
@@ -178,6 +184,8 @@ def precaching(
         str(port),
         "--concurrency",
         str(concurrency),
+        "--queue-size",
+        str(queue_size),
         "--consumer-name",
         f"bench-{port}",
     ]

@@ -1,0 +1,151 @@
+"""Benchmark of precaching throughput: scored edits per second, per model, on this machine.
+
+Prints figures; not a test. For each model, the real `revertrisk precache` (in-process scoring
+into a private Redis, default concurrency 4 and batches of up to 10) reads a replayed
+page_change stream whose events are all already waiting (a backlog), so it runs flat out; the
+edits are distinct revisions of 5-20 KB articles served by a loopback fake wiki
+(bench/fake_wiki.py). The rate is compared with Wikimedia's global edit rate, about 16
+edits/s across all wikis.
+
+    .venv/bin/python bench/bench_precache.py [--events 1500] [--seconds 45]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from dataclasses import dataclass
+
+from common import (
+    LANGS,
+    LANGUAGE_AGNOSTIC,
+    MULTILINGUAL,
+    PrecacheProcess,
+    fake_wiki,
+    header,
+    page_change,
+    precaching,
+    redis_server,
+    sse_server,
+    wait_for_stream_client,
+)
+
+GLOBAL_EDITS_PER_S = 16.0
+POLL_S = 0.25
+
+
+@dataclass
+class Progress:
+    """(seconds since the stream connected, edits handled, CPU seconds of the precacher)."""
+
+    points: list[tuple[float, float, float]]
+
+    def rate_between(self, low: float, high: float) -> tuple[float, float] | None:
+        """Edits/s and CPU-seconds per edit between the first points at/after low and high."""
+        first = next((p for p in self.points if p[1] >= low), None)
+        last = next((p for p in self.points if p[1] >= high), self.points[-1])
+        if first is None or last[0] <= first[0] or last[1] <= first[1]:
+            return None
+        edits = last[1] - first[1]
+        return edits / (last[0] - first[0]), (last[2] - first[2]) / edits
+
+
+def watch(process: PrecacheProcess, total: int, limit_s: float) -> tuple[Progress, dict]:
+    start = time.monotonic()
+    cpu0 = process.cpu_seconds()
+    points = [(0.0, 0.0, 0.0)]
+    metrics: dict = {}
+    while time.monotonic() - start < limit_s and process.process.poll() is None:
+        time.sleep(POLL_S)
+        metrics = process.metrics() or metrics
+        # Every event ends scored, failed, dropped, filtered out or invalid.
+        handled = sum(
+            value
+            for name, value in metrics.items()
+            if name.startswith(
+                (
+                    "revertrisk_precache_scored_total",
+                    "revertrisk_precache_errors_total",
+                    "revertrisk_precache_events_dropped_total",
+                    "revertrisk_precache_events_filtered_total",
+                    "revertrisk_precache_events_invalid_total",
+                )
+            )
+        )
+        points.append((time.monotonic() - start, handled, process.cpu_seconds() - cpu0))
+        if handled >= total:
+            break
+    return Progress(points), metrics
+
+
+def bench_model(model: str, redis_url: str, events: int, limit_s: float) -> None:
+    header(f"{model}: {events} backlogged edits, at most {limit_s:g} s")
+    with fake_wiki() as wiki, sse_server() as sse:
+        for i in range(events):
+            sse.add_event(page_change(1_000_001 + 2 * i, LANGS[i % len(LANGS)]))
+        loading = time.monotonic()
+        with precaching(
+            model, redis_url, wiki.url, sse.url, queue_size=events + 10
+        ) as process:
+            if not wait_for_stream_client(sse, process, timeout_s=120):
+                print(f"SKIPPED: `revertrisk precache` with {model} did not start. Log tail:")
+                print("    " + process.log_tail(1500).replace("\n", "\n    "))
+                return
+            print(f"model loaded and stream connected after {time.monotonic() - loading:.1f} s")
+            wiki_seconds = wiki.wiki.answer_seconds
+            progress, metrics = watch(process, events, limit_s)
+            wiki_seconds = wiki.wiki.answer_seconds - wiki_seconds
+    scored = metrics.get("revertrisk_precache_scored_total", 0.0)
+    errors = metrics.get("revertrisk_precache_errors_total", 0.0)
+    dropped = metrics.get("revertrisk_precache_events_dropped_total", 0.0)
+    elapsed, handled, _ = progress.points[-1]
+    filtered = sum(v for k, v in metrics.items() if "precache_events_filtered_total" in k)
+    print(
+        f"scored {scored:.0f}, errors {errors:.0f}, dropped {dropped:.0f}, filtered {filtered:.0f} "
+        f"in {elapsed:.1f} s "
+        f"({'all handled' if handled >= events else 'stopped at the time limit'})"
+    )
+    overall = scored / elapsed if elapsed else 0.0
+    print(f"overall: {overall:.1f} scored edits/s (from stream connection, warm-up included)")
+    steady = progress.rate_between(0.1 * handled, 0.9 * handled)
+    if steady is None:
+        print("steady state: too few points to measure")
+        return
+    rate, cpu_per_edit = steady
+    print(
+        f"steady state (10%-90% of handled edits): {rate:.1f} edits/s; precacher CPU "
+        f"{cpu_per_edit * 1000:.0f} ms per edit, i.e. {1 / cpu_per_edit:.1f} edits/s per busy core"
+    )
+    print(
+        f"fake wiki text generation in this process: {wiki_seconds / max(handled, 1) * 1000:.1f} ms "
+        f"per edit (competes for the same {len(os.sched_getaffinity(0))} CPUs)"
+    )
+    verdict = "keeps up with" if rate >= GLOBAL_EDITS_PER_S else "does NOT keep up with"
+    print(
+        f"=> {verdict} the global edit rate of ~{GLOBAL_EDITS_PER_S:g} edits/s "
+        f"({rate / GLOBAL_EDITS_PER_S:.2f}x) on this machine"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1500, help="edits for the cheap model")
+    parser.add_argument("--seconds", type=float, default=45.0, help="time limit per model")
+    parser.add_argument(
+        "--multilingual-events", type=int, default=800, help="edits for the multilingual model"
+    )
+    args = parser.parse_args()
+    started = time.monotonic()
+    print(
+        "Each edit: 1 revisions query for a batch of up to 10 edits, then parents, users and "
+        "page creations (loopback, Nagle off); the score is written to Redis."
+    )
+    with redis_server() as redis_srv:
+        bench_model(LANGUAGE_AGNOSTIC, redis_srv.url, args.events, args.seconds)
+        bench_model(MULTILINGUAL, redis_srv.url, args.multilingual_events, args.seconds)
+    print(f"\n(total {time.monotonic() - started:.0f} s on {len(os.sched_getaffinity(0))} CPUs)")
+
+
+if __name__ == "__main__":
+    main()

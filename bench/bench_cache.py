@@ -37,7 +37,7 @@ from common import (
     sse_server,
     wait_for_stream_client,
 )
-from support.flaky_api import FlakyApi
+from support.flaky_api import FlakyApi, Step
 
 from revertrisk_service.cache.keys import score_cache_key
 
@@ -132,7 +132,9 @@ def bench_misses(base_url: str, wiki: FlakyApi, count: int) -> None:
         generating_s = wiki.wiki.answer_seconds - generating_before
     total = Summary.of(latencies)
     print(f"HTTP predict, uncached revision {total.line()}   status/X-Cache: {dict(statuses)}")
-    print(f"MediaWiki API calls per miss: {wiki_calls / count:.2f}  (5-20 KB wikitext per revision)")
+    print(
+        f"MediaWiki API calls per miss: {wiki_calls / count:.2f}  (5-20 KB wikitext per revision)"
+    )
     if not after:
         print("(no /metrics: stage split unavailable)")
         return
@@ -149,8 +151,12 @@ def bench_misses(base_url: str, wiki: FlakyApi, count: int) -> None:
     print(f"  {'HTTP, routing, JSON in/out (the remainder)':46s} {total.mean - accounted:7.2f} ms")
     for query in MW_QUERIES:
         lab = f'{{query="{query}"}}'
-        seconds = metric_delta(before, after, f"revertrisk_mediawiki_request_duration_seconds_sum{lab}")
-        calls = metric_delta(before, after, f"revertrisk_mediawiki_request_duration_seconds_count{lab}")
+        seconds = metric_delta(
+            before, after, f"revertrisk_mediawiki_request_duration_seconds_sum{lab}"
+        )
+        calls = metric_delta(
+            before, after, f"revertrisk_mediawiki_request_duration_seconds_count{lab}"
+        )
         if calls:
             print(
                 f"  MediaWiki '{query}' query: {calls / count:.2f} per miss, "
@@ -222,7 +228,9 @@ def plan(sim: Simulation, first_rev: int) -> list[PlannedEvent]:
             event = page_change(rev, lang)
             n = rng.choices(counts, weights)[0]
             delays = tuple(
-                rng.uniform(*(sim.fast_delay_s if rng.random() < sim.fast_share else sim.slow_delay_s))
+                rng.uniform(
+                    *(sim.fast_delay_s if rng.random() < sim.fast_share else sim.slow_delay_s)
+                )
                 for _ in range(n)
             )
         # Poisson arrivals at the stream's mean rate.
@@ -241,7 +249,9 @@ def feed(sse, planned: list[PlannedEvent], t0: float, stop: threading.Event) -> 
         sse.add_event({**item.event, "dt": now, "meta": {**item.event["meta"], "dt": now}})
 
 
-async def run_clients(base_url: str, planned: list[PlannedEvent], t0: float) -> list[tuple[str, float]]:
+async def run_clients(
+    base_url: str, planned: list[PlannedEvent], t0: float
+) -> list[tuple[str, float]]:
     """Send every planned request at its time; (X-Cache, latency ms) per request."""
     results: list[tuple[str, float]] = []
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
@@ -261,8 +271,11 @@ async def run_clients(base_url: str, planned: list[PlannedEvent], t0: float) -> 
 
         await asyncio.gather(
             *(
-                one(item.at_s + delay, item.event["meta"]["domain"].split(".")[0],
-                    item.event["revision"]["rev_id"])
+                one(
+                    item.at_s + delay,
+                    item.event["meta"]["domain"].split(".")[0],
+                    item.event["revision"]["rev_id"],
+                )
                 for item in planned
                 for delay in item.request_delays_s
             )
@@ -298,10 +311,17 @@ def report(title: str, results: list[tuple[str, float]]) -> float:
     return hit_share
 
 
-def bench_hit_rate(base_url: str, redis_url: str, wiki_url: str, sim: Simulation) -> None:
+def bench_hit_rate(
+    base_url: str, redis_url: str, wiki: FlakyApi, sim: Simulation, latency_ms: float
+) -> None:
     header("3. Hit rate on a replayed stream of recent edits")
+    wiki_url = wiki.url
+    # Every API call now takes this long, as a remote MediaWiki would: a miss costs two round
+    # trips, and the precacher has a real chance to be late for the fastest clients.
+    wiki.fallback = Step(delay_s=latency_ms / 1000) if latency_ms > 0 else None
     print("Simulation assumptions:")
     print(sim.describe())
+    print(f"  MediaWiki answers every API call after {latency_ms:g} ms (both server and precacher)")
     print(
         "  'without precaching' replays the same plan on fresh revisions with no precacher: its "
         "hits come only from several clients asking about one edit"
@@ -341,19 +361,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hits", type=int, default=400, help="timed cache-hit requests")
     parser.add_argument("--misses", type=int, default=200, help="timed cache-miss requests")
-    parser.add_argument("--stream-seconds", type=float, default=40.0, help="length of each stream replay")
+    parser.add_argument(
+        "--stream-seconds", type=float, default=40.0, help="length of each stream replay"
+    )
     parser.add_argument("--rate", type=float, default=16.0, help="stream events per second")
+    parser.add_argument(
+        "--wiki-latency-ms", type=float, default=80.0, help="MediaWiki latency per call in part 3"
+    )
     args = parser.parse_args()
 
     started = time.monotonic()
     with redis_server() as redis_srv, fake_wiki() as wiki:
         print(f"redis-server {redis_srv.url}, fake wiki {wiki.url}; starting `revertrisk serve`...")
         with serving(MODEL, redis_srv.url, wiki.url) as service:
-            print(f"serving {MODEL} at {service.base_url} (ready after {time.monotonic() - started:.1f} s)")
+            print(
+                f"serving {MODEL} at {service.base_url} (ready after {time.monotonic() - started:.1f} s)"
+            )
             bench_hits(service.base_url, redis_srv.url, args.hits)
             bench_misses(service.base_url, wiki, args.misses)
             bench_hit_rate(
-                service.base_url, redis_srv.url, wiki.url, Simulation(args.rate, args.stream_seconds)
+                service.base_url,
+                redis_srv.url,
+                wiki,
+                Simulation(args.rate, args.stream_seconds),
+                args.wiki_latency_ms,
             )
     print(f"\n(total {time.monotonic() - started:.0f} s on {len(os.sched_getaffinity(0))} CPUs)")
 

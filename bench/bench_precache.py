@@ -30,6 +30,7 @@ from common import (
     sse_server,
     wait_for_stream_client,
 )
+from support.flaky_api import Step
 
 GLOBAL_EDITS_PER_S = 16.0
 POLL_S = 0.25
@@ -79,15 +80,17 @@ def watch(process: PrecacheProcess, total: int, limit_s: float) -> tuple[Progres
     return Progress(points), metrics
 
 
-def bench_model(model: str, redis_url: str, events: int, limit_s: float) -> None:
-    header(f"{model}: {events} backlogged edits, at most {limit_s:g} s")
+def bench_model(model: str, redis_url: str, events: int, limit_s: float, latency_ms: float) -> None:
+    header(
+        f"{model}: {events} backlogged edits, at most {limit_s:g} s, "
+        f"MediaWiki latency {latency_ms:g} ms per call"
+    )
     with fake_wiki() as wiki, sse_server() as sse:
+        wiki.fallback = Step(delay_s=latency_ms / 1000) if latency_ms > 0 else None
         for i in range(events):
             sse.add_event(page_change(1_000_001 + 2 * i, LANGS[i % len(LANGS)]))
         loading = time.monotonic()
-        with precaching(
-            model, redis_url, wiki.url, sse.url, queue_size=events + 10
-        ) as process:
+        with precaching(model, redis_url, wiki.url, sse.url, queue_size=events + 10) as process:
             if not wait_for_stream_client(sse, process, timeout_s=120):
                 print(f"SKIPPED: `revertrisk precache` with {model} did not start. Log tail:")
                 print("    " + process.log_tail(1500).replace("\n", "\n    "))
@@ -135,6 +138,12 @@ def main() -> None:
     parser.add_argument(
         "--multilingual-events", type=int, default=800, help="edits for the multilingual model"
     )
+    parser.add_argument(
+        "--wiki-latency-ms",
+        type=float,
+        default=0.0,
+        help="delay every MediaWiki call (e.g. 80 for a remote wiki); 0 measures CPU capacity",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     print(
@@ -142,8 +151,11 @@ def main() -> None:
         "page creations (loopback, Nagle off); the score is written to Redis."
     )
     with redis_server() as redis_srv:
-        bench_model(LANGUAGE_AGNOSTIC, redis_srv.url, args.events, args.seconds)
-        bench_model(MULTILINGUAL, redis_srv.url, args.multilingual_events, args.seconds)
+        for model, events in (
+            (LANGUAGE_AGNOSTIC, args.events),
+            (MULTILINGUAL, args.multilingual_events),
+        ):
+            bench_model(model, redis_srv.url, events, args.seconds, args.wiki_latency_ms)
     print(f"\n(total {time.monotonic() - started:.0f} s on {len(os.sched_getaffinity(0))} CPUs)")
 
 

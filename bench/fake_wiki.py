@@ -31,8 +31,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from support.flaky_api import FlakyApi, SyntheticWiki
 
-WORDS = ["the", "of", "and", "in", "to", "a", "was", "is", "for", "on", "as", "by", "with", "from", "at", "his", "that", "were", "an", "which", "it", "be", "city", "river", "population", "century", "government", "university", "history", "school", "church", "station", "district", "region", "national", "county", "village", "railway", "album", "season", "team", "football", "party", "election", "president", "war", "army", "company", "film", "series", "species", "family", "born", "died", "built", "located", "north", "south", "east", "west", "first", "second", "new", "old", "large", "small", "main", "early", "later", "according", "during", "between", "after", "before", "several", "many", "most", "known", "called", "founded", "became", "included", "produced", "published", "released", "played", "served", "named", "received"]
-TOPICS = ["Paris", "Danube", "Bavaria", "Kyoto", "Lagos", "Quebec", "Tasmania", "Andes", "Nile", "Baltic", "Sahara", "Oslo", "Valencia", "Bengal", "Yukon", "Crete", "Mongolia", "Patagonia", "Sicily", "Ontario"]
+WORDS_TEXT = """
+the of and in to a was is for on as by with from at his that were an which it be city
+river population century government university history school church station district
+region national county village railway album season team football party election president
+war army company film series species family born died built located north south east west
+first second new old large small main early later according during between after before
+several many most known called founded became included produced published released played
+served named received
+"""
+WORDS = tuple(WORDS_TEXT.split())
+TOPICS_TEXT = """
+Paris Danube Bavaria Kyoto Lagos Quebec Tasmania Andes Nile Baltic Sahara Oslo Valencia
+Bengal Yukon Crete Mongolia Patagonia Sicily Ontario
+"""
+TOPICS = tuple(TOPICS_TEXT.split())
 VANDALISM = (
     "JOHN IS THE BEST!!!!!",
     "this page is stupid lol",
@@ -100,7 +113,9 @@ def edited(text: str, rev_id: int) -> str:
     body = [i for i, p in enumerate(paragraphs) if len(p) > 200]
     where = rng.choice(body) if body else 0
     if kind == "add_sourced":
-        paragraphs.insert(where + 1, _sentence(rng) + "<ref>{{cite book |title=Atlas |year=2001}}</ref>")
+        paragraphs.insert(
+            where + 1, _sentence(rng) + "<ref>{{cite book |title=Atlas |year=2001}}</ref>"
+        )
     elif kind == "copyedit":
         words = paragraphs[where].split(" ")
         for _ in range(3):
@@ -109,7 +124,9 @@ def edited(text: str, rev_id: int) -> str:
     elif kind == "remove_paragraph":
         del paragraphs[where]
     elif kind == "vandalism":
-        paragraphs[where] = paragraphs[where][:80] + " " + rng.choice(VANDALISM) + " " + paragraphs[where][80:]
+        paragraphs[where] = (
+            paragraphs[where][:80] + " " + rng.choice(VANDALISM) + " " + paragraphs[where][80:]
+        )
     else:
         paragraphs[where] += f" See also [[{rng.choice(TOPICS)}]]."
         paragraphs.append(f"[[Category:{rng.choice(TOPICS)} {rng.choice(WORDS)}]]")

@@ -191,7 +191,7 @@ def precaching(
     ]
     if server_url:
         command += ["--server-url", server_url]
-    env = {**os.environ, **service_env(model, redis_url, wiki_url), "LOG_LEVEL": "INFO"}
+    env = {**os.environ, **service_env(model, redis_url, wiki_url)}
     with tempfile.TemporaryDirectory(prefix="bench-precache-") as log_dir:
         log_path = Path(log_dir) / "precache.log"
         with log_path.open("wb") as log_file:

@@ -34,10 +34,10 @@ from common import (
     redis_server,
     scrape,
     serving,
-    sse_server,
     wait_for_stream_client,
 )
 from support.flaky_api import FlakyApi, Step
+from support.sse_server import running_sse_server
 
 from revertrisk_service.cache.keys import score_cache_key
 
@@ -331,10 +331,10 @@ def bench_hit_rate(
     wanted = sum(len(p.request_delays_s) for p in baseline_plan)
     print(f"  {len(baseline_plan)} events, {wanted} client requests per run")
 
-    with sse_server() as sse:
+    with running_sse_server() as sse:
         baseline = report("without precaching", simulate(base_url, sse, baseline_plan))
 
-    with sse_server() as sse, precaching(MODEL, redis_url, wiki_url, sse.url) as precacher:
+    with running_sse_server() as sse, precaching(MODEL, redis_url, wiki_url, sse.url) as precacher:
         if not wait_for_stream_client(sse, precacher, timeout_s=60):
             print("precacher did not start; its log:\n" + precacher.log_tail())
             return

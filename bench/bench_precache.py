@@ -31,10 +31,10 @@ from common import (
     page_change,
     precaching,
     redis_server,
-    sse_server,
     wait_for_stream_client,
 )
 from support.flaky_api import Step
+from support.sse_server import running_sse_server
 
 GLOBAL_EDITS_PER_S = 16.0
 POLL_S = 0.25
@@ -91,7 +91,7 @@ def bench_model(
         f"{model}: {events} backlogged edits, at most {limit_s:g} s, "
         f"MediaWiki latency {latency_ms:g} ms per call, --concurrency {concurrency}"
     )
-    with fake_wiki() as wiki, sse_server() as sse:
+    with fake_wiki() as wiki, running_sse_server() as sse:
         wiki.fallback = Step(delay_s=latency_ms / 1000) if latency_ms > 0 else None
         for i in range(events):
             sse.add_event(page_change(1_000_001 + 2 * i, LANGS[i % len(LANGS)]))

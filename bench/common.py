@@ -32,7 +32,7 @@ from fake_wiki import ArticleApi, ArticleWiki
 from support.flaky_api import FlakyApi
 from support.ports import free_port
 from support.redis_server import RedisServer
-from support.service_process import RunningService, run_service
+from support.service_process import RunningService, run_service, stop_process
 from support.sse_server import SSEServer
 
 LANGUAGE_AGNOSTIC = "revertrisk-language-agnostic"
@@ -110,16 +110,6 @@ def fake_wiki() -> Iterator[FlakyApi]:
         yield api
     finally:
         api.stop()
-
-
-@contextmanager
-def sse_server() -> Iterator[SSEServer]:
-    server = SSEServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def service_env(model: str, redis_url: str, wiki_url: str) -> dict[str, str]:
@@ -201,12 +191,7 @@ def precaching(
         try:
             yield PrecacheProcess(process, f"http://127.0.0.1:{port}/metrics", log_path)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 def wait_for_stream_client(sse: SSEServer, process: PrecacheProcess, timeout_s: float) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from support.outcomes import MEDIAWIKI_OUTCOMES
 from support.service_process import RunningService, run_service
 
 pytestmark = pytest.mark.e2e
@@ -65,15 +66,7 @@ def test_unsupported_language_names_the_supported_ones(service: RunningService, 
     assert "en" in body["supported_langs"] and "xh" not in body["supported_langs"]
 
 
-@pytest.mark.parametrize(
-    ("kind", "status", "code"),
-    [
-        ("missing", 404, "revision_not_found"),
-        ("page_creation", 422, "parent_revision_missing"),
-        ("text_hidden", 422, "revision_info_deleted"),
-        ("non_wikitext", 422, "unsupported_content_model"),
-    ],
-)
+@pytest.mark.parametrize(("kind", "status", "code"), MEDIAWIKI_OUTCOMES)
 def test_same_error_catalogue(service: RunningService, local_wiki, kind: str, status: int, code: str) -> None:
     response = predict(service, {"lang": "en", "rev_id": local_wiki.revs[kind]})
     assert response.status_code == status, response.text

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support.outcomes import MEDIAWIKI_OUTCOMES
 from support.ports import free_port
 from support.service_process import RunningService, run_service
 
@@ -61,15 +62,7 @@ def test_other_language_is_sent_with_its_host(service: RunningService, local_wik
     assert_prediction(response.json(), rev_id, wiki_db="dewiki")
 
 
-@pytest.mark.parametrize(
-    ("kind", "status", "code"),
-    [
-        ("missing", 404, "revision_not_found"),
-        ("page_creation", 422, "parent_revision_missing"),
-        ("text_hidden", 422, "revision_info_deleted"),
-        ("non_wikitext", 422, "unsupported_content_model"),
-    ],
-)
+@pytest.mark.parametrize(("kind", "status", "code"), MEDIAWIKI_OUTCOMES)
 def test_mediawiki_outcomes(service: RunningService, local_wiki, kind: str, status: int, code: str) -> None:
     response = predict(service, {"lang": "en", "rev_id": local_wiki.revs[kind]})
     assert response.status_code == status, response.text

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -130,11 +131,17 @@ class SSEServer:
         self._server.server_close()
 
 
-@pytest.fixture
-def sse_server() -> Iterator[SSEServer]:
+@contextmanager
+def running_sse_server() -> Iterator[SSEServer]:
     server = SSEServer()
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def sse_server() -> Iterator[SSEServer]:
+    with running_sse_server() as server:
+        yield server

@@ -151,10 +151,12 @@ class RevertRiskModel(kserve.Model):
             s for s in job.slots
             if s.error is None and s.context is None and s.wiki is not None
         ]
+        tickets = []
         for slot in cacheable:
             assert slot.wiki is not None
             slot.ticket = self.cache.ticket(self.name, self.version, slot.wiki, int(slot.rev_id))
-        answers = await self.cache.lookup([s.ticket for s in cacheable if s.ticket], refresh)
+            tickets.append(slot.ticket)
+        answers = await self.cache.lookup(tickets, refresh)
         for slot, answer in zip(cacheable, answers, strict=True):
             if isinstance(answer, ServiceError):
                 slot.error = answer
@@ -239,7 +241,7 @@ class RevertRiskModel(kserve.Model):
                 )
             SCORED.labels(self.name, "ok" if slot.result else self._error_code(slot)).inc()
         if self.cache is not None:
-            tickets = [s.ticket for s in job.slots if s.ticket is not None]
+            tickets = job.tickets
             await self.cache.store(
                 tickets, [s.result or s.error for s in job.slots if s.ticket is not None]
             )

@@ -19,15 +19,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from revertrisk_service.edits.edit_types import diff_wikitext
+from revertrisk_service.edits.texts import extract_texts
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
-from revertrisk_service.multilingual.edit_types import diff_wikitext
-from revertrisk_service.multilingual.model import (
+from revertrisk_service.models.multilingual.model import (
     DEFAULT_MODEL_DIR,
     MultilingualModel,
     assemble_inputs,
 )
-from revertrisk_service.multilingual.text_extraction import extract_texts
-from revertrisk_service.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
+from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
 from revertrisk_service.wikis import resolve_lang
 
 SIZES = {"small": 2_000, "typical": 20_000, "large": 500_000}

@@ -7,18 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from revertrisk_service.features.edit_facts import (
+from revertrisk_service.edits.facts import (
     EXTRA_PAGE_REVISION_COUNT,
     EditFacts,
     facts_from_context,
 )
-from revertrisk_service.features.language_agnostic import (
+from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
+from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
     FEATURES,
     feature_matrix,
     feature_vector,
 )
-from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.wikis import resolve_lang
 
 EDIT_TIME = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)

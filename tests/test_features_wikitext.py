@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from revertrisk_service.features.edit_actions import changed_sections, edit_actions, split_sections
-from revertrisk_service.features.wikitext import wikitext_stats
+from revertrisk_service.edits.sections import changed_sections, edit_actions, split_sections
+from revertrisk_service.edits.wikitext import wikitext_stats
 
 LATIN = """'''Ada Lovelace''' was an English [[mathematician]].<ref>{{cite book|title=Ada}}</ref>
 
@@ -109,7 +109,7 @@ def test_identical_revisions_have_no_actions() -> None:
 
 
 def test_huge_changes_are_not_parsed() -> None:
-    from revertrisk_service.features.edit_actions import MAX_CHANGED_CHARS
+    from revertrisk_service.edits.sections import MAX_CHANGED_CHARS
 
     parent = "== A ==\n" + "x " * MAX_CHANGED_CHARS
     assert edit_actions(parent, parent.replace("x", "y"), "en") is None

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from revertrisk_service.errors import ModelArtifactError
-from revertrisk_service.manifest import ModelManifest, check_features, load_manifest, write_manifest
+from revertrisk_service.models.manifest import (
+    ModelManifest,
+    check_features,
+    load_manifest,
+    write_manifest,
+)
 
 
 def _write(directory: Path, body: dict) -> None:

@@ -11,7 +11,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from revertrisk_service.transparency import metrics
+from revertrisk_service.evaluation import metrics
 
 
 @pytest.fixture(scope="module")

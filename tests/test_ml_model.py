@@ -13,11 +13,11 @@ from tokenizers import BertWordPieceTokenizer
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
 from revertrisk_service.errors import ModelArtifactError, UnsupportedLanguage
-from revertrisk_service.manifest import load_manifest
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
-from revertrisk_service.multilingual.features import FEATURE_NAMES
-from revertrisk_service.multilingual.model import DEFAULT_MODEL_DIR, MultilingualModel
-from revertrisk_service.scoring import Scorer
+from revertrisk_service.models.manifest import load_manifest
+from revertrisk_service.models.multilingual.features import FEATURE_NAMES
+from revertrisk_service.models.multilingual.model import DEFAULT_MODEL_DIR, MultilingualModel
+from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.wikis import resolve_lang
 
 

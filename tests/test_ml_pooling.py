@@ -6,19 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from revertrisk_service.multilingual.features import (
+from revertrisk_service.edits.texts import EditTexts
+from revertrisk_service.models.multilingual.features import (
     BASE_FEATURES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
     FEATURE_NAMES,
     cap_texts,
 )
-from revertrisk_service.multilingual.text_classifiers import (
+from revertrisk_service.models.multilingual.text_classifiers import (
     MISSING,
     TEXT_SCORE_FEATURES,
     pool_scores,
 )
-from revertrisk_service.multilingual.text_extraction import EditTexts
-from revertrisk_service.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
+from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
 
 
 def test_revisions_without_texts_get_minus_one() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from revertrisk_service.multilingual.edit_types import EDIT_TYPE_COLUMNS, diff_wikitext
-from revertrisk_service.multilingual.text_extraction import (
+from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS, diff_wikitext
+from revertrisk_service.edits.texts import (
     extract_texts,
     pair_sentences,
     split_sentences,
 )
-from revertrisk_service.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
+from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
 
 DATA = DEFAULT_DATA_DIR / DATA_FILE
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from revertrisk_service.multilingual.model import MultilingualModel
-from revertrisk_service.multilingual.text_training import train_tokenizer
-from revertrisk_service.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR, main
+from revertrisk_service.models.multilingual.model import MultilingualModel
+from revertrisk_service.models.multilingual.text_training import train_tokenizer
+from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR, main
 
 needs_data = pytest.mark.skipif(
     not (DEFAULT_DATA_DIR / DATA_FILE).exists(), reason="shared/data is not present"

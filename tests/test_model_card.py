@@ -9,12 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from revertrisk_service.transparency import (
-    build_model_card,
-    evaluate_model_dir,
-    load_threshold_table,
-    render_model_card_markdown,
-)
+from revertrisk_service.evaluation.evaluate import evaluate_model_dir
+from revertrisk_service.evaluation.model_card import render_model_card_markdown
+from revertrisk_service.transparency.model_card import build_model_card
+from revertrisk_service.transparency.threshold_table import load_threshold_table
 
 MANIFEST = {
     "name": "revertrisk-test",
@@ -103,10 +101,6 @@ def test_markdown_mentions_small_data_plots_and_metrics(model_dir, card):
 
 
 def test_supported_wikis_may_be_listed_as_entries() -> None:
-    from revertrisk_service.transparency.model_card import (
-        build_model_card,
-        render_model_card_markdown,
-    )
 
     manifest = {
         "name": "m",

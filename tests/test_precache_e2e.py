@@ -11,8 +11,8 @@ from test_service_cache import CountingFetcher
 
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
-from revertrisk_service.language_agnostic_model import LanguageAgnosticModel
 from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.precache import MemoryCheckpoint, PrecacheRunner
 from revertrisk_service.precache.in_process import InProcessScorer
 from revertrisk_service.precache.stream import EventStream

@@ -11,7 +11,7 @@ from revertrisk_service.errors import (
     InvalidRevId,
     TooManyInstances,
 )
-from revertrisk_service.request_schema import RejectedInstance, RevisionRef, parse_request
+from revertrisk_service.serving.requests import RejectedInstance, RevisionRef, parse_request
 from revertrisk_service.wikis import resolve_lang
 
 

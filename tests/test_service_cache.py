@@ -18,9 +18,9 @@ from support.service_process import run_service
 from revertrisk_service.cache import GuardedRedis, MemoryScoreCache, RedisInflight, RedisScoreCache
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
 from revertrisk_service.errors import ServiceError
-from revertrisk_service.language_agnostic_model import LanguageAgnosticModel
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.mediawiki.types import EditContext
+from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
 from revertrisk_service.wikis import Wiki

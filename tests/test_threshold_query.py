@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from revertrisk_service.errors import InvalidRequest, InvalidThresholdQuery
+from revertrisk_service.evaluation.thresholds import compute_threshold_table
 from revertrisk_service.transparency.threshold_query import (
     ThresholdQuery,
     answer_threshold_query,
     parse_threshold_query,
 )
-from revertrisk_service.transparency.thresholds import compute_threshold_table
 
 # Sorted by score: P P N P N N P N N N. Thresholds between scores give these flagged sets.
 LABELS = np.array([1, 1, 0, 1, 0, 0, 1, 0, 0, 0])

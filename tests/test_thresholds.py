@@ -8,13 +8,12 @@ import numpy as np
 import pytest
 from sklearn.metrics import confusion_matrix, f1_score, precision_score, recall_score
 
-from revertrisk_service.transparency.thresholds import (
-    ThresholdTable,
+from revertrisk_service.evaluation.thresholds import (
     compute_threshold_table,
-    load_threshold_table,
     save_threshold_table,
     threshold_grid,
 )
+from revertrisk_service.transparency.threshold_table import ThresholdTable, load_threshold_table
 
 LABELS = np.array([1, 1, 0, 1, 0, 0, 1, 0, 0, 0])
 SCORES = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0])

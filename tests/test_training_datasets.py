@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from revertrisk_service.features.language_agnostic import FEATURE_NAMES, feature_vector
+from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES, feature_vector
+from revertrisk_service.models.language_agnostic.train import DEFAULT_DATA_DIR
 from revertrisk_service.training.datasets import (
     KI_FILE,
     PAN_FILE,
@@ -14,7 +15,6 @@ from revertrisk_service.training.datasets import (
     load_ki,
 )
 from revertrisk_service.training.splits import grouped_holdout
-from revertrisk_service.training.train_language_agnostic import DEFAULT_DATA_DIR
 
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_DATA_DIR / KI_FILE).exists(), reason="shared/data is not present"
@@ -78,7 +78,7 @@ def test_serving_edit_actions_match_the_training_data_counts() -> None:
     Re-creating that edit and counting it the serving way must give the Data Lake's counts,
     or the model would see different numbers live than in training.
     """
-    from revertrisk_service.features.edit_actions import edit_actions
+    from revertrisk_service.edits.sections import edit_actions
 
     trained = facts_from_ki_row(_rows(KI_FILE, 1)[0]).edit_actions
     parent = (

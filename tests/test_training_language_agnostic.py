@@ -10,14 +10,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ModelArtifactError
-from revertrisk_service.features.edit_facts import EditFacts
-from revertrisk_service.features.language_agnostic import FEATURE_NAMES
-from revertrisk_service.language_agnostic_model import DEFAULT_MODEL_DIR, LanguageAgnosticModel
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
-from revertrisk_service.scoring import Scorer
+from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES
+from revertrisk_service.models.language_agnostic.model import (
+    DEFAULT_MODEL_DIR,
+    LanguageAgnosticModel,
+)
+from revertrisk_service.models.language_agnostic.train import DEFAULT_DATA_DIR, main
+from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.training.datasets import KI_FILE
-from revertrisk_service.training.train_language_agnostic import DEFAULT_DATA_DIR, main
 from revertrisk_service.wikis import resolve_lang
 
 needs_data = pytest.mark.skipif(

@@ -15,14 +15,12 @@ import uvicorn
 from fastapi import FastAPI
 from support.ports import free_port
 
-from revertrisk_service.transparency.report import EVALUATION_JSON, evaluate_predictions
+from revertrisk_service.evaluation.report import evaluate_predictions
+from revertrisk_service.evaluation.thresholds import compute_threshold_table, save_threshold_table
+from revertrisk_service.training.artifacts import EVALUATION_JSON
 from revertrisk_service.transparency.routes import build_transparency_router
 from revertrisk_service.transparency.threshold_query import answer_threshold_query
-from revertrisk_service.transparency.thresholds import (
-    compute_threshold_table,
-    load_threshold_table,
-    save_threshold_table,
-)
+from revertrisk_service.transparency.threshold_table import load_threshold_table
 
 
 def _write_manifest(model_dir: Path, name: str) -> None:

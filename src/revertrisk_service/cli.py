@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 
 app = typer.Typer(help="Revert-risk scoring for Wikipedia edits.", no_args_is_help=True)
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def _settings(**overrides: object) -> Settings:
@@ -31,7 +31,7 @@ def serve(
 ) -> None:
     """Run the KServe model server."""
     from revertrisk_service.logging_setup import configure_logging
-    from revertrisk_service.server import serve as run
+    from revertrisk_service.serving.app import serve as run
 
     configure_logging()
     run(
@@ -58,11 +58,11 @@ def train(
     """Train a shipped model from the labelled data, reproducibly, and evaluate it."""
     settings = Settings()
     if model == "language-agnostic":
-        from revertrisk_service.training.train_language_agnostic import main as train_main
+        from revertrisk_service.models.language_agnostic.train import main as train_main
 
         name = LANGUAGE_AGNOSTIC
     elif model == "multilingual":
-        from revertrisk_service.multilingual.train import main as train_main  # type: ignore[no-redef]
+        from revertrisk_service.models.multilingual.train import main as train_main  # type: ignore[no-redef]
 
         name = MULTILINGUAL
     else:
@@ -75,7 +75,7 @@ def train(
 
 
 def _evaluate_dir(model_dir: Path) -> None:
-    from revertrisk_service.transparency import evaluate_model_dir
+    from revertrisk_service.evaluation.evaluate import evaluate_model_dir
 
     evaluate_model_dir(model_dir)
     typer.echo(f"evaluation written under {model_dir}")

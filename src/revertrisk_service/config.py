@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from revertrisk_service import __version__
+from revertrisk_service.training.paths import ARTIFACTS_DIR
 
 LANGUAGE_AGNOSTIC = "revertrisk-language-agnostic"
 MULTILINGUAL = "revertrisk-multilingual"
@@ -16,7 +17,7 @@ ALL_MODELS = (LANGUAGE_AGNOSTIC, MULTILINGUAL)
 
 def bundled_models_dir() -> Path:
     """models/ at the repository root, where `make models` writes the shipped artifacts."""
-    return Path(__file__).resolve().parents[2] / "models"
+    return ARTIFACTS_DIR
 
 
 DEFAULT_USER_AGENT = (

@@ -9,12 +9,12 @@ from prometheus_client import start_http_server
 
 from revertrisk_service.config import Settings
 from revertrisk_service.events import EventRevision
+from revertrisk_service.models.registry import load_scorer
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.http_poster import HttpPoster
 from revertrisk_service.precache.in_process import InProcessScorer
 from revertrisk_service.precache.service import PrecacheConfig, run_precache
 from revertrisk_service.precache.stream import DEFAULT_STREAM_URL
-from revertrisk_service.registry import load_scorer
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,11 @@ def _succeeded(answer: Any) -> bool:
 
 
 async def _run_in_process(settings: Settings, config: PrecacheConfig) -> None:
-    from revertrisk_service.server import build_cache_layer, build_mediawiki_client, build_models
+    from revertrisk_service.serving.app import (
+        build_cache_layer,
+        build_mediawiki_client,
+        build_models,
+    )
 
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)

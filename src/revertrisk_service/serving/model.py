@@ -15,18 +15,18 @@ from prometheus_client import Counter
 
 from revertrisk_service.errors import ScoringFailed, ServiceError, UnsupportedLanguage
 from revertrisk_service.mediawiki.types import EditContext
-from revertrisk_service.presave import context_from_revision_data
-from revertrisk_service.request_schema import (
-    ParsedRequest,
-    RejectedInstance,
-    parse_request,
-)
-from revertrisk_service.scoring import Scorer
+from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.serving.cache_layer import (
     CACHE_LOOKUPS,
     CacheLayer,
     CacheTicket,
     summarise,
+)
+from revertrisk_service.serving.presave import context_from_revision_data
+from revertrisk_service.serving.requests import (
+    ParsedRequest,
+    RejectedInstance,
+    parse_request,
 )
 from revertrisk_service.serving.responses import batch_error_body, prediction_body
 from revertrisk_service.wikis import Wiki

@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from revertrisk_service.features.edit_facts import EditFacts
-from revertrisk_service.features.language_agnostic import (
+from revertrisk_service.edits.facts import EditFacts
+from revertrisk_service.models.language_agnostic.features import (
     EDIT_ACTION_TYPES,
     EDIT_ACTIONS,
     KNOWN_GROUPS,

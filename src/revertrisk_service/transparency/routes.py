@@ -29,17 +29,20 @@ from revertrisk_service.errors import (
     ModelNotFound,
     ServiceError,
 )
+from revertrisk_service.training.artifacts import (
+    EVALUATION_JSON,
+    MANIFEST_FILE,
+    THRESHOLDS_FILENAME,
+)
 from revertrisk_service.transparency.model_card import build_model_card
-from revertrisk_service.transparency.report import EVALUATION_JSON
 from revertrisk_service.transparency.threshold_query import (
     answer_threshold_query,
     parse_threshold_query,
 )
-from revertrisk_service.transparency.thresholds import THRESHOLDS_FILENAME, ThresholdTable
+from revertrisk_service.transparency.threshold_table import ThresholdTable
 
 log = logging.getLogger(__name__)
 
-MANIFEST_JSON = "model.json"
 T = TypeVar("T")
 
 
@@ -74,7 +77,7 @@ class ModelFiles:
             return cached.value
 
     def manifest(self) -> dict[str, Any] | None:
-        return self._load(MANIFEST_JSON, dict)
+        return self._load(MANIFEST_FILE, dict)
 
     def evaluation(self) -> dict[str, Any] | None:
         return self._load(EVALUATION_JSON, dict)
@@ -103,7 +106,7 @@ def build_transparency_router(model_dirs: dict[str, Path]) -> APIRouter:
             )
         manifest = model.manifest()
         if manifest is None:
-            raise ModelArtifactError(f"Model {name!r} has no {MANIFEST_JSON}.", model_name=name)
+            raise ModelArtifactError(f"Model {name!r} has no {MANIFEST_FILE}.", model_name=name)
         return model, manifest
 
     def guarded(handler: Callable[[], dict[str, Any]]) -> JSONResponse:

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from revertrisk_service.errors import InvalidThresholdQuery
-from revertrisk_service.transparency.thresholds import STATS, ThresholdTable
+from revertrisk_service.transparency.threshold_table import STATS, ThresholdTable
 
 TOLERANCE = 1e-9
 

@@ -16,7 +16,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging as transformers_logging
 
-from revertrisk_service.multilingual.runtime import configure_cpu_threads, resolve_device
+from revertrisk_service.models.multilingual.runtime import configure_cpu_threads, resolve_device
 
 TEXT_KINDS = ("title", "insert", "remove", "change")
 POOLED_KINDS = ("insert", "change", "remove")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from revertrisk_service.features.edit_actions import edit_actions
+from revertrisk_service.edits.sections import edit_actions
 from revertrisk_service.mediawiki.types import EditContext
 
 # MediaWiki change tags that the Data Lake turns into the `is_*_edit` interface flags.

@@ -18,19 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from revertrisk_service.transparency.metrics import as_arrays
+from revertrisk_service.training.artifacts import THRESHOLDS_FILENAME
 
-STEP = 0.001
 STATS = ("precision", "recall", "filter_rate", "match_rate", "fpr", "f1")
 COUNTS = ("tp", "fp", "tn", "fn")
-THRESHOLDS_FILENAME = "thresholds.json"
 _FORMAT = "revertrisk-thresholds/1"
 
-
-def threshold_grid(step: float = STEP) -> np.ndarray:
-    steps = round(1 / step)
-    # Rounding gives the double nearest each decimal, so 0.5 in the grid is exactly 0.5.
-    return np.round(np.arange(steps + 1) * step, 6)
+__all__ = ["COUNTS", "STATS", "THRESHOLDS_FILENAME", "ThresholdTable", "load_threshold_table"]
 
 
 def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -127,28 +121,6 @@ class ThresholdTable:
             )
         columns = body["columns"]
         return cls.from_counts(columns["threshold"], *(columns[c] for c in COUNTS))
-
-
-def compute_threshold_table(labels: Any, scores: Any, step: float = STEP) -> ThresholdTable:
-    """Confusion counts at every grid threshold, via binary search on the sorted scores."""
-    y, s = as_arrays(labels, scores)
-    grid = threshold_grid(step)
-    positive_scores = np.sort(s[y == 1])
-    negative_scores = np.sort(s[y == 0])
-    # Scores strictly below the threshold are not flagged: searchsorted(side="left") counts them.
-    tp = positive_scores.size - np.searchsorted(positive_scores, grid, side="left")
-    fp = negative_scores.size - np.searchsorted(negative_scores, grid, side="left")
-    return ThresholdTable.from_counts(
-        grid, tp, fp, negative_scores.size - fp, positive_scores.size - tp
-    )
-
-
-def save_threshold_table(table: ThresholdTable, model_dir: Path) -> Path:
-    path = Path(model_dir) / THRESHOLDS_FILENAME
-    path.write_text(
-        json.dumps(table.to_json_dict(), separators=(",", ":")) + "\n", encoding="utf-8"
-    )
-    return path
 
 
 def load_threshold_table(path: Path) -> ThresholdTable:

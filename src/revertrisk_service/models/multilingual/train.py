@@ -27,9 +27,10 @@ from catboost import CatBoostClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from revertrisk_service.manifest import ModelManifest, write_manifest
-from revertrisk_service.multilingual.edit_types import EDIT_TYPE_COLUMNS
-from revertrisk_service.multilingual.features import (
+from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
+from revertrisk_service.edits.texts import EditTexts
+from revertrisk_service.models.manifest import ModelManifest, write_manifest
+from revertrisk_service.models.multilingual.features import (
     BASE_FEATURES,
     CATEGORICAL_FEATURES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
@@ -41,26 +42,25 @@ from revertrisk_service.multilingual.features import (
     feature_frame,
     text_features,
 )
-from revertrisk_service.multilingual.text_classifiers import (
+from revertrisk_service.models.multilingual.text_classifiers import (
     TEXT_KINDS,
     TEXT_SCORE_FEATURES,
     TextClassifier,
 )
-from revertrisk_service.multilingual.text_extraction import EditTexts
-from revertrisk_service.multilingual.text_training import (
+from revertrisk_service.models.multilingual.text_training import (
     TRAIN_MAX_LENGTH,
     as_classifier,
     save_classifier,
     train_text_classifier,
     train_tokenizer,
 )
+from revertrisk_service.training.artifacts import PREDICTIONS_FILE
+from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
 from revertrisk_service.wikis import wiki_by_dbname
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 MODEL_NAME = "revertrisk-multilingual"
 MODEL_VERSION = "0.1.0"
-DEFAULT_OUTPUT_DIR = REPO_ROOT / "models" / MODEL_NAME
+DEFAULT_OUTPUT_DIR = artifact_dir(MODEL_NAME)
 DATA_FILE = "ki_multilingual_sample.csv"
 LABEL = "revision_is_identity_reverted"
 TEST_FOLDS = 4  # one of four page-grouped folds is held out: 25% of rows
@@ -241,7 +241,7 @@ def main(output_dir: Path, data_dir: Path, seed: int = 42) -> dict:
             "label": y_test,
             "score": score,
         }
-    ).to_csv(output_dir / "test_predictions.csv", index=False)
+    ).to_csv(output_dir / PREDICTIONS_FILE, index=False)
 
     manifest = _manifest(df, metrics, seed, len(train_idx), len(test_idx), started)
     manifest["version"] = _content_version(output_dir)

@@ -17,7 +17,7 @@ from tokenizers.normalizers import BertNormalizer
 from tokenizers.pre_tokenizers import BertPreTokenizer
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
-from revertrisk_service.multilingual.text_classifiers import Text, TextClassifier
+from revertrisk_service.models.multilingual.text_classifiers import Text, TextClassifier
 
 VOCAB_SIZE = 8000
 TRAIN_MAX_LENGTH = 128  # training sequences are cut shorter than serving ones to stay cheap

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
-from revertrisk_service.scoring import Scorer
+from revertrisk_service.models.scorer import Scorer
 
 
 def load_scorer(name: str, settings: Settings) -> Scorer:
     model_dir = settings.model_dir(name)
     if name == LANGUAGE_AGNOSTIC:
-        from revertrisk_service.language_agnostic_model import LanguageAgnosticModel
+        from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 
         return LanguageAgnosticModel.load(model_dir)
     if name == MULTILINGUAL:
-        from revertrisk_service.multilingual.model import MultilingualModel
+        from revertrisk_service.models.multilingual.model import MultilingualModel
 
         return MultilingualModel.load(
             model_dir,

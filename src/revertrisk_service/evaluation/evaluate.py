@@ -9,20 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from revertrisk_service.transparency.model_card import (
-    MODEL_CARD_MD,
-    build_model_card,
-    render_model_card_markdown,
-)
-from revertrisk_service.transparency.report import (
+from revertrisk_service.evaluation.model_card import render_model_card_markdown
+from revertrisk_service.evaluation.report import (
     evaluate_predictions,
     headline_thresholds,
     write_evaluation,
 )
-from revertrisk_service.transparency.thresholds import compute_threshold_table, save_threshold_table
+from revertrisk_service.evaluation.thresholds import compute_threshold_table, save_threshold_table
+from revertrisk_service.training.artifacts import MANIFEST_FILE, MODEL_CARD_MD, PREDICTIONS_FILE
+from revertrisk_service.transparency.model_card import build_model_card
 
-PREDICTIONS_CSV = "test_predictions.csv"
-MANIFEST_JSON = "model.json"
 REQUIRED_COLUMNS = ("wiki_db", "is_anonymous", "label", "score")
 
 
@@ -49,8 +45,8 @@ def evaluate_model_dir(
     Returns the model card (which embeds the headline evaluation figures).
     """
     model_dir = Path(model_dir)
-    manifest = json.loads((model_dir / MANIFEST_JSON).read_text(encoding="utf-8"))
-    frame = load_predictions(model_dir / PREDICTIONS_CSV)
+    manifest = json.loads((model_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    frame = load_predictions(model_dir / PREDICTIONS_FILE)
     labels = frame["label"].astype(int).to_numpy()
     scores = frame["score"].astype(float).to_numpy()
     report = evaluate_predictions(

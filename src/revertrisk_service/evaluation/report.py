@@ -9,13 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from revertrisk_service.transparency import metrics
-from revertrisk_service.transparency.plots import write_plots
+from revertrisk_service.evaluation import metrics
+from revertrisk_service.evaluation.plots import write_plots
+from revertrisk_service.training.artifacts import EVALUATION_JSON, EVALUATION_MD
 from revertrisk_service.transparency.threshold_query import answer_threshold_query
-from revertrisk_service.transparency.thresholds import ThresholdTable
-
-EVALUATION_JSON = "evaluation.json"
-EVALUATION_MD = "EVALUATION.md"
+from revertrisk_service.transparency.threshold_table import ThresholdTable
 
 # Queries whose answers are worth printing in every report: the operating points patrollers ask for.
 HEADLINE_QUERIES = (

@@ -1,6 +1,6 @@
 """Train the language-agnostic XGBoost model on the real offline data and write its artifact.
 
-Run: python -m revertrisk_service.training.train_language_agnostic [output_dir] [data_dir] [seed]
+Run: python -m revertrisk_service.models.language_agnostic.train [output_dir] [data_dir] [seed]
 
 Training data: ki_multilingual_sample.csv (46 Wikipedias, label = identity-reverted), which is
 the label the service predicts. PAN-WVC-11 (English 2009, label = vandalism, metadata only) is
@@ -26,18 +26,21 @@ import xgboost as xgb
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from revertrisk_service.features.language_agnostic import FEATURE_NAMES, FEATURES, feature_matrix
-from revertrisk_service.manifest import ModelManifest, write_manifest
+from revertrisk_service.models.language_agnostic.features import (
+    FEATURE_NAMES,
+    FEATURES,
+    feature_matrix,
+)
+from revertrisk_service.models.manifest import ModelManifest, write_manifest
+from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.training.datasets import LabelledEdits, load_ki, load_pan
+from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
 from revertrisk_service.training.splits import describe_split, grouped_holdout
 
 MODEL_NAME = "revertrisk-language-agnostic"
 MODEL_FILE = "model.ubj"
-PREDICTIONS_FILE = "test_predictions.csv"
 MODEL_VERSION_PREFIX = "0.1.0"
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_OUTPUT_DIR = REPO_ROOT / "models" / MODEL_NAME
-DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+DEFAULT_OUTPUT_DIR = artifact_dir(MODEL_NAME)
 
 # Small, shallow and heavily regularised: 1,000 rows with 77 positives overfit quickly.
 # nthread=1 keeps results bit-for-bit reproducible across machines with different core counts.

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from revertrisk_service.multilingual.edit_types import EDIT_TYPE_COLUMNS
-from revertrisk_service.multilingual.text_classifiers import (
+from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
+from revertrisk_service.edits.texts import EditTexts
+from revertrisk_service.models.multilingual.text_classifiers import (
     TEXT_SCORE_FEATURES,
     TextClassifier,
     pool_scores,
 )
-from revertrisk_service.multilingual.text_extraction import EditTexts
 
 DEFAULT_MAX_TEXTS_PER_REVISION = 32
 

@@ -8,15 +8,16 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
+from revertrisk_service.edits.facts import EditFacts, facts_from_context
 from revertrisk_service.errors import ModelArtifactError
-from revertrisk_service.features.edit_facts import EditFacts, facts_from_context
-from revertrisk_service.features.language_agnostic import FEATURE_NAMES, feature_matrix
-from revertrisk_service.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.mediawiki.types import EditContext
+from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES, feature_matrix
+from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
+from revertrisk_service.training.paths import artifact_dir
 from revertrisk_service.wikis import Wiki
 
 MODEL_FILE = "model.ubj"
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "revertrisk-language-agnostic"
+DEFAULT_MODEL_DIR = artifact_dir("revertrisk-language-agnostic")
 
 
 class LanguageAgnosticModel:

@@ -8,31 +8,32 @@ from pathlib import Path
 import numpy as np
 from catboost import CatBoostClassifier, CatBoostError
 
+from revertrisk_service.edits.edit_types import diff_wikitext
+from revertrisk_service.edits.texts import (
+    DEFAULT_PAIRING_THRESHOLD,
+    EditTexts,
+    extract_texts,
+)
 from revertrisk_service.errors import ModelArtifactError, UnsupportedLanguage
-from revertrisk_service.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.mediawiki.types import EditContext
-from revertrisk_service.multilingual.edit_types import diff_wikitext
-from revertrisk_service.multilingual.features import (
+from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
+from revertrisk_service.models.multilingual.features import (
     DEFAULT_MAX_TEXTS_PER_REVISION,
     FEATURE_NAMES,
     RevisionInputs,
     feature_frame,
     text_features,
 )
-from revertrisk_service.multilingual.text_classifiers import (
+from revertrisk_service.models.multilingual.text_classifiers import (
     DEFAULT_MAX_LENGTH,
     TEXT_KINDS,
     TextClassifier,
 )
-from revertrisk_service.multilingual.text_extraction import (
-    DEFAULT_PAIRING_THRESHOLD,
-    EditTexts,
-    extract_texts,
-)
+from revertrisk_service.training.paths import artifact_dir
 from revertrisk_service.wikis import Wiki
 
 MODEL_FILE = "model.cbm"
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[3] / "models" / "revertrisk-multilingual"
+DEFAULT_MODEL_DIR = artifact_dir("revertrisk-multilingual")
 
 
 def revision_inputs(

@@ -15,14 +15,8 @@ matplotlib.use("Agg")  # No display on servers or CI; must precede the pyplot im
 import matplotlib.pyplot as plt
 import numpy as np
 
-from revertrisk_service.transparency.thresholds import ThresholdTable
-
-PLOT_FILES = {
-    "pr_curve": "pr_curve.png",
-    "roc_curve": "roc_curve.png",
-    "per_language_auc": "per_language_auc.png",
-    "reliability": "reliability.png",
-}
+from revertrisk_service.training.artifacts import PLOT_FILES
+from revertrisk_service.transparency.threshold_table import ThresholdTable
 
 
 def _save(figure: plt.Figure, path: Path) -> Path:

@@ -15,9 +15,9 @@ from functools import cached_property
 
 import numpy as np
 
-from revertrisk_service.features.edit_actions import changed_sections, too_large_to_parse
-from revertrisk_service.features.edit_facts import EditFacts
-from revertrisk_service.features.wikitext import STAT_NAMES, WikitextStats, wikitext_stats
+from revertrisk_service.edits.facts import EditFacts
+from revertrisk_service.edits.sections import changed_sections, too_large_to_parse
+from revertrisk_service.edits.wikitext import STAT_NAMES, WikitextStats, wikitext_stats
 
 NAN = math.nan
 

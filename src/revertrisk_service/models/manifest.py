@@ -13,8 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from revertrisk_service.errors import ModelArtifactError
-
-MANIFEST_FILE = "model.json"
+from revertrisk_service.training.artifacts import MANIFEST_FILE
 
 __all__ = ["MANIFEST_FILE", "ModelArtifactError", "ModelManifest", "check_features",
            "load_manifest", "write_manifest"]

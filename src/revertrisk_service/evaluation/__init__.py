@@ -1,0 +1,1 @@
+"""Offline evaluation: metrics, reports, plots, threshold tables and model cards (never imported by the server)."""

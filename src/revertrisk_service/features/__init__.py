@@ -1,1 +1,0 @@
-"""Features shared by training and serving: one definition, two callers."""

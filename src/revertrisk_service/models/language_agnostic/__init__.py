@@ -1,0 +1,1 @@
+"""revertrisk-language-agnostic: XGBoost over revision, user, comment and wikitext-structure facts."""

@@ -1,2 +1,0 @@
-"""The revertrisk-multilingual model: edit types, extracted texts scored by small transformer
-classifiers, and metadata, combined by a CatBoost classifier. Serves the largest Wikipedias."""

@@ -1,18 +1,34 @@
-"""mwedittypes counts of one edit, named like the training CSV's 88 `{action}_{Type}` columns.
+"""The one mwedittypes counter: `{action}_{Category}` counts of an edit, as in the training CSV.
 
-The training data was produced by an older mwedittypes that reported text edits (Word, Sentence,
-Paragraph, ...) as insert/remove/change. mwedittypes 3.x only reports insert and remove for
-those, so the overlap of inserts and removes is turned back into changes: that is the
-definition the library's own comments give ("5 insert and 3 remove -> 3 change, 2 insert").
+One category list, one action list, one way of counting, used by every model in training (the
+CSV's columns) and in serving (this counter over the changed sections). Which definition the
+training data follows was checked against its rows (tests/edits/test_edit_types_training_data.py):
+
+- node categories (Wikilink, Template, ...) can be inserted and removed in the same edit, and
+  moves are counted: the structured (tree) differ's counts, not the simple differ's, which folds
+  every insert/remove overlap into changes and never reports moves;
+- text categories (Word, Sentence, ...) never have both inserts and removes: the old mwedittypes
+  reported their overlap as changes, which mwedittypes 3.x no longer does, so the overlap is
+  turned back into changes here ("5 insert and 3 remove -> 3 change, 2 insert", the library's
+  own definition);
+- plain Text nodes are counted only when moved: the CSV has no inserted or changed Text.
+
+The cap: only the changed sections are parsed, and not at all above MAX_CHANGED_CHARS
+(edits.sections), so one huge rewrite costs no more than a bounded parse.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from mwedittypes import StructuredEditTypes
+
+from revertrisk_service.edits.sections import ChangedSections
+
+log = logging.getLogger(__name__)
 
 ACTIONS = ("change", "insert", "move", "remove")
 
@@ -27,7 +43,9 @@ EDIT_TYPE_COLUMNS: tuple[str, ...] = tuple(
     f"{action}_{category}" for category in EDIT_CATEGORIES for action in ACTIONS
 )
 
-_TEXT_CATEGORIES = ("Word", "Sentence", "Paragraph", "Punctuation", "Whitespace")
+TEXT_CATEGORIES = ("Word", "Sentence", "Paragraph", "Punctuation", "Whitespace")
+
+TreeDiff = dict[str, list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -35,21 +53,25 @@ class EditDiff:
     """The structured diff of one edit: the raw tree diff (its Text nodes feed text extraction)
     and the per-column counts."""
 
-    tree_diff: dict[str, list[dict[str, Any]]]
+    tree_diff: TreeDiff
     counts: dict[str, int]
 
 
-def diff_wikitext(prev_wikitext: str, curr_wikitext: str, lang: str) -> EditDiff:
-    """Run mwedittypes on the parent and current wikitext and count edit types per column."""
-    structured = StructuredEditTypes("wikitext", prev_wikitext, curr_wikitext, lang=lang)
-    summary = structured.get_diff()
-    tree_diff = structured.tree_diff or {"insert": [], "remove": [], "change": [], "move": []}
+def diff_edit(changed: ChangedSections, lang: str) -> EditDiff | None:
+    """mwedittypes over the changed sections, or None when too large or unparseable."""
+    if changed.too_large_to_parse:
+        return None
+    try:
+        structured = StructuredEditTypes("wikitext", changed.parent, changed.current, lang=lang)
+        summary = structured.get_diff()
+    except Exception:  # a parser failure on odd wikitext must not fail the request
+        log.warning("mwedittypes failed on an edit; its edit types are left missing", exc_info=True)
+        return None
+    tree_diff = structured.tree_diff or {action: [] for action in ACTIONS}
     return EditDiff(tree_diff=tree_diff, counts=count_edit_types(summary, tree_diff))
 
 
-def count_edit_types(
-    summary: dict[str, list[Any]] | None, tree_diff: dict[str, list[dict[str, Any]]]
-) -> dict[str, int]:
+def count_edit_types(summary: dict[str, list[Any]] | None, tree_diff: TreeDiff) -> dict[str, int]:
     counts: Counter[str] = Counter()
     summary = summary or {}
     for node in summary.get("node-edits", []):
@@ -58,14 +80,13 @@ def count_edit_types(
         counts[f"{text.edittype}_{text.type}"] += int(text.count)
     for context in summary.get("context", []):
         counts[f"{context.edittype}_{context.type}"] += int(context.count)
-    # Plain-text nodes are folded into the text categories by the summary; the raw tree diff
-    # still says how many text nodes were inserted, removed, changed or moved.
-    for action in ACTIONS:
-        for entry in tree_diff.get(action, []):
-            node_type = entry["prev"]["type"] if "prev" in entry else entry.get("type")
-            if node_type == "Text":
-                counts[f"{action}_Text"] += 1
-    for category in _TEXT_CATEGORIES:
+    # The summary folds plain-text nodes into the text categories; the tree diff still lists
+    # the moved ones, which the training data counts (and only those).
+    for entry in tree_diff.get("move", []):
+        node_type = entry["prev"]["type"] if "prev" in entry else entry.get("type")
+        if node_type == "Text":
+            counts["move_Text"] += 1
+    for category in TEXT_CATEGORIES:
         overlap = min(counts[f"insert_{category}"], counts[f"remove_{category}"])
         counts[f"change_{category}"] += overlap
         counts[f"insert_{category}"] -= overlap

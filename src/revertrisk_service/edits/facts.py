@@ -1,66 +1,113 @@
-"""`EditFacts`: the flat description of one edit that both training and serving produce.
+"""`EditFacts`: everything known about one edit, computed once per revision and shared by every
+model, in training and in serving.
 
-Training reads facts out of offline CSVs (which lack wikitext); serving reads them out of an
-`EditContext` fetched from MediaWiki. Features are computed from facts only, so the two paths
-cannot drift apart. A fact a source cannot provide stays None and becomes NaN in the features.
+Serving builds facts from an `EditContext` fetched from MediaWiki (`facts_from_context`, the only
+place each fact is computed from the revision pair); training reads them out of the offline CSVs
+(training.datasets), which lack wikitext. Models compute their features from facts only, so the
+two paths cannot drift apart. A fact a source cannot provide stays None, never "zero" or "false".
+Each fact is declared once below, with its description (`describe_facts()` lists them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
-from revertrisk_service.edits.sections import edit_actions
+from revertrisk_service.edits.edit_types import diff_edit
+from revertrisk_service.edits.sections import ChangedSections, changed_sections
+from revertrisk_service.edits.texts import EditTexts, extract_texts
+from revertrisk_service.edits.user import interface_flags
+from revertrisk_service.edits.wikitext import WikitextStats, wikitext_stats
 from revertrisk_service.mediawiki.types import EditContext
 
-# MediaWiki change tags that the Data Lake turns into the `is_*_edit` interface flags.
-TAG_MOBILE_EDIT = "mobile edit"
-TAG_MOBILE_WEB_EDIT = "mobile web edit"
-TAG_MOBILE_APP_EDIT = "mobile app edit"
-TAG_VISUALEDITOR = "visualeditor"
-TAG_WIKIEDITOR = "wikieditor"
 
-# Optional facts that need an extra MediaWiki request; the fetcher may put them in ctx.extra.
-EXTRA_USER_SECONDS_SINCE_PREVIOUS_EDIT = "user_seconds_since_previous_edit"
-EXTRA_PAGE_REVISION_COUNT = "page_revision_count"
+def doc(description: str) -> dict[str, Any]:
+    return {"description": description}
 
 
 @dataclass(frozen=True)
 class EditFacts:
-    """What is known about one edit. None means "unknown", never "zero" or "false"."""
+    """What is known about one edit. None means "unknown"."""
 
-    wiki_db: str | None = None
-    lang: str | None = None
-    rev_id: int | None = None
-    page_title: str | None = None
-    timestamp: datetime | None = None
-    # Wikitext of the revision and of its parent (the offline data has neither).
-    current_wikitext: str | None = None
-    parent_wikitext: str | None = None
-    # mwedittypes SimpleEditTypes counts keyed "<action>_<NodeType>", e.g. "insert_Reference".
-    edit_actions: Mapping[str, int] | None = None
-    bytes_diff: int | None = None
-    comment: str | None = None
-    is_minor: bool | None = None
-    is_mobile_edit: bool | None = None
-    is_mobile_web_edit: bool | None = None
-    is_mobile_app_edit: bool | None = None
-    is_visualeditor: bool | None = None
-    is_wikieditor: bool | None = None
-    # Time since the page's previous revision (the parent), not the editor's previous edit.
-    seconds_since_parent_revision: float | None = None
-    # Time since this editor's own previous edit anywhere on the wiki.
-    user_seconds_since_previous_edit: float | None = None
-    page_age_seconds: float | None = None
-    page_revision_count: int | None = None
-    # IP editors and temporary accounts.
-    user_is_anonymous: bool | None = None
-    user_is_temporary: bool | None = None
-    user_age_seconds: float | None = None
-    user_editcount: int | None = None
-    # Explicit and implicit group names as MediaWiki reports them ("sysop", "autoconfirmed"...).
-    user_groups: frozenset[str] | None = None
+    wiki_db: str | None = field(default=None, metadata=doc("Database name of the wiki (enwiki)."))
+    lang: str | None = field(default=None, metadata=doc("Language code of the wiki (en)."))
+    rev_id: int | None = field(default=None, metadata=doc("Revision id."))
+    page_title: str | None = field(
+        default=None, metadata=doc("Page title as MediaWiki reports it.")
+    )
+    timestamp: datetime | None = field(default=None, metadata=doc("When the revision was saved."))
+    current_chars: int | None = field(
+        default=None, metadata=doc("Length of the revision's wikitext, characters.")
+    )
+    parent_chars: int | None = field(
+        default=None, metadata=doc("Length of the parent revision's wikitext, characters.")
+    )
+    edit_types: Mapping[str, int] | None = field(
+        default=None,
+        metadata=doc(
+            "mwedittypes counts keyed '<action>_<Category>' (edits.edit_types, the one counter)."
+        ),
+    )
+    texts: EditTexts | None = field(
+        default=None,
+        metadata=doc("Inserted, removed and changed sentences and the title (edits.texts)."),
+    )
+    wikitext_delta: WikitextStats | None = field(
+        default=None,
+        metadata=doc(
+            "Structure counts of the revision minus its parent, over the changed sections "
+            "(edits.wikitext)."
+        ),
+    )
+    bytes_diff: int | None = field(
+        default=None, metadata=doc("Revision size minus parent size, bytes.")
+    )
+    comment: str | None = field(default=None, metadata=doc("Edit summary ('' when empty)."))
+    is_minor: bool | None = field(default=None, metadata=doc("Marked as a minor edit."))
+    is_mobile_edit: bool | None = field(
+        default=None, metadata=doc("Tagged 'mobile edit' (edits.user.INTERFACE_TAGS).")
+    )
+    is_mobile_web_edit: bool | None = field(default=None, metadata=doc("Tagged 'mobile web edit'."))
+    is_visualeditor: bool | None = field(
+        default=None, metadata=doc("Tagged with a VisualEditor tag.")
+    )
+    is_wikieditor: bool | None = field(default=None, metadata=doc("Tagged 'wikieditor'."))
+    is_mobile_app_edit: bool | None = field(default=None, metadata=doc("Tagged 'mobile app edit'."))
+    is_android_app_edit: bool | None = field(
+        default=None, metadata=doc("Tagged 'android app edit'.")
+    )
+    is_ios_app_edit: bool | None = field(default=None, metadata=doc("Tagged 'ios app edit'."))
+    seconds_since_parent_revision: float | None = field(
+        default=None,
+        metadata=doc(
+            "Time since the page's previous revision (the parent), not the editor's previous edit."
+        ),
+    )
+    page_age_seconds: float | None = field(
+        default=None, metadata=doc("Page age at edit time, seconds.")
+    )
+    user_is_anonymous: bool | None = field(
+        default=None, metadata=doc("IP editor or temporary account.")
+    )
+    user_is_temporary: bool | None = field(default=None, metadata=doc("Temporary account."))
+    user_age_seconds: float | None = field(
+        default=None, metadata=doc("Account age at edit time, seconds (None for IPs).")
+    )
+    user_editcount: int | None = field(
+        default=None, metadata=doc("The editor's edit count (None for IPs).")
+    )
+    user_groups: frozenset[str] | None = field(
+        default=None,
+        metadata=doc(
+            "Explicit and implicit group names as MediaWiki reports them ('sysop', 'autoconfirmed')."
+        ),
+    )
+
+
+def describe_facts() -> dict[str, str]:
+    return {f.name: f.metadata["description"] for f in fields(EditFacts)}
 
 
 def _seconds_between(later: datetime | None, earlier: datetime | None) -> float | None:
@@ -69,42 +116,35 @@ def _seconds_between(later: datetime | None, earlier: datetime | None) -> float 
     return (later - earlier).total_seconds()
 
 
-def _optional_number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+def _delta(changed: ChangedSections, lang: str) -> WikitextStats | None:
+    if changed.too_large_to_parse:
         return None
-    return float(value)
+    return wikitext_stats(changed.current, lang).minus(wikitext_stats(changed.parent, lang))
 
 
-def facts_from_context(ctx: EditContext, *, with_edit_actions: bool = True) -> EditFacts:
-    """The serving path: everything the fetcher learned about an edit, as `EditFacts`."""
+def facts_from_context(ctx: EditContext) -> EditFacts:
+    """The serving path: one fetched edit, parsed once (changed sections, diff, texts, stats)."""
     rev, parent, user, page = ctx.revision, ctx.parent, ctx.user, ctx.page
-    tags = set(rev.tags)
-    revision_count = _optional_number(ctx.extra.get(EXTRA_PAGE_REVISION_COUNT))
+    lang = ctx.wiki.lang
+    changed = changed_sections(parent.content, rev.content)
+    diff = diff_edit(changed, lang)
     return EditFacts(
         wiki_db=ctx.wiki.dbname,
-        lang=ctx.wiki.lang,
+        lang=lang,
         rev_id=rev.rev_id,
         page_title=rev.page_title,
         timestamp=rev.timestamp,
-        current_wikitext=rev.content,
-        parent_wikitext=parent.content,
-        edit_actions=(
-            edit_actions(parent.content, rev.content, ctx.wiki.lang) if with_edit_actions else None
-        ),
+        current_chars=len(rev.content),
+        parent_chars=len(parent.content),
+        edit_types=None if diff is None else diff.counts,
+        texts=None if diff is None else extract_texts(diff.tree_diff, rev.page_title),
+        wikitext_delta=_delta(changed, lang),
         bytes_diff=rev.size - parent.size,
         comment=rev.comment or "",
         is_minor=rev.minor,
-        is_mobile_edit=TAG_MOBILE_EDIT in tags,
-        is_mobile_web_edit=TAG_MOBILE_WEB_EDIT in tags,
-        is_mobile_app_edit=TAG_MOBILE_APP_EDIT in tags,
-        is_visualeditor=TAG_VISUALEDITOR in tags,
-        is_wikieditor=TAG_WIKIEDITOR in tags,
+        **interface_flags(rev.tags),
         seconds_since_parent_revision=_seconds_between(rev.timestamp, parent.timestamp),
-        user_seconds_since_previous_edit=_optional_number(
-            ctx.extra.get(EXTRA_USER_SECONDS_SINCE_PREVIOUS_EDIT)
-        ),
         page_age_seconds=_seconds_between(rev.timestamp, page.created_at),
-        page_revision_count=int(revision_count) if revision_count is not None else None,
         user_is_anonymous=user.is_anonymous,
         user_is_temporary=user.is_temporary,
         user_age_seconds=(

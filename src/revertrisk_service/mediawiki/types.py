@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from revertrisk_service.wikis import Wiki
@@ -56,4 +56,3 @@ class EditContext:
     parent: Revision
     user: User
     page: Page
-    extra: dict[str, object] = field(default_factory=dict)

@@ -14,9 +14,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.training.artifacts import MANIFEST_FILE
+from revertrisk_service.wikis import Wiki
 
 __all__ = ["MANIFEST_FILE", "ModelArtifactError", "ModelManifest", "check_features",
            "load_manifest", "write_manifest"]
+
+
+class SupportedWiki(BaseModel):
+    lang: str
+    dbname: str
 
 
 class ModelManifest(BaseModel):
@@ -28,6 +34,18 @@ class ModelManifest(BaseModel):
     training_data: dict[str, Any] = {}
     metrics: dict[str, Any] = {}
     library_versions: dict[str, str] = {}
+    # The wikis a model serves; absent when it serves every Wikipedia.
+    supported_wikis: list[SupportedWiki] | None = None
+    # Where the multilingual model's text classifiers sit, relative to the artifact directory.
+    text_models: dict[str, str] | None = None
+
+    def supports(self, wiki: Wiki) -> bool:
+        return self.supported_wikis is None or any(
+            w.dbname == wiki.dbname for w in self.supported_wikis
+        )
+
+    def supported_langs(self) -> list[str] | None:
+        return None if self.supported_wikis is None else [w.lang for w in self.supported_wikis]
 
 
 def load_manifest(model_dir: Path) -> ModelManifest:

@@ -1,8 +1,10 @@
-"""Loads the configured models from disk, each behind the Scorer protocol."""
+"""The served models by name: how to load each from disk, and which wikis each serves (from its
+manifest alone, without loading the model)."""
 
 from __future__ import annotations
 
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+from revertrisk_service.models.manifest import ModelManifest, load_manifest
 from revertrisk_service.models.scorer import Scorer
 
 
@@ -22,3 +24,10 @@ def load_scorer(name: str, settings: Settings) -> Scorer:
             max_texts_per_revision=settings.max_texts_per_revision,
         )
     raise ValueError(f"Unknown model {name!r}")
+
+
+def read_manifest(name: str, settings: Settings) -> ModelManifest:
+    """The manifest of a configured model: its version and the wikis it serves, cheaply."""
+    if name not in (LANGUAGE_AGNOSTIC, MULTILINGUAL):
+        raise ValueError(f"Unknown model {name!r}")
+    return load_manifest(settings.model_dir(name))

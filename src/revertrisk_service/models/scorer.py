@@ -1,11 +1,12 @@
-"""The contract between the HTTP layer and a model: turn fetched edits into revert probabilities."""
+"""The contract between the callers (serving, precaching) and a model: edit facts in, revert
+probabilities out. The facts are computed once per revision (edits.facts) and shared by every model."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from revertrisk_service.mediawiki.types import EditContext
+from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.wikis import Wiki
 
 
@@ -24,6 +25,6 @@ class Scorer(Protocol):
         """The language codes served, or None when every Wikipedia is."""
         ...
 
-    def score(self, contexts: Sequence[EditContext]) -> list[float]:
+    def score(self, facts: Sequence[EditFacts]) -> list[float]:
         """The probability that each edit gets reverted, in order."""
         ...

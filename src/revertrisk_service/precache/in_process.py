@@ -1,53 +1,68 @@
-"""In-process precaching: score stream revisions with the serving models, filling their cache.
+"""In-process precaching: score stream revisions with every served model, filling their cache.
 
-Going through RevertRiskModel's own request path means the precacher and the HTTP server share
-one definition of fetching, scoring, cache keys and de-duplication.
+Each batch fetches a revision once and computes its edit facts once (RevisionFacts), then asks
+each model's Scorer directly, through the same cache step as the HTTP server, so both share cache
+keys, de-duplication and response bodies.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.events import EventRevision
-from revertrisk_service.serving.model import RevertRiskModel
+from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.serving.cache_layer import CacheLayer
+from revertrisk_service.serving.model import score_facts
+from revertrisk_service.serving.revision_facts import EditFetcher, RevisionFacts
 from revertrisk_service.wikis import Wiki
 
 
 class InProcessScorer:
-    def __init__(self, models: Sequence[RevertRiskModel]) -> None:
-        self.models = list(models)
+    def __init__(
+        self,
+        scorers: Sequence[Scorer],
+        fetcher: EditFetcher,
+        cache: CacheLayer,
+        cpu_workers: int = 2,
+    ) -> None:
+        self.scorers = list(scorers)
+        self.fetcher = fetcher
+        self.cache = cache
+        self._cpu = ThreadPoolExecutor(max_workers=cpu_workers, thread_name_prefix="precache")
 
     def supports(self, wiki: Wiki) -> bool:
-        return any(m.scorer.supports(wiki) for m in self.models)
+        return any(s.supports(wiki) for s in self.scorers)
 
     async def __call__(self, revisions: list[EventRevision]) -> list[Any]:
         """Per revision: {"scores": {model: prediction}}, or {"error": ...} if no model scored it."""
+        facts = RevisionFacts(self.fetcher, self._cpu)
         scores: list[dict[str, Any]] = [{} for _ in revisions]
         errors: list[dict[str, Any]] = [{} for _ in revisions]
-        for model in self.models:
-            picked = [i for i, r in enumerate(revisions) if model.scorer.supports(r.wiki)]
+        for scorer in self.scorers:
+            picked = [i for i, r in enumerate(revisions) if scorer.supports(r.wiki)]
             if not picked:
                 continue
-            instances = [
-                {"lang": revisions[i].wiki.lang, "rev_id": revisions[i].rev_id} for i in picked
-            ]
-            try:
-                body, _ = await model({"instances": instances}, headers={})
-            except ServiceError as error:
-                for i in picked:
-                    errors[i][model.name] = error.to_dict()
-                continue
-            by_rev = {(p["wiki_db"], p["revision_id"]): p for p in body["predictions"]}
-            failed = {e["index"]: e for e in body["errors"]}
-            for position, i in enumerate(picked):
-                key = (revisions[i].wiki.dbname, revisions[i].rev_id)
-                if key in by_rev:
-                    scores[i][model.name] = by_rev[key]
+            wanted = [(revisions[i].wiki, revisions[i].rev_id) for i in picked]
+
+            async def compute(todo: list[int], scorer=scorer, wanted=wanted) -> list[Any]:
+                chosen = [wanted[i] for i in todo]
+                return await score_facts(scorer, chosen, await facts.get(chosen), self._cpu)
+
+            answers = await self.cache.answer(
+                scorer.name, scorer.version, wanted, refresh=False, compute=compute
+            )
+            for i, outcome in zip(picked, answers.outcomes, strict=True):
+                if isinstance(outcome, ServiceError):
+                    errors[i][scorer.name] = outcome.to_dict()
                 else:
-                    errors[i][model.name] = failed.get(position, {"code": "unknown"})
+                    scores[i][scorer.name] = outcome
         return [
             {"scores": s} if s else {"error": e or {"code": "unsupported"}}
             for s, e in zip(scores, errors, strict=True)
         ]
+
+    def close(self) -> None:
+        self._cpu.shutdown(wait=False, cancel_futures=True)

@@ -7,9 +7,15 @@ from typing import Any
 
 from prometheus_client import start_http_server
 
+from revertrisk_service.assembly import (
+    ServedWikis,
+    build_cache_layer,
+    build_mediawiki_client,
+    build_scorers,
+    cpu_workers,
+)
 from revertrisk_service.config import Settings
 from revertrisk_service.events import EventRevision
-from revertrisk_service.models.registry import load_scorer
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.http_poster import HttpPoster
 from revertrisk_service.precache.in_process import InProcessScorer
@@ -49,27 +55,29 @@ async def run_precache_command(settings: Settings, options: PrecacheOptions) -> 
 
 
 async def _run_posting(settings: Settings, server_url: str, config: PrecacheConfig) -> None:
-    # The models are loaded only to know which wikis each serves; the server does the scoring.
-    scorers = [load_scorer(name, settings) for name in settings.enabled_models()]
-    posters = [HttpPoster(server_url, s.name, user_agent=settings.user_agent) for s in scorers]
+    # The server does the scoring; the manifests say which wikis each model serves.
+    served = ServedWikis(settings)
+    posters = {
+        name: HttpPoster(server_url, name, user_agent=settings.user_agent) for name in served.names
+    }
 
     async def score(revisions: list[EventRevision]) -> list[Any]:
         results: list[dict[str, Any]] = [{} for _ in revisions]
-        for scorer, poster in zip(scorers, posters, strict=True):
-            picked = [i for i, r in enumerate(revisions) if scorer.supports(r.wiki)]
+        for name, poster in posters.items():
+            picked = [i for i, r in enumerate(revisions) if name in served.models_for(r.wiki)]
             if picked:
                 answers = await poster([revisions[i] for i in picked])
                 for i, answer in zip(picked, answers, strict=True):
-                    results[i][scorer.name] = answer
+                    results[i][name] = answer
         return [
             {"scores": r} if any(_succeeded(a) for a in r.values()) else {"error": r}
             for r in results
         ]
 
     try:
-        await run_precache(config, score, supports=lambda w: any(s.supports(w) for s in scorers))
+        await run_precache(config, score, supports=served.supports)
     finally:
-        for poster in posters:
+        for poster in posters.values():
             await poster.close()
 
 
@@ -78,17 +86,12 @@ def _succeeded(answer: Any) -> bool:
 
 
 async def _run_in_process(settings: Settings, config: PrecacheConfig) -> None:
-    from revertrisk_service.serving.app import (
-        build_cache_layer,
-        build_mediawiki_client,
-        build_models,
-    )
-
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
-    scorer = InProcessScorer(build_models(settings, client, cache))
+    scorer = InProcessScorer(build_scorers(settings), client, cache, cpu_workers=cpu_workers())
     try:
         await run_precache(config, scorer, supports=scorer.supports)
     finally:
+        scorer.close()
         await client.aclose()
         await cache.close()

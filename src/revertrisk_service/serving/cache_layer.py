@@ -1,15 +1,17 @@
 """Puts the score cache and request de-duplication in front of a model's fetch-and-score work.
 
-Per revision: a cache hit answers at once; a key another request of this process is already
-computing is awaited (SingleFlight); with Redis, a key another replica is computing is waited
-for up to a bound (RedisInflight); everything else is computed by this request and stored.
+`CacheLayer.answer` is the one step: per revision, a cache hit answers at once; a key another
+request of this process is already computing is awaited (SingleFlight); with Redis, a key
+another replica is computing is waited for up to a bound (RedisInflight); everything else is
+computed by the caller's `compute`, stored, and handed to everyone waiting. Claims are released
+whatever happens, and the response headers and counters are produced here too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +64,19 @@ class CacheTicket:
 
 
 @dataclass
+class CachedAnswers:
+    """What one `answer` call produced: an outcome per revision and the cache's response headers."""
+
+    outcomes: list[Any]
+    headers: dict[str, str]
+
+
+# Given the positions of the revisions this request must compute, their outcomes in that order:
+# a response body (dict) or a ServiceError.
+Compute = Callable[[list[int]], Awaitable[Sequence[Any]]]
+
+
+@dataclass
 class CacheSettings:
     ttl_s: float
     negative_ttl_s: float
@@ -76,8 +91,34 @@ class CacheLayer:
     inflight: RedisInflight | None = None
     flights: SingleFlight = field(default_factory=SingleFlight)
 
-    def ticket(self, model: str, version: str, wiki: Wiki, rev_id: int) -> CacheTicket:
-        return CacheTicket(score_cache_key(model, version, wiki.dbname, rev_id))
+    async def answer(
+        self,
+        model: str,
+        version: str,
+        revisions: Sequence[tuple[Wiki, int]],
+        *,
+        refresh: bool,
+        compute: Compute,
+    ) -> CachedAnswers:
+        """Answer every revision from the cache, from another computation, or via `compute`."""
+        tickets = [
+            CacheTicket(score_cache_key(model, version, wiki.dbname, rev_id))
+            for wiki, rev_id in revisions
+        ]
+        try:
+            outcomes = await self.lookup(tickets, refresh)
+            todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
+            if todo:
+                for i, outcome in zip(todo, await compute(todo), strict=True):
+                    outcomes[i] = outcome
+            await self.store(tickets, outcomes)
+        finally:
+            # Whatever failed before storing: waiters compute for themselves, markers go.
+            self.abandon(tickets)
+            await self.release_markers(tickets)
+        for ticket in tickets:
+            CACHE_LOOKUPS.labels(model, ticket.status).inc()
+        return CachedAnswers(outcomes, response_headers(tickets))
 
     async def lookup(self, tickets: Sequence[CacheTicket], refresh: bool) -> list[Any]:
         """For each ticket: a cached/shared answer (dict or ServiceError), or None to compute."""
@@ -194,6 +235,14 @@ def _from_cache_value(value: CacheValue) -> Any:
     if isinstance(error, dict):
         return CachedError(str(error["code"]), int(error["status"]), str(error["message"]))
     return value
+
+
+def response_headers(tickets: Sequence[CacheTicket]) -> dict[str, str]:
+    hits = sum(t.status in {"hit", "shared"} for t in tickets)
+    return {
+        "X-Cache": summarise([t.status for t in tickets]),
+        "X-Cache-Hits": f"{hits}/{len(tickets)}",
+    }
 
 
 def summarise(statuses: Sequence[str]) -> str:

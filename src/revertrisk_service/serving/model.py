@@ -1,34 +1,33 @@
-"""One KServe model per revert-risk model: preprocess fetches, predict scores, postprocess shapes."""
+"""One KServe model per revert-risk model: preprocess parses, predict answers (cache, fetch, facts,
+score), postprocess shapes the response."""
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import logging
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import kserve
 from prometheus_client import Counter
 
+from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ScoringFailed, ServiceError, UnsupportedLanguage
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
-from revertrisk_service.serving.cache_layer import (
-    CACHE_LOOKUPS,
-    CacheLayer,
-    CacheTicket,
-    summarise,
-)
+from revertrisk_service.serving.cache_layer import CacheLayer
 from revertrisk_service.serving.presave import context_from_revision_data
-from revertrisk_service.serving.requests import (
-    ParsedRequest,
-    RejectedInstance,
-    parse_request,
-)
+from revertrisk_service.serving.requests import ParsedRequest, RejectedInstance, parse_request
 from revertrisk_service.serving.responses import batch_error_body, prediction_body
+from revertrisk_service.serving.revision_facts import (
+    EditFetcher,
+    FactsOutcome,
+    RevisionFacts,
+    compute_facts,
+)
 from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)
@@ -39,11 +38,9 @@ SCORED = Counter(
     ["model", "outcome"],
 )
 
+REFRESH_HEADER = "x-revertrisk-refresh"
 
-class EditFetcher(Protocol):
-    async def fetch_edits(
-        self, requests: list[tuple[Wiki, int]]
-    ) -> list[EditContext | ServiceError]: ...
+__all__ = ["EditFetcher", "RevertRiskModel", "score_facts", "wants_refresh"]
 
 
 @dataclass
@@ -54,32 +51,21 @@ class Slot:
     lang: object
     rev_id: object
     wiki: Wiki | None = None
+    # Set only for pre-save requests, which bring their own edit instead of a revision id.
     context: EditContext | None = None
-    probability: float | None = None
     result: dict[str, Any] | None = None
     error: ServiceError | None = None
-    ticket: CacheTicket | None = None
 
     @property
-    def needs_scoring(self) -> bool:
-        return self.context is not None and self.result is None and self.error is None
+    def pending(self) -> bool:
+        return self.wiki is not None and self.result is None and self.error is None
 
 
 @dataclass
 class ScoringJob:
     request: ParsedRequest
+    refresh: bool
     slots: list[Slot] = field(default_factory=list)
-
-    @property
-    def tickets(self) -> list[CacheTicket]:
-        return [s.ticket for s in self.slots if s.ticket is not None]
-
-
-# The job of the request this task is serving, so that __call__ can release its cache claims
-# whatever stage fails: KServe hands the job from stage to stage but not back on an exception.
-_current_job: contextvars.ContextVar[list[ScoringJob]] = contextvars.ContextVar("current_job")
-
-REFRESH_HEADER = "x-revertrisk-refresh"
 
 
 def wants_refresh(headers: dict[str, str] | None) -> bool:
@@ -89,10 +75,40 @@ def wants_refresh(headers: dict[str, str] | None) -> bool:
     return "no-cache" in cache_control or headers.get(REFRESH_HEADER, "") in {"1", "true"}
 
 
+async def score_facts(
+    scorer: Scorer,
+    revisions: Sequence[tuple[Wiki, int]],
+    facts: Sequence[FactsOutcome],
+    cpu: ThreadPoolExecutor,
+) -> list[dict[str, Any] | ServiceError]:
+    """Score the revisions whose facts are known; the others keep their error."""
+    failed = ScoringFailed(f"{scorer.name} could not score this revision.")
+    outcomes: list[dict[str, Any] | ServiceError] = [
+        f if isinstance(f, ServiceError) else failed for f in facts
+    ]
+    ready = [i for i, f in enumerate(facts) if isinstance(f, EditFacts)]
+    if not ready:
+        return outcomes
+    loop = asyncio.get_running_loop()
+    known = [facts[i] for i in ready]
+    try:
+        probabilities = await loop.run_in_executor(cpu, scorer.score, known)
+    except Exception:
+        log.exception("%s failed to score %d revisions", scorer.name, len(ready))
+        return [failed if i in ready else o for i, o in enumerate(outcomes)]
+    for i, probability in zip(ready, probabilities, strict=True):
+        wiki, rev_id = revisions[i]
+        outcomes[i] = prediction_body(
+            scorer.name, scorer.version, wiki.dbname, rev_id, float(probability)
+        )
+    return outcomes
+
+
 class RevertRiskModel(kserve.Model):
     def __init__(
         self,
-        scorer: Scorer,
+        name: str,
+        load_scorer: Callable[[], Scorer],
         fetcher: EditFetcher,
         *,
         max_batch_size: int,
@@ -100,19 +116,38 @@ class RevertRiskModel(kserve.Model):
         cpu_workers: int = 2,
         cache: CacheLayer | None = None,
     ) -> None:
-        super().__init__(scorer.name, return_response_headers=True)
-        self.scorer = scorer
+        super().__init__(name, return_response_headers=True)
+        self._load_scorer = load_scorer
+        self.scorer: Scorer | None = None
         self.fetcher = fetcher
         self.max_batch_size = max_batch_size
         self.presave_enabled = presave_enabled
         self.cache = cache
         # A pool per model: a slow multilingual batch must not queue up the cheap model's scoring.
-        self._cpu = ThreadPoolExecutor(max_workers=cpu_workers, thread_name_prefix=scorer.name)
+        self._cpu = ThreadPoolExecutor(max_workers=cpu_workers, thread_name_prefix=name)
+
+    @classmethod
+    def with_scorer(cls, scorer: Scorer, fetcher: EditFetcher, **options: Any) -> RevertRiskModel:
+        """A model around an already loaded scorer, ready at once."""
+        model = cls(scorer.name, lambda: scorer, fetcher, **options)
+        model.load()
+        return model
+
+    def load(self) -> bool:
+        self.scorer = self._load_scorer()
+        log.info("Loaded %s version %s", self.scorer.name, self.scorer.version)
         self.ready = True
+        return self.ready
+
+    @property
+    def loaded(self) -> Scorer:
+        if self.scorer is None:
+            raise RuntimeError(f"{self.name} was used before load()")
+        return self.scorer
 
     @property
     def version(self) -> str:
-        return self.scorer.version
+        return self.loaded.version
 
     async def preprocess(
         self, payload: Any, headers: dict[str, str] | None = None
@@ -124,51 +159,13 @@ class RevertRiskModel(kserve.Model):
         parsed = parse_request(
             payload, max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
         )
-        job = ScoringJob(request=parsed, slots=self._slots_for(parsed))
-        holder = _current_job.get(None)
-        if holder is not None:
-            holder.append(job)
-        await self._consult_cache(job, wants_refresh(headers))
-        await self._fetch(job)
-        return job
-
-    async def __call__(self, body: Any, headers: dict[str, str] | None = None, **kw: Any) -> Any:
-        holder: list[ScoringJob] = []
-        token = _current_job.set(holder)
-        try:
-            return await super().__call__(body, headers=headers, **kw)
-        finally:
-            _current_job.reset(token)
-            if self.cache is not None:
-                for job in holder:
-                    self.cache.abandon(job.tickets)
-                    await self.cache.release_markers(job.tickets)
-
-    async def _consult_cache(self, job: ScoringJob, refresh: bool) -> None:
-        if self.cache is None:
-            return
-        cacheable = [
-            s for s in job.slots
-            if s.error is None and s.context is None and s.wiki is not None
-        ]
-        tickets = []
-        for slot in cacheable:
-            assert slot.wiki is not None
-            slot.ticket = self.cache.ticket(self.name, self.version, slot.wiki, int(slot.rev_id))
-            tickets.append(slot.ticket)
-        answers = await self.cache.lookup(tickets, refresh)
-        for slot, answer in zip(cacheable, answers, strict=True):
-            if isinstance(answer, ServiceError):
-                slot.error = answer
-            elif answer is not None:
-                slot.result = answer
+        return ScoringJob(parsed, wants_refresh(headers), self._slots_for(parsed))
 
     def _slots_for(self, parsed: ParsedRequest) -> list[Slot]:
         if parsed.kind == "presave":
             assert parsed.presave is not None
             context = context_from_revision_data(parsed.presave)
-            slot = Slot(0, context.wiki.lang, context.revision.rev_id, wiki=context.wiki)
-            slot.context = context
+            slot = Slot(0, context.wiki.lang, context.revision.rev_id, context.wiki, context)
             self._check_supported(slot)
             return [slot]
         slots = []
@@ -182,30 +179,14 @@ class RevertRiskModel(kserve.Model):
         return slots
 
     def _check_supported(self, slot: Slot) -> None:
-        if slot.wiki is not None and not self.scorer.supports(slot.wiki):
-            langs = self.scorer.supported_langs() or []
+        scorer = self.loaded
+        if slot.wiki is not None and not scorer.supports(slot.wiki):
+            langs = sorted(scorer.supported_langs() or [])
             slot.error = UnsupportedLanguage(
                 f"{self.name} does not serve {slot.wiki.dbname}. Supported languages: "
-                f"{', '.join(sorted(langs))}.",
-                supported_langs=sorted(langs),
+                f"{', '.join(langs)}.",
+                supported_langs=langs,
             )
-
-    async def _fetch(self, job: ScoringJob) -> None:
-        pending = [
-            s
-            for s in job.slots
-            if s.error is None and s.result is None and s.context is None and s.wiki is not None
-        ]
-        if not pending:
-            return
-        fetched = await self.fetcher.fetch_edits(
-            [(s.wiki, int(s.rev_id)) for s in pending if s.wiki is not None]
-        )
-        for slot, outcome in zip(pending, fetched, strict=True):
-            if isinstance(outcome, ServiceError):
-                slot.error = outcome
-            else:
-                slot.context = outcome
 
     async def predict(
         self,
@@ -213,20 +194,47 @@ class RevertRiskModel(kserve.Model):
         headers: dict[str, str] | None = None,
         response_headers: dict[str, str] | None = None,
     ) -> ScoringJob:
-        todo = [s for s in job.slots if s.needs_scoring]
-        if todo:
-            contexts = [s.context for s in todo if s.context is not None]
-            loop = asyncio.get_running_loop()
-            try:
-                probabilities = await loop.run_in_executor(self._cpu, self.scorer.score, contexts)
-            except Exception:
-                log.exception("%s failed to score %d revisions", self.name, len(todo))
-                for slot in todo:
-                    slot.error = ScoringFailed(f"{self.name} could not score this revision.")
-                return job
-            for slot, probability in zip(todo, probabilities, strict=True):
-                slot.probability = float(probability)
+        """Answer every pending revision: from the cache, or fetched, parsed and scored."""
+        presave = [s for s in job.slots if s.pending and s.context is not None]
+        if presave:
+            contexts = [s.context for s in presave if s.context is not None]
+            facts = await compute_facts(contexts, self._cpu)
+            self._settle(presave, await self._score(presave, facts))
+        stored = [s for s in job.slots if s.pending and s.context is None]
+        if self.cache is None:
+            self._settle(stored, await self._fetch_and_score(stored))
+            return job
+        revisions = _revisions(stored)
+        answers = await self.cache.answer(
+            self.name,
+            self.version,
+            revisions,
+            refresh=job.refresh,
+            compute=lambda todo: self._fetch_and_score([stored[i] for i in todo]),
+        )
+        self._settle(stored, answers.outcomes)
+        if response_headers is not None:
+            response_headers.update(answers.headers)
         return job
+
+    async def _fetch_and_score(self, slots: list[Slot]) -> list[dict[str, Any] | ServiceError]:
+        if not slots:
+            return []
+        facts = await RevisionFacts(self.fetcher, self._cpu).get(_revisions(slots))
+        return await self._score(slots, facts)
+
+    async def _score(
+        self, slots: list[Slot], facts: Sequence[FactsOutcome]
+    ) -> list[dict[str, Any] | ServiceError]:
+        return await score_facts(self.loaded, _revisions(slots), facts, self._cpu)
+
+    @staticmethod
+    def _settle(slots: Sequence[Slot], outcomes: Sequence[Any]) -> None:
+        for slot, outcome in zip(slots, outcomes, strict=True):
+            if isinstance(outcome, ServiceError):
+                slot.error = outcome
+            else:
+                slot.result = outcome
 
     async def postprocess(
         self,
@@ -235,22 +243,7 @@ class RevertRiskModel(kserve.Model):
         response_headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         for slot in job.slots:
-            if slot.result is None and slot.probability is not None and slot.wiki is not None:
-                slot.result = prediction_body(
-                    self.name, self.version, slot.wiki.dbname, int(slot.rev_id), slot.probability
-                )
-            SCORED.labels(self.name, "ok" if slot.result else self._error_code(slot)).inc()
-        if self.cache is not None:
-            tickets = job.tickets
-            await self.cache.store(
-                tickets, [s.result or s.error for s in job.slots if s.ticket is not None]
-            )
-            if response_headers is not None:
-                response_headers["X-Cache"] = summarise([t.status for t in tickets])
-                hits = sum(t.status in {"hit", "shared"} for t in tickets)
-                response_headers["X-Cache-Hits"] = f"{hits}/{len(tickets)}"
-            for ticket in tickets:
-                CACHE_LOOKUPS.labels(self.name, ticket.status).inc()
+            SCORED.labels(self.name, "ok" if slot.result else _error_code(slot)).inc()
         if job.request.kind != "batch":
             (slot,) = job.slots
             if slot.error is not None:
@@ -266,10 +259,14 @@ class RevertRiskModel(kserve.Model):
             ],
         }
 
-    @staticmethod
-    def _error_code(slot: Slot) -> str:
-        return slot.error.code if slot.error is not None else "internal_error"
-
     def stop(self) -> None:
         self._cpu.shutdown(wait=False, cancel_futures=True)
         super().stop()
+
+
+def _revisions(slots: Sequence[Slot]) -> list[tuple[Wiki, int]]:
+    return [(s.wiki, int(s.rev_id)) for s in slots if s.wiki is not None]
+
+
+def _error_code(slot: Slot) -> str:
+    return slot.error.code if slot.error is not None else "internal_error"

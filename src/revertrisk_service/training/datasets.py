@@ -1,10 +1,13 @@
 """Adapters from the offline labelled CSVs in shared/data to `EditFacts` and labels.
 
-Neither file has wikitext, so text facts stay None (NaN features). See shared/data/README.md.
+Neither file has wikitext, so the facts parsed from it stay None (NaN features), except what the
+Data Lake extract precomputed: its mwedittypes columns and its extracted texts. This is the one
+reader of those files, for every model. See shared/data/README.md.
 """
 
 from __future__ import annotations
 
+import ast
 import ipaddress
 import math
 from dataclasses import dataclass
@@ -14,12 +17,10 @@ from typing import Any
 
 import pandas as pd
 
+from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
 from revertrisk_service.edits.facts import EditFacts
-from revertrisk_service.models.language_agnostic.features import (
-    EDIT_ACTION_TYPES,
-    EDIT_ACTIONS,
-    KNOWN_GROUPS,
-)
+from revertrisk_service.edits.texts import EditTexts
+from revertrisk_service.edits.user import FLAGGED_GROUPS, INTERFACE_TAGS
 from revertrisk_service.wikis import wiki_by_dbname
 
 KI_FILE = "ki_multilingual_sample.csv"
@@ -62,17 +63,36 @@ def _ki_timestamp(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
-def facts_from_ki_row(row: dict[str, Any]) -> EditFacts:
+def _as_list(cell: object) -> list:
+    return list(ast.literal_eval(cell)) if isinstance(cell, str) and cell else []
+
+
+def _ki_texts(row: dict[str, Any]) -> EditTexts | None:
+    if _is_missing(row.get("texts_insert")) and _is_missing(row.get("texts_change")):
+        return None
+    return EditTexts(
+        title=str(row["page_title"]).replace("_", " "),
+        inserts=[str(t) for t in _as_list(row.get("texts_insert"))],
+        removes=[str(t) for t in _as_list(row.get("texts_removed"))],
+        changes=[(str(old), str(new)) for old, new in _as_list(row.get("texts_change"))],
+    )
+
+
+# The CSV has two anonymity columns that disagree on 3 of 1,000 rows: `is_anon` (what the
+# language-agnostic model was trained on) and `is_anonymous` (the multilingual model's).
+ANONYMOUS_COLUMNS = ("is_anon", "is_anonymous")
+
+
+def facts_from_ki_row(row: dict[str, Any], anonymous_column: str = "is_anon") -> EditFacts:
     """One row of ki_multilingual_sample.csv (a Data Lake mediawiki_history extract)."""
     wiki = wiki_by_dbname(str(row["wiki_db"]))
-    anonymous = _bool(row["is_anon"])
+    anonymous = _bool(row[anonymous_column])
     # The Data Lake stores group membership as is_<group> flags; EditFacts holds group names.
-    groups = frozenset(g for g in KNOWN_GROUPS if _bool(row.get(f"is_{g}")))
-    actions = {
-        f"{action}_{node_type}": int(row[f"{action}_{node_type}"])
-        for node_type in EDIT_ACTION_TYPES
-        for action in EDIT_ACTIONS
-        if not _is_missing(row.get(f"{action}_{node_type}")) and int(row[f"{action}_{node_type}"])
+    groups = frozenset(g for g in FLAGGED_GROUPS if _bool(row.get(f"is_{g}")))
+    edit_types = {
+        column: int(row[column])
+        for column in EDIT_TYPE_COLUMNS
+        if not _is_missing(row.get(column)) and int(row[column])
     }
     comment = row.get("event_comment")
     return EditFacts(
@@ -81,22 +101,12 @@ def facts_from_ki_row(row: dict[str, Any]) -> EditFacts:
         rev_id=_int(row["revision_id"]),
         page_title=str(row["page_title"]),
         timestamp=_ki_timestamp(row.get("event_timestamp")),
-        edit_actions=actions,
+        edit_types=edit_types,
+        texts=_ki_texts(row),
         bytes_diff=_int(row.get("revision_text_bytes_diff")),
         # pandas reads an empty summary as NaN: in the Data Lake it is an empty string.
         comment="" if _is_missing(comment) else str(comment),
-        is_mobile_edit=_bool(row.get("is_mobile_edit")),
-        is_mobile_web_edit=_bool(row.get("is_mobile_web_edit")),
-        is_mobile_app_edit=_bool(row.get("is_mobile_app_edit")),
-        is_visualeditor=_bool(row.get("is_visualeditor")),
-        is_wikieditor=_bool(row.get("is_wikieditor")),
-        # event_user_seconds_since_previous_revision is the editor's previous edit, not the page's.
-        user_seconds_since_previous_edit=(
-            None
-            if _is_missing(row.get("event_user_seconds_since_previous_revision"))
-            else float(row["event_user_seconds_since_previous_revision"])
-        ),
-        page_revision_count=_int(row.get("page_revision_count")),
+        **{flag: _bool(row.get(flag)) for flag in INTERFACE_TAGS},
         user_is_anonymous=anonymous,
         user_groups=groups,
     )
@@ -125,12 +135,12 @@ def facts_from_pan_row(row: dict[str, Any]) -> EditFacts:
     )
 
 
-def load_ki(data_dir: Path) -> LabelledEdits:
+def load_ki(data_dir: Path, anonymous_column: str = "is_anon") -> LabelledEdits:
     frame = pd.read_csv(data_dir / KI_FILE)
     rows = frame.to_dict("records")
     return LabelledEdits(
         source=KI_FILE,
-        facts=[facts_from_ki_row(r) for r in rows],
+        facts=[facts_from_ki_row(r, anonymous_column) for r in rows],
         labels=[int(r[KI_LABEL]) for r in rows],
         groups=[f"{r['wiki_db']}:{r['page_title']}" for r in rows],
     )

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
-from revertrisk_service.edits.facts import EditFacts, facts_from_context
+from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ModelArtifactError
-from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES, feature_matrix
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.training.paths import artifact_dir
@@ -47,17 +46,14 @@ class LanguageAgnosticModel:
         return cls(booster, manifest)
 
     def supports(self, wiki: Wiki) -> bool:
-        return True
+        return self.manifest.supports(wiki)
 
     def supported_langs(self) -> list[str] | None:
-        return None
+        return self.manifest.supported_langs()
 
-    def score_facts(self, facts: Sequence[EditFacts]) -> list[float]:
+    def score(self, facts: Sequence[EditFacts]) -> list[float]:
         if not facts:
             return []
         matrix = feature_matrix(facts)
         probabilities = self._booster.inplace_predict(matrix, missing=np.nan)
         return [float(p) for p in probabilities]
-
-    def score(self, contexts: Sequence[EditContext]) -> list[float]:
-        return self.score_facts([facts_from_context(ctx) for ctx in contexts])

@@ -1,19 +1,21 @@
-"""The one definition of the final classifier's features, shared by training and serving.
+"""Which edit facts the final classifier reads, and in what order: shared by training and serving.
 
-Training builds `RevisionInputs` from CSV rows, serving from an EditContext; both then go
-through `text_features` and `feature_frame`, so names and order cannot drift apart.
+Training reads `EditFacts` out of CSV rows, serving computes them from an EditContext; both then
+go through `text_features` and `feature_frame`, so names and order cannot drift apart.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
+from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.edits.texts import EditTexts
+from revertrisk_service.edits.user import FLAGGED_GROUPS, INTERFACE_TAGS, flagged_groups
 from revertrisk_service.models.multilingual.text_classifiers import (
     TEXT_SCORE_FEATURES,
     TextClassifier,
@@ -22,22 +24,7 @@ from revertrisk_service.models.multilingual.text_classifiers import (
 
 DEFAULT_MAX_TEXTS_PER_REVISION = 32
 
-# MediaWiki change tags -> the CSV's editor-interface flags.
-INTERFACE_TAGS: dict[str, tuple[str, ...]] = {
-    "is_mobile_edit": ("mobile edit",),
-    "is_mobile_web_edit": ("mobile web edit",),
-    "is_visualeditor": ("visualeditor", "visualeditor-wikitext", "visualeditor-switched"),
-    "is_wikieditor": ("wikieditor",),
-    "is_mobile_app_edit": ("mobile app edit",),
-    "is_android_app_edit": ("android app edit",),
-    "is_ios_app_edit": ("ios app edit",),
-}
-USER_GROUPS = (
-    "editor", "trusted", "ipblock-exempt", "interface-admin", "sysop", "autoreview",
-    "bureaucrat", "autopatrolled", "patroller", "rollbacker", "reviewer", "extendedconfirmed",
-    "templateeditor", "uploader", "autoreviewer", "suppressredirect",
-)  # fmt: skip
-USER_FEATURES = ("is_anonymous", *(f"is_{group}" for group in USER_GROUPS))
+USER_FEATURES = ("is_anonymous", *(f"is_{group}" for group in FLAGGED_GROUPS))
 # How many texts of each kind the edit had before the per-revision cap was applied.
 TEXT_COUNT_FEATURES = ("n_insert_texts", "n_remove_texts", "n_change_texts")
 WIKI_FEATURE = "wiki_db"
@@ -55,17 +42,11 @@ FEATURE_NAMES: tuple[str, ...] = (*BASE_FEATURES[:-1], *TEXT_SCORE_FEATURES, WIK
 CATEGORICAL_FEATURES = (WIKI_FEATURE,)
 
 
-@dataclass(frozen=True)
-class RevisionInputs:
-    """Everything the feature builder needs about one revision."""
-
-    wiki_db: str
-    edit_types: Mapping[str, int]
-    texts: EditTexts
-    bytes_diff: int
-    tags: frozenset[str]
-    is_anonymous: bool
-    groups: frozenset[str]
+def edit_texts(facts: EditFacts) -> EditTexts:
+    """The facts' texts; none when the edit was too large to parse (the title is always known)."""
+    if facts.texts is not None:
+        return facts.texts
+    return EditTexts(title=(facts.page_title or "").replace("_", " "))
 
 
 def cap_texts(texts: EditTexts, max_texts: int) -> EditTexts:
@@ -101,24 +82,31 @@ def text_features(
     return features
 
 
+def _count(edit_types: Mapping[str, int] | None, column: str) -> float:
+    return math.nan if edit_types is None else int(edit_types.get(column, 0))
+
+
 def feature_frame(
-    inputs: Sequence[RevisionInputs],
+    inputs: Sequence[EditFacts],
     text_scores: Mapping[str, np.ndarray] | None,
     feature_names: Sequence[str] = FEATURE_NAMES,
 ) -> pd.DataFrame:
     """The final classifier's input, columns in `feature_names` order."""
+    # Unknown edit types (an edit too large to parse) are NaN, which CatBoost treats as missing.
     columns: dict[str, list | np.ndarray] = {
-        name: [int(r.edit_types.get(name, 0)) for r in inputs] for name in EDIT_TYPE_COLUMNS
+        name: [_count(r.edit_types, name) for r in inputs] for name in EDIT_TYPE_COLUMNS
     }
-    columns["n_insert_texts"] = [len(r.texts.inserts) for r in inputs]
-    columns["n_remove_texts"] = [len(r.texts.removes) for r in inputs]
-    columns["n_change_texts"] = [len(r.texts.changes) for r in inputs]
+    texts = [edit_texts(r) for r in inputs]
+    columns["n_insert_texts"] = [len(t.inserts) for t in texts]
+    columns["n_remove_texts"] = [len(t.removes) for t in texts]
+    columns["n_change_texts"] = [len(t.changes) for t in texts]
     columns["revision_text_bytes_diff"] = [r.bytes_diff for r in inputs]
-    for flag, tags in INTERFACE_TAGS.items():
-        columns[flag] = [int(any(tag in r.tags for tag in tags)) for r in inputs]
-    columns["is_anonymous"] = [int(r.is_anonymous) for r in inputs]
-    for group in USER_GROUPS:
-        columns[f"is_{group}"] = [int(group in r.groups) for r in inputs]
+    for flag in INTERFACE_TAGS:
+        columns[flag] = [int(bool(getattr(r, flag))) for r in inputs]
+    columns["is_anonymous"] = [int(bool(r.user_is_anonymous)) for r in inputs]
+    groups = [flagged_groups(r.user_groups or ()) for r in inputs]
+    for group in FLAGGED_GROUPS:
+        columns[f"is_{group}"] = [int(group in g) for g in groups]
     columns[WIKI_FEATURE] = [r.wiki_db for r in inputs]
     if text_scores is not None:
         columns.update(text_scores)

@@ -8,19 +8,13 @@ from pathlib import Path
 import numpy as np
 from catboost import CatBoostClassifier, CatBoostError
 
-from revertrisk_service.edits.edit_types import diff_wikitext
-from revertrisk_service.edits.texts import (
-    DEFAULT_PAIRING_THRESHOLD,
-    EditTexts,
-    extract_texts,
-)
+from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ModelArtifactError, UnsupportedLanguage
-from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.multilingual.features import (
     DEFAULT_MAX_TEXTS_PER_REVISION,
     FEATURE_NAMES,
-    RevisionInputs,
+    edit_texts,
     feature_frame,
     text_features,
 )
@@ -36,29 +30,6 @@ MODEL_FILE = "model.cbm"
 DEFAULT_MODEL_DIR = artifact_dir("revertrisk-multilingual")
 
 
-def revision_inputs(
-    context: EditContext, pairing_threshold: float = DEFAULT_PAIRING_THRESHOLD
-) -> RevisionInputs:
-    """Edit types and texts of one fetched edit, computed from its parent and current wikitext."""
-    diff = diff_wikitext(context.parent.content, context.revision.content, context.wiki.lang)
-    texts = extract_texts(diff.tree_diff, context.revision.page_title, pairing_threshold)
-    return assemble_inputs(context, diff.counts, texts)
-
-
-def assemble_inputs(
-    context: EditContext, edit_types: Mapping[str, int], texts: EditTexts
-) -> RevisionInputs:
-    return RevisionInputs(
-        wiki_db=context.wiki.dbname,
-        edit_types=edit_types,
-        texts=texts,
-        bytes_diff=context.revision.size - context.parent.size,
-        tags=frozenset(context.revision.tags),
-        is_anonymous=context.user.is_anonymous,
-        groups=frozenset(context.user.groups),
-    )
-
-
 class MultilingualModel:
     """Text classifiers + CatBoost. Serves only the wikis listed in the manifest."""
 
@@ -68,7 +39,6 @@ class MultilingualModel:
         booster: CatBoostClassifier,
         classifiers: Mapping[str, TextClassifier],
         max_texts_per_revision: int,
-        pairing_threshold: float = DEFAULT_PAIRING_THRESHOLD,
     ) -> None:
         self.manifest = manifest
         self.name = manifest.name
@@ -76,10 +46,6 @@ class MultilingualModel:
         self._booster = booster
         self.classifiers = dict(classifiers)
         self.max_texts_per_revision = max_texts_per_revision
-        self.pairing_threshold = pairing_threshold
-        wikis = getattr(manifest, "supported_wikis", None) or []
-        self._langs = [w["lang"] for w in wikis]
-        self._dbnames = {w["dbname"] for w in wikis}
 
     @classmethod
     def load(
@@ -102,7 +68,7 @@ class MultilingualModel:
                 f"Cannot load {model_dir / MODEL_FILE}: {exc}", model=manifest.name
             ) from None
         default_dirs = {kind: f"text_models/{kind}" for kind in TEXT_KINDS}
-        text_dirs = getattr(manifest, "text_models", None) or default_dirs
+        text_dirs = manifest.text_models or default_dirs
         classifiers = {}
         for kind in TEXT_KINDS:
             path = model_dir / text_dirs[kind]
@@ -116,35 +82,34 @@ class MultilingualModel:
         return cls(manifest, booster, classifiers, max_texts_per_revision)
 
     def supports(self, wiki: Wiki) -> bool:
-        return wiki.dbname in self._dbnames
+        # A manifest without a wiki list would claim every wiki: this model never does.
+        return self.manifest.supported_wikis is not None and self.manifest.supports(wiki)
 
     def supported_langs(self) -> list[str] | None:
-        return list(self._langs)
+        return self.manifest.supported_langs() or []
 
     # The stages are public so the benchmark can time them one by one.
-    def prepare(self, contexts: Sequence[EditContext]) -> list[RevisionInputs]:
-        for context in contexts:
-            if not self.supports(context.wiki):
+    def check_supported(self, facts: Sequence[EditFacts]) -> None:
+        for one in facts:
+            if not any(w.dbname == one.wiki_db for w in self.manifest.supported_wikis or []):
                 raise UnsupportedLanguage(
-                    f"{self.name} does not serve {context.wiki.lang}.wikipedia.org.",
-                    lang=context.wiki.lang,
+                    f"{self.name} does not serve {one.lang}.wikipedia.org.", lang=one.lang
                 )
-        return [revision_inputs(c, self.pairing_threshold) for c in contexts]
 
-    def text_scores(self, inputs: Sequence[RevisionInputs]) -> dict[str, np.ndarray]:
+    def text_scores(self, facts: Sequence[EditFacts]) -> dict[str, np.ndarray]:
         return text_features(
-            self.classifiers, [r.texts for r in inputs], self.max_texts_per_revision
+            self.classifiers, [edit_texts(f) for f in facts], self.max_texts_per_revision
         )
 
     def predict(
-        self, inputs: Sequence[RevisionInputs], text_scores: Mapping[str, np.ndarray]
+        self, facts: Sequence[EditFacts], text_scores: Mapping[str, np.ndarray]
     ) -> list[float]:
-        frame = feature_frame(inputs, text_scores, FEATURE_NAMES)
+        frame = feature_frame(facts, text_scores, FEATURE_NAMES)
         probabilities = self._booster.predict_proba(frame, thread_count=1)[:, 1]
         return [float(p) for p in probabilities]
 
-    def score(self, contexts: Sequence[EditContext]) -> list[float]:
-        if not contexts:
+    def score(self, facts: Sequence[EditFacts]) -> list[float]:
+        if not facts:
             return []
-        inputs = self.prepare(contexts)
-        return self.predict(inputs, self.text_scores(inputs))
+        self.check_supported(facts)
+        return self.predict(facts, self.text_scores(facts))

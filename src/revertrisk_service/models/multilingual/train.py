@@ -8,7 +8,6 @@ against a baseline CatBoost without the text-classifier features, trained in the
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import platform
@@ -27,18 +26,15 @@ from catboost import CatBoostClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
-from revertrisk_service.edits.texts import EditTexts
+from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.models.multilingual.features import (
     BASE_FEATURES,
     CATEGORICAL_FEATURES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
     FEATURE_NAMES,
-    INTERFACE_TAGS,
-    USER_GROUPS,
-    RevisionInputs,
     cap_texts,
+    edit_texts,
     feature_frame,
     text_features,
 )
@@ -55,6 +51,7 @@ from revertrisk_service.models.multilingual.text_training import (
     train_tokenizer,
 )
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
+from revertrisk_service.training.datasets import facts_from_ki_row
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
 from revertrisk_service.wikis import wiki_by_dbname
 
@@ -77,45 +74,13 @@ CATBOOST_PARAMS = {
 }
 
 
-def _as_list(cell: object) -> list:
-    return list(ast.literal_eval(cell)) if isinstance(cell, str) and cell else []
-
-
-def revision_inputs_from_csv(df: pd.DataFrame) -> list[RevisionInputs]:
-    """The CSV has no wikitext: edit types come from its mwedittypes columns and texts from its
-    text columns; the rest of the pipeline is the serving one."""
-    flag_to_tag = {flag: tags[0] for flag, tags in INTERFACE_TAGS.items()}
-    inputs = []
-    for row in df.itertuples(index=False, name=None):
-        raw = dict(zip(df.columns, row, strict=True))
-        changes = [(str(old), str(new)) for old, new in _as_list(raw["texts_change"])]
-        texts = EditTexts(
-            title=str(raw["page_title"]).replace("_", " "),
-            inserts=[str(t) for t in _as_list(raw["texts_insert"])],
-            removes=[str(t) for t in _as_list(raw["texts_removed"])],
-            changes=changes,
-        )
-        inputs.append(
-            RevisionInputs(
-                wiki_db=str(raw["wiki_db"]),
-                edit_types={c: int(raw[c]) for c in EDIT_TYPE_COLUMNS},
-                texts=texts,
-                bytes_diff=int(raw["revision_text_bytes_diff"]),
-                tags=frozenset(tag for flag, tag in flag_to_tag.items() if raw[flag]),
-                is_anonymous=bool(raw["is_anonymous"]),
-                groups=frozenset(g for g in USER_GROUPS if raw[f"is_{g}"]),
-            )
-        )
-    return inputs
-
-
 def _examples(
-    inputs: Sequence[RevisionInputs], labels: np.ndarray, max_texts: int
+    inputs: Sequence[EditFacts], labels: np.ndarray, max_texts: int
 ) -> dict[str, tuple[list, list[int]]]:
     """(texts, labels) per classifier kind; every text carries its revision's label."""
     examples: dict[str, tuple[list, list[int]]] = {kind: ([], []) for kind in TEXT_KINDS}
     for revision, label in zip(inputs, labels, strict=True):
-        texts = cap_texts(revision.texts, max_texts)
+        texts = cap_texts(edit_texts(revision), max_texts)
         for kind, items in (
             ("title", [texts.title]),
             ("insert", texts.inserts),
@@ -176,7 +141,8 @@ def main(output_dir: Path, data_dir: Path, seed: int = 42) -> dict:
     df = pd.read_csv(Path(data_dir) / DATA_FILE)
     y = df[LABEL].astype(int).to_numpy()
     anonymous = df["is_anonymous"].astype(bool).to_numpy()
-    inputs = revision_inputs_from_csv(df)
+    # The one CSV reader; this model was trained on the CSV's `is_anonymous` column.
+    inputs = [facts_from_ki_row(row, "is_anonymous") for row in df.to_dict("records")]
     pages = (df["wiki_db"] + ":" + df["page_title"].astype(str)).to_numpy()
     max_texts = DEFAULT_MAX_TEXTS_PER_REVISION
 
@@ -188,10 +154,10 @@ def main(output_dir: Path, data_dir: Path, seed: int = 42) -> dict:
 
     def corpus():
         for revision in train_inputs:
-            yield revision.texts.title
-            yield from revision.texts.inserts
-            yield from revision.texts.removes
-            for old, new in revision.texts.changes:
+            yield edit_texts(revision).title
+            yield from edit_texts(revision).inserts
+            yield from edit_texts(revision).removes
+            for old, new in edit_texts(revision).changes:
                 yield old
                 yield new
 
@@ -205,14 +171,14 @@ def main(output_dir: Path, data_dir: Path, seed: int = 42) -> dict:
             tokenizer, [train_inputs[i] for i in fit], y_train[fit], seed + 10 * fold, max_texts
         )
         held_scores = text_features(
-            _scorers(tokenizer, models), [train_inputs[i].texts for i in held], max_texts
+            _scorers(tokenizer, models), [edit_texts(train_inputs[i]) for i in held], max_texts
         )
         for name, values in held_scores.items():
             oof[name][held] = values
 
     final_models = _train_classifiers(tokenizer, train_inputs, y_train, seed, max_texts)
     test_scores = text_features(
-        _scorers(tokenizer, final_models), [r.texts for r in test_inputs], max_texts
+        _scorers(tokenizer, final_models), [edit_texts(r) for r in test_inputs], max_texts
     )
     x_train = feature_frame(train_inputs, oof, FEATURE_NAMES)
     x_test = feature_frame(test_inputs, test_scores, FEATURE_NAMES)

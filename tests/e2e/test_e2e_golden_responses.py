@@ -2,7 +2,7 @@
 
 The recording (tests/fixtures/golden_responses.json) was taken before the restructure of issue 8;
 refactors must leave every status, body byte and cache header as it was. Re-record only for an
-intended change of behaviour: REVERTRISK_RECORD_GOLDEN=1 pytest tests/test_e2e_golden_responses.py
+intended change of behaviour: REVERTRISK_RECORD_GOLDEN=1 pytest tests/e2e/test_e2e_golden_responses.py
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from support.service_process import run_service
 
 pytestmark = pytest.mark.e2e
 
-GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden_responses.json"
+GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden_responses.json"
 LA = "revertrisk-language-agnostic"
 ML = "revertrisk-multilingual"
 EDITS = [

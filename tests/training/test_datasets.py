@@ -33,8 +33,9 @@ def test_ki_row_maps_metadata_and_edit_actions() -> None:
     assert facts.user_groups == frozenset()
     assert facts.is_visualeditor is True and facts.is_mobile_edit is False
     assert facts.bytes_diff == 35
-    assert facts.edit_actions is not None and facts.edit_actions["insert_Wikilink"] == 1
-    assert facts.current_wikitext is None and facts.parent_wikitext is None
+    assert facts.edit_types is not None and facts.edit_types["insert_Wikilink"] == 1
+    assert facts.current_chars is None and facts.parent_chars is None
+    assert facts.texts is not None and facts.texts.changes
     values = dict(zip(FEATURE_NAMES, feature_vector(facts)))
     assert values["actions_insert_wikilink"] == 1.0
     assert values["user_is_anonymous"] == 1.0
@@ -60,7 +61,7 @@ def test_pan_rows_know_only_editor_summary_and_time() -> None:
     facts = facts_from_pan_row(first)
     assert facts.user_is_anonymous is False  # "YUL89YYZ" is a user name
     assert facts.comment.startswith("Disambiguate")
-    assert facts.bytes_diff is None and facts.edit_actions is None and facts.user_groups is None
+    assert facts.bytes_diff is None and facts.edit_types is None and facts.user_groups is None
     assert facts_from_pan_row({**second, "editor": "203.0.113.9"}).user_is_anonymous is True
 
 
@@ -70,21 +71,3 @@ def test_split_never_puts_one_page_on_both_sides() -> None:
     assert len(train) + len(test) == len(data)
     assert not {data.groups[i] for i in train} & {data.groups[i] for i in test}
     assert 0 < sum(data.labels[i] for i in test) < len(test)
-
-
-def test_serving_edit_actions_match_the_training_data_counts() -> None:
-    """Row 0 adds "[[Louis XVI]] de France, " to one sentence (see its texts_change column).
-
-    Re-creating that edit and counting it the serving way must give the Data Lake's counts,
-    or the model would see different numbers live than in training.
-    """
-    from revertrisk_service.edits.sections import edit_actions
-
-    trained = facts_from_ki_row(_rows(KI_FILE, 1)[0]).edit_actions
-    parent = (
-        "Intro.\n\n== Liste ==\nOn trouve parmi les monarques éclairés : Marie-Thérèse, "
-        "Charles Théodore de Bavière, Philippe Ier de Parme, Gustave III de Suède.\n\n"
-        "== Autre ==\nTexte.\n"
-    )
-    current = parent.replace("Bavière, Philippe", "Bavière, [[Louis XVI]] de France, Philippe")
-    assert edit_actions(parent, current, "fr") == trained

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from support.counting_fetcher import CountingFetcher
 from support.sse_server import SSEServer, sse_server  # noqa: F401
-from test_service_cache import CountingFetcher
 
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
@@ -41,7 +41,8 @@ async def serving_model(local_wiki) -> AsyncIterator[tuple[RevertRiskModel, Coun
     fetcher = CountingFetcher(client)
     scorer = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))
     cache = CacheLayer(MemoryScoreCache(100), CacheSettings(ttl_s=3600, negative_ttl_s=60))
-    yield RevertRiskModel(scorer, fetcher, max_batch_size=50, presave_enabled=False, cache=cache), fetcher
+    model = RevertRiskModel.with_scorer(scorer, fetcher, max_batch_size=50, presave_enabled=False, cache=cache)
+    yield model, fetcher
     await client.aclose()
 
 
@@ -60,7 +61,8 @@ async def test_stream_fills_the_cache_that_requests_then_hit(
     sse_server.state.drop_after = [2]  # the stream drops once mid-way and is resumed
 
     checkpoint = MemoryCheckpoint()
-    scorer = InProcessScorer([model])
+    assert model.cache is not None
+    scorer = InProcessScorer([model.loaded], fetcher, model.cache)
     stream = EventStream(sse_server.url, user_agent="tests", backoff_initial_s=0.01, backoff_max_s=0.05)
     runner = PrecacheRunner(stream, scorer, checkpoint, scorer.supports, commit_interval_s=0.01)
     task = asyncio.create_task(runner.run())

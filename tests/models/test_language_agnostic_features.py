@@ -7,11 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from revertrisk_service.edits.facts import (
-    EXTRA_PAGE_REVISION_COUNT,
-    EditFacts,
-    facts_from_context,
-)
+from revertrisk_service.edits.facts import EditFacts, describe_facts, facts_from_context
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
@@ -73,7 +69,6 @@ def test_registered_editor_context() -> None:
     assert facts.seconds_since_parent_revision == 7200
     assert facts.page_age_seconds == 10 * 86_400
     assert facts.user_age_seconds == 365 * 86_400
-    assert facts.page_revision_count is None
 
     values = _features(facts)
     assert values["user_is_anonymous"] == 0.0
@@ -107,11 +102,10 @@ def test_anonymous_editor_context_has_no_account_facts() -> None:
     assert values["comment_mentions_revert"] == 1.0
 
 
-def test_optional_extra_facts_are_read_when_the_fetcher_supplies_them() -> None:
-    user = User(name="T", user_id=3, is_anonymous=False, is_temporary=False)
-    ctx = _context(user)
-    ctx.extra[EXTRA_PAGE_REVISION_COUNT] = 314
-    assert facts_from_context(ctx).page_revision_count == 314
+def test_every_fact_is_described_once() -> None:
+    described = describe_facts()
+    assert all(described.values())
+    assert "edit_types" in described and "texts" in described
 
 
 def test_comment_features_in_other_scripts() -> None:

@@ -12,6 +12,7 @@ import pytest
 from tokenizers import BertWordPieceTokenizer
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
+from revertrisk_service.edits.facts import facts_from_context
 from revertrisk_service.errors import ModelArtifactError, UnsupportedLanguage
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.manifest import load_manifest
@@ -19,6 +20,10 @@ from revertrisk_service.models.multilingual.features import FEATURE_NAMES
 from revertrisk_service.models.multilingual.model import DEFAULT_MODEL_DIR, MultilingualModel
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.wikis import resolve_lang
+
+
+def _facts(contexts):
+    return [facts_from_context(c) for c in contexts]
 
 
 def _revision(rev_id: int, content: str, title: str, tags: tuple[str, ...] = ()) -> Revision:
@@ -92,19 +97,19 @@ def test_artifact_has_no_pickle_and_stays_small() -> None:
 
 
 def test_scores_a_batch_of_edits_in_several_scripts(model: MultilingualModel) -> None:
-    scores = model.score(CONTEXTS)
+    scores = model.score(_facts(CONTEXTS))
     assert len(scores) == len(CONTEXTS)
     assert all(0.0 < s < 1.0 for s in scores)
     # A batch scores each edit as it would be scored alone.
-    singles = [model.score([c])[0] for c in CONTEXTS]
+    singles = [model.score(_facts([c]))[0] for c in CONTEXTS]
     assert scores == pytest.approx(singles, abs=1e-5)
-    assert model.score([]) == []
+    assert model.score(_facts([])) == []
 
 
 def test_unsupported_wiki_is_refused(model: MultilingualModel) -> None:
     latin = _context("la", "Roma", "Roma urbs est.\n", "Roma urbs magna est.\n", True)
     with pytest.raises(UnsupportedLanguage):
-        model.score([CONTEXTS[0], latin])
+        model.score(_facts([CONTEXTS[0], latin]))
 
 
 def _copy_artifact(tmp_path: Path) -> Path:
@@ -153,6 +158,6 @@ def test_a_differently_sized_checkpoint_drops_in(tmp_path: Path) -> None:
     long_insert = _context(
         "en", "X", "A.\n", "A. " + "Short one. " * 20 + "word " * 2000 + "\n", True
     )
-    scores = swapped.score([*CONTEXTS, long_insert])
+    scores = swapped.score(_facts([*CONTEXTS, long_insert]))
     assert len(scores) == len(CONTEXTS) + 1
     assert all(0.0 < s < 1.0 for s in scores)

@@ -7,11 +7,12 @@ a real Redis is covered at the end with the real server process.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from support.counting_fetcher import CountingFetcher
 from support.redis_server import RedisServer, redis_server  # noqa: F401
 from support.service_process import run_service
 
@@ -19,27 +20,13 @@ from revertrisk_service.cache import GuardedRedis, MemoryScoreCache, RedisInflig
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.client import MediaWikiClient
-from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
-from revertrisk_service.wikis import Wiki
 
 pytestmark = pytest.mark.e2e
 
 SCORER = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))
-
-
-class CountingFetcher:
-    """The real MediaWiki client, counting which revisions were fetched."""
-
-    def __init__(self, client: MediaWikiClient) -> None:
-        self.client = client
-        self.fetched: list[int] = []
-
-    async def fetch_edits(self, requests: Sequence[tuple[Wiki, int]]) -> list[EditContext | ServiceError]:
-        self.fetched.extend(rev for _, rev in requests)
-        return await self.client.fetch_edits(list(requests))
 
 
 @pytest.fixture
@@ -50,7 +37,7 @@ async def fetcher(local_wiki) -> AsyncIterator[CountingFetcher]:
 
 
 def model_with(cache: CacheLayer, fetcher: CountingFetcher) -> RevertRiskModel:
-    return RevertRiskModel(SCORER, fetcher, max_batch_size=50, presave_enabled=False, cache=cache)
+    return RevertRiskModel.with_scorer(SCORER, fetcher, max_batch_size=50, presave_enabled=False, cache=cache)
 
 
 def memory_layer() -> CacheLayer:
@@ -107,7 +94,7 @@ async def test_a_new_model_version_never_reads_old_scores(local_wiki, fetcher: C
     await call(model, {"lang": "en", "rev_id": rev})
     newer = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))
     newer.version = SCORER.version + "-retrained"
-    retrained = RevertRiskModel(newer, fetcher, max_batch_size=50, presave_enabled=False, cache=layer)
+    retrained = RevertRiskModel.with_scorer(newer, fetcher, max_batch_size=50, presave_enabled=False, cache=layer)
     body, headers = await call(retrained, {"lang": "en", "rev_id": rev})
     assert headers["X-Cache"] == "miss"
     assert body["model_version"] == newer.version  # type: ignore[index]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from revertrisk_service.edits.facts import EditFacts
+from revertrisk_service.edits.facts import EditFacts, facts_from_context
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES
@@ -48,6 +48,10 @@ def test_training_is_reproducible_on_a_subsample(tmp_path: Path) -> None:
     assert loaded.version == first["version"]
 
 
+def _facts(contexts):
+    return [facts_from_context(c) for c in contexts]
+
+
 def _context(text_before: str, text_after: str, anonymous: bool) -> EditContext:
     when = datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
 
@@ -78,12 +82,12 @@ def test_shipped_artifact_loads_and_scores_deterministically() -> None:
         _context(parent, parent + "うんこ!!!!\n", anonymous=True),
         _context(parent, parent.replace("江戸。", "江戸。<ref>出典</ref>"), anonymous=False),
     ]
-    scores = model.score(contexts)
+    scores = model.score(_facts(contexts))
     assert len(scores) == 2
     assert all(0.0 <= s <= 1.0 for s in scores)
-    assert model.score(contexts) == scores
-    assert model.score([]) == []
-    assert model.score_facts([EditFacts()])[0] == model.score_facts([EditFacts()])[0]
+    assert model.score(_facts(contexts)) == scores
+    assert model.score(_facts([])) == []
+    assert model.score([EditFacts()])[0] == model.score([EditFacts()])[0]
 
 
 def test_shipped_manifest_describes_the_training(tmp_path: Path) -> None:

@@ -1,0 +1,85 @@
+"""Builds what both entry points (`revertrisk serve` and `revertrisk precache`) run on: the
+MediaWiki client, the score cache and the models, from one `Settings`."""
+
+from __future__ import annotations
+
+import os
+
+from revertrisk_service.cache import GuardedRedis, MemoryScoreCache, RedisInflight, RedisScoreCache
+from revertrisk_service.config import Settings
+from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.models.registry import load_scorer, read_manifest
+from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.serving.model import RevertRiskModel
+from revertrisk_service.wikis import Wiki
+
+
+def cpu_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def build_mediawiki_client(settings: Settings) -> MediaWikiClient:
+    return MediaWikiClient(
+        wiki_url=settings.wiki_url,
+        user_agent=settings.user_agent,
+        timeout_s=settings.http_timeout_s,
+        total_deadline_s=settings.mediawiki_deadline_s,
+        max_retries=settings.mediawiki_max_retries,
+    )
+
+
+def build_cache_layer(settings: Settings) -> CacheLayer:
+    cache_settings = CacheSettings(
+        ttl_s=settings.cache_ttl_s, negative_ttl_s=settings.negative_cache_ttl_s
+    )
+    if not settings.redis_url:
+        return CacheLayer(MemoryScoreCache(settings.cache_max_entries), cache_settings)
+    guarded = GuardedRedis(settings.redis_url)
+    return CacheLayer(
+        RedisScoreCache(settings.redis_url, guarded=guarded),
+        cache_settings,
+        inflight=RedisInflight(guarded),
+    )
+
+
+def build_scorers(settings: Settings) -> list[Scorer]:
+    return [load_scorer(name, settings) for name in settings.enabled_models()]
+
+
+def build_models(
+    settings: Settings, client: MediaWikiClient, cache: CacheLayer | None = None
+) -> list[RevertRiskModel]:
+    """The KServe models, not loaded yet: `load()` reads each artifact."""
+    return [
+        RevertRiskModel(
+            name,
+            lambda name=name: load_scorer(name, settings),
+            client,
+            max_batch_size=settings.max_batch_size,
+            presave_enabled=settings.enable_presave,
+            cpu_workers=cpu_workers(),
+            cache=cache,
+        )
+        for name in settings.enabled_models()
+    ]
+
+
+class ServedWikis:
+    """Which wikis the configured models serve, read from their manifests without loading them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.manifests = [read_manifest(name, settings) for name in settings.enabled_models()]
+
+    @property
+    def names(self) -> list[str]:
+        return [m.name for m in self.manifests]
+
+    def models_for(self, wiki: Wiki) -> list[str]:
+        return [m.name for m in self.manifests if m.supports(wiki)]
+
+    def supports(self, wiki: Wiki) -> bool:
+        return any(m.supports(wiki) for m in self.manifests)

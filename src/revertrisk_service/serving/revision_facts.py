@@ -1,0 +1,85 @@
+"""Fetches each revision once and computes its edit facts once, for every model that asks.
+
+The KServe model uses one per request; the precacher uses one per batch of stream revisions, so
+a revision that both models serve is fetched and parsed a single time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from typing import Protocol
+
+from revertrisk_service.edits.facts import EditFacts, facts_from_context
+from revertrisk_service.errors import ServiceError
+from revertrisk_service.mediawiki.types import EditContext
+from revertrisk_service.wikis import Wiki
+
+log = logging.getLogger(__name__)
+
+
+
+class FactsFailed:
+    """The edit was fetched but its facts could not be computed (logged); each model answers
+    with its own ScoringFailed."""
+
+
+FACTS_FAILED = FactsFailed()
+FactsOutcome = EditFacts | ServiceError | FactsFailed
+
+
+class EditFetcher(Protocol):
+    async def fetch_edits(
+        self, requests: list[tuple[Wiki, int]]
+    ) -> list[EditContext | ServiceError]: ...
+
+
+async def compute_facts(contexts: Sequence[EditContext], cpu: Executor) -> list[FactsOutcome]:
+    """Parse the edits off the event loop; a parser crash fails those edits, not the process."""
+    if not contexts:
+        return []
+    loop = asyncio.get_running_loop()
+    try:
+        return list(
+            await loop.run_in_executor(cpu, lambda: [facts_from_context(c) for c in contexts])
+        )
+    except Exception:
+        log.exception("could not compute the edit facts of %d revisions", len(contexts))
+        return [FACTS_FAILED for _ in contexts]
+
+
+class RevisionFacts:
+    def __init__(self, fetcher: EditFetcher, cpu: Executor) -> None:
+        self._fetcher = fetcher
+        self._cpu = cpu
+        self._known: dict[tuple[str, int], asyncio.Future[FactsOutcome]] = {}
+
+    async def get(self, revisions: Sequence[tuple[Wiki, int]]) -> list[FactsOutcome]:
+        missing: list[tuple[Wiki, int]] = []
+        loop = asyncio.get_running_loop()
+        for wiki, rev_id in revisions:
+            key = (wiki.dbname, rev_id)
+            if key not in self._known:
+                self._known[key] = loop.create_future()
+                missing.append((wiki, rev_id))
+        if missing:
+            await self._resolve(missing)
+        return [await self._known[(wiki.dbname, rev_id)] for wiki, rev_id in revisions]
+
+    async def _resolve(self, missing: list[tuple[Wiki, int]]) -> None:
+        try:
+            fetched = await self._fetcher.fetch_edits(missing)
+            contexts = [c for c in fetched if not isinstance(c, ServiceError)]
+            parsed = iter(await compute_facts(contexts, self._cpu))
+            for (wiki, rev_id), outcome in zip(missing, fetched, strict=True):
+                result = outcome if isinstance(outcome, ServiceError) else next(parsed)
+                self._known[(wiki.dbname, rev_id)].set_result(result)
+        except BaseException as exc:
+            for wiki, rev_id in missing:
+                future = self._known.pop((wiki.dbname, rev_id))
+                if not future.done():
+                    future.set_exception(exc)
+                    future.exception()  # retrieved: the caller gets `exc` raised directly
+            raise

@@ -36,9 +36,9 @@ from common import (
     serving,
     wait_for_stream_client,
 )
-from support.flaky_api import FlakyApi, Step
-from support.sse_server import running_sse_server
 
+from revertrisk_devtools.flaky_api import FlakyApi, Step
+from revertrisk_devtools.sse_server import running_sse_server
 from revertrisk_service.cache.keys import score_cache_key
 
 MODEL = LANGUAGE_AGNOSTIC

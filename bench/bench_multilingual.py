@@ -19,13 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from revertrisk_service.edits.edit_types import diff_wikitext
-from revertrisk_service.edits.texts import extract_texts
+from revertrisk_service.edits.edit_types import diff_edit
+from revertrisk_service.edits.facts import facts_from_context
+from revertrisk_service.edits.sections import changed_sections
+from revertrisk_service.edits.texts import EditTexts, extract_texts
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.multilingual.model import (
     DEFAULT_MODEL_DIR,
     MultilingualModel,
-    assemble_inputs,
 )
 from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
 from revertrisk_service.wikis import resolve_lang
@@ -105,11 +106,13 @@ def _rss_mib() -> float:
 def _stage_times(model: MultilingualModel, ctx: EditContext) -> dict[str, float]:
     times = {}
     t0 = time.perf_counter()
-    diff = diff_wikitext(ctx.parent.content, ctx.revision.content, ctx.wiki.lang)
+    diff = diff_edit(changed_sections(ctx.parent.content, ctx.revision.content), ctx.wiki.lang)
     t1 = time.perf_counter()
-    texts = extract_texts(diff.tree_diff, ctx.revision.page_title, model.pairing_threshold)
+    texts = extract_texts(diff.tree_diff, ctx.revision.page_title) if diff else EditTexts("")
     t2 = time.perf_counter()
-    inputs = [assemble_inputs(ctx, diff.counts, texts)]
+    # The remaining facts (wikitext structure stats) are the language-agnostic model's; the
+    # multilingual stages below only read edit types, texts and metadata.
+    inputs = [facts_from_context(ctx)]
     t3 = time.perf_counter()
     scores = model.text_scores(inputs)
     t4 = time.perf_counter()
@@ -160,14 +163,16 @@ def main() -> None:
     for i in range(20):
         article = _article(SIZES["typical"], sentences, rng)
         contexts.append(_context(article, _edit(article, sentences, rng), 2000 + 2 * i))
-    model.score(contexts[:2])  # warm-up
+    # Parsed once up front, as serving does per revision; the comparison is of scoring alone.
+    facts = [facts_from_context(c) for c in contexts]
+    model.score(facts[:2])  # warm-up
     singles, batches = [], []
     for _ in range(max(1, args.repeats // 2)):
         t = time.perf_counter()
-        single = [model.score([c])[0] for c in contexts]
+        single = [model.score([f])[0] for f in facts]
         singles.append(time.perf_counter() - t)
         t = time.perf_counter()
-        batched = model.score(contexts)
+        batched = model.score(facts)
         batches.append(time.perf_counter() - t)
     assert max(abs(a - b) for a, b in zip(single, batched, strict=True)) < 1e-4
     s, b = statistics.median(singles), statistics.median(batches)
@@ -175,7 +180,7 @@ def main() -> None:
           f"speed-up x{s / b:.2f}")  # fmt: skip
 
     # Only the text-classifier stage is batched across revisions; show its own speed-up too.
-    inputs = model.prepare(contexts)
+    inputs = facts
     t = time.perf_counter()
     for r in inputs:
         model.text_scores([r])

@@ -33,8 +33,9 @@ from common import (
     redis_server,
     wait_for_stream_client,
 )
-from support.flaky_api import Step
-from support.sse_server import running_sse_server
+
+from revertrisk_devtools.flaky_api import Step
+from revertrisk_devtools.sse_server import running_sse_server
 
 GLOBAL_EDITS_PER_S = 16.0
 POLL_S = 0.25

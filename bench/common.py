@@ -24,16 +24,14 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 REPO = Path(__file__).resolve().parents[1]
-for extra in (REPO / "tests", REPO / "bench"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
 
 from fake_wiki import ArticleApi, ArticleWiki
-from support.flaky_api import FlakyApi
-from support.ports import free_port
-from support.redis_server import RedisServer
-from support.service_process import RunningService, run_service, stop_process
-from support.sse_server import SSEServer
+
+from revertrisk_devtools.flaky_api import FlakyApi
+from revertrisk_devtools.ports import free_port
+from revertrisk_devtools.redis_server import RedisServer
+from revertrisk_devtools.service_process import RunningService, run_service, stop_process
+from revertrisk_devtools.sse_server import SSEServer
 
 LANGUAGE_AGNOSTIC = "revertrisk-language-agnostic"
 MULTILINGUAL = "revertrisk-multilingual"

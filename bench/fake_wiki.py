@@ -19,17 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import random
-import sys
 import threading
 import time
 from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from support.flaky_api import FlakyApi, SyntheticWiki
+from revertrisk_devtools.flaky_api import FlakyApi, SyntheticWiki
 
 WORDS_TEXT = """
 the of and in to a was is for on as by with from at his that were an which it be city

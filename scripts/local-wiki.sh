@@ -7,6 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${1:-8081}"
 dir="${2:-var/local-wiki}"
-python="${PYTHON:-.venv/bin/python}"
-[ -x "$python" ] || python=python3
-exec "$python" tests/support/mediawiki.py --port "$port" --dir "$dir"
+exec "${REVERTRISK:-.venv/bin/revertrisk}" dev-wiki --port "$port" --dir "$dir"

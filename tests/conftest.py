@@ -1,3 +1,3 @@
-"""Shared fixtures. Support modules under tests/support/ hold the real servers the tests start."""
+"""Shared fixtures: the real servers of revertrisk_devtools, started by tests/support/fixtures.py."""
 
-from support.mediawiki import local_wiki  # noqa: F401  (session fixture: a real MediaWiki)
+from support.fixtures import local_wiki, redis_server, sse_server  # noqa: F401

@@ -124,5 +124,18 @@ def precache(
     asyncio.run(run_precache_command(settings, options))
 
 
+@app.command("dev-wiki")
+def dev_wiki(
+    port: Annotated[int, typer.Option(help="Loopback port for the wiki.")] = 8081,
+    workdir: Annotated[Path, typer.Option("--dir", help="Work directory, wiped on start.")] = Path(
+        "var/local-wiki"
+    ),
+) -> None:
+    """Run a throwaway real MediaWiki with the test fixture history (needs `make system-deps`)."""
+    from revertrisk_devtools.local_wiki import serve_until_interrupted
+
+    serve_until_interrupted(workdir, port)
+
+
 if __name__ == "__main__":
     app()

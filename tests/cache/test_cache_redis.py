@@ -6,13 +6,13 @@ import asyncio
 
 import pytest
 from prometheus_client import REGISTRY
-from support.redis_server import RedisServer, redis_server  # noqa: F401
 
+from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_service.cache import BreakerState, RedisScoreCache, score_cache_key
 
 
 @pytest.fixture
-async def cache(redis_server: RedisServer):  # noqa: F811
+async def cache(redis_server: RedisServer):
     cache = RedisScoreCache(
         redis_server.url, socket_timeout_s=0.2, failure_threshold=2, cooldown_s=0.2
     )
@@ -50,7 +50,7 @@ async def test_non_json_value_is_a_miss(cache: RedisScoreCache) -> None:
 
 async def test_dead_redis_opens_breaker_and_recovers(
     cache: RedisScoreCache,
-    redis_server: RedisServer,  # noqa: F811
+    redis_server: RedisServer,
 ) -> None:
     await cache.set_many([("k", {"score": 0.5}, 60)])
     redis_server.kill()

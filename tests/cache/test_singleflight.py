@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from support.redis_server import RedisServer, redis_server  # noqa: F401
 
+from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_service.cache import (
     GuardedRedis,
     MemoryScoreCache,
@@ -103,7 +103,7 @@ async def test_cancelled_waiter_does_not_cancel_the_owner() -> None:
 
 
 @pytest.fixture
-async def guarded(redis_server: RedisServer):  # noqa: F811
+async def guarded(redis_server: RedisServer):
     guarded = GuardedRedis(
         redis_server.url, socket_timeout_s=0.2, failure_threshold=1, cooldown_s=30
     )
@@ -153,7 +153,7 @@ async def test_release_only_removes_our_own_marker(guarded: GuardedRedis) -> Non
 
 async def test_inflight_with_redis_down_computes_locally(
     guarded: GuardedRedis,
-    redis_server: RedisServer,  # noqa: F811
+    redis_server: RedisServer,
 ) -> None:
     inflight = RedisInflight(guarded)
     redis_server.kill()

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.service_process import run_service
+
+from revertrisk_devtools.service_process import run_service
 
 pytestmark = pytest.mark.e2e
 

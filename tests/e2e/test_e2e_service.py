@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 from support.outcomes import MEDIAWIKI_OUTCOMES
-from support.ports import free_port
-from support.service_process import RunningService, run_service
+
+from revertrisk_devtools.ports import free_port
+from revertrisk_devtools.service_process import RunningService, run_service
 
 pytestmark = pytest.mark.e2e
 
@@ -233,7 +234,7 @@ def test_model_card_and_threshold_query_over_http(service: RunningService) -> No
 
 
 def test_slow_mediawiki_is_504_and_a_flaky_one_is_retried(tmp_path: Path) -> None:
-    from support.flaky_api import running, slow, unavailable
+    from revertrisk_devtools.flaky_api import running, slow, unavailable
 
     with running() as api:
         env = {

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from prometheus_client import REGISTRY
-from support.flaky_api import (
+
+from revertrisk_devtools.flaky_api import (
     FlakyApi,
     Step,
     api_failure,
@@ -24,8 +25,7 @@ from support.flaky_api import (
 )
 
 # Imported so the session-scoped fixture is available here; see the report about conftest.py.
-from support.mediawiki import LocalWiki
-
+from revertrisk_devtools.local_wiki import LocalWiki
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.mediawiki.types import EditContext

@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from support.mediawiki import (
+
+from revertrisk_devtools.local_wiki import (
     FIRST_FIXTURE_REVISION_ID,
     LocalWiki,
     build_dump_xml,

@@ -9,9 +9,8 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from support.redis_server import RedisServer, redis_server  # noqa: F401
-from support.sse_server import SSEServer, sse_server  # noqa: F401
-
+from revertrisk_devtools.redis_server import RedisServer
+from revertrisk_devtools.sse_server import SSEServer
 from revertrisk_service.cache import GuardedRedis
 from revertrisk_service.events import EventRevision, parse_event
 from revertrisk_service.precache import (
@@ -106,7 +105,7 @@ async def run_until(runner: PrecacheRunner, condition: Callable[[], bool]) -> No
         raise task.exception()
 
 
-async def test_dropped_stream_resumes_without_loss_or_duplicates(sse_server: SSEServer) -> None:  # noqa: F811
+async def test_dropped_stream_resumes_without_loss_or_duplicates(sse_server: SSEServer) -> None:
     ids = [sse_server.add_event(page_change(100 + i)) for i in range(20)]
     sse_server.state.drop_after = [4, 7]
     sse_server.state.fail_next = 0
@@ -123,7 +122,7 @@ async def test_dropped_stream_resumes_without_loss_or_duplicates(sse_server: SSE
     assert all(r.user_agent == USER_AGENT for r in sse_server.state.requests)
 
 
-async def test_restart_resumes_from_the_committed_event(sse_server: SSEServer) -> None:  # noqa: F811
+async def test_restart_resumes_from_the_committed_event(sse_server: SSEServer) -> None:
     events = [page_change(200 + i) for i in range(10)]
     events[3] = page_change(203, namespace=1)  # filtered out
     ids = [sse_server.add_event(e) for e in events]
@@ -144,7 +143,7 @@ async def test_restart_resumes_from_the_committed_event(sse_server: SSEServer) -
     assert sse_server.state.requests[-1].last_event_id == ids[5]
 
 
-async def test_since_is_sent_only_without_a_checkpoint(sse_server: SSEServer) -> None:  # noqa: F811
+async def test_since_is_sent_only_without_a_checkpoint(sse_server: SSEServer) -> None:
     ids = [sse_server.add_event(page_change(300 + i)) for i in range(2)]
     sse_server.state.fail_next = 1  # a 503 first: backoff and retry
     checkpoint = MemoryCheckpoint()
@@ -161,7 +160,7 @@ async def test_since_is_sent_only_without_a_checkpoint(sse_server: SSEServer) ->
     assert sse_server.state.requests[-1].last_event_id == ids[-1]
 
 
-async def test_filters_and_bad_events_are_counted_not_fatal(sse_server: SSEServer) -> None:  # noqa: F811
+async def test_filters_and_bad_events_are_counted_not_fatal(sse_server: SSEServer) -> None:
     sse_server.add_event(page_change(400))
     sse_server.add_event(page_change(401, bot=True))
     sse_server.add_event(page_change(402, canary=True))
@@ -190,7 +189,7 @@ async def test_filters_and_bad_events_are_counted_not_fatal(sse_server: SSEServe
     }
 
 
-async def test_full_queue_drops_the_oldest(sse_server: SSEServer) -> None:  # noqa: F811
+async def test_full_queue_drops_the_oldest(sse_server: SSEServer) -> None:
     ids = [sse_server.add_event(page_change(500 + i)) for i in range(12)]
     recorder = Recorder(block_on=None)
     blocker = asyncio.Event()
@@ -215,7 +214,7 @@ async def test_full_queue_drops_the_oldest(sse_server: SSEServer) -> None:  # no
     assert {510, 511} <= set(recorder.scored)  # the newest survive
 
 
-async def test_scoring_errors_are_counted_and_committed(sse_server: SSEServer) -> None:  # noqa: F811
+async def test_scoring_errors_are_counted_and_committed(sse_server: SSEServer) -> None:
     ids = [sse_server.add_event(page_change(600 + i)) for i in range(3)]
 
     async def flaky(revisions: list[EventRevision]) -> list:
@@ -336,7 +335,7 @@ async def test_http_poster_posts_to_a_real_server() -> None:
     assert bodies[1][1] == {"instances": [{"lang": "en", "rev_id": 7}, {"lang": "fr", "rev_id": 8}]}
 
 
-async def test_redis_checkpoint_round_trip_and_dead_redis(redis_server: RedisServer) -> None:  # noqa: F811
+async def test_redis_checkpoint_round_trip_and_dead_redis(redis_server: RedisServer) -> None:
     guarded = GuardedRedis(redis_server.url, socket_timeout_s=0.2, failure_threshold=1)
     try:
         checkpoint = RedisCheckpoint(guarded, "mediawiki.page_change.v1", "replica-1")

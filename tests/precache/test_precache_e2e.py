@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 from support.counting_fetcher import CountingFetcher
-from support.sse_server import SSEServer, sse_server  # noqa: F401
 
+from revertrisk_devtools.sse_server import SSEServer
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
@@ -47,7 +47,7 @@ async def serving_model(local_wiki) -> AsyncIterator[tuple[RevertRiskModel, Coun
 
 
 async def test_stream_fills_the_cache_that_requests_then_hit(
-    local_wiki, sse_server: SSEServer, serving_model  # noqa: F811
+    local_wiki, sse_server: SSEServer, serving_model
 ) -> None:
     model, fetcher = serving_model
     revs = local_wiki.revs

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 from support.counting_fetcher import CountingFetcher
-from support.redis_server import RedisServer, redis_server  # noqa: F401
-from support.service_process import run_service
 
+from revertrisk_devtools.redis_server import RedisServer
+from revertrisk_devtools.service_process import run_service
 from revertrisk_service.cache import GuardedRedis, MemoryScoreCache, RedisInflight, RedisScoreCache
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
 from revertrisk_service.errors import ServiceError
@@ -111,7 +111,7 @@ def redis_layer(url: str) -> CacheLayer:
 
 
 async def test_two_replicas_share_one_computation_through_redis(
-    local_wiki, fetcher: CountingFetcher, redis_server: RedisServer  # noqa: F811
+    local_wiki, fetcher: CountingFetcher, redis_server: RedisServer
 ) -> None:
     replica_a = model_with(redis_layer(redis_server.url), fetcher)
     replica_b = model_with(redis_layer(redis_server.url), fetcher)
@@ -124,7 +124,7 @@ async def test_two_replicas_share_one_computation_through_redis(
 
 
 async def test_redis_dying_and_coming_back(
-    local_wiki, fetcher: CountingFetcher, redis_server: RedisServer  # noqa: F811
+    local_wiki, fetcher: CountingFetcher, redis_server: RedisServer
 ) -> None:
     model = model_with(redis_layer(redis_server.url), fetcher)
     rev = local_wiki.revs["cyrillic_edit"]
@@ -144,7 +144,7 @@ async def test_redis_dying_and_coming_back(
 
 
 def test_http_cache_header_refresh_and_restart_with_redis(
-    local_wiki, redis_server: RedisServer, tmp_path: Path  # noqa: F811
+    local_wiki, redis_server: RedisServer, tmp_path: Path
 ) -> None:
     env = {"WIKI_URL": local_wiki.base_url, "MODELS": LANGUAGE_AGNOSTIC, "REDIS_URL": redis_server.url}
     url_path = f"/v1/models/{LANGUAGE_AGNOSTIC}:predict"

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from support.ports import free_port
 
+from revertrisk_devtools.ports import free_port
 from revertrisk_service.evaluation.report import evaluate_predictions
 from revertrisk_service.evaluation.thresholds import compute_threshold_table, save_threshold_table
 from revertrisk_service.training.artifacts import EVALUATION_JSON

@@ -16,13 +16,12 @@ models, formatversion=2 shapes). Setup takes a few seconds:
 5. ``php -S`` serves a docroot whose ``w`` entry links to the MediaWiki install, so the API
    answers at ``{base_url}/w/api.php`` like Wikimedia's wikis, whatever Host header is sent.
 
-Tests use the session-scoped ``local_wiki`` fixture; people use ``scripts/local-wiki.sh``,
-which runs this module as a script.
+Tests use the session-scoped ``local_wiki`` fixture (tests/conftest.py); people use
+``revertrisk dev-wiki`` (or ``scripts/local-wiki.sh``), which calls `serve_until_interrupted`.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import ipaddress
 import json
@@ -42,10 +41,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 MEDIAWIKI_DIR = Path(os.environ.get("MEDIAWIKI_DIR", "/usr/share/mediawiki"))
-FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "mediawiki"
+# The fixture history lives with the tests that assert on it; this tool runs from a checkout.
+FIXTURE_DIR = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "mediawiki"
 HISTORY_FILE = FIXTURE_DIR / "history.json"
 
 DB_NAME = "revertrisk_test_wiki"
@@ -307,17 +305,6 @@ def running_local_wiki(workdir: Path, port: int | None = None) -> Iterator[Local
         stop_local_wiki(process)
 
 
-@pytest.fixture(scope="session")
-def local_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWiki]:
-    """A real MediaWiki with the fixture history, shared by the whole test session."""
-    try:
-        check_prerequisites()
-    except LocalWikiUnavailable as exc:
-        pytest.skip(f"no local MediaWiki for end-to-end tests: {exc}; run `make system-deps`")
-    with running_local_wiki(tmp_path_factory.mktemp("local-wiki")) as wiki:
-        yield wiki
-
-
 # --- installation steps ---------------------------------------------------------------------
 
 
@@ -554,14 +541,10 @@ def _is_ip(name: str) -> bool:
     return True
 
 
-def main(argv: list[str] | None = None) -> None:
+def serve_until_interrupted(workdir: Path, port: int) -> None:
     """Start a fixture wiki by hand and keep it running until interrupted."""
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--port", type=int, default=8081)
-    parser.add_argument("--dir", type=Path, default=Path("var/local-wiki"))
-    args = parser.parse_args(argv)
     try:
-        wiki, process = start_local_wiki(args.dir, args.port)
+        wiki, process = start_local_wiki(workdir, port)
     except (LocalWikiUnavailable, ValueError) as exc:
         sys.exit(f"error: {exc}")
     print(f"WIKI_URL={wiki.base_url}")
@@ -585,6 +568,3 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         stop_local_wiki(process)
 
-
-if __name__ == "__main__":
-    main()

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 
 def kafka_style_id(offset: int, topic: str = "eqiad.mediawiki.page_change.v1") -> str:
     """Ids shaped like EventStreams': a JSON list of topic/partition/offset assignments."""
@@ -139,9 +137,3 @@ def running_sse_server() -> Iterator[SSEServer]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def sse_server() -> Iterator[SSEServer]:
-    with running_sse_server() as server:
-        yield server

@@ -1,0 +1,48 @@
+"""The pytest fixtures around the development tools (revertrisk_devtools): real servers on loopback."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from revertrisk_devtools.local_wiki import (
+    LocalWiki,
+    LocalWikiUnavailable,
+    check_prerequisites,
+    running_local_wiki,
+)
+from revertrisk_devtools.redis_server import RedisServer
+from revertrisk_devtools.sse_server import SSEServer, running_sse_server
+
+
+@pytest.fixture(scope="session")
+def local_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWiki]:
+    """A real MediaWiki with the fixture history, shared by the whole test session."""
+    try:
+        check_prerequisites()
+    except LocalWikiUnavailable as exc:
+        pytest.skip(f"no local MediaWiki for end-to-end tests: {exc}; run `make system-deps`")
+    with running_local_wiki(tmp_path_factory.mktemp("local-wiki")) as wiki:
+        yield wiki
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(binary, tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture
+def sse_server() -> Iterator[SSEServer]:
+    with running_sse_server() as server:
+        yield server

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from revertrisk_service.errors import ModelArtifactError
+from revertrisk_service.wikis import resolve_lang
 from revertrisk_service.models.manifest import (
     ModelManifest,
     check_features,
@@ -40,8 +41,22 @@ def test_invalid_manifest_is_a_clear_error(tmp_path: Path) -> None:
         load_manifest(tmp_path)
 
 
-def test_matching_features_pass() -> None:
-    check_features(ModelManifest(name="m", version="1", features=["a", "b"]), ["a", "b"])
+def test_matching_features_pass_and_a_renamed_one_does_not() -> None:
+    manifest = ModelManifest(name="m", version="1", features=["a", "b"])
+    assert check_features(manifest, ["a", "b"]) is None
+    with pytest.raises(ModelArtifactError, match="first differ at position 1"):
+        check_features(manifest, ["a", "c"])
+
+
+def test_supported_wikis_come_from_the_manifest_alone() -> None:
+    every = ModelManifest(name="m", version="1", features=[])
+    assert every.supports(resolve_lang("xh")) and every.supported_langs() is None
+    listed = ModelManifest.model_validate(
+        {"name": "m", "version": "1", "features": [],
+         "supported_wikis": [{"lang": "en", "dbname": "enwiki"}]}
+    )  # fmt: skip
+    assert listed.supports(resolve_lang("en")) and not listed.supports(resolve_lang("xh"))
+    assert listed.supported_langs() == ["en"]
 
 
 def test_reordered_features_are_refused() -> None:

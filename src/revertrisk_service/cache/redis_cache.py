@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class RedisScoreCache:
+    # Takes the circuit breaker's settings and passes them on (a duplicates-tool pair by shape).
     def __init__(
         self,
         url: str,

@@ -27,6 +27,7 @@ def doc(description: str) -> dict[str, Any]:
     return {"description": description}
 
 
+# The fields repeat one shape on purpose (a duplicates-tool pair): one declaration per fact.
 @dataclass(frozen=True)
 class EditFacts:
     """What is known about one edit. None means "unknown"."""

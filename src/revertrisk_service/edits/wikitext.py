@@ -11,6 +11,7 @@ from mwparserfromhell.nodes import ExternalLink, Heading, Tag, Template, Wikilin
 _LIST_ITEM_TAGS = frozenset({"li", "dt", "dd"})
 
 
+# A plain dataclass of counters; the duplicates tool pairs it with PrecacheConfig by shape only.
 @dataclass(frozen=True)
 class WikitextStats:
     chars: int = 0

@@ -128,6 +128,7 @@ class ApiCaller:
         metrics.GIVE_UPS.labels(query_kind, error.code).inc()
         return error
 
+    # get_json's parameters on purpose (a duplicates-tool pair): this is one try of get_json.
     async def _attempt(
         self,
         url: str,

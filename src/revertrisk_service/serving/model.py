@@ -32,6 +32,8 @@ from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)
 
+# Shaped like cache_layer's counter (a duplicates-tool pair, imports and all): this counts the
+# answers per outcome, that one the cache's lookups; each module owns its own.
 SCORED = Counter(
     "revertrisk_revisions_total",
     "Revisions answered, by model and outcome (ok or the error code).",

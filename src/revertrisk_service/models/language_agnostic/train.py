@@ -11,7 +11,6 @@ without affecting scores until the model is retrained on data with text.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import sys
@@ -23,7 +22,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
 from revertrisk_service.models.language_agnostic.features import (
@@ -34,8 +32,10 @@ from revertrisk_service.models.language_agnostic.features import (
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.training.datasets import LabelledEdits, load_ki, load_pan
+from revertrisk_service.training.metrics import roc_auc_or_none
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
 from revertrisk_service.training.splits import describe_split, grouped_holdout
+from revertrisk_service.training.versioning import content_version
 
 MODEL_NAME = "revertrisk-language-agnostic"
 MODEL_FILE = "model.ubj"
@@ -61,10 +61,7 @@ CV_FOLDS = 4
 
 
 def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
-    """ROC AUC, or None when only one class is present (undefined)."""
-    if len(np.unique(labels)) < 2:
-        return None
-    return round(float(roc_auc_score(labels, scores)), 4)
+    return roc_auc_or_none(labels, scores, digits=4)
 
 
 def fit_booster(features: np.ndarray, labels: np.ndarray, seed: int) -> xgb.Booster:
@@ -186,14 +183,12 @@ def main(output_dir: Path = DEFAULT_OUTPUT_DIR, data_dir: Path = DEFAULT_DATA_DI
         metrics["out_of_domain_pan_wvc_11"] = _out_of_domain_check(booster, data_dir)
 
     output_dir.mkdir(parents=True, exist_ok=True)
-    model_bytes = bytes(booster.save_raw(raw_format="ubj"))
-    (output_dir / MODEL_FILE).write_bytes(model_bytes)
+    (output_dir / MODEL_FILE).write_bytes(bytes(booster.save_raw(raw_format="ubj")))
     predictions.to_csv(output_dir / PREDICTIONS_FILE, index=False)
 
     manifest = ModelManifest(
         name=MODEL_NAME,
-        # The content hash makes a rebuild with the same code, data and seed give the same version.
-        version=f"{MODEL_VERSION_PREFIX}-{hashlib.sha256(model_bytes).hexdigest()[:10]}",
+        version=content_version(MODEL_VERSION_PREFIX, output_dir, [output_dir / MODEL_FILE]),
         features=list(FEATURE_NAMES),
         feature_descriptions={f.name: f.description for f in FEATURES},
         training_data={

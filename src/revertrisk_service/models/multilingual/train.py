@@ -8,7 +8,6 @@ against a baseline CatBoost without the text-classifier features, trained in the
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import time
@@ -23,7 +22,6 @@ import tokenizers
 import torch
 import transformers
 from catboost import CatBoostClassifier
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
 from revertrisk_service.edits.facts import EditFacts
@@ -52,7 +50,10 @@ from revertrisk_service.models.multilingual.text_training import (
 )
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.training.datasets import facts_from_ki_row
+from revertrisk_service.training.metrics import roc_auc_or_none
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
+from revertrisk_service.training.splits import grouped_holdout
+from revertrisk_service.training.versioning import content_version
 from revertrisk_service.wikis import wiki_by_dbname
 
 MODEL_NAME = "revertrisk-multilingual"
@@ -104,14 +105,10 @@ def _scorers(tokenizer, models) -> dict[str, TextClassifier]:
     return {kind: as_classifier(tokenizer, m, TRAIN_MAX_LENGTH) for kind, m in models.items()}
 
 
-def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
-    return float(roc_auc_score(y, score)) if len(np.unique(y)) == 2 else None
-
-
 def _metrics(y: np.ndarray, score: np.ndarray, anonymous: np.ndarray) -> dict[str, object]:
     return {
-        "roc_auc": _auc(y, score),
-        "roc_auc_anonymous": _auc(y[anonymous], score[anonymous]),
+        "roc_auc": roc_auc_or_none(y, score),
+        "roc_auc_anonymous": roc_auc_or_none(y[anonymous], score[anonymous]),
         "rows": len(y),
         "positives": int(y.sum()),
         "anonymous_rows": int(anonymous.sum()),
@@ -146,8 +143,7 @@ def main(output_dir: Path, data_dir: Path, seed: int = 42) -> dict:
     pages = (df["wiki_db"] + ":" + df["page_title"].astype(str)).to_numpy()
     max_texts = DEFAULT_MAX_TEXTS_PER_REVISION
 
-    outer = StratifiedGroupKFold(n_splits=TEST_FOLDS, shuffle=True, random_state=seed)
-    train_idx, test_idx = next(outer.split(df, y, groups=pages))
+    train_idx, test_idx = grouped_holdout(y, pages, n_splits=TEST_FOLDS, seed=seed)
     train_inputs = [inputs[i] for i in train_idx]
     test_inputs = [inputs[i] for i in test_idx]
     y_train, y_test = y[train_idx], y[test_idx]
@@ -210,21 +206,10 @@ def main(output_dir: Path, data_dir: Path, seed: int = 42) -> dict:
     ).to_csv(output_dir / PREDICTIONS_FILE, index=False)
 
     manifest = _manifest(df, metrics, seed, len(train_idx), len(test_idx), started)
-    manifest["version"] = _content_version(output_dir)
+    artifacts = [output_dir / "model.cbm", *sorted((output_dir / "text_models").rglob("*"))]
+    manifest["version"] = content_version(MODEL_VERSION, output_dir, artifacts)
     write_manifest(output_dir, ModelManifest.model_validate(manifest))
     return manifest
-
-
-def _content_version(output_dir: Path) -> str:
-    """The version names the artifact's bytes, so a retrained model gets new cache keys while a
-    reproducible rebuild keeps its version."""
-    digest = hashlib.sha256()
-    artifacts = [output_dir / "model.cbm", *sorted((output_dir / "text_models").rglob("*"))]
-    for path in artifacts:
-        if path.is_file():
-            digest.update(path.relative_to(output_dir).as_posix().encode())
-            digest.update(path.read_bytes())
-    return f"{MODEL_VERSION}-{digest.hexdigest()[:10]}"
 
 
 def _verdict(metrics: dict) -> str:

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from revertrisk_service.errors import ModelArtifactError
-from revertrisk_service.wikis import resolve_lang
 from revertrisk_service.models.manifest import (
     ModelManifest,
     check_features,
     load_manifest,
     write_manifest,
 )
+from revertrisk_service.wikis import resolve_lang
 
 
 def _write(directory: Path, body: dict) -> None:

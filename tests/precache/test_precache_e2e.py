@@ -14,7 +14,7 @@ from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.precache import MemoryCheckpoint, PrecacheRunner
-from revertrisk_service.precache.in_process import InProcessScorer
+from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.stream import EventStream
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
@@ -62,7 +62,7 @@ async def test_stream_fills_the_cache_that_requests_then_hit(
 
     checkpoint = MemoryCheckpoint()
     assert model.cache is not None
-    scorer = InProcessScorer([model.loaded], fetcher, model.cache)
+    scorer = InProcessPrecacher([model.loaded], fetcher, model.cache)
     stream = EventStream(sse_server.url, user_agent="tests", backoff_initial_s=0.01, backoff_max_s=0.05)
     runner = PrecacheRunner(stream, scorer, checkpoint, scorer.supports, commit_interval_s=0.01)
     task = asyncio.create_task(runner.run())

@@ -20,7 +20,7 @@ from revertrisk_service.serving.revision_facts import EditFetcher, RevisionFacts
 from revertrisk_service.wikis import Wiki
 
 
-class InProcessScorer:
+class InProcessPrecacher:
     def __init__(
         self,
         scorers: Sequence[Scorer],

@@ -18,7 +18,7 @@ from revertrisk_service.config import Settings
 from revertrisk_service.events import EventRevision
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.http_poster import HttpPoster
-from revertrisk_service.precache.in_process import InProcessScorer
+from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.service import PrecacheConfig, run_precache
 from revertrisk_service.precache.stream import DEFAULT_STREAM_URL
 
@@ -88,7 +88,7 @@ def _succeeded(answer: Any) -> bool:
 async def _run_in_process(settings: Settings, config: PrecacheConfig) -> None:
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
-    scorer = InProcessScorer(build_scorers(settings), client, cache, cpu_workers=cpu_workers())
+    scorer = InProcessPrecacher(build_scorers(settings), client, cache, cpu_workers=cpu_workers())
     try:
         await run_precache(config, scorer, supports=scorer.supports)
     finally:

@@ -13,7 +13,7 @@ from tokenizers import BertWordPieceTokenizer
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
 from revertrisk_service.edits.facts import facts_from_context
-from revertrisk_service.errors import ModelArtifactError, UnsupportedLanguage
+from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.manifest import load_manifest
 from revertrisk_service.models.multilingual.features import FEATURE_NAMES
@@ -106,10 +106,10 @@ def test_scores_a_batch_of_edits_in_several_scripts(model: MultilingualModel) ->
     assert model.score(_facts([])) == []
 
 
-def test_unsupported_wiki_is_refused(model: MultilingualModel) -> None:
-    latin = _context("la", "Roma", "Roma urbs est.\n", "Roma urbs magna est.\n", True)
-    with pytest.raises(UnsupportedLanguage):
-        model.score(_facts([CONTEXTS[0], latin]))
+def test_serves_only_the_manifest_wikis(model: MultilingualModel) -> None:
+    assert not model.supports(resolve_lang("la"))
+    assert model.supports(CONTEXTS[0].wiki)
+    assert model.supported_langs() and "la" not in model.supported_langs()
 
 
 def _copy_artifact(tmp_path: Path) -> Path:

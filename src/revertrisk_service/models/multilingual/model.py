@@ -9,7 +9,7 @@ import numpy as np
 from catboost import CatBoostClassifier, CatBoostError
 
 from revertrisk_service.edits.facts import EditFacts
-from revertrisk_service.errors import ModelArtifactError, UnsupportedLanguage
+from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.multilingual.features import (
     DEFAULT_MAX_TEXTS_PER_REVISION,
@@ -88,14 +88,8 @@ class MultilingualModel:
     def supported_langs(self) -> list[str] | None:
         return self.manifest.supported_langs() or []
 
-    # The stages are public so the benchmark can time them one by one.
-    def check_supported(self, facts: Sequence[EditFacts]) -> None:
-        for one in facts:
-            if not any(w.dbname == one.wiki_db for w in self.manifest.supported_wikis or []):
-                raise UnsupportedLanguage(
-                    f"{self.name} does not serve {one.lang}.wikipedia.org.", lang=one.lang
-                )
-
+    # The stages are public so the benchmark can time them one by one. Which wikis are served
+    # is checked once, by the callers (serving.model, precache), through supports().
     def text_scores(self, facts: Sequence[EditFacts]) -> dict[str, np.ndarray]:
         return text_features(
             self.classifiers, [edit_texts(f) for f in facts], self.max_texts_per_revision
@@ -111,5 +105,4 @@ class MultilingualModel:
     def score(self, facts: Sequence[EditFacts]) -> list[float]:
         if not facts:
             return []
-        self.check_supported(facts)
         return self.predict(facts, self.text_scores(facts))

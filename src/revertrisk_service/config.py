@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=1)
     negative_cache_ttl_s: int = Field(default=60, ge=0)
     cache_max_entries: int = Field(default=100_000, ge=1)
+    # ORES v3 layer: alias=model pairs (see ores/aliases.py).
+    ores_model_aliases: str = "reverted=revertrisk-language-agnostic"
+    # Prediction events, posted only when both are set.
+    eventgate_url: str | None = None
+    eventgate_stream: str | None = None
+    eventgate_queue_size: int = Field(default=10_000, ge=1)
+    eventgate_max_attempts: int = Field(default=6, ge=1)
+    eventgate_backoff_initial_s: float = Field(default=0.5, gt=0)
+    eventgate_backoff_max_s: float = Field(default=30.0, gt=0)
+    eventgate_timeout_s: float = Field(default=5.0, gt=0)
+    # Live patrol page: how many recent scores a newly opened page starts with.
+    patrol_backlog: int = Field(default=200, ge=0, le=5000)
 
     def enabled_models(self) -> list[str]:
         names = [n.strip() for n in self.models.split(",") if n.strip()]

@@ -17,7 +17,9 @@ class ServiceError(Exception):
         self.details = details
 
     def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"error": self.message, "code": self.code}
+        # `detail` is where Lift Wing (FastAPI HTTPException) puts its message; clients written
+        # for Lift Wing, such as the ORES extension, look for it.
+        body: dict[str, Any] = {"error": self.message, "code": self.code, "detail": self.message}
         body.update(self.details)
         return body
 
@@ -64,24 +66,31 @@ class PayloadTooLarge(ServiceError):
     status = 413
 
 
-class RevisionNotFound(ServiceError):
+class UnscorableRevision(ServiceError):
+    """A revision that exists (or not) in a way that will not change: asking again is pointless.
+
+    400, not 404/422: the ORES extension treats a 400 carrying `detail` as RevisionNotFound and
+    skips the revision quietly, while any other status is logged as a service failure (Lift Wing
+    answers these with 422). Every other client handles a 400 like a 422; `code` tells them apart.
+    """
+
+    status = 400
+
+
+class RevisionNotFound(UnscorableRevision):
     code = "revision_not_found"
-    status = 404
 
 
-class ParentRevisionMissing(ServiceError):
+class ParentRevisionMissing(UnscorableRevision):
     code = "parent_revision_missing"
-    status = 422
 
 
-class RevisionInfoDeleted(ServiceError):
+class RevisionInfoDeleted(UnscorableRevision):
     code = "revision_info_deleted"
-    status = 422
 
 
-class UnsupportedContentModel(ServiceError):
+class UnsupportedContentModel(UnscorableRevision):
     code = "unsupported_content_model"
-    status = 422
 
 
 class UpstreamUnavailable(ServiceError):

@@ -78,7 +78,7 @@ async def test_errors_are_cached_briefly_and_refresh_bypasses(local_wiki, fetche
     for _ in range(2):
         with pytest.raises(ServiceError) as caught:
             await call(model, {"lang": "en", "rev_id": missing})
-        assert caught.value.code == "revision_not_found" and caught.value.status == 404
+        assert caught.value.code == "revision_not_found" and caught.value.status == 400
     assert fetcher.fetched == [missing]
     rev = local_wiki.revs["sysop_edit"]
     await call(model, {"lang": "en", "rev_id": rev})

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from revertrisk_service.events import EventRevision
+from revertrisk_service.scored_edits import ORIGIN_HEADER
 
 
 class HttpPoster:
@@ -34,7 +35,11 @@ class HttpPoster:
         instances = [{"lang": r.wiki.lang, "rev_id": r.rev_id} for r in revisions]
         body: dict[str, Any] = instances[0] if len(instances) == 1 else {"instances": instances}
         try:
-            response = await self._client.post(self.url, json=body)
+            # The origin header tells the server these are stream edits: it posts prediction
+            # events for them (when configured) and marks them precached on the patrol page.
+            response = await self._client.post(
+                self.url, json=body, headers={ORIGIN_HEADER: "precache"}
+            )
             payload = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             return [{"error": {"code": "precache_http_error", "message": str(exc)}}] * len(

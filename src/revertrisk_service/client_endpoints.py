@@ -1,0 +1,81 @@
+"""What real clients meet besides the KServe endpoints: the ORES v3 layer, the live patrol page,
+and prediction events, all fed by the same models.
+
+`build_listeners` is called before the models are built (they publish every new score to it);
+`mount_client_endpoints` after, when the routes can name the models.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from revertrisk_service.config import Settings
+from revertrisk_service.ores.aliases import AliasConfigError, parse_aliases
+from revertrisk_service.ores.routes import OresModels, build_ores_router
+from revertrisk_service.patrol.feed import PatrolFeed
+from revertrisk_service.patrol.routes import build_patrol_router
+from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
+from revertrisk_service.scored_edits import ScoreListeners
+from revertrisk_service.serving.model import RevertRiskModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ClientListeners:
+    listeners: ScoreListeners
+    feed: PatrolFeed
+    poster: EventGatePoster | None
+
+
+def build_event_poster(settings: Settings) -> EventGatePoster | None:
+    if not (settings.eventgate_url and settings.eventgate_stream):
+        if settings.eventgate_url or settings.eventgate_stream:
+            raise SystemExit("Prediction events need both EVENTGATE_URL and EVENTGATE_STREAM.")
+        return None
+    log.info("Posting prediction events to %s (stream %s)", settings.eventgate_url,
+             settings.eventgate_stream)
+    return EventGatePoster(
+        PosterSettings(
+            url=settings.eventgate_url,
+            stream=settings.eventgate_stream,
+            user_agent=settings.user_agent,
+            queue_size=settings.eventgate_queue_size,
+            max_attempts=settings.eventgate_max_attempts,
+            backoff_initial_s=settings.eventgate_backoff_initial_s,
+            backoff_max_s=settings.eventgate_backoff_max_s,
+            timeout_s=settings.eventgate_timeout_s,
+        )
+    )
+
+
+def build_listeners(settings: Settings) -> ClientListeners:
+    feed = PatrolFeed(backlog=settings.patrol_backlog)
+    poster = build_event_poster(settings)
+    listeners = ScoreListeners(feed.offer)
+    if poster is not None:
+        listeners.add(poster.offer)
+    return ClientListeners(listeners, feed, poster)
+
+
+def mount_client_endpoints(
+    app: Any,
+    settings: Settings,
+    models: Sequence[RevertRiskModel],
+    extras: ClientListeners,
+    stopping: Callable[[], bool] = lambda: False,
+) -> None:
+    by_name = {m.name: m for m in models}
+    model_dirs = {name: settings.model_dir(name) for name in by_name}
+    try:
+        aliases = parse_aliases(settings.ores_model_aliases, by_name)
+    except AliasConfigError as error:
+        raise SystemExit(str(error)) from None
+    app.include_router(build_ores_router(OresModels(by_name, aliases, model_dirs)))
+    versions = {name: m.version for name, m in by_name.items()}
+    app.include_router(build_patrol_router(extras.feed, model_dirs, versions, stopping))
+    if extras.poster is not None:
+        app.router.on_shutdown.append(extras.poster.aclose)

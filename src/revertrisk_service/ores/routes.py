@@ -1,0 +1,192 @@
+"""ORES v3 endpoints over this service's models.
+
+    GET      /v3/scores/                                   contexts (wikis) and their models
+    GET|POST /v3/scores/{wiki}/?models=a|b&revids=1|2      up to 50 revisions
+    GET      /v3/scores/{wiki}/{rev_id}/[{model}/]          one revision
+    ...&model_info=version|type|statistics.thresholds.true."maximum recall @ precision >= 0.9"
+
+Every revision goes through the model's own request path (serving.revision_batches), so ORES
+requests share the KServe endpoints' cache, de-duplication and batching. Each path is also
+registered without its trailing slash: Huggle sends `/v3/scores/<wiki>?revids=<id>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from revertrisk_service.ores.query import (
+    ModelInfoRequest,
+    OresRequestError,
+    parse_model_info,
+    parse_revids,
+    split_pipes,
+)
+from revertrisk_service.ores.shapes import score_entry
+from revertrisk_service.serving.model import RevertRiskModel
+from revertrisk_service.serving.revision_batches import score_revisions
+from revertrisk_service.transparency.routes import ModelFiles
+from revertrisk_service.transparency.threshold_query import answer_threshold_query
+from revertrisk_service.wikis import Wiki, all_wikis, wiki_by_dbname
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OresModels:
+    """The models ORES requests can name: served models under their own names plus aliases."""
+
+    models: Mapping[str, RevertRiskModel]
+    aliases: Mapping[str, str]
+    model_dirs: Mapping[str, Path]
+
+    def __post_init__(self) -> None:
+        self._files = {name: ModelFiles(Path(d)) for name, d in self.model_dirs.items()}
+
+    def target(self, name: str) -> RevertRiskModel:
+        return self.models[self.aliases.get(name, name)]
+
+    def names_for(self, wiki: Wiki) -> list[str]:
+        names = [n for n, m in self.models.items() if m.scorer.supports(wiki)]
+        return names + [a for a, t in self.aliases.items() if t in names]
+
+    def info(self, name: str, request: ModelInfoRequest | None) -> dict[str, Any]:
+        model = self.target(name)
+        fields = request.fields if request else ("version",)
+        info: dict[str, Any] = {}
+        if "version" in fields:
+            info["version"] = model.version
+        if "type" in fields:
+            manifest = self._files[model.name].manifest() or {}
+            info["type"] = manifest.get("artifact", {}).get("format")
+        if request and request.threshold_queries:
+            loaded = self._files[model.name].thresholds()
+            answers = [
+                answer_threshold_query(loaded[0], q) if loaded else None
+                for q in request.threshold_queries
+            ]
+            info["statistics"] = {"thresholds": {"true": answers}}
+        return info
+
+
+def _error(error: OresRequestError) -> JSONResponse:
+    return JSONResponse(status_code=error.status, content=error.body())
+
+
+def build_ores_router(ores: OresModels) -> APIRouter:
+    router = APIRouter(tags=["ores"])
+
+    def context(wiki_name: str) -> tuple[Wiki, list[str]]:
+        wiki = wiki_by_dbname(wiki_name)
+        names = ores.names_for(wiki) if wiki else []
+        if wiki is None or not names:
+            raise OresRequestError(404, f"No scorers available for {wiki_name[:60]}")
+        return wiki, names
+
+    def pick_models(wiki: Wiki, available: list[str], asked: list[str]) -> list[str]:
+        if not asked:
+            return available
+        unknown = [m for m in asked if m not in available]
+        if unknown:
+            raise OresRequestError(
+                404,
+                f"Models {tuple(unknown)} not available for {wiki.dbname}; "
+                f"available: {', '.join(available)}",
+            )
+        return list(dict.fromkeys(asked))
+
+    async def scores(
+        wiki_name: str, params: Mapping[str, Any], only_model: str | None = None
+    ) -> JSONResponse:
+        try:
+            wiki, available = context(wiki_name)
+            asked = [only_model] if only_model else split_pipes(params.get("models"))
+            names = pick_models(wiki, available, asked)
+            rev_ids = parse_revids(params.get("revids"))
+            model_info = parse_model_info(params.get("model_info"))
+        except OresRequestError as error:
+            return _error(error)
+        body: dict[str, Any] = {"models": {n: ores.info(n, model_info) for n in names}}
+        if rev_ids:
+            body["scores"] = await score_all(wiki, names, rev_ids)
+        return JSONResponse({wiki.dbname: body})
+
+    async def score_all(wiki: Wiki, names: list[str], rev_ids: list[int]) -> dict[str, Any]:
+        # An alias and its model are one computation; every served model runs concurrently.
+        targets = list(dict.fromkeys(ores.target(n).name for n in names))
+        answers = await asyncio.gather(
+            *(score_revisions(ores.models[t], [(wiki, r) for r in rev_ids]) for t in targets)
+        )
+        by_target = dict(zip(targets, answers, strict=True))
+        return {
+            str(rev_id): {n: score_entry(by_target[ores.target(n).name][i]) for n in names}
+            for i, rev_id in enumerate(rev_ids)
+        }
+
+    @router.get("/v3/scores")
+    @router.get("/v3/scores/")
+    async def contexts(model_info: str | None = None) -> JSONResponse:
+        try:
+            info_request = parse_model_info(model_info)
+        except OresRequestError as error:
+            return _error(error)
+        listing = {}
+        for wiki in all_wikis():
+            names = ores.names_for(wiki)
+            if names:
+                listing[wiki.dbname] = {
+                    "models": {n: ores.info(n, info_request) for n in names}
+                }
+        return JSONResponse(listing)
+
+    @router.get("/v3/scores/{wiki}")
+    @router.get("/v3/scores/{wiki}/")
+    async def scores_get(wiki: str, request: Request) -> JSONResponse:
+        return await scores(wiki, request.query_params)
+
+    @router.post("/v3/scores/{wiki}")
+    @router.post("/v3/scores/{wiki}/")
+    async def scores_post(wiki: str, request: Request) -> JSONResponse:
+        params: dict[str, Any] = dict(request.query_params)
+        try:
+            params.update(await _body_params(request))
+        except OresRequestError as error:
+            return _error(error)
+        return await scores(wiki, params)
+
+    @router.get("/v3/scores/{wiki}/{rev_id}")
+    @router.get("/v3/scores/{wiki}/{rev_id}/")
+    async def one_revision(wiki: str, rev_id: str, request: Request) -> JSONResponse:
+        return await scores(wiki, {**request.query_params, "revids": rev_id})
+
+    @router.get("/v3/scores/{wiki}/{rev_id}/{model}")
+    @router.get("/v3/scores/{wiki}/{rev_id}/{model}/")
+    async def one_revision_model(
+        wiki: str, rev_id: str, model: str, request: Request
+    ) -> JSONResponse:
+        return await scores(wiki, {**request.query_params, "revids": rev_id}, only_model=model)
+
+    return router
+
+
+async def _body_params(request: Request) -> dict[str, Any]:
+    """ORES took POST parameters as a form; JSON bodies with the same keys are read too."""
+    content_type = request.headers.get("content-type", "")
+    if "json" in content_type:
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            raise OresRequestError(400, "The request body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise OresRequestError(400, "The JSON body must be an object")
+        return {k: v if isinstance(v, list) else str(v) for k, v in body.items()}
+    form = await request.form()
+    return {k: str(v) for k, v in form.items()}

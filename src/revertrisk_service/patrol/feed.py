@@ -1,0 +1,69 @@
+"""Fans every new score out to the open patrol pages, and keeps the latest for new visitors.
+
+A page that cannot keep up loses its oldest unsent rows (counted per subscriber) rather than
+holding memory or slowing anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any
+
+from prometheus_client import Counter, Gauge
+
+from revertrisk_service.scored_edits import ScoredEdit
+
+SUBSCRIBERS = Gauge("revertrisk_patrol_subscribers", "Open patrol page streams.")
+DROPPED = Counter("revertrisk_patrol_rows_dropped_total", "Rows a slow patrol page never got.")
+
+
+def patrol_row(edit: ScoredEdit) -> dict[str, Any]:
+    title = edit.page_title.replace(" ", "_")
+    base = f"https://{edit.wiki.host}"
+    return {
+        "id": f"{edit.model_name}:{edit.wiki.dbname}:{edit.rev_id}",
+        "wiki": edit.wiki.dbname,
+        "model": edit.model_name,
+        "model_version": edit.model_version,
+        "rev_id": edit.rev_id,
+        "title": edit.page_title,
+        "diff_url": f"{base}/w/index.php?diff={edit.rev_id}&oldid={edit.parent_id}",
+        "page_url": f"{base}/wiki/{title}",
+        "user": edit.user_text,
+        "anonymous": edit.is_anonymous,
+        "temporary": edit.is_temporary,
+        "bot": edit.is_bot,
+        "score": edit.probability,
+        "origin": edit.origin,
+        "scored_at": edit.scored_at.isoformat(),
+    }
+
+
+class PatrolFeed:
+    def __init__(self, backlog: int = 200, subscriber_queue: int = 500) -> None:
+        self._recent: deque[dict[str, Any]] = deque(maxlen=backlog)
+        self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._subscriber_queue = subscriber_queue
+
+    def offer(self, edit: ScoredEdit) -> None:
+        row = patrol_row(edit)
+        self._recent.append(row)
+        for queue in self._subscribers:
+            if queue.full():
+                queue.get_nowait()
+                DROPPED.inc()
+            queue.put_nowait(row)
+
+    def recent(self) -> list[dict[str, Any]]:
+        return list(self._recent)
+
+    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(self._subscriber_queue)
+        self._subscribers.add(queue)
+        SUBSCRIBERS.set(len(self._subscribers))
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self._subscribers.discard(queue)
+        SUBSCRIBERS.set(len(self._subscribers))

@@ -10,6 +10,8 @@ from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.registry import load_scorer, read_manifest
 from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
+from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
 from revertrisk_service.wikis import Wiki
@@ -50,8 +52,31 @@ def build_scorers(settings: Settings) -> list[Scorer]:
     return [load_scorer(name, settings) for name in settings.enabled_models()]
 
 
+def build_event_poster(settings: Settings) -> EventGatePoster | None:
+    """Prediction events go to EventGate only when both its URL and stream are set."""
+    if not (settings.eventgate_url and settings.eventgate_stream):
+        if settings.eventgate_url or settings.eventgate_stream:
+            raise SystemExit("Prediction events need both EVENTGATE_URL and EVENTGATE_STREAM.")
+        return None
+    return EventGatePoster(
+        PosterSettings(
+            url=settings.eventgate_url,
+            stream=settings.eventgate_stream,
+            user_agent=settings.user_agent,
+            queue_size=settings.eventgate_queue_size,
+            max_attempts=settings.eventgate_max_attempts,
+            backoff_initial_s=settings.eventgate_backoff_initial_s,
+            backoff_max_s=settings.eventgate_backoff_max_s,
+            timeout_s=settings.eventgate_timeout_s,
+        )
+    )
+
+
 def build_models(
-    settings: Settings, client: MediaWikiClient, cache: CacheLayer | None = None
+    settings: Settings,
+    client: MediaWikiClient,
+    cache: CacheLayer | None = None,
+    listeners: ScoreListeners | None = None,
 ) -> list[RevertRiskModel]:
     """The KServe models, not loaded yet: `load()` reads each artifact."""
     return [
@@ -63,6 +88,7 @@ def build_models(
             presave_enabled=settings.enable_presave,
             cpu_workers=cpu_workers(),
             cache=cache,
+            listeners=listeners,
         )
         for name in settings.enabled_models()
     ]

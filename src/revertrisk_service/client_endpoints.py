@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from revertrisk_service.assembly import build_event_poster
 from revertrisk_service.config import Settings
 from revertrisk_service.ores.aliases import AliasConfigError, parse_aliases
 from revertrisk_service.ores.routes import OresModels, build_ores_router
 from revertrisk_service.patrol.feed import PatrolFeed
 from revertrisk_service.patrol.routes import build_patrol_router
-from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
+from revertrisk_service.prediction_events.poster import EventGatePoster
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.model import RevertRiskModel
 
@@ -29,27 +30,6 @@ class ClientListeners:
     listeners: ScoreListeners
     feed: PatrolFeed
     poster: EventGatePoster | None
-
-
-def build_event_poster(settings: Settings) -> EventGatePoster | None:
-    if not (settings.eventgate_url and settings.eventgate_stream):
-        if settings.eventgate_url or settings.eventgate_stream:
-            raise SystemExit("Prediction events need both EVENTGATE_URL and EVENTGATE_STREAM.")
-        return None
-    log.info("Posting prediction events to %s (stream %s)", settings.eventgate_url,
-             settings.eventgate_stream)
-    return EventGatePoster(
-        PosterSettings(
-            url=settings.eventgate_url,
-            stream=settings.eventgate_stream,
-            user_agent=settings.user_agent,
-            queue_size=settings.eventgate_queue_size,
-            max_attempts=settings.eventgate_max_attempts,
-            backoff_initial_s=settings.eventgate_backoff_initial_s,
-            backoff_max_s=settings.eventgate_backoff_max_s,
-            timeout_s=settings.eventgate_timeout_s,
-        )
-    )
 
 
 def build_listeners(settings: Settings) -> ClientListeners:

@@ -8,10 +8,10 @@ they do can fail or slow the scoring response.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.wikis import Wiki
@@ -98,6 +98,32 @@ class ScoreListeners:
 
     def __bool__(self) -> bool:
         return bool(self._listeners)
+
+    def announce(
+        self,
+        revisions: Sequence[tuple[Wiki, int]],
+        outcomes: Sequence[Any],
+        contexts: Mapping[tuple[str, int], EditContext],
+        origin: Origin,
+    ) -> None:
+        """Publish each outcome that is a new score (a Lift Wing prediction body)."""
+        if not self._listeners:
+            return
+        for (wiki, rev_id), outcome in zip(revisions, outcomes, strict=True):
+            context = contexts.get((wiki.dbname, rev_id))
+            if not isinstance(outcome, dict) or context is None:
+                continue
+            output = outcome["output"]
+            self.publish(
+                ScoredEdit.from_context(
+                    context,
+                    model_name=outcome["model_name"],
+                    model_version=outcome["model_version"],
+                    probability=output["probabilities"]["true"],
+                    prediction=output["prediction"],
+                    origin=origin,
+                )
+            )
 
     def publish(self, edit: ScoredEdit) -> None:
         for listener in self._listeners:

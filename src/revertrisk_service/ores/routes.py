@@ -55,7 +55,7 @@ class OresModels:
         return self.models[self.aliases.get(name, name)]
 
     def names_for(self, wiki: Wiki) -> list[str]:
-        names = [n for n, m in self.models.items() if m.scorer.supports(wiki)]
+        names = [n for n, m in self.models.items() if m.loaded.supports(wiki)]
         return names + [a for a, t in self.aliases.items() if t in names]
 
     def info(self, name: str, request: ModelInfoRequest | None) -> dict[str, Any]:

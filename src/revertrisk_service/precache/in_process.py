@@ -14,6 +14,7 @@ from typing import Any
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.events import EventRevision
 from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer
 from revertrisk_service.serving.model import score_facts
 from revertrisk_service.serving.revision_facts import EditFetcher, RevisionFacts
@@ -27,10 +28,12 @@ class InProcessPrecacher:
         fetcher: EditFetcher,
         cache: CacheLayer,
         cpu_workers: int = 2,
+        listeners: ScoreListeners | None = None,
     ) -> None:
         self.scorers = list(scorers)
         self.fetcher = fetcher
         self.cache = cache
+        self.listeners = listeners or ScoreListeners()
         self._cpu = ThreadPoolExecutor(max_workers=cpu_workers, thread_name_prefix="precache")
 
     def supports(self, wiki: Wiki) -> bool:
@@ -49,7 +52,9 @@ class InProcessPrecacher:
 
             async def compute(todo: list[int], scorer=scorer, wanted=wanted) -> list[Any]:
                 chosen = [wanted[i] for i in todo]
-                return await score_facts(scorer, chosen, await facts.get(chosen), self._cpu)
+                outcomes = await score_facts(scorer, chosen, await facts.get(chosen), self._cpu)
+                self.listeners.announce(chosen, outcomes, facts.contexts, "precache")
+                return outcomes
 
             answers = await self.cache.answer(
                 scorer.name, scorer.version, wanted, refresh=False, compute=compute

@@ -10,6 +10,7 @@ from prometheus_client import start_http_server
 from revertrisk_service.assembly import (
     ServedWikis,
     build_cache_layer,
+    build_event_poster,
     build_mediawiki_client,
     build_scorers,
     cpu_workers,
@@ -21,6 +22,7 @@ from revertrisk_service.precache.http_poster import HttpPoster
 from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.service import PrecacheConfig, run_precache
 from revertrisk_service.precache.stream import DEFAULT_STREAM_URL
+from revertrisk_service.scored_edits import ScoreListeners
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,19 @@ def _succeeded(answer: Any) -> bool:
 async def _run_in_process(settings: Settings, config: PrecacheConfig) -> None:
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
-    scorer = InProcessPrecacher(build_scorers(settings), client, cache, cpu_workers=cpu_workers())
+    poster = build_event_poster(settings)
+    scorer = InProcessPrecacher(
+        build_scorers(settings),
+        client,
+        cache,
+        cpu_workers=cpu_workers(),
+        listeners=ScoreListeners(poster.offer) if poster is not None else None,
+    )
     try:
         await run_precache(config, scorer, supports=scorer.supports)
     finally:
+        if poster is not None:
+            await poster.aclose()
         scorer.close()
         await client.aclose()
         await cache.close()

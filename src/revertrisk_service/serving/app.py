@@ -6,6 +6,7 @@ import kserve
 from kserve import model_server
 
 from revertrisk_service.assembly import build_cache_layer, build_mediawiki_client, build_models
+from revertrisk_service.client_endpoints import build_listeners, mount_client_endpoints
 from revertrisk_service.config import Settings
 from revertrisk_service.serving.errors_http import install_error_handlers
 from revertrisk_service.serving.http_guard import PredictGuard
@@ -15,7 +16,8 @@ from revertrisk_service.transparency.routes import build_transparency_router
 def serve(settings: Settings) -> None:
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
-    models = build_models(settings, client, cache)
+    extras = build_listeners(settings)
+    models = build_models(settings, client, cache, extras.listeners)
     for model in models:
         model.load()
     names = [m.name for m in models]
@@ -26,4 +28,12 @@ def serve(settings: Settings) -> None:
     install_error_handlers(app)
     app.include_router(build_transparency_router({n: settings.model_dir(n) for n in names}))
     app.router.on_shutdown.extend([client.aclose, cache.close])
-    kserve.ModelServer(http_port=settings.http_port, enable_grpc=False, workers=1).start(models)
+    server = kserve.ModelServer(http_port=settings.http_port, enable_grpc=False, workers=1)
+    mount_client_endpoints(app, settings, models, extras, stopping=lambda: _stopping(server))
+    server.start(models)
+
+
+def _stopping(server: kserve.ModelServer) -> bool:
+    """Whether uvicorn is shutting down: open patrol streams must end so that it can."""
+    uvicorn_server = getattr(getattr(server, "_rest_server", None), "_server", None)
+    return bool(getattr(uvicorn_server, "should_exit", False))

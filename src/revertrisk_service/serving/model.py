@@ -18,6 +18,7 @@ from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ScoringFailed, ServiceError, UnsupportedLanguage
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.scored_edits import Origin, ScoreListeners, origin_of
 from revertrisk_service.serving.cache_layer import CacheLayer
 from revertrisk_service.serving.presave import context_from_revision_data
 from revertrisk_service.serving.requests import ParsedRequest, RejectedInstance, parse_request
@@ -68,6 +69,7 @@ class ScoringJob:
     request: ParsedRequest
     refresh: bool
     slots: list[Slot] = field(default_factory=list)
+    origin: Origin = "request"
 
 
 def wants_refresh(headers: dict[str, str] | None) -> bool:
@@ -117,6 +119,7 @@ class RevertRiskModel(kserve.Model):
         presave_enabled: bool,
         cpu_workers: int = 2,
         cache: CacheLayer | None = None,
+        listeners: ScoreListeners | None = None,
     ) -> None:
         super().__init__(name, return_response_headers=True)
         self._load_scorer = load_scorer
@@ -125,6 +128,7 @@ class RevertRiskModel(kserve.Model):
         self.max_batch_size = max_batch_size
         self.presave_enabled = presave_enabled
         self.cache = cache
+        self.listeners = listeners or ScoreListeners()
         # A pool per model: a slow multilingual batch must not queue up the cheap model's scoring.
         self._cpu = ThreadPoolExecutor(max_workers=cpu_workers, thread_name_prefix=name)
 
@@ -161,7 +165,9 @@ class RevertRiskModel(kserve.Model):
         parsed = parse_request(
             payload, max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
         )
-        return ScoringJob(parsed, wants_refresh(headers), self._slots_for(parsed))
+        return ScoringJob(
+            parsed, wants_refresh(headers), self._slots_for(parsed), origin_of(headers, parsed.kind)
+        )
 
     def _slots_for(self, parsed: ParsedRequest) -> list[Slot]:
         if parsed.kind == "presave":
@@ -204,7 +210,7 @@ class RevertRiskModel(kserve.Model):
             self._settle(presave, await self._score(presave, facts))
         stored = [s for s in job.slots if s.pending and s.context is None]
         if self.cache is None:
-            self._settle(stored, await self._fetch_and_score(stored))
+            self._settle(stored, await self._fetch_and_score(stored, job.origin))
             return job
         revisions = _revisions(stored)
         answers = await self.cache.answer(
@@ -212,18 +218,23 @@ class RevertRiskModel(kserve.Model):
             self.version,
             revisions,
             refresh=job.refresh,
-            compute=lambda todo: self._fetch_and_score([stored[i] for i in todo]),
+            compute=lambda todo: self._fetch_and_score([stored[i] for i in todo], job.origin),
         )
         self._settle(stored, answers.outcomes)
         if response_headers is not None:
             response_headers.update(answers.headers)
         return job
 
-    async def _fetch_and_score(self, slots: list[Slot]) -> list[dict[str, Any] | ServiceError]:
+    async def _fetch_and_score(
+        self, slots: list[Slot], origin: Origin
+    ) -> list[dict[str, Any] | ServiceError]:
         if not slots:
             return []
-        facts = await RevisionFacts(self.fetcher, self._cpu).get(_revisions(slots))
-        return await self._score(slots, facts)
+        revision_facts = RevisionFacts(self.fetcher, self._cpu)
+        revisions = _revisions(slots)
+        outcomes = await self._score(slots, await revision_facts.get(revisions))
+        self.listeners.announce(revisions, outcomes, revision_facts.contexts, origin)
+        return outcomes
 
     async def _score(
         self, slots: list[Slot], facts: Sequence[FactsOutcome]

@@ -55,6 +55,8 @@ class RevisionFacts:
         self._fetcher = fetcher
         self._cpu = cpu
         self._known: dict[tuple[str, int], asyncio.Future[FactsOutcome]] = {}
+        # The fetched edits, for what announces a new score (scored_edits) besides the facts.
+        self.contexts: dict[tuple[str, int], EditContext] = {}
 
     async def get(self, revisions: Sequence[tuple[Wiki, int]]) -> list[FactsOutcome]:
         missing: list[tuple[Wiki, int]] = []
@@ -71,6 +73,9 @@ class RevisionFacts:
     async def _resolve(self, missing: list[tuple[Wiki, int]]) -> None:
         try:
             fetched = await self._fetcher.fetch_edits(missing)
+            for (wiki, rev_id), outcome in zip(missing, fetched, strict=True):
+                if isinstance(outcome, EditContext):
+                    self.contexts[(wiki.dbname, rev_id)] = outcome
             contexts = [c for c in fetched if not isinstance(c, ServiceError)]
             parsed = iter(await compute_facts(contexts, self._cpu))
             for (wiki, rev_id), outcome in zip(missing, fetched, strict=True):

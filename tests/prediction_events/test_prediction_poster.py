@@ -4,40 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
 
-from support.event_sink import running_sink
-from support.ports import free_port
+from support.edits import scored_edit as edit
 
+from revertrisk_devtools.event_sink import running_sink
+from revertrisk_devtools.ports import free_port
 from revertrisk_service.prediction_events.event_shape import SCHEMA, prediction_event
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
-from revertrisk_service.scored_edits import ScoredEdit
-from revertrisk_service.wikis import resolve_lang
 
 STREAM = "mediawiki.page_revert_risk_prediction_change.v1"
-
-
-def edit(rev_id: int, origin: str = "event", probability: float = 0.7) -> ScoredEdit:
-    return ScoredEdit(
-        model_name="revertrisk-language-agnostic",
-        model_version="0.1.0-abc",
-        wiki=resolve_lang("de"),
-        rev_id=rev_id,
-        parent_id=rev_id - 1,
-        page_id=42,
-        page_title="Photosynthese und Licht",
-        namespace=0,
-        user_text="192.0.2.1",
-        user_id=0,
-        is_anonymous=True,
-        is_temporary=False,
-        is_bot=False,
-        rev_timestamp=datetime(2026, 11, 22, 10, 0, tzinfo=UTC),
-        probability=probability,
-        prediction=probability > 0.5,
-        origin=origin,  # type: ignore[arg-type]
-        scored_at=datetime(2026, 11, 22, 10, 0, 1, tzinfo=UTC),
-    )
 
 
 def poster_for(url: str, **overrides: object) -> EventGatePoster:

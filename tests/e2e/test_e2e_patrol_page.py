@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from support.service_process import REPO, RunningService, run_service
+
+from revertrisk_devtools.service_process import REPO, RunningService, run_service
 
 pytestmark = pytest.mark.e2e
 

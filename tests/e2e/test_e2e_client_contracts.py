@@ -25,8 +25,9 @@ from support.clients import (
     ores_extension_fetch,
     ores_extension_highlights,
 )
-from support.ports import free_port
-from support.service_process import RunningService, run_service
+
+from revertrisk_devtools.ports import free_port
+from revertrisk_devtools.service_process import RunningService, run_service
 
 pytestmark = [
     pytest.mark.e2e,
@@ -104,7 +105,7 @@ class TestOresExtension:
         assert result == ServiceFailure(502, attempts=1)
 
     def test_slow_mediawiki_gets_its_retry(self, tmp_path) -> None:
-        from support.flaky_api import running, slow
+        from revertrisk_devtools.flaky_api import running, slow
 
         with running() as api:
             env = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from test_prediction_events import edit
+from support.edits import scored_edit as edit
 
 from revertrisk_service.patrol.feed import PatrolFeed, patrol_row
 

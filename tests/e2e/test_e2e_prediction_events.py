@@ -11,23 +11,22 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.event_sink import EventSink, running_sink
-from support.ports import free_port
-from support.service_process import REPO, RunningService, run_service, stop_process
-from support.sse_server import running_sse_server
-from test_precache_e2e import page_change
+from support.edits import page_change
 
+from revertrisk_devtools.event_sink import EventSink, running_sink
+from revertrisk_devtools.ports import free_port
+from revertrisk_devtools.service_process import REPO, RunningService, run_service, stop_process
+from revertrisk_devtools.sse_server import running_sse_server
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
-from revertrisk_service.language_agnostic_model import LanguageAgnosticModel
 from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.precache import MemoryCheckpoint, PrecacheRunner
-from revertrisk_service.precache.in_process import InProcessScorer
+from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.stream import EventStream
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
-from revertrisk_service.serving.model import RevertRiskModel
 
 pytestmark = pytest.mark.e2e
 
@@ -133,16 +132,13 @@ async def test_in_process_precaching_posts_events(local_wiki) -> None:
         poster = EventGatePoster(PosterSettings(sink.url, STREAM, "tests"))
         scorer = LanguageAgnosticModel.load(Settings().model_dir(LA))
         cache = CacheLayer(MemoryScoreCache(100), CacheSettings(ttl_s=3600, negative_ttl_s=60))
-        model = RevertRiskModel(
-            scorer, client, max_batch_size=50, presave_enabled=False, cache=cache,
-            listeners=ScoreListeners(poster.offer),
+        precacher = InProcessPrecacher(
+            [scorer], client, cache, listeners=ScoreListeners(poster.offer)
         )
         stream.add_event(page_change(revs["arabic_edit"], revs["arabic_creation"]))
-        checkpoint = MemoryCheckpoint()
-        in_process = InProcessScorer([model])
         runner = PrecacheRunner(
-            EventStream(stream.url, user_agent="tests"), in_process, checkpoint,
-            in_process.supports, commit_interval_s=0.01,
+            EventStream(stream.url, user_agent="tests"), precacher, MemoryCheckpoint(),
+            precacher.supports, commit_interval_s=0.01,
         )
         task = asyncio.create_task(runner.run())
         try:
@@ -151,5 +147,6 @@ async def test_in_process_precaching_posts_events(local_wiki) -> None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             await poster.aclose()
+            precacher.close()
             await client.aclose()
     assert [e["revision"]["rev_id"] for e in events] == [revs["arabic_edit"]]

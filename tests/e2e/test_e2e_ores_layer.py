@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from support.service_process import RunningService, run_service
+
+from revertrisk_devtools.service_process import RunningService, run_service
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,139 @@
+"""The language-neutral text statistics, word priors, language ID and comment facts."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from revertrisk_service.edits import comment_facts as cf
+from revertrisk_service.edits.fragments import edit_fragments, pair_difference
+from revertrisk_service.edits.language_id import language_id
+from revertrisk_service.edits.scripts import main_script_share
+from revertrisk_service.edits.text_stats import (
+    TEXT_STAT_NAMES,
+    compression_ratio,
+    emoji_count,
+    longest_char_run,
+    longest_token,
+    off_script_share,
+    removed_share_of_page,
+    repeated_token_share,
+    text_stats,
+    unbalanced_markup,
+    uppercase_share,
+)
+from revertrisk_service.edits.word_priors import (
+    WORD_PRIOR_NAMES,
+    profanity_count,
+    word_priors,
+    word_rarity,
+)
+
+
+def test_shouting_and_keyboard_mashing_stand_out():
+    assert uppercase_share("HELLO world") == pytest.approx(0.5)
+    assert uppercase_share("12345 !!") is None  # no cased letters: unknown, not zero
+    assert uppercase_share("日本語") is None
+    assert longest_char_run("nooooooo!!!") == 7
+    assert longest_char_run("   ") == 0
+    assert longest_token("a bcdefghij k") == 9
+
+
+def test_repetitive_text_compresses_well():
+    assert compression_ratio("lol " * 50) < 0.2
+    prose = "Photosynthesis converts light energy into chemical energy in plants and algae."
+    assert compression_ratio(prose) > 0.8
+    assert compression_ratio("short") is None
+    assert repeated_token_share("lol lol lol") == pytest.approx(2 / 3)
+    assert repeated_token_share("") is None
+
+
+def test_script_share_per_language_and_missing_for_unknown_languages():
+    assert off_script_share("Привет мир", "en") == pytest.approx(1.0)
+    assert off_script_share("Hello", "en") == pytest.approx(0.0)
+    assert main_script_share("ひらがなと漢字", "ja") == pytest.approx(1.0)
+    assert main_script_share("Beograd Београд", "sr") == pytest.approx(1.0)
+    assert off_script_share("Hello", "xx-unknown") is None
+    assert off_script_share("123", "en") is None
+
+
+def test_markup_emoji_and_blanking():
+    assert unbalanced_markup("[[link]] {{tpl}}") == 0
+    assert unbalanced_markup("[[broken {{tpl") == 2
+    assert emoji_count("nice 😀🔥 👍") == 3
+    assert removed_share_of_page(500, 1000) == 0.5
+    assert removed_share_of_page(500, None) is None
+    assert removed_share_of_page(5000, 1000) == 1.0
+
+
+def test_text_stats_names_are_complete_and_empty_edits_are_missing_not_zero():
+    values = text_stats([], [], "en")
+    assert tuple(values) == TEXT_STAT_NAMES
+    assert values["ins_uppercase_share"] is None
+    assert values["ins_chars"] == 0.0
+
+
+def test_changed_sentences_contribute_only_what_differs():
+    assert pair_difference("X is a city.", "X is a stupid city.", "en") == ("stupid", "")
+    assert pair_difference("東京は都市です", "東京は大きな都市です", "ja") == ("大きな", "")
+    added, removed = edit_fragments(["New sentence."], ["Old one."], [("a b c", "a x c")], "en")
+    assert added == ["New sentence.", "x"]
+    assert removed == ["Old one.", "b"]
+
+
+def test_word_rarity_covers_wordfreq_languages_only():
+    common = word_rarity("the house is big", "en")
+    gibberish = word_rarity("asdfgh qwrtzx", "en")
+    assert common["mean_zipf"] > 5
+    assert gibberish["unknown_share"] == 1.0
+    # Japanese needs a segmenter the service does not ship; an unknown wiki has no list at all.
+    assert word_rarity("東京", "ja") == {"mean_zipf": None, "unknown_share": None, "min_zipf": None}
+    assert word_rarity("word", "xx")["mean_zipf"] is None
+    assert word_rarity("word", "no")["mean_zipf"] is not None  # Norwegian is filed as nb
+
+
+def test_profanity_is_missing_for_languages_without_a_list():
+    assert profanity_count("you are an asshole", "en") == 1
+    assert profanity_count("a perfectly fine sentence", "en") == 0
+    assert profanity_count("Arschloch", "de") == 1
+    assert profanity_count("anything", "ka") is None
+    priors = word_priors(["you asshole"], ["asshole"], "en")
+    assert tuple(priors) == WORD_PRIOR_NAMES
+    assert priors["ins_profanity_minus_removed"] == 0.0
+    assert word_priors(["x"], [], "ka")["ins_profanity"] is None
+
+
+def test_language_id_says_whether_inserted_text_is_in_the_wiki_language():
+    english = ["The quick brown fox jumps over the lazy dog near the river bank."]
+    assert language_id(english, "en")["ins_is_wiki_lang"] == 1.0
+    assert language_id(english, "de")["ins_wiki_lang_prob"] < 0.1
+    assert language_id(["too short"], "en") == {"ins_wiki_lang_prob": None, "ins_is_wiki_lang": None}
+    assert language_id(english, "xx")["ins_wiki_lang_prob"] is None
+
+
+@pytest.mark.parametrize(
+    ("comment", "automatic", "section", "revert"),
+    [
+        ("", True, False, False),
+        ("/* History */ ", True, True, False),
+        ("/* History */ added a source", False, True, False),
+        ("←Replaced content with 'lol'", True, False, False),
+        ("Undid revision 123 by Foo", False, False, True),
+        ("Änderung 1 von X rückgängig gemacht", False, False, True),
+    ],
+)
+def test_comment_facts(comment, automatic, section, revert):
+    facts = cf.comment_facts(comment)
+    assert facts["comment_is_automatic"] == float(automatic)
+    assert facts["comment_is_section_edit"] == float(section)
+    assert facts["comment_mentions_revert"] == float(revert)
+
+
+def test_page_facts_are_missing_without_their_inputs():
+    assert cf.comment_facts(None)["comment_is_automatic"] is None
+    assert cf.log_revision_count(None) is None
+    assert cf.log_revision_count(0) == 0.0
+    assert cf.size_relative_to_page(100, None) is None
+    assert cf.size_relative_to_page(-50, 100) == -0.5
+    assert cf.log_seconds(math.e - 1) == pytest.approx(1.0)

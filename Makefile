@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8080
 PYTEST_ARGS ?=
+# The labelled data `make models` trains on (override: make models DATA_DIR=/path/to/data).
+DATA_DIR ?= ../shared/data
 
 .PHONY: install system-deps serve test test-fast models bench lint clean
 
@@ -35,10 +37,11 @@ test: install system-deps
 test-fast: install
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
-# Rebuilds every shipped artifact under models/ from ../shared/data with fixed seeds.
+# Rebuilds every shipped artifact under models/ from $(DATA_DIR) with fixed seeds: the same data
+# and seed give the same bytes and the same versions.
 models: install
-	$(BIN)/revertrisk train language-agnostic
-	$(BIN)/revertrisk train multilingual
+	$(BIN)/revertrisk train language-agnostic --data-dir "$(DATA_DIR)"
+	$(BIN)/revertrisk train multilingual --data-dir "$(DATA_DIR)"
 
 bench: install
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

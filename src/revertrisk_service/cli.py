@@ -6,16 +6,52 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
+from revertrisk_service.training.paths import default_data_dir
 
-app = typer.Typer(help="Revert-risk scoring for Wikipedia edits.", no_args_is_help=True)
+app = typer.Typer(
+    help="Revert-risk scoring for Wikipedia edits.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+# Every file `revertrisk train` reads, relative to the data directory.
+TRAINING_FILES = ("ki_multilingual_sample.csv", "pan_wvc_11_en_edits.csv")
 
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"revertrisk: error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _describe_validation(error: ValidationError) -> str:
+    parts = [
+        f"{'.'.join(str(p) for p in e['loc']).upper() or 'settings'}: {e['msg']}"
+        for e in error.errors()
+    ]
+    return "invalid configuration: " + "; ".join(parts)
 
 
 def _settings(**overrides: object) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings.enabled_models()
+    except ValidationError as error:
+        raise fail(_describe_validation(error)) from None
+    except ValueError as error:
+        raise fail(str(error)) from None
+    return settings
+
+
+def check_data_dir(data_dir: Path) -> None:
+    """Fail in one line, before any work, when the labelled data is not there."""
+    missing = [name for name in TRAINING_FILES if not (data_dir / name).is_file()]
+    if missing:
+        raise fail(
+            f"labelled data not found: {data_dir / missing[0]} (set DATA_DIR or --data-dir to "
+            "the folder holding " + ", ".join(TRAINING_FILES) + ")"
+        )
 
 
 @app.command()
@@ -51,12 +87,16 @@ def serve(
 @app.command()
 def train(
     model: Annotated[str, typer.Argument(help="language-agnostic or multilingual")],
-    data_dir: Annotated[Path, typer.Option(help="Labelled data (shared/data).")] = DEFAULT_DATA_DIR,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Labelled data [env DATA_DIR; default ../shared/data].", show_default=False),
+    ] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Where the artifact goes.")] = None,
     seed: int = 42,
 ) -> None:
     """Train a shipped model from the labelled data, reproducibly, and evaluate it."""
-    settings = Settings()
+    settings = _settings()
+    data_dir = data_dir or default_data_dir()
     if model == "language-agnostic":
         from revertrisk_service.models.language_agnostic.train import main as train_main
 
@@ -66,7 +106,8 @@ def train(
 
         name = MULTILINGUAL
     else:
-        raise typer.BadParameter("choose language-agnostic or multilingual")
+        raise fail(f"unknown model {model!r}: choose language-agnostic or multilingual")
+    check_data_dir(data_dir)
     target = output_dir or settings.models_dir / name
     summary = train_main(output_dir=target, data_dir=data_dir, seed=seed)
     typer.echo(f"trained {name} {summary.get('version', '')} into {target}")
@@ -76,7 +117,11 @@ def train(
 
 def _evaluate_dir(model_dir: Path) -> None:
     from revertrisk_service.evaluation.evaluate import evaluate_model_dir
+    from revertrisk_service.training.artifacts import MANIFEST_FILE, PREDICTIONS_FILE
 
+    for needed in (MANIFEST_FILE, PREDICTIONS_FILE):
+        if not (model_dir / needed).is_file():
+            raise fail(f"no trained model in {model_dir} ({needed} missing): run `make models`")
     evaluate_model_dir(model_dir)
     typer.echo(f"evaluation written under {model_dir}")
 
@@ -86,7 +131,7 @@ def evaluate(
     model: Annotated[str, typer.Argument(help="Model name, e.g. revertrisk-language-agnostic")],
 ) -> None:
     """Write evaluation reports, threshold statistics and the model card for a trained model."""
-    _evaluate_dir(Settings().model_dir(model))
+    _evaluate_dir(_settings().model_dir(model))
 
 
 # Its options have serve's shape on purpose (a duplicates-tool pair): typer reads each command's

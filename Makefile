@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # The labelled data `make models` trains on (override: make models DATA_DIR=/path/to/data).
 DATA_DIR ?= ../shared/data
 
-.PHONY: install system-deps serve test test-fast models bench lint clean
+.PHONY: install system-deps serve test test-fast models ablations bench lint clean
 
 $(INSTALLED): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ test-fast: install
 models: install
 	$(BIN)/revertrisk train language-agnostic --data-dir "$(DATA_DIR)"
 	$(BIN)/revertrisk train multilingual --data-dir "$(DATA_DIR)"
+
+# Feature-group ablations (5x5 repeated grouped CV, minutes on 2 cores): writes each model's
+# ablation.json, which `make models` (through `revertrisk evaluate`) puts into EVALUATION.md.
+ablations: install
+	$(BIN)/revertrisk ablate language-agnostic --data-dir "$(DATA_DIR)"
+	$(BIN)/revertrisk ablate multilingual --data-dir "$(DATA_DIR)"
 
 bench: install
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

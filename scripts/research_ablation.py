@@ -26,7 +26,8 @@ from revertrisk_service.edits.text_stats import text_stats
 from revertrisk_service.edits.word_priors import word_priors
 from revertrisk_service.evaluation.ablation import CvPlan, ablation_rows, markdown_table, out_of_fold
 from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
-from revertrisk_service.models.multilingual.features import INTERFACE_TAGS, USER_GROUPS
+from revertrisk_service.edits.user import FLAGGED_GROUPS as USER_GROUPS
+from revertrisk_service.edits.user import INTERFACE_TAGS
 from revertrisk_service.training.holdout import holdout_mask
 from revertrisk_service.wikis import wiki_by_dbname
 

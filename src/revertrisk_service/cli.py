@@ -93,6 +93,12 @@ def train(
     ] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Where the artifact goes.")] = None,
     seed: int = 42,
+    text_models: Annotated[
+        Path | None,
+        typer.Option(help="multilingual only: a folder with one Hugging Face checkpoint per text "
+                     "kind (title/, insert/, remove/, change/), e.g. the fine-tuned mBERTs; "
+                     "CatBoost is retrained on their outputs and they ship with the artifact."),
+    ] = None,
 ) -> None:
     """Train a shipped model from the labelled data, reproducibly, and evaluate it."""
     settings = _settings()
@@ -108,8 +114,17 @@ def train(
     else:
         raise fail(f"unknown model {model!r}: choose language-agnostic or multilingual")
     check_data_dir(data_dir)
+    extra: dict[str, object] = {}
+    if text_models is not None:
+        if name != MULTILINGUAL:
+            raise fail("--text-models applies to the multilingual model only")
+        missing = [k for k in ("title", "insert", "remove", "change")
+                   if not (text_models / k / "config.json").is_file()]
+        if missing:
+            raise fail(f"--text-models {text_models}: no checkpoint (config.json) for {missing}")
+        extra["text_models_dir"] = text_models
     target = output_dir or settings.models_dir / name
-    summary = train_main(output_dir=target, data_dir=data_dir, seed=seed)
+    summary = train_main(output_dir=target, data_dir=data_dir, seed=seed, **extra)
     typer.echo(f"trained {name} {summary.get('version', '')} into {target}")
     typer.echo(f"held-out metrics: {summary.get('metrics', {})}")
     _evaluate_dir(target)
@@ -124,6 +139,39 @@ def _evaluate_dir(model_dir: Path) -> None:
             raise fail(f"no trained model in {model_dir} ({needed} missing): run `make models`")
     evaluate_model_dir(model_dir)
     typer.echo(f"evaluation written under {model_dir}")
+
+
+@app.command()
+def ablate(
+    model: Annotated[str, typer.Argument(help="language-agnostic or multilingual")],
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Labelled data [env DATA_DIR; default ../shared/data].", show_default=False),
+    ] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Cross-validation repeats.")] = 5,
+    folds: Annotated[int, typer.Option(min=2, help="Folds per repeat.")] = 5,
+) -> None:
+    """Feature-group ablations by repeated grouped cross-validation (hold-out excluded); writes
+    ablation.json next to the model, which `evaluate` renders into EVALUATION.md."""
+    from revertrisk_service.evaluation.ablation import CvPlan
+    from revertrisk_service.evaluation.ablation_runs import (
+        language_agnostic_spec,
+        multilingual_spec,
+        run_ablation,
+        write_ablation,
+    )
+
+    settings = _settings()
+    data_dir = data_dir or default_data_dir()
+    specs = {"language-agnostic": (language_agnostic_spec, LANGUAGE_AGNOSTIC),
+             "multilingual": (multilingual_spec, MULTILINGUAL)}
+    if model not in specs:
+        raise fail(f"unknown model {model!r}: choose language-agnostic or multilingual")
+    check_data_dir(data_dir)
+    build, name = specs[model]
+    result = run_ablation(build(data_dir), CvPlan(repeats=repeats, folds=folds))
+    path = write_ablation(result, settings.models_dir / name)
+    typer.echo(f"ablation written to {path}")
 
 
 @app.command()

@@ -9,15 +9,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 from tokenizers import BertWordPieceTokenizer
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+from typer.testing import CliRunner
 
+from revertrisk_service import cli
 from revertrisk_service.edits.facts import facts_from_context
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.manifest import load_manifest
-from revertrisk_service.models.multilingual.features import FEATURE_NAMES
+from revertrisk_service.models.multilingual.features import ALL_FEATURES
 from revertrisk_service.models.multilingual.model import DEFAULT_MODEL_DIR, MultilingualModel
+from revertrisk_service.models.multilingual.text_classifiers import TEXT_KINDS, TEXT_SCORE_FEATURES
+from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.wikis import resolve_lang
 
@@ -70,6 +75,11 @@ CONTEXTS = [
 ]  # fmt: skip
 
 
+needs_data = pytest.mark.skipif(
+    not (DEFAULT_DATA_DIR / DATA_FILE).exists(), reason="shared/data is not present"
+)
+
+
 @pytest.fixture(scope="module")
 def model() -> MultilingualModel:
     return MultilingualModel.load(DEFAULT_MODEL_DIR, device="cpu")
@@ -90,8 +100,8 @@ def test_artifact_has_no_pickle_and_stays_small() -> None:
     assert not [p for p in files if p.suffix in {".pkl", ".pickle", ".bin", ".pt", ".joblib"}]
     assert sum(p.stat().st_size for p in files) < 40 * 1024 * 1024
     manifest = json.loads((DEFAULT_MODEL_DIR / "model.json").read_text())
-    assert manifest["features"] == list(FEATURE_NAMES)
-    assert set(manifest["metrics"]) == {"with_text_features", "baseline_without_text_features"}
+    assert set(manifest["features"]) <= set(ALL_FEATURES)
+    assert set(manifest["metrics"]) == {"holdout"}
     predictions = pd.read_csv(DEFAULT_MODEL_DIR / "test_predictions.csv")
     assert list(predictions.columns) == ["wiki_db", "revision_id", "is_anonymous", "label", "score"]
 
@@ -127,16 +137,9 @@ def test_stale_feature_list_is_refused(tmp_path: Path) -> None:
         MultilingualModel.load(target, device="cpu")
 
 
-def test_missing_text_model_is_an_artifact_error(tmp_path: Path) -> None:
-    target = _copy_artifact(tmp_path)
-    shutil.rmtree(target / "text_models" / "remove")
-    with pytest.raises(ModelArtifactError):
-        MultilingualModel.load(target, device="cpu")
-
-
-def test_a_differently_sized_checkpoint_drops_in(tmp_path: Path) -> None:
-    """Stands for the production fine-tuned mBERT: another vocabulary, width and depth."""
-    target = _copy_artifact(tmp_path)
+def _tiny_bert_checkpoints(root: Path) -> Path:
+    """A Hugging Face BERT checkpoint directory per text kind, as an operator would lay out the
+    production fine-tuned mBERTs: another vocabulary, width and depth than the project's own."""
     wordpiece = BertWordPieceTokenizer(lowercase=False, strip_accents=False)
     wordpiece.train_from_iterator(
         [c.revision.content for c in CONTEXTS] * 3, vocab_size=300, min_frequency=1,
@@ -147,17 +150,55 @@ def test_a_differently_sized_checkpoint_drops_in(tmp_path: Path) -> None:
         vocab_size=len(tokenizer), hidden_size=48, num_hidden_layers=3, num_attention_heads=3,
         intermediate_size=96, max_position_embeddings=64, num_labels=2,
     )  # fmt: skip
-    for kind in ("insert", "change"):
-        checkpoint = target / "text_models" / kind
-        shutil.rmtree(checkpoint)
-        BertForSequenceClassification(config).save_pretrained(checkpoint)
-        tokenizer.save_pretrained(checkpoint)
-    swapped = MultilingualModel.load(target, device="cpu", max_length=512, max_texts_per_revision=4)
+    for i, kind in enumerate(TEXT_KINDS):
+        torch.manual_seed(i)
+        BertForSequenceClassification(config).save_pretrained(root / kind)
+        tokenizer.save_pretrained(root / kind)
+    return root
+
+
+@pytest.fixture(scope="module")
+def dropped_in(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`revertrisk train multilingual --text-models DIR`: CatBoost retrained on the checkpoints'
+    outputs, the checkpoints shipped inside the artifact."""
+    root = tmp_path_factory.mktemp("mbert")
+    checkpoints = _tiny_bert_checkpoints(root / "checkpoints")
+    result = CliRunner().invoke(cli.app, [
+        "train", "multilingual", "--output-dir", str(root / "model"),
+        "--text-models", str(checkpoints), "--data-dir", str(DEFAULT_DATA_DIR),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return root / "model"
+
+
+@needs_data
+@pytest.mark.e2e
+def test_operator_checkpoints_drop_in_and_serve(dropped_in: Path) -> None:
+    manifest = load_manifest(dropped_in)
+    assert [n for n in manifest.features if n in TEXT_SCORE_FEATURES] == list(TEXT_SCORE_FEATURES)
+    assert manifest.text_models == {kind: f"text_models/{kind}" for kind in TEXT_KINDS}
+    for kind in TEXT_KINDS:
+        assert (dropped_in / "text_models" / kind / "config.json").is_file()
+        assert (dropped_in / "text_models" / kind / "model.safetensors").is_file()
+    served = MultilingualModel.load(dropped_in, device="cpu", max_length=512,
+                                    max_texts_per_revision=4)
     # The 64-position checkpoint caps the truncation length below the asked-for 512.
-    assert swapped.classifiers["insert"].max_length == 64
+    assert served.classifiers["insert"].max_length == 64
     long_insert = _context(
         "en", "X", "A.\n", "A. " + "Short one. " * 20 + "word " * 2000 + "\n", True
     )
-    scores = swapped.score(_facts([*CONTEXTS, long_insert]))
+    scores = served.score(_facts([*CONTEXTS, long_insert]))
     assert len(scores) == len(CONTEXTS) + 1
     assert all(0.0 < s < 1.0 for s in scores)
+    # The text classifiers' outputs reach CatBoost: another checkpoint gives other scores.
+    assert served.text_scores(_facts(CONTEXTS[:1])) is not None
+
+
+@needs_data
+@pytest.mark.e2e
+def test_missing_text_model_is_an_artifact_error(dropped_in: Path, tmp_path: Path) -> None:
+    target = tmp_path / "model"
+    shutil.copytree(dropped_in, target)
+    shutil.rmtree(target / "text_models" / "remove")
+    with pytest.raises(ModelArtifactError):
+        MultilingualModel.load(target, device="cpu")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,7 +15,7 @@ from revertrisk_service.training.datasets import (
     facts_from_pan_row,
     load_ki,
 )
-from revertrisk_service.training.splits import grouped_holdout
+from revertrisk_service.training.holdout import holdout_mask
 
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_DATA_DIR / KI_FILE).exists(), reason="shared/data is not present"
@@ -65,9 +66,12 @@ def test_pan_rows_know_only_editor_summary_and_time() -> None:
     assert facts_from_pan_row({**second, "editor": "203.0.113.9"}).user_is_anonymous is True
 
 
-def test_split_never_puts_one_page_on_both_sides() -> None:
+def test_holdout_is_a_fixed_fifth_of_pages_never_split() -> None:
     data = load_ki(DEFAULT_DATA_DIR)
-    train, test = grouped_holdout(data.labels, data.groups, seed=3)
-    assert len(train) + len(test) == len(data)
+    held = holdout_mask([f.wiki_db for f in data.facts], [f.page_title for f in data.facts])
+    train, test = np.flatnonzero(~held), np.flatnonzero(held)
     assert not {data.groups[i] for i in train} & {data.groups[i] for i in test}
-    assert 0 < sum(data.labels[i] for i in test) < len(test)
+    # The documented hold-out: 208 rows, 15 reverted, 44 anonymous (12 reverted).
+    assert (len(test), sum(data.labels[i] for i in test)) == (208, 15)
+    anonymous = [i for i in test if data.facts[i].user_is_anonymous]
+    assert (len(anonymous), sum(data.labels[i] for i in anonymous)) == (44, 12)

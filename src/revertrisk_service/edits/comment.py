@@ -6,6 +6,9 @@ import re
 
 # "/* Section */" is MediaWiki's automatic summary when editing one section.
 _SECTION_AUTOSUMMARY = re.compile(r"/\*.*?\*/")
+# MediaWiki's automatic summaries for blanking/replacing/creating start with an arrow in every
+# language's default messages ("←Replaced content with ...", "←Blanked the page").
+_AUTOMATIC_ARROW = re.compile(r"^\s*[←→]")
 # Words that mark a revert or undo in edit summaries, in a few large Wikipedias' languages
 # (MediaWiki's default undo/rollback summaries and common abbreviations).
 _REVERT_WORDS = re.compile(
@@ -26,6 +29,21 @@ def has_section_autosummary(comment: str) -> bool:
 
 def is_only_section_autosummary(comment: str) -> bool:
     return bool(comment.strip()) and not _SECTION_AUTOSUMMARY.sub("", comment).strip()
+
+
+def is_automatic(comment: str) -> bool:
+    """Empty, only the section marker, or one of MediaWiki's arrow-led automatic summaries: the
+    editor wrote nothing about the edit."""
+    return (
+        is_empty(comment)
+        or is_only_section_autosummary(comment)
+        or bool(_AUTOMATIC_ARROW.match(comment))
+    )
+
+
+def written_length(comment: str) -> int:
+    """Characters the editor wrote, without the automatic section marker."""
+    return len(_SECTION_AUTOSUMMARY.sub("", comment).strip())
 
 
 def mentions_revert(comment: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from revertrisk_service.evaluation.ablation_runs import ABLATION_FILE, render_ablation_markdown
 from revertrisk_service.evaluation.model_card import render_model_card_markdown
 from revertrisk_service.evaluation.report import (
     evaluate_predictions,
@@ -16,7 +17,12 @@ from revertrisk_service.evaluation.report import (
     write_evaluation,
 )
 from revertrisk_service.evaluation.thresholds import compute_threshold_table, save_threshold_table
-from revertrisk_service.training.artifacts import MANIFEST_FILE, MODEL_CARD_MD, PREDICTIONS_FILE
+from revertrisk_service.training.artifacts import (
+    EVALUATION_MD,
+    MANIFEST_FILE,
+    MODEL_CARD_MD,
+    PREDICTIONS_FILE,
+)
 from revertrisk_service.transparency.model_card import build_model_card
 
 REQUIRED_COLUMNS = ("wiki_db", "is_anonymous", "label", "score")
@@ -64,7 +70,14 @@ def evaluate_model_dir(
     title = (
         f"Evaluation: {manifest.get('name', model_dir.name)} {manifest.get('version', '')}".strip()
     )
+    ablation_path = model_dir / ABLATION_FILE
+    if ablation_path.is_file():
+        report["ablation"] = json.loads(ablation_path.read_text(encoding="utf-8"))
+    report["split"] = manifest.get("split") or manifest.get("training_data", {}).get("split")
     write_evaluation(report, table, model_dir, title=title)
+    if "ablation" in report:
+        with (model_dir / EVALUATION_MD).open("a", encoding="utf-8") as markdown:
+            markdown.write("\n" + render_ablation_markdown(report["ablation"]))
     card = build_model_card(manifest, report)
     (model_dir / MODEL_CARD_MD).write_text(render_model_card_markdown(card), encoding="utf-8")
     return card

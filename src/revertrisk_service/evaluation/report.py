@@ -102,6 +102,7 @@ def render_evaluation_markdown(
             "so read differences between figures with care."
         ),
         "",
+        *([f"Hold-out: {report['split']}", ""] if report.get("split") else []),
         "## Overall",
         "",
         "| metric | value [95% CI] |",

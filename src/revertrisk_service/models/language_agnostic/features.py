@@ -16,6 +16,7 @@ import numpy as np
 from revertrisk_service.edits import comment as summary
 from revertrisk_service.edits.edit_types import EDIT_CATEGORIES
 from revertrisk_service.edits.facts import EditFacts
+from revertrisk_service.edits.signals import COMMENT
 from revertrisk_service.edits.user import ADMIN_GROUPS, REVIEWER_GROUPS, flagged_groups
 from revertrisk_service.edits.wikitext import STAT_NAMES
 
@@ -141,6 +142,20 @@ FEATURES: tuple[Feature, ...] = (
 )  # fmt: skip
 
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+
+# Feature groups for the ablations (evaluation.ablation_runs). The shipped list is all of
+# FEATURES: the candidate groups of edits.signals did not beat the noise (EVALUATION.md).
+USER = "user"
+EDIT_STRUCTURE = "edit structure"
+SHIPPED_GROUPS: tuple[str, ...] = (USER, EDIT_STRUCTURE, COMMENT)
+
+
+def feature_group(name: str) -> str:
+    if name.startswith("user_"):
+        return USER
+    if name.startswith("comment_"):
+        return COMMENT
+    return EDIT_STRUCTURE
 
 
 def feature_vector(facts: EditFacts) -> list[float]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import platform
 import sys
-from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
@@ -32,9 +31,10 @@ from revertrisk_service.models.language_agnostic.features import (
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.training.datasets import LabelledEdits, load_ki, load_pan
+from revertrisk_service.training.holdout import HOLDOUT_DESCRIPTION, holdout_mask
 from revertrisk_service.training.metrics import roc_auc_or_none
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
-from revertrisk_service.training.splits import describe_split, grouped_holdout
+from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.training.versioning import content_version
 
 MODEL_NAME = "revertrisk-language-agnostic"
@@ -119,14 +119,16 @@ def _top_features(booster: xgb.Booster, limit: int = 15) -> list[dict[str, Any]]
 
 
 def train(data: LabelledEdits, seed: int) -> tuple[xgb.Booster, dict[str, Any], pd.DataFrame]:
-    """Fit on the training side of a grouped split; return the booster, metrics, test predictions.
+    """Fit on the development rows; return the booster, metrics and hold-out predictions.
 
-    The shipped booster is the one fitted on the training side only, so the reported held-out
-    AUC is the AUC of exactly the artifact that ships.
+    The shipped booster is fitted without the project's hold-out pages (training.holdout), so the
+    reported hold-out AUC is the AUC of exactly the artifact that ships.
     """
     x = feature_matrix(data.facts)
     y = np.asarray(data.labels, dtype=np.float32)
-    train_idx, test_idx = grouped_holdout(data.labels, data.groups, seed=seed)
+    held_out = holdout_mask([f.wiki_db or "" for f in data.facts],
+                            [f.page_title or "" for f in data.facts])
+    train_idx, test_idx = np.flatnonzero(~held_out), np.flatnonzero(held_out)
     booster = fit_booster(x[train_idx], y[train_idx], seed)
     scores = predict(booster, x[test_idx])
     anonymous = np.array([bool(data.facts[i].user_is_anonymous) for i in test_idx])
@@ -141,7 +143,9 @@ def train(data: LabelledEdits, seed: int) -> tuple[xgb.Booster, dict[str, Any], 
         "heldout_anonymous_positives": int(y_test[anonymous].sum()),
         "train_rows": len(train_idx),
         "train_positives": int(y[train_idx].sum()),
-        "grouped_cross_validation": _grouped_cv_auc(x, y, data.groups, seed),
+        "grouped_cross_validation": _grouped_cv_auc(
+            x[train_idx], y[train_idx], [data.groups[i] for i in train_idx], seed
+        ),
     }
     predictions = pd.DataFrame({
         "wiki_db": [data.facts[i].wiki_db for i in test_idx],
@@ -178,9 +182,12 @@ def main(output_dir: Path = DEFAULT_OUTPUT_DIR, data_dir: Path = DEFAULT_DATA_DI
     if ki_limit is not None:
         data = LabelledEdits(data.source, data.facts[:ki_limit], data.labels[:ki_limit],
                              data.groups[:ki_limit])
-    booster, metrics, predictions = train(data, seed)
-    if with_pan_check:
-        metrics["out_of_domain_pan_wvc_11"] = _out_of_domain_check(booster, data_dir)
+    with progress_bar("training revertrisk-language-agnostic", 2 if with_pan_check else 1) as step:
+        booster, metrics, predictions = train(data, seed)
+        step("trained")
+        if with_pan_check:
+            metrics["out_of_domain_pan_wvc_11"] = _out_of_domain_check(booster, data_dir)
+            step("PAN-WVC-11 check")
 
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / MODEL_FILE).write_bytes(bytes(booster.save_raw(raw_format="ubj")))
@@ -201,14 +208,13 @@ def main(output_dir: Path = DEFAULT_OUTPUT_DIR, data_dir: Path = DEFAULT_DATA_DI
             ),
             "has_wikitext": False,
         },
-        split=describe_split(seed=seed),
+        split=HOLDOUT_DESCRIPTION,
         metrics=metrics,
         top_features_by_gain=_top_features(booster),
         artifact={"file": MODEL_FILE, "format": "XGBoost UBJSON", "boosting_rounds": BOOSTING_ROUNDS,
                   "params": BOOSTER_PARAMS},
         library_versions=_library_versions(),
         seed=seed,
-        trained_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
     )
     write_manifest(output_dir, manifest)
     return manifest.model_dump()

@@ -14,6 +14,15 @@ import pandas as pd
 
 from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
 from revertrisk_service.edits.facts import EditFacts
+from revertrisk_service.edits.signals import (
+    CHARACTERS,
+    COMMENT,
+    LANGUAGE_ID,
+    WORD_PRIORS,
+    edit_signals,
+    signal_columns,
+    signals_in,
+)
 from revertrisk_service.edits.texts import EditTexts
 from revertrisk_service.edits.user import FLAGGED_GROUPS, INTERFACE_TAGS, flagged_groups
 from revertrisk_service.models.multilingual.text_classifiers import (
@@ -37,9 +46,41 @@ BASE_FEATURES: tuple[str, ...] = (
     *USER_FEATURES,
     WIKI_FEATURE,
 )
-# The full model: base features plus the pooled text-classifier outputs.
-FEATURE_NAMES: tuple[str, ...] = (*BASE_FEATURES[:-1], *TEXT_SCORE_FEATURES, WIKI_FEATURE)
 CATEGORICAL_FEATURES = (WIKI_FEATURE,)
+
+# Every feature this code can compute, by group: the ablations compare the groups, and a model's
+# manifest lists the features it was trained on (a subset, in this order).
+USER = "user"
+EDIT_STRUCTURE = "edit structure"
+TEXT_MODELS = "text models"
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
+    USER: USER_FEATURES,
+    EDIT_STRUCTURE: (*EDIT_TYPE_COLUMNS, *TEXT_COUNT_FEATURES, "revision_text_bytes_diff",
+                     *INTERFACE_TAGS, WIKI_FEATURE),
+    COMMENT: signals_in(COMMENT),
+    CHARACTERS: signals_in(CHARACTERS),
+    WORD_PRIORS: signals_in(WORD_PRIORS),
+    LANGUAGE_ID: signals_in(LANGUAGE_ID),
+    TEXT_MODELS: TEXT_SCORE_FEATURES,
+}  # fmt: skip
+SIGNAL_FEATURES: frozenset[str] = frozenset(
+    name for group in (COMMENT, CHARACTERS, WORD_PRIORS, LANGUAGE_ID) for name in FEATURE_GROUPS[group]
+)
+
+
+def features_of(groups: Sequence[str]) -> tuple[str, ...]:
+    """The features of these groups in catalogue order, the categorical wiki last (as before)."""
+    names = [n for g in FEATURE_GROUPS if g in groups for n in FEATURE_GROUPS[g] if n != WIKI_FEATURE]
+    return (*names, WIKI_FEATURE) if EDIT_STRUCTURE in groups else tuple(names)
+
+
+ALL_FEATURES: tuple[str, ...] = features_of(tuple(FEATURE_GROUPS))
+# The published design: edit structure and user plus the four text classifiers.
+FEATURE_NAMES: tuple[str, ...] = (*BASE_FEATURES[:-1], *TEXT_SCORE_FEATURES, WIKI_FEATURE)
+
+
+def uses_text_models(feature_names: Sequence[str]) -> bool:
+    return any(name in TEXT_SCORE_FEATURES for name in feature_names)
 
 
 def edit_texts(facts: EditFacts) -> EditTexts:
@@ -108,6 +149,9 @@ def feature_frame(
     for group in FLAGGED_GROUPS:
         columns[f"is_{group}"] = [int(group in g) for g in groups]
     columns[WIKI_FEATURE] = [r.wiki_db for r in inputs]
+    wanted_signals = [name for name in feature_names if name in SIGNAL_FEATURES]
+    if wanted_signals:
+        columns.update(signal_columns([edit_signals(r) for r in inputs], wanted_signals))
     if text_scores is not None:
         columns.update(text_scores)
     missing = [name for name in feature_names if name not in columns]

@@ -12,11 +12,12 @@ from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.multilingual.features import (
+    ALL_FEATURES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
-    FEATURE_NAMES,
     edit_texts,
     feature_frame,
     text_features,
+    uses_text_models,
 )
 from revertrisk_service.models.multilingual.text_classifiers import (
     DEFAULT_MAX_LENGTH,
@@ -31,7 +32,8 @@ DEFAULT_MODEL_DIR = artifact_dir("revertrisk-multilingual")
 
 
 class MultilingualModel:
-    """Text classifiers + CatBoost. Serves only the wikis listed in the manifest."""
+    """CatBoost over the manifest's features, with the four text classifiers when the artifact
+    was trained on their outputs. Serves only the wikis listed in the manifest."""
 
     def __init__(
         self,
@@ -46,6 +48,7 @@ class MultilingualModel:
         self._booster = booster
         self.classifiers = dict(classifiers)
         self.max_texts_per_revision = max_texts_per_revision
+        self.feature_names = tuple(manifest.features)
 
     @classmethod
     def load(
@@ -56,10 +59,14 @@ class MultilingualModel:
         max_texts_per_revision: int = DEFAULT_MAX_TEXTS_PER_REVISION,
     ) -> MultilingualModel:
         """Load and check the artifact. Any sequence-classification checkpoint (the project's
-        small BERTs or a production mBERT) can sit in text_models/<kind>/."""
+        small BERTs or a production mBERT) can sit in text_models/<kind>/; they are loaded only
+        when the artifact was trained on their outputs."""
         model_dir = Path(model_dir)
         manifest = load_manifest(model_dir)
-        check_features(manifest, FEATURE_NAMES)
+        unknown = [name for name in manifest.features if name not in ALL_FEATURES]
+        if unknown:
+            # The same message as an order or length mismatch: the code cannot compute them.
+            check_features(manifest, ALL_FEATURES)
         booster = CatBoostClassifier()
         try:
             booster.load_model(str(model_dir / MODEL_FILE), format="cbm")
@@ -70,7 +77,7 @@ class MultilingualModel:
         default_dirs = {kind: f"text_models/{kind}" for kind in TEXT_KINDS}
         text_dirs = manifest.text_models or default_dirs
         classifiers = {}
-        for kind in TEXT_KINDS:
+        for kind in TEXT_KINDS if uses_text_models(manifest.features) else ():
             path = model_dir / text_dirs[kind]
             try:
                 classifiers[kind] = TextClassifier.load(path, device, max_length)
@@ -90,15 +97,17 @@ class MultilingualModel:
 
     # The stages are public so the benchmark can time them one by one. Which wikis are served
     # is checked once, by the callers (serving.model, precache), through supports().
-    def text_scores(self, facts: Sequence[EditFacts]) -> dict[str, np.ndarray]:
+    def text_scores(self, facts: Sequence[EditFacts]) -> dict[str, np.ndarray] | None:
+        if not self.classifiers:
+            return None
         return text_features(
             self.classifiers, [edit_texts(f) for f in facts], self.max_texts_per_revision
         )
 
     def predict(
-        self, facts: Sequence[EditFacts], text_scores: Mapping[str, np.ndarray]
+        self, facts: Sequence[EditFacts], text_scores: Mapping[str, np.ndarray] | None
     ) -> list[float]:
-        frame = feature_frame(facts, text_scores, FEATURE_NAMES)
+        frame = feature_frame(facts, text_scores, self.feature_names)
         probabilities = self._booster.predict_proba(frame, thread_count=1)[:, 1]
         return [float(p) for p in probabilities]
 

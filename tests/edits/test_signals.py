@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
-from revertrisk_service.edits import comment_facts as cf
+from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.edits.fragments import edit_fragments, pair_difference
 from revertrisk_service.edits.language_id import language_id
 from revertrisk_service.edits.scripts import main_script_share
+from revertrisk_service.edits.signals import SIGNAL_NAMES, edit_signals
 from revertrisk_service.edits.text_stats import (
     TEXT_STAT_NAMES,
     compression_ratio,
@@ -23,6 +22,7 @@ from revertrisk_service.edits.text_stats import (
     unbalanced_markup,
     uppercase_share,
 )
+from revertrisk_service.edits.texts import EditTexts
 from revertrisk_service.edits.word_priors import (
     WORD_PRIOR_NAMES,
     profanity_count,
@@ -123,17 +123,31 @@ def test_language_id_says_whether_inserted_text_is_in_the_wiki_language():
         ("Änderung 1 von X rückgängig gemacht", False, False, True),
     ],
 )
-def test_comment_facts(comment, automatic, section, revert):
-    facts = cf.comment_facts(comment)
-    assert facts["comment_is_automatic"] == float(automatic)
-    assert facts["comment_is_section_edit"] == float(section)
-    assert facts["comment_mentions_revert"] == float(revert)
+def test_summary_signals(comment, automatic, section, revert):
+    signals = edit_signals(EditFacts(lang="en", comment=comment))
+    assert signals["comment_is_automatic"] == float(automatic)
+    assert signals["comment_is_section_edit"] == float(section)
+    assert signals["comment_mentions_revert"] == float(revert)
 
 
-def test_page_facts_are_missing_without_their_inputs():
-    assert cf.comment_facts(None)["comment_is_automatic"] is None
-    assert cf.log_revision_count(None) is None
-    assert cf.log_revision_count(0) == 0.0
-    assert cf.size_relative_to_page(100, None) is None
-    assert cf.size_relative_to_page(-50, 100) == -0.5
-    assert cf.log_seconds(math.e - 1) == pytest.approx(1.0)
+def test_signals_are_missing_when_their_facts_are_unknown():
+    unknown = edit_signals(EditFacts(lang="en"))
+    assert tuple(unknown) == SIGNAL_NAMES
+    assert all(value is None for value in unknown.values())
+    known = edit_signals(EditFacts(
+        lang="en", comment="",
+        texts=EditTexts("Paris", inserts=["LOL YOU ARE ALL STUPID!!!!!!"],
+                        changes=[("Paris is big.", "Paris is an asshole.")]),
+    ))  # fmt: skip
+    assert known["ins_longest_char_run"] == 6.0
+    assert known["ins_profanity"] >= 1.0
+    assert known["comment_is_automatic"] == 1.0
+    # A language the profanity list does not cover: missing, never another language's list.
+    georgian = edit_signals(EditFacts(lang="ka", texts=EditTexts("x", inserts=["ძალიან კარგი"])))
+    assert georgian["ins_profanity"] is None
+    assert georgian["ins_off_script_share"] == 0.0
+
+
+def test_blanking_share():
+    assert removed_share_of_page(500, 1000) == 0.5
+    assert removed_share_of_page(500, None) is None

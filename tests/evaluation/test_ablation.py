@@ -64,3 +64,31 @@ def test_ablation_table_flags_only_groups_that_beat_noise():
     assert by_name["all"].features == 5
     table = markdown_table(rows)
     assert "**all groups**" in table and "useful" in table
+
+
+def test_run_ablation_renders_the_evaluation_section():
+    import pandas as pd
+
+    from revertrisk_service.evaluation.ablation_runs import (
+        AblationSpec,
+        render_ablation_markdown,
+        run_ablation,
+    )
+
+    frame = pd.DataFrame({"signal": SIGNAL, "noise": RNG.normal(0, 1, N)})
+
+    def fit_predict(x_train, y_train, x_test, seed):
+        # A fixed linear score stands in for a learner: the column sum.
+        return x_test.sum(axis=1).to_numpy()
+
+    spec = AblationSpec(
+        model="toy", frame=frame, groups={"useful": ("signal",), "useless": ("noise",)},
+        shipped_groups=("useful",), labels=LABELS, pages=GROUPS, anonymous=ANON,
+        fit_predict=fit_predict, notes=("a note",),
+    )  # fmt: skip
+    result = run_ablation(spec, CvPlan(repeats=2, folds=3), draws=100)
+    assert [row["group"] for row in result["table"]] == ["useful", "useless", "all"]
+    assert result["table"][0]["gain_over_model_without_group"]["ci_low"] > 0
+    markdown = render_ablation_markdown(result)
+    assert "beats the noise (interval above 0): overall useful;" in markdown
+    assert "Shipped groups (useful)" in markdown and "- a note" in markdown

@@ -265,7 +265,16 @@ def render_ablation_markdown(result: Mapping[str, Any]) -> str:
             f"| {_fmt(row['gain_over_model_without_group'], True)} "
             f"| {_fmt(row['gain_anonymous'], True)} |"
         )
+    def beating(key: str) -> str:
+        names = [r["group"] for r in result["table"]
+                 if r.get(key) is not None and r[key]["ci_low"] > 0]
+        return ", ".join(names) if names else "none"
+
     lines += [
+        "",
+        (f"Groups whose gain beats the noise (interval above 0): overall "
+         f"{beating('gain_over_model_without_group')}; on anonymous edits "
+         f"{beating('gain_anonymous')}."),
         "",
         (f"Shipped groups ({', '.join(result['shipped_groups'])}): AUC "
          f"{_fmt(shipped['auc'])}, anonymous {_fmt(shipped['auc_anonymous'])}; all groups minus "

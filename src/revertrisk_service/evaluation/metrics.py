@@ -302,11 +302,13 @@ def per_user_group(
     groups: dict[str, Any] = {}
     flag_rate: dict[str, float | None] = {}
     revert_rate: dict[str, float | None] = {}
+    mean_score: dict[str, float | None] = {}
     for name, mask in (("anonymous", anon), ("registered", ~anon)):
         y, s = labels[mask], scores[mask]
         estimate = bootstrap_auc(y, s, seed=seed, resamples=resamples)
         flag_rate[name] = float((s >= threshold).mean()) if y.size else None
         revert_rate[name] = float(y.mean()) if y.size else None
+        mean_score[name] = float(s.mean()) if y.size else None
         groups[name] = {
             "n": int(y.size),
             "positives": int(y.sum()),
@@ -332,5 +334,9 @@ def per_user_group(
         ),
         "disparate_impact_labels": _ratio(
             revert_rate["anonymous"], revert_rate["registered"], "revert"
+        ),
+        # Threshold-free and steadier with few flags: the ratio of mean predicted probabilities.
+        "mean_prediction_ratio": _ratio(
+            mean_score["anonymous"], mean_score["registered"], "mean prediction"
         ),
     }

@@ -189,6 +189,12 @@ def render_evaluation_markdown(
             f"{_estimate(group['disparate_impact_predictions'])}"
         ),
         f"- The same ratio for the true labels (reverted): {_estimate(group['disparate_impact_labels'])}",
+        *(
+            [(f"- Mean predicted probability, anonymous / registered: "
+             f"{_estimate(group['mean_prediction_ratio'])} (threshold-free; compare with the "
+             "label ratio above)")]
+            if "mean_prediction_ratio" in group else []
+        ),
         "",
         (
             "A prediction ratio well above the label ratio means the model singles out anonymous editors "

@@ -151,3 +151,15 @@ def test_signals_are_missing_when_their_facts_are_unknown():
 def test_blanking_share():
     assert removed_share_of_page(500, 1000) == 0.5
     assert removed_share_of_page(500, None) is None
+
+
+def test_optional_packages_are_named_when_missing(monkeypatch: pytest.MonkeyPatch):
+    import importlib.util
+
+    from revertrisk_service.edits.signals import missing_packages
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "py3langid" else real(name, *a))
+    assert missing_packages(["ins_is_wiki_lang", "ins_chars"]) == ["py3langid"]
+    assert missing_packages(["ins_chars", "comment_is_automatic"]) == []

@@ -8,7 +8,8 @@ ablations read them from here. Every value is a float or None (missing), never a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib.util
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from revertrisk_service.edits import comment as summary
@@ -86,3 +87,14 @@ def signal_columns(
     """Columns of the named signals, None turned into NaN (missing for both boosters)."""
     nan = float("nan")
     return {n: [nan if s[n] is None else float(s[n]) for s in signals] for n in names}
+
+
+# The optional packages (extra "signals") each group needs.
+_PACKAGES = {WORD_PRIORS: ("wordfreq", "glin_profanity"), LANGUAGE_ID: ("py3langid",)}
+
+
+def missing_packages(names: Sequence[str]) -> list[str]:
+    """Packages that the named signals need and this installation lacks."""
+    groups = {s.group for s in SIGNALS if s.name in set(names)}
+    needed = [p for g in groups for p in _PACKAGES.get(g, ())]
+    return sorted(p for p in needed if importlib.util.find_spec(p) is None)

@@ -9,6 +9,7 @@ import numpy as np
 from catboost import CatBoostClassifier, CatBoostError
 
 from revertrisk_service.edits.facts import EditFacts
+from revertrisk_service.edits.signals import missing_packages
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.multilingual.features import (
@@ -67,6 +68,13 @@ class MultilingualModel:
         if unknown:
             # The same message as an order or length mismatch: the code cannot compute them.
             check_features(manifest, ALL_FEATURES)
+        missing = missing_packages(manifest.features)
+        if missing:
+            raise ModelArtifactError(
+                f"{manifest.name} {manifest.version} reads word priors or language ID, which need "
+                f"{', '.join(missing)}: install revertrisk-service[signals]",
+                model=manifest.name,
+            )
         booster = CatBoostClassifier()
         try:
             booster.load_model(str(model_dir / MODEL_FILE), format="cbm")

@@ -128,10 +128,17 @@ def _copy_artifact(tmp_path: Path) -> Path:
     return target
 
 
-def test_stale_feature_list_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda features: features[1:],  # not what the booster was trained on
+        lambda features: [*features[:-1], "a_feature_this_code_cannot_compute"],
+    ],
+)
+def test_stale_feature_list_is_refused(tmp_path: Path, edit) -> None:
     target = _copy_artifact(tmp_path)
     manifest = json.loads((target / "model.json").read_text())
-    manifest["features"] = manifest["features"][1:]
+    manifest["features"] = edit(manifest["features"])
     (target / "model.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelArtifactError):
         MultilingualModel.load(target, device="cpu")

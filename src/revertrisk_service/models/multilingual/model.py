@@ -82,6 +82,13 @@ class MultilingualModel:
             raise ModelArtifactError(
                 f"Cannot load {model_dir / MODEL_FILE}: {exc}", model=manifest.name
             ) from None
+        if list(booster.feature_names_) != list(manifest.features):
+            raise ModelArtifactError(
+                f"{model_dir / MODEL_FILE} was trained on {len(booster.feature_names_)} features "
+                f"but model.json lists {len(manifest.features)} (or another order): a stale "
+                "manifest; rerun `make models`",
+                model=manifest.name,
+            )
         default_dirs = {kind: f"text_models/{kind}" for kind in TEXT_KINDS}
         text_dirs = manifest.text_models or default_dirs
         classifiers = {}

@@ -23,6 +23,7 @@ from revertrisk_service.training.artifacts import (
     MODEL_CARD_MD,
     PREDICTIONS_FILE,
 )
+from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.transparency.model_card import build_model_card
 
 REQUIRED_COLUMNS = ("wiki_db", "is_anonymous", "label", "score")
@@ -55,29 +56,34 @@ def evaluate_model_dir(
     frame = load_predictions(model_dir / PREDICTIONS_FILE)
     labels = frame["label"].astype(int).to_numpy()
     scores = frame["score"].astype(float).to_numpy()
-    report = evaluate_predictions(
-        labels,
-        scores,
-        frame["wiki_db"].astype(str).to_numpy(),
-        _as_bool(frame["is_anonymous"]),
-        seed=seed,
-        min_positives=min_positives,
-        min_negatives=min_negatives,
-    )
-    table = compute_threshold_table(labels, scores)
-    report["operating_points"] = headline_thresholds(table)
-    save_threshold_table(table, model_dir)
-    title = (
-        f"Evaluation: {manifest.get('name', model_dir.name)} {manifest.get('version', '')}".strip()
-    )
-    ablation_path = model_dir / ABLATION_FILE
-    if ablation_path.is_file():
-        report["ablation"] = json.loads(ablation_path.read_text(encoding="utf-8"))
-    report["split"] = manifest.get("split") or manifest.get("training_data", {}).get("split")
-    write_evaluation(report, table, model_dir, title=title)
-    if "ablation" in report:
-        with (model_dir / EVALUATION_MD).open("a", encoding="utf-8") as markdown:
-            markdown.write("\n" + render_ablation_markdown(report["ablation"]))
-    card = build_model_card(manifest, report)
-    (model_dir / MODEL_CARD_MD).write_text(render_model_card_markdown(card), encoding="utf-8")
+    with progress_bar(f"evaluating {manifest.get('name', model_dir.name)}", 4) as step:
+        report = evaluate_predictions(
+            labels,
+            scores,
+            frame["wiki_db"].astype(str).to_numpy(),
+            _as_bool(frame["is_anonymous"]),
+            seed=seed,
+            min_positives=min_positives,
+            min_negatives=min_negatives,
+        )
+        step("bootstrap intervals")
+        table = compute_threshold_table(labels, scores)
+        report["operating_points"] = headline_thresholds(table)
+        save_threshold_table(table, model_dir)
+        step("thresholds")
+        title = (
+            f"Evaluation: {manifest.get('name', model_dir.name)} {manifest.get('version', '')}"
+        ).strip()
+        ablation_path = model_dir / ABLATION_FILE
+        if ablation_path.is_file():
+            report["ablation"] = json.loads(ablation_path.read_text(encoding="utf-8"))
+        report["split"] = manifest.get("split") or manifest.get("training_data", {}).get("split")
+        write_evaluation(report, table, model_dir, title=title)
+        if "ablation" in report:
+            with (model_dir / EVALUATION_MD).open("a", encoding="utf-8") as markdown:
+                markdown.write("\n" + render_ablation_markdown(report["ablation"]))
+        step("report and plots")
+        card = build_model_card(manifest, report)
+        (model_dir / MODEL_CARD_MD).write_text(render_model_card_markdown(card), encoding="utf-8")
+        step("model card")
     return card

@@ -1,4 +1,4 @@
-"""Phase-1 research: which feature groups beat noise, for both learners, on every KI row.
+"""Phase-1 research (superseded by `revertrisk ablate`, kept as the record): which feature groups beat noise, for both learners, on every KI row.
 
 Run: .venv/bin/python scripts/research_ablation.py [xgboost|catboost] [repeats] [folds]
 Writes var/research/<learner>.json and prints the ablation table.
@@ -19,19 +19,25 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GroupKFold
 
-from revertrisk_service.edits.comment_facts import comment_facts, log_revision_count
+from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
 from revertrisk_service.edits.fragments import edit_fragments
 from revertrisk_service.edits.language_id import language_id
+from revertrisk_service.edits.signals import COMMENT_SIGNALS
 from revertrisk_service.edits.text_stats import text_stats
-from revertrisk_service.edits.word_priors import word_priors
-from revertrisk_service.evaluation.ablation import CvPlan, ablation_rows, markdown_table, out_of_fold
-from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
 from revertrisk_service.edits.user import FLAGGED_GROUPS as USER_GROUPS
 from revertrisk_service.edits.user import INTERFACE_TAGS
+from revertrisk_service.edits.word_priors import word_priors
+from revertrisk_service.evaluation.ablation import (
+    CvPlan,
+    ablation_rows,
+    markdown_table,
+    out_of_fold,
+)
 from revertrisk_service.training.holdout import holdout_mask
+from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 from revertrisk_service.wikis import wiki_by_dbname
 
-DATA = Path("/work/shared/data/ki_multilingual_sample.csv")
+DATA = DEFAULT_DATA_DIR / "ki_multilingual_sample.csv"
 OUT = Path("var/research")
 
 
@@ -61,8 +67,8 @@ def build(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]], pd.Data
             **{flag: int(r[flag]) for flag in INTERFACE_TAGS},
             "n_insert_texts": len(inserts), "n_remove_texts": len(removes),
             "n_change_texts": len(changes),
-            **comment_facts(comment),
-            "page_log_revision_count": log_revision_count(int(r["page_revision_count"])),
+            **{c.name: c.compute(comment) for c in COMMENT_SIGNALS},
+            "page_log_revision_count": math.log1p(int(r["page_revision_count"])),
             **text_stats(added, removed, lang),
             **word_priors(added, removed, lang),
             **language_id(added, lang),
@@ -76,7 +82,7 @@ def build(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]], pd.Data
         "user": ["is_anonymous", *(f"is_{g}" for g in USER_GROUPS), "user_log_seconds_since_previous_edit"],
         "edit structure": [*EDIT_TYPE_COLUMNS, "revision_text_bytes_diff", *INTERFACE_TAGS,
                            "n_insert_texts", "n_remove_texts", "n_change_texts"],
-        "comment & page": [*comment_facts("").keys(), "page_log_revision_count"],
+        "comment & page": [*(c.name for c in COMMENT_SIGNALS), "page_log_revision_count"],
         "characters": list(text_stats([], [], "en").keys()),
         "word priors": list(word_priors([], [], "en").keys()),
         "language ID": list(language_id([], "en").keys()),
@@ -146,7 +152,10 @@ def learner(name: str):
     if name == "xgboost":
         import xgboost as xgb
 
-        from revertrisk_service.models.language_agnostic.train import BOOSTER_PARAMS, BOOSTING_ROUNDS
+        from revertrisk_service.models.language_agnostic.train import (
+            BOOSTER_PARAMS,
+            BOOSTING_ROUNDS,
+        )
 
         def fit_predict(xtr, ytr, xte, seed):
             xtr, xte = xtr.drop(columns=["wiki_db"], errors="ignore"), xte.drop(columns=["wiki_db"], errors="ignore")

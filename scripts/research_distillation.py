@@ -29,8 +29,9 @@ from revertrisk_service.models.multilingual.text_training import (
     train_tokenizer,
 )
 from revertrisk_service.training.holdout import holdout_mask
+from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 
-DATA = Path("/work/shared/data/ki_multilingual_sample.csv")
+DATA = DEFAULT_DATA_DIR / "ki_multilingual_sample.csv"
 KINDS = {"insert": "texts_insert", "remove": "texts_removed", "change": "texts_change"}
 SOFT = {"insert": "insert_p_1_mean", "remove": "remove_p_1_mean", "change": "change_p_1_mean"}
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from common import (
@@ -31,11 +32,11 @@ from common import (
     page_change,
     precaching,
     redis_server,
-    wait_for_stream_client,
 )
 
 from revertrisk_devtools.flaky_api import Step
-from revertrisk_devtools.sse_server import running_sse_server
+from revertrisk_devtools.sse_server import SSEServer, running_sse_server
+from revertrisk_service.cpus import available_cpus
 
 GLOBAL_EDITS_PER_S = 16.0
 POLL_S = 0.25
@@ -57,61 +58,112 @@ class Progress:
         return edits / (last[0] - first[0]), (last[2] - first[2]) / edits
 
 
-def watch(process: PrecacheProcess, total: int, limit_s: float) -> tuple[Progress, dict]:
+def wait_for_stream_client_count(
+    sse: SSEServer, process: PrecacheProcess, clients: int, timeout_s: float
+) -> bool:
+    """True once `clients` stream connections were made and this process is alive."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.process.poll() is not None:
+            return False
+        if len(sse.state.requests) >= clients:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+HANDLED = (
+    "revertrisk_precache_scored_total",
+    "revertrisk_precache_errors_total",
+    "revertrisk_precache_events_dropped_total",
+    "revertrisk_precache_events_filtered_total",
+    "revertrisk_precache_events_invalid_total",
+)
+
+
+def watch(processes: list[PrecacheProcess], total: int, limit_s: float) -> tuple[Progress, dict]:
+    """Polls every process until each has handled `total` events (scored, failed, dropped,
+    filtered out, invalid); the progress counts scored edits, summed over the processes."""
     start = time.monotonic()
-    cpu0 = process.cpu_seconds()
+    cpu0 = sum(p.cpu_seconds() for p in processes)
     points = [(0.0, 0.0, 0.0)]
-    metrics: dict = {}
-    while time.monotonic() - start < limit_s and process.process.poll() is None:
+    latest: list[dict] = [{} for _ in processes]
+    while time.monotonic() - start < limit_s and all(p.process.poll() is None for p in processes):
         time.sleep(POLL_S)
-        metrics = process.metrics() or metrics
-        # Every event ends scored, failed, dropped, filtered out or invalid.
-        handled = sum(
-            value
-            for name, value in metrics.items()
-            if name.startswith(
-                (
-                    "revertrisk_precache_scored_total",
-                    "revertrisk_precache_errors_total",
-                    "revertrisk_precache_events_dropped_total",
-                    "revertrisk_precache_events_filtered_total",
-                    "revertrisk_precache_events_invalid_total",
-                )
-            )
-        )
-        points.append((time.monotonic() - start, handled, process.cpu_seconds() - cpu0))
-        if handled >= total:
+        latest = [p.metrics() or old for p, old in zip(processes, latest, strict=True)]
+        handled = [sum(v for k, v in m.items() if k.startswith(HANDLED)) for m in latest]
+        scored = sum(m.get("revertrisk_precache_scored_total", 0.0) for m in latest)
+        cpu = sum(p.cpu_seconds() for p in processes) - cpu0
+        points.append((time.monotonic() - start, scored, cpu))
+        if all(h >= total for h in handled):
             break
-    return Progress(points), metrics
+    summed: dict = {}
+    for m in latest:
+        for k, v in m.items():
+            summed[k] = summed.get(k, 0.0) + v
+    return Progress(points), summed
+
+
+@dataclass(frozen=True)
+class PrecacheRate:
+    model: str
+    edits_per_s: float | None
+    cpu_ms_per_edit: float | None
+    scored: float
+    errors: float
 
 
 def bench_model(
-    model: str, redis_url: str, events: int, limit_s: float, latency_ms: float, concurrency: int
-) -> None:
+    model: str,
+    redis_url: str,
+    events: int,
+    limit_s: float,
+    latency_ms: float,
+    concurrency: int,
+    shards: int = 1,
+) -> PrecacheRate:
     header(
         f"{model}: {events} backlogged edits, at most {limit_s:g} s, "
-        f"MediaWiki latency {latency_ms:g} ms per call, --concurrency {concurrency}"
+        f"MediaWiki latency {latency_ms:g} ms per call, --concurrency {concurrency}, "
+        f"{shards} process{'es' if shards > 1 else ''}"
     )
     with fake_wiki() as wiki, running_sse_server() as sse:
         wiki.fallback = Step(delay_s=latency_ms / 1000) if latency_ms > 0 else None
         for i in range(events):
             sse.add_event(page_change(1_000_001 + 2 * i, LANGS[i % len(LANGS)]))
         loading = time.monotonic()
-        with precaching(
-            model, redis_url, wiki.url, sse.url, queue_size=events + 10, concurrency=concurrency
-        ) as process:
-            if not wait_for_stream_client(sse, process, timeout_s=120):
-                print(f"SKIPPED: `revertrisk precache` with {model} did not start. Log tail:")
-                print("    " + process.log_tail(1500).replace("\n", "\n    "))
-                return
+        with ExitStack() as stack:
+            # Shards share the CPUs: each gets its part of the scoring processes.
+            extra = {"SCORING_PROCESSES": str(max(1, available_cpus() // shards))}
+            processes = [
+                stack.enter_context(
+                    precaching(
+                        model,
+                        redis_url,
+                        wiki.url,
+                        sse.url,
+                        queue_size=events + 10,
+                        concurrency=concurrency,
+                        shard=f"{i}/{shards}" if shards > 1 else None,
+                        extra_env=extra if shards > 1 else None,
+                    )
+                )
+                for i in range(shards)
+            ]
+            for process in processes:
+                if not wait_for_stream_client_count(sse, process, len(processes), 180):
+                    print(f"SKIPPED: `revertrisk precache` with {model} did not start. Log tail:")
+                    print("    " + process.log_tail(1500).replace("\n", "\n    "))
+                    return PrecacheRate(model, None, None, 0, 0)
             print(f"model loaded and stream connected after {time.monotonic() - loading:.1f} s")
             wiki_seconds = wiki.wiki.answer_seconds
-            progress, metrics = watch(process, events, limit_s)
+            progress, metrics = watch(processes, events, limit_s)
             wiki_seconds = wiki.wiki.answer_seconds - wiki_seconds
     scored = metrics.get("revertrisk_precache_scored_total", 0.0)
     errors = metrics.get("revertrisk_precache_errors_total", 0.0)
     dropped = metrics.get("revertrisk_precache_events_dropped_total", 0.0)
     elapsed, handled, _ = progress.points[-1]
+    handled = scored + errors + dropped
     filtered = sum(v for k, v in metrics.items() if "precache_events_filtered_total" in k)
     print(
         f"scored {scored:.0f}, errors {errors:.0f}, dropped {dropped:.0f}, filtered {filtered:.0f} "
@@ -120,10 +172,10 @@ def bench_model(
     )
     overall = scored / elapsed if elapsed else 0.0
     print(f"overall: {overall:.1f} scored edits/s (from stream connection, warm-up included)")
-    steady = progress.rate_between(0.1 * handled, 0.9 * handled)
+    steady = progress.rate_between(0.1 * scored, 0.9 * scored)
     if steady is None:
         print("steady state: too few points to measure")
-        return
+        return PrecacheRate(model, None, None, scored, errors)
     rate, cpu_per_edit = steady
     print(
         f"steady state (10%-90% of handled edits): {rate:.1f} edits/s; precacher CPU "
@@ -138,6 +190,7 @@ def bench_model(
         f"=> {verdict} the global edit rate of ~{GLOBAL_EDITS_PER_S:g} edits/s "
         f"({rate / GLOBAL_EDITS_PER_S:.2f}x) on this machine"
     )
+    return PrecacheRate(model, rate, cpu_per_edit * 1000, scored, errors)
 
 
 def main() -> None:
@@ -154,6 +207,9 @@ def main() -> None:
         help="delay every MediaWiki call (e.g. 80 for a remote wiki); 0 measures CPU capacity",
     )
     parser.add_argument("--concurrency", type=int, default=4, help="precache workers")
+    parser.add_argument(
+        "--shards", type=int, default=1, help="precache processes, each with --shard i/N"
+    )
     parser.add_argument("--skip-multilingual", action="store_true")
     args = parser.parse_args()
     started = time.monotonic()
@@ -169,7 +225,13 @@ def main() -> None:
             if not events:
                 continue
             bench_model(
-                model, redis_srv.url, events, args.seconds, args.wiki_latency_ms, args.concurrency
+                model,
+                redis_srv.url,
+                events,
+                args.seconds,
+                args.wiki_latency_ms,
+                args.concurrency,
+                args.shards,
             )
     print(f"\n(total {time.monotonic() - started:.0f} s on {len(os.sched_getaffinity(0))} CPUs)")
 

@@ -121,11 +121,14 @@ def service_env(model: str, redis_url: str, wiki_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def serving(model: str, redis_url: str, wiki_url: str) -> Iterator[RunningService]:
+def serving(
+    model: str, redis_url: str, wiki_url: str, ready_timeout_s: float = 240.0
+) -> Iterator[RunningService]:
     """The real `revertrisk serve` in a subprocess; its log is printed if it fails to start."""
+    env = service_env(model, redis_url, wiki_url)
     with (
         tempfile.TemporaryDirectory(prefix="bench-serve-") as log_dir,
-        run_service(service_env(model, redis_url, wiki_url), Path(log_dir)) as service,
+        run_service(env, Path(log_dir), ready_timeout_s=ready_timeout_s) as service,
     ):
         yield service
 
@@ -143,9 +146,8 @@ class PrecacheProcess:
         return scrape(self.metrics_url)
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the process has used so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the process and its scoring processes have used so far."""
+        return process_tree_cpu_seconds(self.process.pid)
 
 
 @contextmanager
@@ -158,6 +160,8 @@ def precaching(
     concurrency: int = 4,
     queue_size: int = 1000,
     server_url: str | None = None,
+    shard: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[PrecacheProcess]:
     """The real `revertrisk precache` in a subprocess, with its Prometheus metrics on loopback."""
     port = free_port()
@@ -179,7 +183,9 @@ def precaching(
     ]
     if server_url:
         command += ["--server-url", server_url]
-    env = {**os.environ, **service_env(model, redis_url, wiki_url)}
+    if shard:
+        command += ["--shard", shard]
+    env = {**os.environ, **service_env(model, redis_url, wiki_url), **(extra_env or {})}
     with tempfile.TemporaryDirectory(prefix="bench-precache-") as log_dir:
         log_path = Path(log_dir) / "precache.log"
         with log_path.open("wb") as log_file:
@@ -190,6 +196,19 @@ def precaching(
             yield PrecacheProcess(process, f"http://127.0.0.1:{port}/metrics", log_path)
         finally:
             stop_process(process)
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live children (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_stream_client(sse: SSEServer, process: PrecacheProcess, timeout_s: float) -> bool:

@@ -12,7 +12,8 @@ answers and its request counting but gives every pair of revisions its own page:
 * about a third of the edits are by IP editors, the rest by three registered users.
 
 So the revisions worth requesting are the odd ids; each is a distinct page, as in the live
-stream, which makes every cache miss pay for the page-creation query too.
+stream, which makes every cache miss pay for the page-creation query too. Revisions from
+REV_20KB and from REV_2MB on are edits of articles of about 20 KB and 2 MB instead.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ VANDALISM = (
     "hi mom!!",
 )
 EDIT_KINDS = ("add_sourced", "copyedit", "remove_paragraph", "vandalism", "add_link")
+# First revision ids of the fixed-size articles (odd: the edits; even: their parents).
+REV_20KB = 20_000_001
+REV_2MB = 40_000_001
 
 
 def _sentence(rng: random.Random) -> str:
@@ -73,10 +77,20 @@ def _paragraph(rng: random.Random) -> str:
     return " ".join(_sentence(rng) for _ in range(rng.randint(3, 7)))
 
 
+def article_size(page_id: int) -> int | None:
+    """The fixed size of a page's article, or None for the usual 5-20 KB."""
+    if page_id >= ArticleWiki.page_of(REV_2MB):
+        return 2_000_000
+    if page_id >= ArticleWiki.page_of(REV_20KB):
+        return 20_000
+    return None
+
+
 def article(page_id: int) -> str:
-    """A deterministic 5-20 KB wikitext article for a page."""
+    """A deterministic wikitext article for a page: 5-20 KB, or its fixed size."""
     rng = random.Random(page_id * 7919)
     target = rng.randint(5_000, 20_000)
+    target = article_size(page_id) or target
     topic = rng.choice(TOPICS)
     lead = (
         f"{{{{Short description|{topic} {rng.choice(WORDS)}}}}}\n"

@@ -3,10 +3,16 @@ MediaWiki client, the score cache and the models, from one `Settings`."""
 
 from __future__ import annotations
 
-import os
-
-from revertrisk_service.cache import GuardedRedis, MemoryScoreCache, RedisInflight, RedisScoreCache
+from revertrisk_service.cache import (
+    GuardedRedis,
+    MemoryScoreCache,
+    RedisInflight,
+    RedisScoreCache,
+    ScoreCache,
+)
+from revertrisk_service.cache.tiered import TieredScoreCache
 from revertrisk_service.config import Settings
+from revertrisk_service.cpus import available_cpus
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.registry import load_scorer, read_manifest
 from revertrisk_service.models.scorer import Scorer
@@ -14,14 +20,13 @@ from revertrisk_service.prediction_events.poster import EventGatePoster, PosterS
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
+from revertrisk_service.serving.scoring_pool import ScoringRunner
 from revertrisk_service.wikis import Wiki
 
 
 def cpu_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
+    """Threads for CPU work when no scoring processes are used (cgroup quota aware)."""
+    return available_cpus()
 
 
 def build_mediawiki_client(settings: Settings) -> MediaWikiClient:
@@ -31,6 +36,7 @@ def build_mediawiki_client(settings: Settings) -> MediaWikiClient:
         timeout_s=settings.http_timeout_s,
         total_deadline_s=settings.mediawiki_deadline_s,
         max_retries=settings.mediawiki_max_retries,
+        max_concurrency=settings.mediawiki_max_concurrency,
     )
 
 
@@ -41,8 +47,12 @@ def build_cache_layer(settings: Settings) -> CacheLayer:
     if not settings.redis_url:
         return CacheLayer(MemoryScoreCache(settings.cache_max_entries), cache_settings)
     guarded = GuardedRedis(settings.redis_url)
+    shared: ScoreCache = RedisScoreCache(settings.redis_url, guarded=guarded)
+    if settings.local_cache_ttl_s > 0:
+        local = MemoryScoreCache(settings.local_cache_max_entries)
+        shared = TieredScoreCache(local, shared, settings.local_cache_ttl_s)
     return CacheLayer(
-        RedisScoreCache(settings.redis_url, guarded=guarded),
+        shared,
         cache_settings,
         inflight=RedisInflight(guarded),
     )
@@ -77,8 +87,10 @@ def build_models(
     client: MediaWikiClient,
     cache: CacheLayer | None = None,
     listeners: ScoreListeners | None = None,
+    runner: ScoringRunner | None = None,
 ) -> list[RevertRiskModel]:
-    """The KServe models, not loaded yet: `load()` reads each artifact."""
+    """The KServe models, not loaded yet: `load()` reads each artifact. They share `runner`
+    (the scoring processes, see build_scoring_runner) when one is given."""
     return [
         RevertRiskModel(
             name,
@@ -89,6 +101,7 @@ def build_models(
             cpu_workers=cpu_workers(),
             cache=cache,
             listeners=listeners,
+            runner=runner,
         )
         for name in settings.enabled_models()
     ]

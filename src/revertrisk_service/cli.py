@@ -197,6 +197,7 @@ def precache(
     queue_size: int = 1000,
     include_bots: bool = False,
     metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus metrics on this port.")] = None,
+    shard: Annotated[str | None, typer.Option(help="INDEX/COUNT: score only this shard's pages (run COUNT processes with distinct --consumer-name).")] = None,
 ) -> None:
     """Score every matching edit of the live stream into the score cache."""
     import asyncio
@@ -215,8 +216,18 @@ def precache(
         queue_size=queue_size,
         include_bots=include_bots,
         metrics_port=metrics_port,
+        shard=_shard(shard),
     )
     asyncio.run(run_precache_command(settings, options))
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise typer.BadParameter(f"{text!r}: expected INDEX/COUNT with 0 <= INDEX < COUNT, e.g. 0/2")
+    return int(index), int(count)
 
 
 @app.command("dev-wiki")

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     http_timeout_s: float = Field(default=5.0, gt=0)
     mediawiki_deadline_s: float = Field(default=15.0, gt=0)
     mediawiki_max_retries: int = Field(default=3, ge=0)
+    # API calls in flight at once, per process: a batch of 20 new pages needs 20 page-creation
+    # queries, which then go out in one round instead of three.
+    mediawiki_max_concurrency: int = Field(default=24, ge=1, le=256)
     user_agent: str = DEFAULT_USER_AGENT
     max_batch_size: int = Field(default=50, ge=1, le=1000)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
@@ -53,6 +56,9 @@ class Settings(BaseSettings):
     device: str = Field(default="auto", pattern="^(auto|cpu|cuda)$")
     max_text_length: int = Field(default=512, ge=8, le=4096)
     max_texts_per_revision: int = Field(default=32, ge=1)
+    # Where scoring runs: -1 one worker process per CPU the container may use (cgroup quota
+    # aware), 0 threads of the serving process, N that many processes.
+    scoring_processes: int = Field(default=-1, ge=-1, le=64)
     # Score cache.
     redis_url: str | None = None
     cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=1)
@@ -70,6 +76,9 @@ class Settings(BaseSettings):
     eventgate_timeout_s: float = Field(default=5.0, gt=0)
     # Live patrol page: how many recent scores a newly opened page starts with.
     patrol_backlog: int = Field(default=200, ge=0, le=5000)
+    # With Redis: recently served scores kept in this process too (0 turns it off).
+    local_cache_ttl_s: float = Field(default=60.0, ge=0)
+    local_cache_max_entries: int = Field(default=10_000, ge=1)
 
     def enabled_models(self) -> list[str]:
         names = [n.strip() for n in self.models.split(",") if n.strip()]

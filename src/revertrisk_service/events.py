@@ -49,6 +49,8 @@ class EventRevision:
     event_time: datetime | None
     # "edit", "create", or for page_change the other kinds ("move", "delete", ...).
     change_kind: str = "edit"
+    # The page, when the event names it (recentchange events do not).
+    page_id: int | None = None
 
 
 def parse_event(event: object) -> EventRevision:
@@ -110,6 +112,7 @@ def _parse_page_change(event: Mapping[str, Any], meta: Mapping[str, Any]) -> Eve
         stream=str(meta.get("stream") or PAGE_CHANGE),
         event_time=_time(event.get("dt")) or _time(meta.get("dt")),
         change_kind=str(kind),
+        page_id=_lenient_id(page.get("page_id")),
     )
 
 
@@ -131,6 +134,7 @@ def _parse_revision_create(event: Mapping[str, Any], meta: Mapping[str, Any]) ->
         stream=str(meta.get("stream") or REVISION_CREATE),
         event_time=_time(meta.get("dt")) or _time(event.get("rev_timestamp")),
         change_kind="edit" if parent_id else "create",
+        page_id=_lenient_id(event.get("page_id")),
     )
 
 
@@ -205,6 +209,11 @@ def _optional_int(source: Mapping[str, Any], key: str, path: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidEvent(f"The event's '{path}' must be a non-negative integer.", field=path)
     return value
+
+
+def _lenient_id(value: object) -> int | None:
+    """An id used only to spread work (precache shards): absent or odd values are no error."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def _time(value: object) -> datetime | None:

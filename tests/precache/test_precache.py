@@ -349,3 +349,26 @@ async def test_redis_checkpoint_round_trip_and_dead_redis(redis_server: RedisSer
         assert await checkpoint.load() is None
     finally:
         await guarded.close()
+
+
+def test_shards_split_pages_between_processes() -> None:
+    from revertrisk_service.events import parse_event
+    from revertrisk_service.precache.filters import PrecacheFilter
+
+    def event(page_id: int, rev_id: int) -> dict:
+        return {
+            "$schema": "/mediawiki/page/change/1.1.0",
+            "meta": {"stream": "mediawiki.page_change.v1", "domain": "en.wikipedia.org"},
+            "wiki_id": "enwiki",
+            "page_change_kind": "edit",
+            "page": {"page_id": page_id, "namespace_id": 0},
+            "performer": {"user_is_bot": False},
+            "revision": {"rev_id": rev_id, "rev_parent_id": rev_id - 1},
+        }
+
+    shards = [PrecacheFilter(shard=(i, 3)) for i in range(3)]
+    for page_id in range(1, 30):
+        revision = parse_event(event(page_id, 1000 + page_id * 7))
+        assert revision.page_id == page_id
+        takers = [f for f in shards if f.reject_reason(revision, lambda w: True) is None]
+        assert len(takers) == 1

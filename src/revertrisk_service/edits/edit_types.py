@@ -13,8 +13,11 @@ training data follows was checked against its rows (tests/edits/test_edit_types_
   own definition);
 - plain Text nodes are counted only when moved: the CSV has no inserted or changed Text.
 
-The cap: only the changed sections are parsed, and not at all above MAX_CHANGED_CHARS
-(edits.sections), so one huge rewrite costs no more than a bounded parse.
+Only the changed sections are parsed: mwedittypes gets an outline of both revisions in which
+every run of shared sections is a one-line placeholder, the same on both sides (edits.sections),
+so its section alignment and move detection see the same page as with the whole texts, and the
+counts and texts are the same (bench/check_changed_sections.py). The cap: nothing is parsed
+above MAX_CHANGED_CHARS, so one huge rewrite costs no more than a bounded parse.
 """
 
 from __future__ import annotations
@@ -62,11 +65,16 @@ def diff_edit(changed: ChangedSections, lang: str) -> EditDiff | None:
     if changed.too_large_to_parse:
         return None
     try:
-        structured = StructuredEditTypes("wikitext", changed.parent, changed.current, lang=lang)
-        summary = structured.get_diff()
+        return diff_texts(changed.parent_outline, changed.current_outline, lang)
     except Exception:  # a parser failure on odd wikitext must not fail the request
         log.warning("mwedittypes failed on an edit; its edit types are left missing", exc_info=True)
         return None
+
+
+def diff_texts(parent: str, current: str, lang: str) -> EditDiff:
+    """mwedittypes over two texts exactly as given (whole pages in the equality checks)."""
+    structured = StructuredEditTypes("wikitext", parent, current, lang=lang)
+    summary = structured.get_diff()
     tree_diff = structured.tree_diff or {action: [] for action in ACTIONS}
     return EditDiff(tree_diff=tree_diff, counts=count_edit_types(summary, tree_diff))
 

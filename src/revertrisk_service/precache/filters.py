@@ -18,6 +18,13 @@ class PrecacheFilter:
     include_canary: bool = False
     # Restrict to some wikis (dbnames); None means every wiki the model supports.
     wikis: frozenset[str] | None = None
+    # (index, count): keep only the pages of this shard, so that `count` precache processes
+    # share one stream, each scoring its own pages (by page id, else revision id).
+    shard: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.shard is not None and not 0 <= self.shard[0] < self.shard[1]:
+            raise ValueError(f"shard {self.shard[0]}/{self.shard[1]}: need 0 <= index < count")
 
     def reject_reason(self, rev: EventRevision, supports: Callable[[Wiki], bool]) -> str | None:
         """None when the revision should be scored, else a short label for the metrics."""
@@ -36,4 +43,8 @@ class PrecacheFilter:
             return "page_creation"
         if rev.is_bot and not self.include_bots:
             return "bot"
+        if self.shard is not None:
+            index, count = self.shard
+            if (rev.page_id or rev.rev_id) % count != index:
+                return "other_shard"
         return None

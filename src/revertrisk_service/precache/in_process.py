@@ -8,7 +8,6 @@ keys, de-duplication and response bodies.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from revertrisk_service.errors import ServiceError
@@ -18,6 +17,7 @@ from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer
 from revertrisk_service.serving.model import score_facts
 from revertrisk_service.serving.revision_facts import EditFetcher, RevisionFacts
+from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
 from revertrisk_service.wikis import Wiki
 
 
@@ -29,19 +29,22 @@ class InProcessPrecacher:
         cache: CacheLayer,
         cpu_workers: int = 2,
         listeners: ScoreListeners | None = None,
+        runner: ScoringRunner | None = None,
     ) -> None:
         self.scorers = list(scorers)
         self.fetcher = fetcher
         self.cache = cache
         self.listeners = listeners or ScoreListeners()
-        self._cpu = ThreadPoolExecutor(max_workers=cpu_workers, thread_name_prefix="precache")
+        # The scoring processes when run by `revertrisk precache`; threads otherwise (tests).
+        self._owns_runner = runner is None
+        self._runner: ScoringRunner = runner or ThreadScoring(cpu_workers)
 
     def supports(self, wiki: Wiki) -> bool:
         return any(s.supports(wiki) for s in self.scorers)
 
     async def __call__(self, revisions: list[EventRevision]) -> list[Any]:
         """Per revision: {"scores": {model: prediction}}, or {"error": ...} if no model scored it."""
-        facts = RevisionFacts(self.fetcher, self._cpu)
+        facts = RevisionFacts(self.fetcher, self._runner)
         scores: list[dict[str, Any]] = [{} for _ in revisions]
         errors: list[dict[str, Any]] = [{} for _ in revisions]
         for scorer in self.scorers:
@@ -52,7 +55,7 @@ class InProcessPrecacher:
 
             async def compute(todo: list[int], scorer=scorer, wanted=wanted) -> list[Any]:
                 chosen = [wanted[i] for i in todo]
-                outcomes = await score_facts(scorer, chosen, await facts.get(chosen), self._cpu)
+                outcomes = await score_facts(scorer, chosen, await facts.get(chosen), self._runner)
                 self.listeners.announce(chosen, outcomes, facts.contexts, "precache")
                 return outcomes
 
@@ -70,4 +73,5 @@ class InProcessPrecacher:
         ]
 
     def close(self) -> None:
-        self._cpu.shutdown(wait=False, cancel_futures=True)
+        if self._owns_runner:
+            self._runner.close()

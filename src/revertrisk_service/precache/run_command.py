@@ -13,7 +13,6 @@ from revertrisk_service.assembly import (
     build_event_poster,
     build_mediawiki_client,
     build_scorers,
-    cpu_workers,
 )
 from revertrisk_service.config import Settings
 from revertrisk_service.events import EventRevision
@@ -23,6 +22,7 @@ from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.service import PrecacheConfig, run_precache
 from revertrisk_service.precache.stream import DEFAULT_STREAM_URL
 from revertrisk_service.scored_edits import ScoreListeners
+from revertrisk_service.serving.scoring_pool import build_scoring_runner
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class PrecacheOptions:
     queue_size: int = 1000
     include_bots: bool = False
     metrics_port: int | None = None
+    shard: tuple[int, int] | None = None
 
 
 async def run_precache_command(settings: Settings, options: PrecacheOptions) -> None:
@@ -48,7 +49,7 @@ async def run_precache_command(settings: Settings, options: PrecacheOptions) -> 
         redis_url=settings.redis_url,
         concurrency=options.concurrency,
         queue_size=options.queue_size,
-        event_filter=PrecacheFilter(include_bots=options.include_bots),
+        event_filter=PrecacheFilter(include_bots=options.include_bots, shard=options.shard),
     )
     if options.server_url:
         await _run_posting(settings, options.server_url, config)
@@ -91,11 +92,13 @@ async def _run_in_process(settings: Settings, config: PrecacheConfig) -> None:
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     poster = build_event_poster(settings)
+    # No HTTP clients to keep responsive here: scoring runs at full priority.
+    runner = build_scoring_runner(settings, settings.enabled_models(), niceness=0)
     scorer = InProcessPrecacher(
         build_scorers(settings),
         client,
         cache,
-        cpu_workers=cpu_workers(),
+        runner=runner,
         listeners=ScoreListeners(poster.offer) if poster is not None else None,
     )
     try:
@@ -103,6 +106,6 @@ async def _run_in_process(settings: Settings, config: PrecacheConfig) -> None:
     finally:
         if poster is not None:
             await poster.aclose()
-        scorer.close()
+        runner.close()
         await client.aclose()
         await cache.close()

@@ -10,6 +10,7 @@ from revertrisk_service.client_endpoints import build_listeners, mount_client_en
 from revertrisk_service.config import Settings
 from revertrisk_service.serving.errors_http import install_error_handlers
 from revertrisk_service.serving.http_guard import PredictGuard
+from revertrisk_service.serving.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.transparency.routes import build_transparency_router
 
 
@@ -17,7 +18,8 @@ def serve(settings: Settings) -> None:
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     extras = build_listeners(settings)
-    models = build_models(settings, client, cache, extras.listeners)
+    runner = build_scoring_runner(settings, settings.enabled_models(), SERVER_NICENESS)
+    models = build_models(settings, client, cache, extras.listeners, runner=runner)
     for model in models:
         model.load()
     names = [m.name for m in models]
@@ -27,7 +29,7 @@ def serve(settings: Settings) -> None:
     )
     install_error_handlers(app)
     app.include_router(build_transparency_router({n: settings.model_dir(n) for n in names}))
-    app.router.on_shutdown.extend([client.aclose, cache.close])
+    app.router.on_shutdown.extend([client.aclose, cache.close, runner.close])
     server = kserve.ModelServer(http_port=settings.http_port, enable_grpc=False, workers=1)
     mount_client_endpoints(app, settings, models, extras, stopping=lambda: _stopping(server))
     server.start(models)

@@ -3,11 +3,9 @@ score), postprocess shapes the response."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +27,7 @@ from revertrisk_service.serving.revision_facts import (
     RevisionFacts,
     compute_facts,
 )
+from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
 from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ async def score_facts(
     scorer: Scorer,
     revisions: Sequence[tuple[Wiki, int]],
     facts: Sequence[FactsOutcome],
-    cpu: ThreadPoolExecutor,
+    runner: ScoringRunner,
 ) -> list[dict[str, Any] | ServiceError]:
     """Score the revisions whose facts are known; the others keep their error."""
     failed = ScoringFailed(f"{scorer.name} could not score this revision.")
@@ -93,10 +92,9 @@ async def score_facts(
     ready = [i for i, f in enumerate(facts) if isinstance(f, EditFacts)]
     if not ready:
         return outcomes
-    loop = asyncio.get_running_loop()
-    known = [facts[i] for i in ready]
+    known = [f for f in facts if isinstance(f, EditFacts)]
     try:
-        probabilities = await loop.run_in_executor(cpu, scorer.score, known)
+        probabilities = await runner.score(scorer, known)
     except Exception:
         log.exception("%s failed to score %d revisions", scorer.name, len(ready))
         return [failed if i in ready else o for i, o in enumerate(outcomes)]
@@ -120,6 +118,7 @@ class RevertRiskModel(kserve.Model):
         cpu_workers: int = 2,
         cache: CacheLayer | None = None,
         listeners: ScoreListeners | None = None,
+        runner: ScoringRunner | None = None,
     ) -> None:
         super().__init__(name, return_response_headers=True)
         self._load_scorer = load_scorer
@@ -129,8 +128,10 @@ class RevertRiskModel(kserve.Model):
         self.presave_enabled = presave_enabled
         self.cache = cache
         self.listeners = listeners or ScoreListeners()
-        # A pool per model: a slow multilingual batch must not queue up the cheap model's scoring.
-        self._cpu = ThreadPoolExecutor(max_workers=cpu_workers, thread_name_prefix=name)
+        # Served, the models share the scoring processes (assembly); alone (tests), a thread pool
+        # of its own, so that a slow multilingual batch does not queue up the cheap model.
+        self._owns_runner = runner is None
+        self.runner: ScoringRunner = runner or ThreadScoring(cpu_workers)
 
     @classmethod
     def with_scorer(cls, scorer: Scorer, fetcher: EditFetcher, **options: Any) -> RevertRiskModel:
@@ -155,9 +156,7 @@ class RevertRiskModel(kserve.Model):
     def version(self) -> str:
         return self.loaded.version
 
-    async def preprocess(
-        self, payload: Any, headers: dict[str, str] | None = None
-    ) -> ScoringJob:
+    async def preprocess(self, payload: Any, headers: dict[str, str] | None = None) -> ScoringJob:
         if isinstance(payload, bytes | str):
             # KServe leaves non-JSON content types undecoded; curl -d sends form encoding by
             # default, and the guard has already checked that the body is JSON.
@@ -206,7 +205,7 @@ class RevertRiskModel(kserve.Model):
         presave = [s for s in job.slots if s.pending and s.context is not None]
         if presave:
             contexts = [s.context for s in presave if s.context is not None]
-            facts = await compute_facts(contexts, self._cpu)
+            facts = await compute_facts(contexts, self.runner)
             self._settle(presave, await self._score(presave, facts))
         stored = [s for s in job.slots if s.pending and s.context is None]
         if self.cache is None:
@@ -230,7 +229,7 @@ class RevertRiskModel(kserve.Model):
     ) -> list[dict[str, Any] | ServiceError]:
         if not slots:
             return []
-        revision_facts = RevisionFacts(self.fetcher, self._cpu)
+        revision_facts = RevisionFacts(self.fetcher, self.runner)
         revisions = _revisions(slots)
         outcomes = await self._score(slots, await revision_facts.get(revisions))
         self.listeners.announce(revisions, outcomes, revision_facts.contexts, origin)
@@ -239,7 +238,7 @@ class RevertRiskModel(kserve.Model):
     async def _score(
         self, slots: list[Slot], facts: Sequence[FactsOutcome]
     ) -> list[dict[str, Any] | ServiceError]:
-        return await score_facts(self.loaded, _revisions(slots), facts, self._cpu)
+        return await score_facts(self.loaded, _revisions(slots), facts, self.runner)
 
     @staticmethod
     def _settle(slots: Sequence[Slot], outcomes: Sequence[Any]) -> None:
@@ -273,7 +272,8 @@ class RevertRiskModel(kserve.Model):
         }
 
     def stop(self) -> None:
-        self._cpu.shutdown(wait=False, cancel_futures=True)
+        if self._owns_runner:
+            self.runner.close()
         super().stop()
 
 

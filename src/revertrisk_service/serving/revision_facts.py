@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from concurrent.futures import Executor
 from typing import Protocol
 
-from revertrisk_service.edits.facts import EditFacts, facts_from_context
+from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.types import EditContext
+from revertrisk_service.serving.scoring_pool import ScoringRunner
 from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)
@@ -36,24 +36,24 @@ class EditFetcher(Protocol):
     ) -> list[EditContext | ServiceError]: ...
 
 
-async def compute_facts(contexts: Sequence[EditContext], cpu: Executor) -> list[FactsOutcome]:
-    """Parse the edits off the event loop; a parser crash fails those edits, not the process."""
+async def compute_facts(
+    contexts: Sequence[EditContext], runner: ScoringRunner
+) -> list[FactsOutcome]:
+    """Parse the edits off the event loop (in the scoring processes when served); a parser crash
+    fails those edits, not the process."""
     if not contexts:
         return []
-    loop = asyncio.get_running_loop()
     try:
-        return list(
-            await loop.run_in_executor(cpu, lambda: [facts_from_context(c) for c in contexts])
-        )
+        return list(await runner.facts(contexts))
     except Exception:
         log.exception("could not compute the edit facts of %d revisions", len(contexts))
         return [FACTS_FAILED for _ in contexts]
 
 
 class RevisionFacts:
-    def __init__(self, fetcher: EditFetcher, cpu: Executor) -> None:
+    def __init__(self, fetcher: EditFetcher, runner: ScoringRunner) -> None:
         self._fetcher = fetcher
-        self._cpu = cpu
+        self._runner = runner
         self._known: dict[tuple[str, int], asyncio.Future[FactsOutcome]] = {}
         # The fetched edits, for what announces a new score (scored_edits) besides the facts.
         self.contexts: dict[tuple[str, int], EditContext] = {}
@@ -77,7 +77,7 @@ class RevisionFacts:
                 if isinstance(outcome, EditContext):
                     self.contexts[(wiki.dbname, rev_id)] = outcome
             contexts = [c for c in fetched if not isinstance(c, ServiceError)]
-            parsed = iter(await compute_facts(contexts, self._cpu))
+            parsed = iter(await compute_facts(contexts, self._runner))
             for (wiki, rev_id), outcome in zip(missing, fetched, strict=True):
                 result = outcome if isinstance(outcome, ServiceError) else next(parsed)
                 self._known[(wiki.dbname, rev_id)].set_result(result)

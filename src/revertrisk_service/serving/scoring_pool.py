@@ -1,0 +1,195 @@
+"""Where the CPU-bound work runs: worker processes, so that it escapes the event loop's GIL.
+
+Edit facts (mwparserfromhell, mwedittypes) and scoring are pure-Python CPU work. Run in threads
+of the serving process, one 2 MB multilingual miss held the GIL for seconds and every cache hit,
+Redis write and health check waited behind it. Each worker process loads its own copy of the
+models once; the event loop sends it fetched edits (for their facts) or facts (for a model's
+probabilities). A batch is cut into one contiguous chunk per worker, so it spreads over the CPUs.
+
+Workers run at a lower priority (`niceness`) than the serving process: when CPUs are scarce,
+answering hits and moving bytes wins over scoring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from revertrisk_service.config import Settings
+from revertrisk_service.cpus import available_cpus
+from revertrisk_service.edits.facts import EditFacts, facts_from_context
+from revertrisk_service.mediawiki.types import EditContext
+from revertrisk_service.models.scorer import Scorer
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+# Scoring processes yield the CPU to the serving process, whose own work (hits) is short.
+SERVER_NICENESS = 5
+
+
+class ScoringRunner(Protocol):
+    async def facts(self, contexts: Sequence[EditContext]) -> list[EditFacts]:
+        """The facts of each edit, in order (raises if they cannot be computed)."""
+        ...
+
+    async def score(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[float]: ...
+
+    def close(self) -> None: ...
+
+
+def facts_of(contexts: Sequence[EditContext]) -> list[EditFacts]:
+    return [facts_from_context(c) for c in contexts]
+
+
+def chunks(items: Sequence[_T], parts: int) -> list[Sequence[_T]]:
+    """`items` in at most `parts` contiguous slices of near-equal length, in order."""
+    parts = max(1, min(parts, len(items)))
+    size, extra = divmod(len(items), parts)
+    out, start = [], 0
+    for i in range(parts):
+        end = start + size + (1 if i < extra else 0)
+        out.append(items[start:end])
+        start = end
+    return out
+
+
+class ThreadScoring:
+    """Scoring in threads of this process: for tests and for `SCORING_PROCESSES=0`."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self._pool: Executor = ThreadPoolExecutor(workers, thread_name_prefix="scoring")
+
+    async def facts(self, contexts: Sequence[EditContext]) -> list[EditFacts]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, facts_of, list(contexts))
+
+    async def score(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[float]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, scorer.score, list(facts))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+# -- inside a worker process ------------------------------------------------------------------
+
+_worker_scorers: dict[str, Scorer] = {}
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Linux: end this worker when the serving process dies, even by SIGKILL, not linger."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def _start_worker(settings: Settings, names: list[str], threads: int, niceness: int) -> None:
+    from revertrisk_service.models.registry import load_scorer
+
+    _die_with_parent()
+    if niceness:
+        os.nice(niceness)
+    for name in names:
+        _worker_scorers[name] = load_scorer(name, settings)
+    if "torch" in sys.modules:
+        from revertrisk_service.models.multilingual.runtime import configure_cpu_threads
+
+        configure_cpu_threads(threads)
+
+
+def _score_in_worker(name: str, facts: Sequence[EditFacts]) -> list[float]:
+    return _worker_scorers[name].score(facts)
+
+
+def _worker_ready() -> int:
+    return os.getpid()
+
+
+# -- in the serving process ---------------------------------------------------------------------
+
+
+class ProcessScoring:
+    """A pool of `workers` processes, each holding every named model."""
+
+    def __init__(
+        self, settings: Settings, names: Sequence[str], workers: int, niceness: int = 0
+    ) -> None:
+        self.workers = max(1, workers)
+        self._settings = settings
+        self._names = list(names)
+        # Torch threads per worker, so that the workers together use the CPUs once.
+        cpus = available_cpus()
+        self._threads = max(1, cpus // self.workers)
+        self._niceness = niceness
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # spawn: the serving process has threads and an event loop, which fork would copy
+        # half-way; a fresh interpreter imports the libraries and loads the models itself.
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self._settings, self._names, self._threads, self._niceness),
+        )
+
+    def warm_up(self) -> list[int]:
+        """Start every worker and load the models now, not on the first request."""
+        futures = [self._pool.submit(_worker_ready) for _ in range(self.workers)]
+        return [f.result() for f in futures]
+
+    async def facts(self, contexts: Sequence[EditContext]) -> list[EditFacts]:
+        return await self._spread(facts_of, list(contexts))
+
+    async def score(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[float]:
+        return await self._spread(partial(_score_in_worker, scorer.name), list(facts))
+
+    async def _spread(self, fn: Callable[[Sequence[Any]], list[_R]], items: list[Any]) -> list[_R]:
+        loop = asyncio.get_running_loop()
+        pool = self._pool
+        try:
+            parts = await asyncio.gather(
+                *(
+                    loop.run_in_executor(pool, fn, list(chunk))
+                    for chunk in chunks(items, self.workers)
+                )
+            )
+        except BrokenProcessPool:
+            # A worker died (killed for memory, say): the next request gets a fresh pool.
+            log.error("A scoring process died; starting a new pool")
+            if self._pool is pool:
+                self._pool = self._new_pool()
+            raise
+        return [p for part in parts for p in part]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def build_scoring_runner(settings: Settings, names: Sequence[str], niceness: int) -> ScoringRunner:
+    """SCORING_PROCESSES: -1 one process per CPU the container may use, 0 threads, N processes."""
+    processes = settings.scoring_processes
+    if processes == 0:
+        return ThreadScoring(available_cpus())
+    workers = available_cpus() if processes < 0 else processes
+    runner = ProcessScoring(settings, names, workers, niceness)
+    pids = runner.warm_up()
+    log.info("Scoring in %d processes (%s)", len(pids), ", ".join(map(str, pids)))
+    return runner

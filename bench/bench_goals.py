@@ -471,9 +471,9 @@ def precache(run: Run, redis_url: str, seconds: float) -> None:
     for model, factor, events in ((LANGUAGE_AGNOSTIC, 3.0, 4000), (MULTILINGUAL, 1.5, 2000)):
         target = factor * GLOBAL_EDITS_PER_S
         tried = []
-        # One process first; then the stream sharded by page id over two processes.
-        for shards in (1, 2):
-            rate = bench_model(model, redis_url, events, seconds, LATENCY_S * 1000, 8, shards)
+        # One process first; then the stream sharded by page id over two, then three processes.
+        for shards in (1, 2, 3):
+            rate = bench_model(model, redis_url, events, seconds, LATENCY_S * 1000, 16, shards)
             tried.append((shards, rate))
             if rate.edits_per_s is not None and rate.edits_per_s >= target:
                 break
@@ -497,7 +497,7 @@ def precache(run: Run, redis_url: str, seconds: float) -> None:
                 else f"{rate.edits_per_s / GLOBAL_EDITS_PER_S:.2f}x",
                 None if rate.edits_per_s is None else rate.edits_per_s >= target,
                 os.getloadavg(),
-                f"best of: {others} (`revertrisk precache --shard i/N`, --concurrency 8, "
+                f"best of: {others} (`revertrisk precache --shard i/N`, --concurrency 16, "
                 "backlogged stream, steady state)",
             )
         )

@@ -121,7 +121,10 @@ def bench_model(
     latency_ms: float,
     concurrency: int,
     shards: int = 1,
+    first_rev: int = 1_000_001,
 ) -> PrecacheRate:
+    """Distinct revisions from `first_rev` on: runs sharing a Redis must not share revisions,
+    or the later ones find them scored already."""
     header(
         f"{model}: {events} backlogged edits, at most {limit_s:g} s, "
         f"MediaWiki latency {latency_ms:g} ms per call, --concurrency {concurrency}, "
@@ -130,7 +133,7 @@ def bench_model(
     with fake_wiki() as wiki, running_sse_server() as sse:
         wiki.fallback = Step(delay_s=latency_ms / 1000) if latency_ms > 0 else None
         for i in range(events):
-            sse.add_event(page_change(1_000_001 + 2 * i, LANGS[i % len(LANGS)]))
+            sse.add_event(page_change(first_rev + 2 * i, LANGS[i % len(LANGS)]))
         loading = time.monotonic()
         with ExitStack() as stack:
             # Shards share the CPUs: each gets its part of the scoring processes.

@@ -7,8 +7,12 @@ revisions moved, as its edit-type counts now follow the training data. Re-taken 
 every error body gained `detail`, and the four answers about the revision itself went from
 404/422 to 400 (the README's Compatibility section says why). Re-taken for issue 10: both
 models retrained (new versions, scores, cards and threshold tables in 26 of 48 responses; no
-status, error body or cache header changed). Refactors must leave
-every status, body byte and cache header as recorded. Re-record only for an
+status, error body or cache header changed). Re-taken for issue 12: mwedittypes now diffs an
+outline of the changed sections that gives the same counts as the whole pages (edits.sections,
+bench/check_changed_sections.py), where the changed sections alone had lost their section
+context; 4 of 48 responses differ, all the multilingual score of one revision (1234002), in its
+single, batch and event forms. Refactors must leave every status, body byte and cache header as
+recorded. Re-record only for an
 intended change of behaviour: REVERTRISK_RECORD_GOLDEN=1 pytest tests/e2e/test_e2e_golden_responses.py
 """
 

@@ -39,6 +39,7 @@ _R = TypeVar("_R")
 
 # Scoring processes yield the CPU to the serving process, whose own work (hits) is short.
 SERVER_NICENESS = 5
+MAX_AUTO_WORKERS = 8
 
 
 class ScoringRunner(Protocol):
@@ -183,12 +184,19 @@ class ProcessScoring:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+def auto_workers(cpus: int) -> int:
+    """One scoring process per usable CPU, at most MAX_AUTO_WORKERS: each holds the models
+    (about 600 MiB), so a large shared host must not start dozens by default."""
+    return max(1, min(cpus, MAX_AUTO_WORKERS))
+
+
 def build_scoring_runner(settings: Settings, names: Sequence[str], niceness: int) -> ScoringRunner:
-    """SCORING_PROCESSES: -1 one process per CPU the container may use, 0 threads, N processes."""
+    """SCORING_PROCESSES: -1 one process per CPU the container may use (at most 8), 0 threads,
+    N processes."""
     processes = settings.scoring_processes
     if processes == 0:
         return ThreadScoring(available_cpus())
-    workers = available_cpus() if processes < 0 else processes
+    workers = auto_workers(available_cpus()) if processes < 0 else processes
     runner = ProcessScoring(settings, names, workers, niceness)
     pids = runner.warm_up()
     log.info("Scoring in %d processes (%s)", len(pids), ", ".join(map(str, pids)))

@@ -2,8 +2,9 @@
 
 Prints figures; not a test, and nothing here asserts on timings. Everything runs on loopback:
 a private redis-server, the real `revertrisk serve` (language-agnostic model, REDIS_URL set)
-in a subprocess, a fake MediaWiki with 5-20 KB articles (bench/fake_wiki.py), and for the hit
-rate a replayed page_change stream with the real `revertrisk precache` in a second subprocess.
+in a subprocess, a fake MediaWiki with 5-20 KB articles (revertrisk_devtools/article_wiki.py),
+and for the hit rate a replayed page_change stream with the real `revertrisk precache` in a
+second subprocess.
 
     .venv/bin/python bench/bench_cache.py [--hits 400] [--misses 200] [--stream-seconds 40]
 """
@@ -54,7 +55,7 @@ def ms_since(start: float) -> float:
 
 def bench_hits(base_url: str, redis_url: str, rounds: int) -> None:
     header("1. Cache hit: full HTTP path vs a raw Redis GET of the same key")
-    rev_id = 3  # odd: an edit whose parent is on the same page (see fake_wiki.py)
+    rev_id = 3  # odd: an edit whose parent is on the same page (see article_wiki.py)
     body = {"lang": "en", "rev_id": rev_id}
     http_ms: list[float] = []
     redis_ms: list[float] = []

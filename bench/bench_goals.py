@@ -7,9 +7,9 @@ records whether each goal was met this time.
 
     .venv/bin/python bench/bench_goals.py [--quick] [--out bench/RESULTS.md]
 
-Servers, all on loopback: a private redis-server, the fake wiki (bench/fake_wiki.py), the real
-`revertrisk serve` with both models, a no-op KServe model (bench/noop_model.py), and the real
-`revertrisk precache`.
+Servers, all on loopback: a private redis-server, the fake wiki
+(revertrisk_devtools/article_wiki.py), the real `revertrisk serve` with both models, a no-op
+KServe model (bench/noop_model.py), and the real `revertrisk precache`.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from common import (
     redis_server,
     serving,
 )
-from fake_wiki import REV_2MB, REV_20KB
 from noop_model import NAME as NOOP
 
+from revertrisk_devtools.article_wiki import REV_2MB, REV_20KB
 from revertrisk_devtools.flaky_api import Step
 from revertrisk_devtools.ports import free_port
 from revertrisk_devtools.service_process import stop_process

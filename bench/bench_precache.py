@@ -4,8 +4,8 @@ Prints figures; not a test. For each model, the real `revertrisk precache` (in-p
 into a private Redis, default concurrency 4 and batches of up to 10) reads a replayed
 page_change stream whose events are all already waiting (a backlog), so it runs flat out; the
 edits are distinct revisions of 5-20 KB articles served by a loopback fake wiki
-(bench/fake_wiki.py). The rate is compared with Wikimedia's global edit rate, about 16
-edits/s across all wikis.
+(revertrisk_devtools/article_wiki.py). The rate is compared with Wikimedia's global edit
+rate, about 16 edits/s across all wikis.
 
     .venv/bin/python bench/bench_precache.py [--events 1500] [--seconds 45]
         [--wiki-latency-ms 80] [--concurrency 8] [--skip-multilingual]

@@ -19,9 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-from fake_wiki import article, edited
 from rich.progress import track
 
+from revertrisk_devtools.article_wiki import article, edited
 from revertrisk_devtools.edit_pairs import EditPair, fixture_pairs, pairs_from_rows, read_rows
 from revertrisk_service.edits.edit_types import diff_edit, diff_texts
 from revertrisk_service.edits.sections import changed_sections

@@ -1,8 +1,8 @@
 """Shared pieces of the cache and precache benchmarks: real servers on loopback, stats, events.
 
-Everything runs on 127.0.0.1: a private redis-server, the fake wiki (bench/fake_wiki.py), the
-SSE replay server of the tests, and `revertrisk serve` / `revertrisk precache` as subprocesses,
-exactly as an operator would start them.
+Everything runs on 127.0.0.1: a private redis-server, the fake wiki
+(revertrisk_devtools/article_wiki.py), the SSE replay server of the tests, and `revertrisk serve`
+/ `revertrisk precache` as subprocesses, exactly as an operator would start them.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 REPO = Path(__file__).resolve().parents[1]
 
-from fake_wiki import ArticleApi, ArticleWiki
-
+from revertrisk_devtools.article_wiki import ArticleApi, ArticleWiki
 from revertrisk_devtools.flaky_api import FlakyApi
 from revertrisk_devtools.ports import free_port
 from revertrisk_devtools.redis_server import RedisServer

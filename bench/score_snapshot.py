@@ -17,8 +17,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fake_wiki import article, edited
-
+from revertrisk_devtools.article_wiki import article, edited
 from revertrisk_devtools.edit_pairs import EditPair, fixture_pairs, pairs_from_rows, read_rows
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
 from revertrisk_service.edits.facts import facts_from_context

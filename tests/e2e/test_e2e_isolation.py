@@ -10,7 +10,6 @@ Redis failure counted. The latency ratio is measured and recorded by bench/bench
 from __future__ import annotations
 
 import statistics
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,13 +18,10 @@ import httpx
 import pytest
 import redis
 
+from revertrisk_devtools.article_wiki import REV_2MB, ArticleApi
 from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_devtools.service_process import run_service
 from revertrisk_service.cache.keys import score_cache_key
-
-# The benchmarks' fake wiki, whose articles can be 2 MB.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from fake_wiki import REV_2MB, ArticleApi
 
 pytestmark = pytest.mark.e2e
 

@@ -1,6 +1,6 @@
-"""A loopback fake MediaWiki for the benchmarks, with article-sized wikitext.
+"""A loopback fake MediaWiki with article-sized wikitext, for the benchmarks and e2e tests.
 
-tests/support/flaky_api.py's SyntheticWiki answers with one-line texts on a single page, which
+flaky_api.py's SyntheticWiki answers with one-line texts on a single page, which
 makes fetching and feature extraction unrealistically cheap. This subclass keeps its API
 answers and its request counting but gives every pair of revisions its own page:
 

@@ -18,6 +18,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -41,6 +42,7 @@ from common import (
 from revertrisk_devtools.flaky_api import FlakyApi, Step
 from revertrisk_devtools.sse_server import running_sse_server
 from revertrisk_service.cache.keys import score_cache_key
+from revertrisk_service.training.progress import progress_bar
 
 MODEL = LANGUAGE_AGNOSTIC
 PREDICT_PATH = f"/v1/models/{MODEL}:predict"
@@ -62,7 +64,10 @@ def bench_hits(base_url: str, redis_url: str, rounds: int) -> None:
     floor_ms: list[float] = []
     statuses: Counter[str] = Counter()
     raw = redis.Redis.from_url(redis_url)
-    with httpx.Client(base_url=base_url, timeout=10) as client:
+    with (
+        httpx.Client(base_url=base_url, timeout=10) as client,
+        progress_bar("cache hits, rounds of 3 x 25", rounds // 25) as step,
+    ):
         first = client.post(PREDICT_PATH, json=body)
         first.raise_for_status()
         key = score_cache_key(MODEL, first.json()["model_version"], "enwiki", rev_id)
@@ -86,6 +91,7 @@ def bench_hits(base_url: str, redis_url: str, rounds: int) -> None:
                 start = time.perf_counter()
                 client.get(f"/v1/models/{MODEL}")
                 floor_ms.append(ms_since(start))
+            step()
     raw.close()
     http, red, floor = Summary.of(http_ms), Summary.of(redis_ms), Summary.of(floor_ms)
     print(f"HTTP predict, cached revision   {http.line()}   X-Cache: {dict(statuses)}")
@@ -117,7 +123,10 @@ def bench_misses(base_url: str, wiki: FlakyApi, count: int) -> None:
     revs = [10_001 + 2 * i for i in range(count + 20)]
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
-    with httpx.Client(base_url=base_url, timeout=30) as client:
+    with (
+        httpx.Client(base_url=base_url, timeout=30) as client,
+        progress_bar("cache misses", count) as step,
+    ):
         for rev in revs[:20]:  # warm-up on revisions of their own
             client.post(PREDICT_PATH, json={"lang": "en", "rev_id": rev})
         before = scrape(f"{base_url}/metrics")
@@ -128,6 +137,7 @@ def bench_misses(base_url: str, wiki: FlakyApi, count: int) -> None:
             answer = client.post(PREDICT_PATH, json={"lang": "en", "rev_id": rev})
             latencies.append(ms_since(start))
             statuses[f"{answer.status_code}/{answer.headers.get('x-cache', '?')}"] += 1
+            step()
         after = scrape(f"{base_url}/metrics")
         wiki_calls = len(wiki.requests) - wiki_before
         generating_s = wiki.wiki.answer_seconds - generating_before
@@ -251,7 +261,7 @@ def feed(sse, planned: list[PlannedEvent], t0: float, stop: threading.Event) -> 
 
 
 async def run_clients(
-    base_url: str, planned: list[PlannedEvent], t0: float
+    base_url: str, planned: list[PlannedEvent], t0: float, step: Callable[..., None]
 ) -> list[tuple[str, float]]:
     """Send every planned request at its time; (X-Cache, latency ms) per request."""
     results: list[tuple[str, float]] = []
@@ -269,6 +279,7 @@ async def run_clients(
             except httpx.HTTPError as exc:
                 status = type(exc).__name__
             results.append((status, ms_since(start)))
+            step()
 
         await asyncio.gather(
             *(
@@ -289,8 +300,10 @@ def simulate(base_url: str, sse, planned: list[PlannedEvent]) -> list[tuple[str,
     t0 = time.monotonic() + 0.2
     feeder = threading.Thread(target=feed, args=(sse, planned, t0, stop), daemon=True)
     feeder.start()
+    requests = sum(len(item.request_delays_s) for item in planned)
     try:
-        return asyncio.run(run_clients(base_url, planned, t0))
+        with progress_bar("stream replay, client requests", requests) as step:
+            return asyncio.run(run_clients(base_url, planned, t0, step))
     finally:
         stop.set()
         feeder.join(timeout=5)

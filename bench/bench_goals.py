@@ -51,6 +51,7 @@ from revertrisk_devtools.service_process import stop_process
 from revertrisk_service.cache.keys import score_cache_key
 from revertrisk_service.cpus import available_cpus, cgroup_cpu_quota
 from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.wikis import resolve_lang
 
 BOTH = f"{LANGUAGE_AGNOSTIC},{MULTILINGUAL}"
@@ -170,6 +171,7 @@ def hit_vs_noop(run: Run, base_url: str, noop_url: str, redis_url: str, rounds: 
     with (
         httpx.Client(base_url=base_url, timeout=30) as client,
         httpx.Client(base_url=noop_url, timeout=30) as noop,
+        progress_bar("cache hits vs no-op, rounds of 3 x 25", max(1, rounds // 25)) as step,
     ):
         first = client.post(predict_path(LANGUAGE_AGNOSTIC), json=body)
         first.raise_for_status()
@@ -205,6 +207,7 @@ def hit_vs_noop(run: Run, base_url: str, noop_url: str, redis_url: str, rounds: 
                 start = time.perf_counter()
                 noop.post(predict_path(NOOP), json=body).raise_for_status()
                 noop_ms.append(ms_since(start))
+            step()
     hit, from_redis, floor = Summary.of(hit_ms), Summary.of(first_ms), Summary.of(noop_ms)
     print(f"cache hit, repeated      {hit.line()}")
     print(f"cache hit, from Redis    {from_redis.line()}")
@@ -243,7 +246,7 @@ def hit_vs_noop(run: Run, base_url: str, noop_url: str, redis_url: str, rounds: 
 
 
 async def _miss_and_fetch(
-    base_url: str, wiki_url: str, revs: list[int]
+    base_url: str, wiki_url: str, revs: list[int], advance: Callable[..., None]
 ) -> tuple[list[float], list[float]]:
     miss_ms: list[float] = []
     fetch_ms: list[float] = []
@@ -268,6 +271,7 @@ async def _miss_and_fetch(
                     (ctx,) = await wiki.fetch_edits([(en, rev + 1_000_000)])
                     assert not isinstance(ctx, Exception), ctx
                     fetch_ms.append(ms_since(start))
+            advance()
     return miss_ms, fetch_ms
 
 
@@ -281,7 +285,8 @@ def miss_vs_calls(run: Run, base_url: str, wiki, count: int) -> None:
         for rev in revs:  # the fake wiki generates articles once, outside the timings
             for r in (rev, rev - 1, rev + 1_000_000, rev + 999_999):
                 wiki.wiki.text_of(r)
-        miss_ms, fetch_ms = asyncio.run(_miss_and_fetch(base_url, wiki.url, revs))
+        with progress_bar(f"misses and fetches, MediaWiki {latency * 1000:g} ms", count) as advance:
+            miss_ms, fetch_ms = asyncio.run(_miss_and_fetch(base_url, wiki.url, revs, advance))
         miss, fetch = Summary.of(miss_ms), Summary.of(fetch_ms)
         print(f"MediaWiki {latency * 1000:g} ms/call: miss {miss.line()}")
         print(f"{'':22s} fetch {fetch.line()}")
@@ -319,12 +324,16 @@ def two_megabytes(run: Run, base_url: str, wiki, count: int) -> None:
             wiki.wiki.text_of(rev)
             wiki.wiki.text_of(rev - 1)
         samples = []
-        with httpx.Client(base_url=base_url, timeout=60) as client:
+        with (
+            httpx.Client(base_url=base_url, timeout=60) as client,
+            progress_bar(f"2 MB edits, {model}", count) as step,
+        ):
             for rev in revs:
                 start = time.perf_counter()
                 answer = client.post(predict_path(model), json={"lang": "en", "rev_id": rev})
                 samples.append(ms_since(start))
                 assert answer.status_code == 200, answer.text
+                step()
         result = Summary.of(samples)
         print(f"{model}: {result.line()}")
         run.add(
@@ -352,7 +361,10 @@ def batch_vs_singles(run: Run, base_url: str, wiki, repeats: int) -> None:
     for model in (LANGUAGE_AGNOSTIC, MULTILINGUAL):
         batch_s: list[float] = []
         single_s: list[float] = []
-        with httpx.Client(base_url=base_url, timeout=120) as client:
+        with (
+            httpx.Client(base_url=base_url, timeout=120) as client,
+            progress_bar(f"batch vs singles, {model}", repeats) as step,
+        ):
             # Warm-up (connections to the wiki opened, worker code paths run), not timed.
             warm = [{"lang": "en", "rev_id": next_rev + 2 * i} for i in range(20)]
             client.post(predict_path(model), json={"instances": warm})
@@ -373,6 +385,7 @@ def batch_vs_singles(run: Run, base_url: str, wiki, repeats: int) -> None:
                 for rev in revs[20:]:
                     client.post(predict_path(model), json={"lang": "en", "rev_id": rev})
                 single_s.append(time.perf_counter() - start)
+                step()
         batch, single = Summary.of(batch_s), Summary.of(single_s)
         ratio = single.median / batch.median
         print(
@@ -406,14 +419,16 @@ def isolation(run: Run, base_url: str, redis_url: str, wiki, hits: int) -> None:
         wiki.wiki.text_of(rev)
         wiki.wiki.text_of(rev - 1)
 
-    def measure(client: httpx.Client) -> tuple[list[float], int]:
+    def measure(client: httpx.Client, phase: str) -> tuple[list[float], int]:
         samples, failures = [], 0
-        for _ in range(hits):
-            start = time.perf_counter()
-            answer = client.post(predict_path(LANGUAGE_AGNOSTIC), json=body)
-            samples.append(ms_since(start))
-            failures += answer.status_code != 200 or answer.headers.get("x-cache") != "hit"
-            time.sleep(0.005)
+        with progress_bar(f"cache hits, {phase}", hits) as step:
+            for _ in range(hits):
+                start = time.perf_counter()
+                answer = client.post(predict_path(LANGUAGE_AGNOSTIC), json=body)
+                samples.append(ms_since(start))
+                failures += answer.status_code != 200 or answer.headers.get("x-cache") != "hit"
+                step()
+                time.sleep(0.005)
         return samples, failures
 
     stop = threading.Event()
@@ -432,11 +447,11 @@ def isolation(run: Run, base_url: str, redis_url: str, wiki, hits: int) -> None:
 
     with httpx.Client(base_url=base_url, timeout=30) as client:
         client.post(predict_path(LANGUAGE_AGNOSTIC), json=body).raise_for_status()
-        quiet, _ = measure(client)
+        quiet, _ = measure(client, "quiet")
         loader = threading.Thread(target=misses, daemon=True)
         loader.start()
         time.sleep(0.3)
-        busy, failures = measure(client)
+        busy, failures = measure(client, "2 MB misses running")
         stop.set()
         loader.join(timeout=120)
     raw = redis.Redis.from_url(redis_url)

@@ -29,6 +29,7 @@ from revertrisk_service.models.multilingual.model import (
     MultilingualModel,
 )
 from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
+from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.wikis import resolve_lang
 
 SIZES = {"small": 2_000, "typical": 20_000, "large": 500_000}
@@ -152,7 +153,12 @@ def main() -> None:
         article = _article(size, sentences, rng)
         ctx = _context(article, _edit(article, sentences, rng), 1000)
         repeats = args.repeats if size < 100_000 else max(1, args.repeats // 2)
-        runs = [_stage_times(model, ctx) for _ in range(repeats)]
+        runs = []
+        # Closed before the row is printed: a live bar would route stdout through stderr.
+        with progress_bar(f"{label} article", repeats) as step:
+            for _ in range(repeats):
+                runs.append(_stage_times(model, ctx))
+                step()
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         print(f"{label:<9}{len(article) / 1000:>6.0f}{med['edit types'] * 1e3:>12.1f}"
               f"{med['text extraction'] * 1e3:>10.2f}{med['text classifiers'] * 1e3:>10.1f}"
@@ -168,13 +174,16 @@ def main() -> None:
     facts = [facts_from_context(c) for c in contexts]
     model.score(facts[:2])  # warm-up
     singles, batches = [], []
-    for _ in range(max(1, args.repeats // 2)):
-        t = time.perf_counter()
-        single = [model.score([f])[0] for f in facts]
-        singles.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        batched = model.score(facts)
-        batches.append(time.perf_counter() - t)
+    rounds = max(1, args.repeats // 2)
+    with progress_bar("20 singles vs a batch of 20", rounds) as step:
+        for _ in range(rounds):
+            t = time.perf_counter()
+            single = [model.score([f])[0] for f in facts]
+            singles.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            batched = model.score(facts)
+            batches.append(time.perf_counter() - t)
+            step()
     assert max(abs(a - b) for a, b in zip(single, batched, strict=True)) < 1e-4
     s, b = statistics.median(singles), statistics.median(batches)
     print(f"\n20 typical edits: 20 single calls {s * 1e3:.0f} ms, one batch {b * 1e3:.0f} ms, "

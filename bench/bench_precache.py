@@ -37,6 +37,7 @@ from common import (
 from revertrisk_devtools.flaky_api import Step
 from revertrisk_devtools.sse_server import SSEServer, running_sse_server
 from revertrisk_service.cpus import available_cpus
+from revertrisk_service.training.progress import progress_bar
 
 GLOBAL_EDITS_PER_S = 16.0
 POLL_S = 0.25
@@ -88,15 +89,19 @@ def watch(processes: list[PrecacheProcess], total: int, limit_s: float) -> tuple
     cpu0 = sum(p.cpu_seconds() for p in processes)
     points = [(0.0, 0.0, 0.0)]
     latest: list[dict] = [{} for _ in processes]
-    while time.monotonic() - start < limit_s and all(p.process.poll() is None for p in processes):
-        time.sleep(POLL_S)
-        latest = [p.metrics() or old for p, old in zip(processes, latest, strict=True)]
-        handled = [sum(v for k, v in m.items() if k.startswith(HANDLED)) for m in latest]
-        scored = sum(m.get("revertrisk_precache_scored_total", 0.0) for m in latest)
-        cpu = sum(p.cpu_seconds() for p in processes) - cpu0
-        points.append((time.monotonic() - start, scored, cpu))
-        if all(h >= total for h in handled):
-            break
+    with progress_bar("scored edits", total) as step:
+        while time.monotonic() - start < limit_s and all(
+            p.process.poll() is None for p in processes
+        ):
+            time.sleep(POLL_S)
+            latest = [p.metrics() or old for p, old in zip(processes, latest, strict=True)]
+            handled = [sum(v for k, v in m.items() if k.startswith(HANDLED)) for m in latest]
+            scored = sum(m.get("revertrisk_precache_scored_total", 0.0) for m in latest)
+            cpu = sum(p.cpu_seconds() for p in processes) - cpu0
+            step(advance=scored - points[-1][1])
+            points.append((time.monotonic() - start, scored, cpu))
+            if all(h >= total for h in handled):
+                break
     summed: dict = {}
     for m in latest:
         for k, v in m.items():

@@ -141,6 +141,16 @@ def _evaluate_dir(model_dir: Path) -> None:
     typer.echo(f"evaluation written under {model_dir}")
 
 
+# The options of the cross-validation commands (ablate, disparate-impact), shared.
+CvModel = Annotated[str, typer.Argument(help="language-agnostic or multilingual")]
+DataDir = Annotated[
+    Path | None,
+    typer.Option(help="Labelled data [env DATA_DIR; default ../shared/data].", show_default=False),
+]
+CvRepeats = Annotated[int, typer.Option(min=1, help="Cross-validation repeats.")]
+CvFolds = Annotated[int, typer.Option(min=2, help="Folds per repeat.")]
+
+
 def _cv_spec_builder(model: str):
     """The cross-validation spec builder of a model named on the command line, and its directory."""
     from revertrisk_service.evaluation.ablation_runs import (
@@ -157,13 +167,10 @@ def _cv_spec_builder(model: str):
 
 @app.command()
 def ablate(
-    model: Annotated[str, typer.Argument(help="language-agnostic or multilingual")],
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(help="Labelled data [env DATA_DIR; default ../shared/data].", show_default=False),
-    ] = None,
-    repeats: Annotated[int, typer.Option(min=1, help="Cross-validation repeats.")] = 5,
-    folds: Annotated[int, typer.Option(min=2, help="Folds per repeat.")] = 5,
+    model: CvModel,
+    data_dir: DataDir = None,
+    repeats: CvRepeats = 5,
+    folds: CvFolds = 5,
 ) -> None:
     """Feature-group ablations by repeated grouped cross-validation (hold-out excluded); writes
     ablation.json next to the model, which `evaluate` renders into EVALUATION.md."""
@@ -181,13 +188,10 @@ def ablate(
 
 @app.command("disparate-impact")
 def disparate_impact(
-    model: Annotated[str, typer.Argument(help="language-agnostic or multilingual")],
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(help="Labelled data [env DATA_DIR; default ../shared/data].", show_default=False),
-    ] = None,
-    repeats: Annotated[int, typer.Option(min=1, help="Cross-validation repeats.")] = 5,
-    folds: Annotated[int, typer.Option(min=2, help="Folds per repeat.")] = 5,
+    model: CvModel,
+    data_dir: DataDir = None,
+    repeats: CvRepeats = 5,
+    folds: CvFolds = 5,
 ) -> None:
     """Anonymous/registered ratios of the shipped feature set's out-of-fold predictions (repeated
     grouped CV, hold-out excluded) against the label ratio; writes disparate_impact.json next to

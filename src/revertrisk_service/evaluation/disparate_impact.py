@@ -12,9 +12,9 @@ flagged at the threshold.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from revertrisk_service.evaluation.ablation import (
     out_of_fold,
 )
 from revertrisk_service.evaluation.metrics import DEFAULT_THRESHOLD
+
+if TYPE_CHECKING:
+    from revertrisk_service.evaluation.ablation_runs import AblationSpec
 
 DISPARATE_IMPACT_FILE = "disparate_impact.json"
 FIGURES = ("flagged_share_ratio", "mean_prediction_ratio", "label_ratio")
@@ -115,9 +118,9 @@ def verdict(flagged: Estimate, mean_prediction: Estimate) -> str:
     )
 
 
-def cross_validated_disparate_impact(spec, plan: CvPlan, draws: int = 1000,
-                                     on_fold=None) -> dict[str, Any]:
-    """Out-of-fold scores of the spec's shipped groups (an `AblationSpec`), then their ratios."""
+def cross_validated_disparate_impact(spec: AblationSpec, plan: CvPlan, draws: int = 1000,
+                                     on_fold: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Out-of-fold scores of the spec's shipped groups, then their ratios."""
     columns = [c for g in spec.groups if g in spec.shipped_groups for c in spec.groups[g]]
     frame = spec.frame[columns]
 

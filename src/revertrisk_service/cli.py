@@ -141,37 +141,78 @@ def _evaluate_dir(model_dir: Path) -> None:
     typer.echo(f"evaluation written under {model_dir}")
 
 
-@app.command()
-def ablate(
-    model: Annotated[str, typer.Argument(help="language-agnostic or multilingual")],
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(help="Labelled data [env DATA_DIR; default ../shared/data].", show_default=False),
-    ] = None,
-    repeats: Annotated[int, typer.Option(min=1, help="Cross-validation repeats.")] = 5,
-    folds: Annotated[int, typer.Option(min=2, help="Folds per repeat.")] = 5,
-) -> None:
-    """Feature-group ablations by repeated grouped cross-validation (hold-out excluded); writes
-    ablation.json next to the model, which `evaluate` renders into EVALUATION.md."""
-    from revertrisk_service.evaluation.ablation import CvPlan
+# The options of the cross-validation commands (ablate, disparate-impact), shared.
+CvModel = Annotated[str, typer.Argument(help="language-agnostic or multilingual")]
+DataDir = Annotated[
+    Path | None,
+    typer.Option(help="Labelled data [env DATA_DIR; default ../shared/data].", show_default=False),
+]
+CvRepeats = Annotated[int, typer.Option(min=1, help="Cross-validation repeats.")]
+CvFolds = Annotated[int, typer.Option(min=2, help="Folds per repeat.")]
+
+
+def _cv_spec_builder(model: str):
+    """The cross-validation spec builder of a model named on the command line, and its directory."""
     from revertrisk_service.evaluation.ablation_runs import (
         language_agnostic_spec,
         multilingual_spec,
-        run_ablation,
-        write_ablation,
     )
 
-    settings = _settings()
-    data_dir = data_dir or default_data_dir()
     specs = {"language-agnostic": (language_agnostic_spec, LANGUAGE_AGNOSTIC),
              "multilingual": (multilingual_spec, MULTILINGUAL)}
     if model not in specs:
         raise fail(f"unknown model {model!r}: choose language-agnostic or multilingual")
+    return specs[model]
+
+
+@app.command()
+def ablate(
+    model: CvModel,
+    data_dir: DataDir = None,
+    repeats: CvRepeats = 5,
+    folds: CvFolds = 5,
+) -> None:
+    """Feature-group ablations by repeated grouped cross-validation (hold-out excluded); writes
+    ablation.json next to the model, which `evaluate` renders into EVALUATION.md."""
+    from revertrisk_service.evaluation.ablation import CvPlan
+    from revertrisk_service.evaluation.ablation_runs import run_ablation, write_ablation
+
+    settings = _settings()
+    data_dir = data_dir or default_data_dir()
+    build, name = _cv_spec_builder(model)
     check_data_dir(data_dir)
-    build, name = specs[model]
     result = run_ablation(build(data_dir), CvPlan(repeats=repeats, folds=folds))
     path = write_ablation(result, settings.models_dir / name)
     typer.echo(f"ablation written to {path}")
+
+
+@app.command("disparate-impact")
+def disparate_impact(
+    model: CvModel,
+    data_dir: DataDir = None,
+    repeats: CvRepeats = 5,
+    folds: CvFolds = 5,
+) -> None:
+    """Anonymous/registered ratios of the shipped feature set's out-of-fold predictions (repeated
+    grouped CV, hold-out excluded) against the label ratio; writes disparate_impact.json next to
+    the model, which `evaluate` renders into EVALUATION.md and the model card."""
+    from revertrisk_service.evaluation.ablation import CvPlan
+    from revertrisk_service.evaluation.disparate_impact import (
+        cross_validated_disparate_impact,
+        write_disparate_impact,
+    )
+    from revertrisk_service.training.progress import progress_bar
+
+    settings = _settings()
+    data_dir = data_dir or default_data_dir()
+    build, name = _cv_spec_builder(model)
+    check_data_dir(data_dir)
+    plan = CvPlan(repeats=repeats, folds=folds)
+    spec = build(data_dir, shipped_only=True)
+    with progress_bar(f"disparate impact {name}", repeats * folds) as step:
+        result = cross_validated_disparate_impact(spec, plan, on_fold=lambda: step("fold"))
+    path = write_disparate_impact(result, settings.models_dir / name)
+    typer.echo(f"{result['verdict']}\ndisparate impact written to {path}")
 
 
 @app.command()

@@ -11,7 +11,9 @@ status, error body or cache header changed). Re-taken for issue 12: mwedittypes 
 outline of the changed sections that gives the same counts as the whole pages (edits.sections,
 bench/check_changed_sections.py), where the changed sections alone had lost their section
 context; 4 of 48 responses differ, all the multilingual score of one revision (1234002), in its
-single, batch and event forms. Refactors must leave every status, body byte and cache header as
+single, batch and event forms. Re-taken for the disparate-impact check of issue 10: the two
+`/info` model cards gained the hold-out's mean-prediction ratio and the cross-validated
+disparate-impact figures under `evaluation.user_groups`; the other 46 responses are unchanged. Refactors must leave every status, body byte and cache header as
 recorded. Re-record only for an
 intended change of behaviour: REVERTRISK_RECORD_GOLDEN=1 pytest tests/e2e/test_e2e_golden_responses.py
 """

@@ -93,19 +93,21 @@ class PageBootstrap:
             for _ in range(draws)
         ]
 
-    def estimate(self, labels: np.ndarray, scores: np.ndarray) -> Estimate:
-        values = [_mean_auc(labels, scores, sample) for sample in self.samples]
+    def statistic(self, statistic: Callable[[np.ndarray], float]) -> Estimate:
+        """Any statistic of a set of rows (with repeats), on all rows and on every resample;
+        resamples where it is undefined (NaN) are left out of the interval."""
+        values = np.array([statistic(sample) for sample in self.samples], dtype=np.float64)
         low, high = np.nanpercentile(values, [2.5, 97.5])
-        return Estimate(_mean_auc(labels, scores, self.rows), float(low), float(high))
+        return Estimate(float(statistic(self.rows)), float(low), float(high))
+
+    def estimate(self, labels: np.ndarray, scores: np.ndarray) -> Estimate:
+        return self.statistic(lambda rows: _mean_auc(labels, scores, rows))
 
     def difference(self, labels: np.ndarray, a: np.ndarray, b: np.ndarray) -> Estimate:
         """AUC(a) - AUC(b) on the same rows and resamples."""
-        values = [
-            _mean_auc(labels, a, sample) - _mean_auc(labels, b, sample) for sample in self.samples
-        ]
-        low, high = np.nanpercentile(values, [2.5, 97.5])
-        point = _mean_auc(labels, a, self.rows) - _mean_auc(labels, b, self.rows)
-        return Estimate(point, float(low), float(high))
+        return self.statistic(
+            lambda rows: _mean_auc(labels, a, rows) - _mean_auc(labels, b, rows)
+        )
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,14 @@ def _signals_frame(facts: Sequence[EditFacts], names: Sequence[str]) -> pd.DataF
 SIGNAL_GROUPS = (CHARACTERS, WORD_PRIORS, LANGUAGE_ID)
 
 
-def multilingual_spec(data_dir: Path, seed: int = 42) -> AblationSpec:
+def _kept_groups(groups: Mapping[str, tuple[str, ...]], shipped: Sequence[str],
+                 shipped_only: bool) -> dict[str, tuple[str, ...]]:
+    return {g: c for g, c in groups.items() if not shipped_only or g in shipped}
+
+
+def multilingual_spec(data_dir: Path, seed: int = 42, shipped_only: bool = False) -> AblationSpec:
+    """`shipped_only` keeps the shipped groups alone and skips computing the others (the text
+    classifiers' cross-fitting above all) when they are not shipped."""
     from catboost import CatBoostClassifier
 
     from revertrisk_service.models.multilingual import features as ml
@@ -154,12 +161,16 @@ def multilingual_spec(data_dir: Path, seed: int = 42) -> AblationSpec:
     facts = [f for f, k in zip(facts, keep, strict=True) if k]
     labels = df[ml_train.LABEL].astype(int).to_numpy()
     pages = (df["wiki_db"] + ":" + df["page_title"].astype(str)).to_numpy()
+    groups = _kept_groups(ml.FEATURE_GROUPS, ml_train.SHIPPED_GROUPS, shipped_only)
     ml_train.seed_everything(seed)
-    with progress_bar("cross-fitting the small text classifiers", CV_FOLDS_FOR_TEXT_MODELS) as step:
-        text_scores = ml_train.cross_fitted_text_scores(
-            facts, labels, pages, seed, CV_FOLDS_FOR_TEXT_MODELS, step
-        )
-    frame = ml.feature_frame(facts, text_scores, ml.ALL_FEATURES)
+    text_scores = None
+    if TEXT_MODELS in groups:
+        with progress_bar("cross-fitting the small text classifiers",
+                          CV_FOLDS_FOR_TEXT_MODELS) as step:
+            text_scores = ml_train.cross_fitted_text_scores(
+                facts, labels, pages, seed, CV_FOLDS_FOR_TEXT_MODELS, step
+            )
+    frame = ml.feature_frame(facts, text_scores, [c for g in groups.values() for c in g])
 
     def fit_predict(x_train, y_train, x_test, run_seed):
         categorical = [c for c in ml.CATEGORICAL_FEATURES if c in x_train.columns]
@@ -170,7 +181,7 @@ def multilingual_spec(data_dir: Path, seed: int = 42) -> AblationSpec:
     return AblationSpec(
         model=ml_train.MODEL_NAME,
         frame=frame,
-        groups=dict(ml.FEATURE_GROUPS),
+        groups=groups,
         shipped_groups=tuple(ml_train.SHIPPED_GROUPS),
         labels=labels,
         pages=pages,
@@ -185,7 +196,8 @@ def multilingual_spec(data_dir: Path, seed: int = 42) -> AblationSpec:
     )
 
 
-def language_agnostic_spec(data_dir: Path, seed: int = 42) -> AblationSpec:
+def language_agnostic_spec(data_dir: Path, seed: int = 42, shipped_only: bool = False) -> AblationSpec:
+    """`shipped_only` keeps the shipped groups alone and skips computing the others."""
     from revertrisk_service.models.language_agnostic import features as la
     from revertrisk_service.models.language_agnostic import train as la_train
     from revertrisk_service.training.datasets import load_ki
@@ -195,8 +207,6 @@ def language_agnostic_spec(data_dir: Path, seed: int = 42) -> AblationSpec:
     rows = np.flatnonzero(~keep)
     facts = [data.facts[i] for i in rows]
     shipped = pd.DataFrame(la.feature_matrix(facts), columns=list(la.FEATURE_NAMES))
-    extra_names = [n for g in SIGNAL_GROUPS for n in signals_in(g)]
-    frame = pd.concat([shipped, _signals_frame(facts, extra_names)], axis=1)
     group_of = la.feature_group
     groups: dict[str, tuple[str, ...]] = {}
     for name in la.FEATURE_NAMES:
@@ -204,6 +214,10 @@ def language_agnostic_spec(data_dir: Path, seed: int = 42) -> AblationSpec:
         groups[group_of(name)] += (name,)
     for group in SIGNAL_GROUPS:
         groups[group] = signals_in(group)
+    groups = _kept_groups(groups, la.SHIPPED_GROUPS, shipped_only)
+    extra_names = [n for g in SIGNAL_GROUPS if g in groups for n in groups[g]]
+    frame = pd.concat([shipped, _signals_frame(facts, extra_names)], axis=1)
+    frame = frame[[c for g in groups.values() for c in g]]
 
     def fit_predict(x_train, y_train, x_test, run_seed):
         import xgboost as xgb

@@ -10,6 +10,10 @@ import numpy as np
 import pandas as pd
 
 from revertrisk_service.evaluation.ablation_runs import ABLATION_FILE, render_ablation_markdown
+from revertrisk_service.evaluation.disparate_impact import (
+    DISPARATE_IMPACT_FILE,
+    render_disparate_impact_markdown,
+)
 from revertrisk_service.evaluation.model_card import render_model_card_markdown
 from revertrisk_service.evaluation.report import (
     evaluate_predictions,
@@ -77,10 +81,16 @@ def evaluate_model_dir(
         ablation_path = model_dir / ABLATION_FILE
         if ablation_path.is_file():
             report["ablation"] = json.loads(ablation_path.read_text(encoding="utf-8"))
+        disparate_path = model_dir / DISPARATE_IMPACT_FILE
+        if disparate_path.is_file():
+            report["disparate_impact_cv"] = json.loads(disparate_path.read_text(encoding="utf-8"))
         report["split"] = manifest.get("split") or manifest.get("training_data", {}).get("split")
         write_evaluation(report, table, model_dir, title=title)
-        if "ablation" in report:
-            with (model_dir / EVALUATION_MD).open("a", encoding="utf-8") as markdown:
+        with (model_dir / EVALUATION_MD).open("a", encoding="utf-8") as markdown:
+            if "disparate_impact_cv" in report:
+                markdown.write("\n" + render_disparate_impact_markdown(
+                    report["disparate_impact_cv"], report["per_user_group"]))
+            if "ablation" in report:
                 markdown.write("\n" + render_ablation_markdown(report["ablation"]))
         step("report and plots")
         card = build_model_card(manifest, report)

@@ -56,6 +56,17 @@ LIMITATIONS = [
 ]
 
 
+def _cross_validated_disparate_impact(result: dict[str, Any] | None) -> dict[str, Any]:
+    """The steadier figures: out-of-fold predictions of repeated grouped CV (development rows)."""
+    if not result:
+        return {}
+    return {
+        **{f"cross_validated_{name}": result[name]
+           for name in ("flagged_share_ratio", "mean_prediction_ratio", "label_ratio")},
+        "cross_validated_verdict": result["verdict"],
+    }
+
+
 def _headline(evaluation: dict[str, Any]) -> dict[str, Any]:
     """The figures a reader needs first, lifted from the full evaluation report."""
     group = evaluation.get("per_user_group", {})
@@ -78,6 +89,8 @@ def _headline(evaluation: dict[str, Any]) -> dict[str, Any]:
             ),
             "disparate_impact_predictions": group.get("disparate_impact_predictions"),
             "disparate_impact_labels": group.get("disparate_impact_labels"),
+            "mean_prediction_ratio": group.get("mean_prediction_ratio"),
+            **_cross_validated_disparate_impact(evaluation.get("disparate_impact_cv")),
         },
         "operating_points": evaluation.get("operating_points", []),
     }

@@ -27,7 +27,6 @@ ENV PATH=/opt/venv/bin:$PATH PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 # docker/local/ holds what an offline build brings along (a torch wheel, a CA bundle for a
 # TLS-intercepting proxy); it is empty for a registry build. PIP_CERT names that bundle.
 COPY docker/local/ /tmp/local/
-COPY docker/install-project.sh /usr/local/bin/
 ARG PIP_CERT=
 ENV PIP_CERT=${PIP_CERT}
 
@@ -37,12 +36,20 @@ ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 RUN pip install --find-links /tmp/local ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} "torch==2.13.0" \
     && python -c "import torch; assert torch.version.cuda is None, torch.version.cuda"
 
-# The project's dependencies change less often than its code: one layer each.
+# The project's dependencies change less often than its code: the venv layer stays cached while
+# only src/ changes, and the project goes in as a small wheel on top.
 FROM deps-cpu AS venv-cpu
+COPY docker/install-project.sh /usr/local/bin/
 COPY pyproject.toml README.md /src/
 RUN install-project.sh deps
+# XGBoost's wheel pulls NCCL (~470 MB) for multi-GPU training; CPU inference never loads it.
+RUN pip uninstall -y nvidia-nccl-cu12
+
+FROM builder AS project-wheel
+COPY docker/install-project.sh /usr/local/bin/
+COPY pyproject.toml README.md /src/
 COPY src /src/src
-RUN install-project.sh project
+RUN install-project.sh wheel
 
 # Slim runtime: Debian's python3.11, the venv, the model artifacts; no compilers, no pip cache.
 FROM python-base AS runtime
@@ -59,13 +66,15 @@ EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python3.11", "/usr/local/lib/revertrisk/healthcheck.py"]
 STOPSIGNAL SIGTERM
-USER 65533:65533
 ENTRYPOINT ["revertrisk", "serve"]
 
 FROM runtime AS cpu
 COPY --from=venv-cpu /opt/venv /opt/venv
+COPY --from=project-wheel /wheels /tmp/wheels
+RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels
 ENV DEVICE=cpu
 LABEL org.opencontainers.image.title="revertrisk-service (CPU)"
+USER 65533:65533
 
 # GPU stages come after the CPU target: the classic builder builds every stage before --target.
 FROM builder AS deps-gpu
@@ -74,13 +83,15 @@ RUN pip install --index-url "$TORCH_CUDA_INDEX_URL" "torch==2.13.0" \
     && python -c "import torch; assert torch.version.cuda, 'torch without CUDA'"
 
 FROM deps-gpu AS venv-gpu
+COPY docker/install-project.sh /usr/local/bin/
 COPY pyproject.toml README.md /src/
 RUN install-project.sh deps
-COPY src /src/src
-RUN install-project.sh project
 
 FROM runtime AS gpu
 COPY --from=venv-gpu /opt/venv /opt/venv
+COPY --from=project-wheel /wheels /tmp/wheels
+RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels
 # Read by the NVIDIA container runtime; DEVICE=cuda only ever in this target.
 ENV DEVICE=cuda NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
 LABEL org.opencontainers.image.title="revertrisk-service (GPU)"
+USER 65533:65533

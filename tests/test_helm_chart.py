@@ -9,7 +9,6 @@ from typing import Any
 import helm_python
 import pytest
 import yaml
-
 from support import helm_chart
 from support.helm_chart import load_values, render
 

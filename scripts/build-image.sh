@@ -38,7 +38,7 @@ echo "Building $image (target $target)"
 start=$SECONDS
 # The classic builder: this machine has no buildx; --network host reaches apt and PyPI.
 set +e
-DOCKER_BUILDKIT=0 docker build --network host --target "$target" "${build_args[@]}" \
+DOCKER_BUILDKIT=0 docker build --force-rm --network host --target "$target" "${build_args[@]}" \
   -t "$image" . 2>&1 | grep --line-buffered -v -e '^DEPRECATED' -e 'legacy builder' \
   -e 'buildx component' -e 'docs.docker.com/go/buildx' -e 'BuildKit is currently disabled' \
   -e 'environment-variable.$' -e '^ *$'

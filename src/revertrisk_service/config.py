@@ -46,6 +46,15 @@ class Settings(BaseSettings):
         description="The one model to serve (a container's MODEL); overrides MODELS when set.",
     )
     http_port: int = 8080
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Serving processes on the port (metrics add up)."
+    )
+    shutdown_grace_s: float = Field(
+        default=25.0,
+        gt=0,
+        description="After SIGTERM: seconds in-flight requests get before they are cut. Keep it "
+        "below Kubernetes' terminationGracePeriodSeconds.",
+    )
     http_timeout_s: float = Field(default=5.0, gt=0)
     mediawiki_deadline_s: float = Field(default=15.0, gt=0)
     mediawiki_max_retries: int = Field(default=3, ge=0)

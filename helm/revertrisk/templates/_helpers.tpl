@@ -79,6 +79,11 @@ Kubernetes expands $(REDIS_PASSWORD) into the URL, so it never appears in a mani
   value: {{ .Values.enablePresave | quote }}
 - name: LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
+# In-flight requests get the pod's grace period less 5 s after SIGTERM, so they end before the kill.
+- name: SHUTDOWN_GRACE_S
+  value: {{ max 1 (sub (int .Values.terminationGracePeriodSeconds) 5) | quote }}
+- name: WORKERS
+  value: {{ .Values.workers | quote }}
 {{- include "revertrisk.redisEnv" . }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}

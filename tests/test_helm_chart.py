@@ -88,6 +88,7 @@ def test_invariants_of_every_inference_service(profile: tuple[str, list]) -> Non
         assert predictor["annotations"]["prometheus.io/scrape"] == "true"
         assert predictor["annotations"]["prometheus.io/port"] == "8080"
         assert predictor["terminationGracePeriodSeconds"] >= 1
+        assert 1 <= int(env["SHUTDOWN_GRACE_S"]) < predictor["terminationGracePeriodSeconds"]
         # GPU image, DEVICE=cuda and a GPU request go together, or not at all.
         gpu = container["image"] == GPU_IMAGE
         assert gpu == (env["DEVICE"] == "cuda")
@@ -212,3 +213,22 @@ def test_bad_values_are_refused(bad: str) -> None:
     if isinstance(refused.value, helm_python.HelmValuesError):
         report = helm_chart.lint(values)
         assert report["errors"] or any(m["severity"] == 3 for m in report["messages"])
+
+
+def test_render_script_prints_manifests_and_refuses_bad_values() -> None:
+    import subprocess
+    import sys
+
+    script = [sys.executable, str(helm_chart.CHART_DIR.parents[1] / "scripts" / "render-chart.py")]
+    good = subprocess.run(
+        [*script, "values-gpu.yaml", "--set", "wikiUrl=http://mw-api-int.example"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )
+    assert good.returncode == 0, good.stderr
+    docs = [d for d in yaml.safe_load_all(good.stdout) if d]
+    assert GPU_IMAGE in {serving_container(d)["image"] for d in docs if d["kind"] == "InferenceService"}
+    bad = subprocess.run(
+        [*script, "--set", "models.multilingual.accelerator=tpu"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )
+    assert bad.returncode == 1 and "accelerator" in bad.stderr

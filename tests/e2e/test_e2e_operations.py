@@ -14,9 +14,10 @@ import httpx
 import pytest
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
-from support.flaky_api import running as running_flaky_api
-from support.flaky_api import slow
-from support.service_process import RunningService, run_service
+
+from revertrisk_devtools.flaky_api import running as running_flaky_api
+from revertrisk_devtools.flaky_api import slow
+from revertrisk_devtools.service_process import RunningService, run_service
 
 pytestmark = pytest.mark.e2e
 
@@ -79,26 +80,32 @@ def test_two_workers_metrics_add_up(tmp_path: Path) -> None:
             assert [dict(labels)["model"] for labels in versions] == [LA]
             latency = scraped(service, "revertrisk_request_duration_seconds_count")
             assert latency[(("model", LA), ("status", "200"))] == total
+            # One revision per request: each stage ran once per request.
+            stages = scraped(service, "revertrisk_stage_duration_seconds_count")
+            for stage in ("mediawiki_fetch", "edit_facts", "inference"):
+                assert stages[(("model", LA), ("stage", stage))] == total, stages
 
 
 def test_request_id_is_echoed_logged_and_generated(tmp_path: Path) -> None:
-    with running_flaky_api() as wiki:
-        with run_service({"WIKI_URL": wiki.url, "MODELS": LA}, tmp_path) as service:
-            given = predict(service, 7001, headers={"X-Request-Id": "probe-7001.a"})
-            assert given.headers["X-Request-Id"] == "probe-7001.a"
-            generated = predict(service, 7002)
-            assert len(generated.headers["X-Request-Id"]) == 32
-            # An id unfit for a log line (spaces, quotes, too long) is replaced, not echoed.
-            unfit = predict(service, 7003, headers={"X-Request-Id": 'a "quoted" id'})
-            assert unfit.headers["X-Request-Id"] != 'a "quoted" id'
-            # Error answers carry one too.
-            bad = httpx.post(
-                f"{service.base_url}/v1/models/{LA}:predict", content=b"{", timeout=10,
-                headers={"X-Request-Id": "probe-bad-json"},
-            )
-            assert bad.status_code == 400 and bad.headers["X-Request-Id"] == "probe-bad-json"
-            time.sleep(0.5)
-            lines = [json.loads(line) for line in service.log().splitlines() if line.strip()]
+    with (
+        running_flaky_api() as wiki,
+        run_service({"WIKI_URL": wiki.url, "MODELS": LA}, tmp_path) as service,
+    ):
+        given = predict(service, 7001, headers={"X-Request-Id": "probe-7001.a"})
+        assert given.headers["X-Request-Id"] == "probe-7001.a"
+        generated = predict(service, 7002)
+        assert len(generated.headers["X-Request-Id"]) == 32
+        # An id unfit for a log line (spaces, quotes, too long) is replaced, not echoed.
+        unfit = predict(service, 7003, headers={"X-Request-Id": 'a "quoted" id'})
+        assert unfit.headers["X-Request-Id"] != 'a "quoted" id'
+        # Error answers carry one too.
+        bad = httpx.post(
+            f"{service.base_url}/v1/models/{LA}:predict", content=b"{", timeout=10,
+            headers={"X-Request-Id": "probe-bad-json"},
+        )
+        assert bad.status_code == 400 and bad.headers["X-Request-Id"] == "probe-bad-json"
+        time.sleep(0.5)
+        lines = [json.loads(line) for line in service.log().splitlines() if line.strip()]
     assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
     tagged = [line for line in lines if line.get("request_id") == "probe-7001.a"]
     assert tagged, "no log line carries the request id"

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DASHBOARD = REPO / "ops" / "grafana" / "revertrisk-dashboard.json"
 
 

@@ -22,9 +22,10 @@ from support.docker_image import (
     running_container,
     wait_healthy,
 )
-from support.flaky_api import running as running_flaky_api
-from support.flaky_api import slow
-from support.redis_server import RedisServer
+
+from revertrisk_devtools.flaky_api import running as running_flaky_api
+from revertrisk_devtools.flaky_api import slow
+from revertrisk_devtools.redis_server import RedisServer
 
 # The first build takes minutes (see README); later ones reuse Docker's layer cache.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]

@@ -16,7 +16,7 @@ CPU_IMAGE = "revertrisk-service:0.1.0"
 GPU_IMAGE = "revertrisk-service:0.1.0-gpu"
 LA = "revertrisk-language-agnostic"
 ML = "revertrisk-multilingual"
-BAD_VALUES = Path(__file__).parent / "fixtures" / "helm"
+BAD_VALUES = Path(__file__).parents[1] / "fixtures" / "helm"
 
 PROFILES: dict[str, dict[str, Any]] = {
     "default": {},

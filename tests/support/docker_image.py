@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.ports import free_port
+from revertrisk_devtools.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -22,6 +22,7 @@ from support.docker_image import (
     running_container,
     wait_healthy,
 )
+from support.in_flight import InFlight
 
 from revertrisk_devtools.flaky_api import running as running_flaky_api
 from revertrisk_devtools.flaky_api import slow
@@ -130,20 +131,7 @@ def test_docker_stop_drains_in_flight_requests_and_refuses_new_ones(image: str, 
         with running_container(image, f"revertrisk-e2e-{os.getpid()}-drain", env) as container:
             # The first MediaWiki call of the next request takes 4 s: that request is in flight.
             wiki.push(slow(4.0))
-            in_flight: dict[str, httpx.Response | Exception] = {}
-
-            def send() -> None:
-                try:
-                    in_flight["response"] = predict(container, LA, {"lang": "en", "rev_id": 5001})
-                except Exception as error:  # noqa: BLE001  (reported by the assertion below)
-                    in_flight["response"] = error
-
-            sender = threading.Thread(target=send)
-            sender.start()
-            deadline = time.monotonic() + 30
-            while not wiki.requests and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert wiki.requests, "the request never reached MediaWiki"
+            in_flight = InFlight(lambda: predict(container, LA, {"lang": "en", "rev_id": 5001}), wiki)
 
             stopped_at = time.monotonic()
             stopper = threading.Thread(target=docker, args=("stop", "--time", "30", container.name))
@@ -152,11 +140,10 @@ def test_docker_stop_drains_in_flight_requests_and_refuses_new_ones(image: str, 
             # The server no longer accepts connections while it finishes the one in flight.
             with pytest.raises(httpx.TransportError):
                 httpx.get(f"{container.base_url}/v1/models", timeout=2)
-            sender.join(timeout=40)
+            response = in_flight.outcome()
             stopper.join(timeout=40)
             took = time.monotonic() - stopped_at
 
-            response = in_flight["response"]
             assert isinstance(response, httpx.Response), response
             assert response.status_code == 200, response.text
             assert response.json()["revision_id"] == 5001

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,6 +13,7 @@ import httpx
 import pytest
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
+from support.in_flight import InFlight
 
 from revertrisk_devtools.flaky_api import running as running_flaky_api
 from revertrisk_devtools.flaky_api import slow
@@ -123,25 +123,12 @@ def test_sigterm_cuts_requests_that_outlive_the_grace_period(tmp_path: Path) -> 
         }
         with run_service(env, tmp_path) as service:
             wiki.push(slow(20.0))
-            outcome: dict[str, object] = {}
-
-            def send() -> None:
-                try:
-                    outcome["response"] = predict(service, 8001)
-                except httpx.HTTPError as error:
-                    outcome["response"] = error
-
-            sender = threading.Thread(target=send)
-            sender.start()
-            deadline = time.monotonic() + 20
-            while not wiki.requests and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert wiki.requests
+            in_flight = InFlight(lambda: predict(service, 8001), wiki)
             start = time.monotonic()
             service.process.send_signal(signal.SIGTERM)
             service.process.wait(timeout=15)
             took = time.monotonic() - start
-            sender.join(timeout=30)
+            outcome = in_flight.outcome()
     # It waited for the request about as long as allowed, not the 20 s the request needed.
     assert 1.5 <= took < 8, took
-    assert not (isinstance(outcome["response"], httpx.Response) and outcome["response"].status_code == 200)
+    assert not (isinstance(outcome, httpx.Response) and outcome.status_code == 200), outcome

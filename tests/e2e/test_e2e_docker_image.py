@@ -4,6 +4,7 @@ stopped with `docker stop` while a request is in flight."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -34,6 +35,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 LA = "revertrisk-language-agnostic"
 ML = "revertrisk-multilingual"
 NON_ROOT_UID = 65533
+REDIS_PASSWORD = "e2e-Secret-0123456789"
 
 
 @pytest.fixture(scope="module")
@@ -43,31 +45,33 @@ def image() -> str:
 
 
 @pytest.fixture(scope="module")
-def redis_on_loopback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis with a password, reached by the URL form the Helm chart gives the pods."""
     binary = shutil.which("redis-server")
     assert binary, "redis-server is installed by `make test` (scripts/install-system-deps.sh)"
     server = RedisServer(binary, tmp_path_factory.mktemp("redis"))
     server.start()
     try:
-        yield server
+        redis.Redis.from_url(server.url).config_set("requirepass", REDIS_PASSWORD)
+        yield f"redis://:{REDIS_PASSWORD}@127.0.0.1:{server.port}/0"
     finally:
         server.kill()
 
 
-def _container(image: str, model: str, local_wiki, redis_server: RedisServer) -> Iterator[Container]:
-    env = {"MODEL": model, "WIKI_URL": local_wiki.base_url, "REDIS_URL": redis_server.url}
+def _container(image: str, model: str, local_wiki, redis_url: str) -> Iterator[Container]:
+    env = {"MODEL": model, "WIKI_URL": local_wiki.base_url, "REDIS_URL": redis_url}
     with running_container(image, f"revertrisk-e2e-{os.getpid()}-{model}", env) as container:
         yield container
 
 
 @pytest.fixture(scope="module")
-def la_container(image: str, local_wiki, redis_on_loopback: RedisServer) -> Iterator[Container]:
-    yield from _container(image, LA, local_wiki, redis_on_loopback)
+def la_container(image: str, local_wiki, redis_url: str) -> Iterator[Container]:
+    yield from _container(image, LA, local_wiki, redis_url)
 
 
 @pytest.fixture(scope="module")
-def ml_container(image: str, local_wiki, redis_on_loopback: RedisServer) -> Iterator[Container]:
-    yield from _container(image, ML, local_wiki, redis_on_loopback)
+def ml_container(image: str, local_wiki, redis_url: str) -> Iterator[Container]:
+    yield from _container(image, ML, local_wiki, redis_url)
 
 
 def predict(container: Container, model: str, body: object) -> httpx.Response:
@@ -79,7 +83,7 @@ def predict(container: Container, model: str, body: object) -> httpx.Response:
     [("la_container", LA, "en", "registered_edit"), ("ml_container", ML, "ru", "cyrillic_edit")],
 )
 def test_each_model_scores_a_real_revision_from_its_own_container(
-    request: pytest.FixtureRequest, local_wiki, redis_on_loopback: RedisServer,
+    request: pytest.FixtureRequest, local_wiki, redis_url: str,
     fixture: str, model: str, lang: str, kind: str,
 ) -> None:
     container: Container = request.getfixturevalue(fixture)
@@ -90,7 +94,7 @@ def test_each_model_scores_a_real_revision_from_its_own_container(
     assert (body["model_name"], body["revision_id"], body["wiki_db"]) == (model, rev_id, f"{lang}wiki")
     assert 0.0 <= body["output"]["probabilities"]["true"] <= 1.0
     # The score went to the Redis on the host, under this model's key.
-    keys = redis.Redis.from_url(redis_on_loopback.url).keys(f"revertrisk:{model}:*:{lang}wiki:{rev_id}")
+    keys = redis.Redis.from_url(redis_url).keys(f"revertrisk:{model}:*:{lang}wiki:{rev_id}")
     assert keys, "no cache entry in Redis"
     again = predict(container, model, {"lang": lang, "rev_id": rev_id})
     assert again.headers["X-Cache"] == "hit"
@@ -119,6 +123,23 @@ def test_runs_as_non_root_with_the_server_as_pid_1(la_container: Container) -> N
     # Read-only root: neither the code nor the models can be changed from inside.
     assert la_container.exec("touch", "/srv/revertrisk/models/x").returncode != 0
     assert la_container.exec("touch", "/opt/venv/x").returncode != 0
+
+
+def test_logs_are_json_lines_with_the_request_id_and_metrics_are_served(
+    la_container: Container, local_wiki
+) -> None:
+    body = {"lang": "en", "rev_id": local_wiki.revs["anonymous_edit"]}
+    answer = httpx.post(
+        f"{la_container.base_url}/v1/models/{LA}:predict", json=body, timeout=60,
+        headers={"X-Request-Id": "docker-probe-1"},
+    )
+    assert answer.status_code == 200 and answer.headers["X-Request-Id"] == "docker-probe-1"
+    time.sleep(0.5)
+    lines = [json.loads(line) for line in la_container.logs().splitlines() if line.strip()]
+    assert any(line.get("request_id") == "docker-probe-1" for line in lines)
+    metrics = httpx.get(f"{la_container.base_url}/metrics", timeout=10).text
+    assert f'revertrisk_model_info{{model="{LA}"' in metrics
+    assert f'revertrisk_requests_total{{model="{LA}",status="200"}}' in metrics
 
 
 def test_health_check_reports_healthy(la_container: Container) -> None:

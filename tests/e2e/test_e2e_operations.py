@@ -75,7 +75,8 @@ def test_two_workers_metrics_add_up(tmp_path: Path) -> None:
             while sum(per_worker.values()) < total and time.monotonic() < deadline:
                 time.sleep(0.05)
                 per_worker = requests_counted_per_worker(metrics_dir)
-            assert len(per_worker) == 2 and all(per_worker.values()), per_worker
+            # Two processes answered (the parent may hold a file of zeros: it answers nothing).
+            assert len([n for n in per_worker.values() if n]) == 2, per_worker
             assert sum(per_worker.values()) == total
             # Whichever worker answers the scrape, it reports both workers' requests.
             for _ in range(6):

@@ -232,3 +232,21 @@ def test_render_script_prints_manifests_and_refuses_bad_values() -> None:
         capture_output=True, text=True, check=False, timeout=60,
     )
     assert bad.returncode == 1 and "accelerator" in bad.stderr
+
+
+def test_every_environment_variable_the_chart_sets_is_read_by_the_service() -> None:
+    from revertrisk_service.config import Settings
+
+    # LOG_LEVEL is read by the logging setup; REDIS_PASSWORD only feeds $(REDIS_PASSWORD) in REDIS_URL.
+    known = {name.upper() for name in Settings.model_fields} | {"LOG_LEVEL", "REDIS_PASSWORD"}
+    for name, values in PROFILES.items():
+        for doc in render(values):
+            if doc["kind"] == "InferenceService":
+                containers = doc["spec"]["predictor"]["containers"]
+            elif doc["kind"] == "Deployment":
+                containers = doc["spec"]["template"]["spec"]["containers"]
+            else:
+                continue
+            for container in containers:
+                unknown = set(env_of(container)) - known
+                assert not unknown, f"{name}: {doc['metadata']['name']} sets {unknown}"

@@ -40,7 +40,8 @@ RUN pip install --find-links /tmp/local ${TORCH_INDEX_URL:+--index-url "$TORCH_I
 # only src/ changes, and the project goes in as a small wheel on top.
 FROM deps-cpu AS venv-cpu
 COPY docker/install-project.sh /usr/local/bin/
-COPY pyproject.toml README.md /src/
+# Only pyproject.toml: a README edit must not reinstall the dependencies.
+COPY pyproject.toml /src/
 RUN install-project.sh deps
 # XGBoost's wheel pulls NCCL (~470 MB) for multi-GPU training; CPU inference never loads it.
 RUN pip uninstall -y nvidia-nccl-cu12
@@ -84,7 +85,7 @@ RUN pip install --index-url "$TORCH_CUDA_INDEX_URL" "torch==2.13.0" \
 
 FROM deps-gpu AS venv-gpu
 COPY docker/install-project.sh /usr/local/bin/
-COPY pyproject.toml README.md /src/
+COPY pyproject.toml /src/
 RUN install-project.sh deps
 
 FROM runtime AS gpu

@@ -1,22 +1,98 @@
-# CPU image: both models, bundled artifacts, in-memory cache unless REDIS_URL is set.
-FROM python:3.11-slim-bookworm
+# revertrisk-service images. Targets:
+#   cpu  revertrisk-service:<version>      CPU torch
+#   gpu  revertrisk-service:<version>-gpu  CUDA torch, DEVICE=cuda; needs the NVIDIA container runtime
+# Always name the target (docker build --target cpu|gpu). The defaults suit a machine that can pull
+# from Docker Hub and the PyTorch index. Offline builds (scripts/build-image.sh, `make image`) pass
+# a debootstrapped base, a local torch wheel and the host's CA bundle instead.
+# MODEL picks the one model a container serves (unset: both).
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    MODELS_DIR=/srv/revertrisk/models HTTP_PORT=8080
+# BASE_IMAGE: any Debian bookworm root filesystem (python3.11 comes from Debian's packages).
+ARG BASE_IMAGE=debian:bookworm-slim
 
-RUN useradd --system --uid 65533 --home /srv/revertrisk somebody
+FROM ${BASE_IMAGE} AS python-base
+ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# libgomp1: OpenMP for XGBoost and CatBoost.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        python3.11 ca-certificates libgomp1 \
+    && rm -rf /var/lib/apt/lists/*
+
+# Builds the virtual environment; nothing of this stage but /opt/venv reaches the runtime.
+FROM python-base AS builder
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3.11-venv \
+    && rm -rf /var/lib/apt/lists/* \
+    && python3.11 -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# docker/local/ holds what an offline build brings along (a torch wheel, a CA bundle for a
+# TLS-intercepting proxy); it is empty for a registry build. PIP_CERT names that bundle.
+COPY docker/local/ /tmp/local/
+ARG PIP_CERT=
+ENV PIP_CERT=${PIP_CERT}
+
+FROM builder AS deps-cpu
+# An empty TORCH_INDEX_URL takes torch from the wheels in docker/local/ (its dependencies from PyPI).
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+RUN pip install --find-links /tmp/local ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} "torch==2.13.0" \
+    && python -c "import torch; assert torch.version.cuda is None, torch.version.cuda"
+
+# The project's dependencies change less often than its code: the venv layer stays cached while
+# only src/ changes, and the project goes in as a small wheel on top.
+FROM deps-cpu AS venv-cpu
+COPY docker/install-project.sh /usr/local/bin/
+# Only pyproject.toml: a README edit must not reinstall the dependencies.
+COPY pyproject.toml /src/
+RUN install-project.sh deps
+# XGBoost's wheel pulls NCCL (~470 MB) for multi-GPU training; CPU inference never loads it.
+RUN pip uninstall -y nvidia-nccl-cu12
+
+FROM builder AS project-wheel
+COPY docker/install-project.sh /usr/local/bin/
+COPY pyproject.toml README.md /src/
+COPY src /src/src
+RUN install-project.sh wheel
+
+# Slim runtime: Debian's python3.11, the venv, the model artifacts; no compilers, no pip cache.
+FROM python-base AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    MODELS_DIR=/srv/revertrisk/models HTTP_PORT=8080 MODEL= \
+    HOME=/srv/revertrisk MPLCONFIGDIR=/tmp/matplotlib HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+# 65533 "somebody": Wikimedia's conventional unprivileged user. Nothing it runs can write the code.
+RUN groupadd --system --gid 65533 somebody \
+    && useradd --system --uid 65533 --gid 65533 --no-create-home --home-dir /srv/revertrisk somebody
 WORKDIR /srv/revertrisk
-
-# torch is pinned to the CPU build; the CUDA variant is a separate build arg for GPU nodes.
-ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
-RUN pip install --index-url "$TORCH_INDEX" torch==2.13.0
-
-COPY pyproject.toml README.md ./
-COPY src ./src
-RUN pip install .
-
+COPY docker/healthcheck.py /usr/local/lib/revertrisk/healthcheck.py
 COPY models ./models
-
-USER 65533
 EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python3.11", "/usr/local/lib/revertrisk/healthcheck.py"]
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["revertrisk", "serve"]
+
+FROM runtime AS cpu
+COPY --from=venv-cpu /opt/venv /opt/venv
+COPY --from=project-wheel /wheels /tmp/wheels
+RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels
+ENV DEVICE=cpu
+LABEL org.opencontainers.image.title="revertrisk-service (CPU)"
+USER 65533:65533
+
+# GPU stages come after the CPU target: the classic builder builds every stage before --target.
+FROM builder AS deps-gpu
+ARG TORCH_CUDA_INDEX_URL=https://download.pytorch.org/whl/cu128
+RUN pip install --index-url "$TORCH_CUDA_INDEX_URL" "torch==2.13.0" \
+    && python -c "import torch; assert torch.version.cuda, 'torch without CUDA'"
+
+FROM deps-gpu AS venv-gpu
+COPY docker/install-project.sh /usr/local/bin/
+COPY pyproject.toml /src/
+RUN install-project.sh deps
+
+FROM runtime AS gpu
+COPY --from=venv-gpu /opt/venv /opt/venv
+COPY --from=project-wheel /wheels /tmp/wheels
+RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels
+# Read by the NVIDIA container runtime; DEVICE=cuda only ever in this target.
+ENV DEVICE=cuda NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
+LABEL org.opencontainers.image.title="revertrisk-service (GPU)"
+USER 65533:65533

@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # The labelled data `make models` trains on (override: make models DATA_DIR=/path/to/data).
 DATA_DIR ?= ../shared/data
 
-.PHONY: install system-deps serve test test-fast models ablations disparate-impact bench lint clean
+.PHONY: install system-deps docker-deps image image-gpu serve test test-fast models ablations disparate-impact bench lint clean
 
 $(INSTALLED): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,22 @@ install: $(INSTALLED)
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# Docker, a running dockerd and the debootstrapped base image (docker.io, debootstrap from Debian).
+docker-deps:
+	bash scripts/docker-setup.sh
+
+# The CPU image from the local base and torch wheel: revertrisk-service:<version>.
+image: docker-deps
+	bash scripts/build-image.sh cpu
+
+# The GPU image (CUDA torch from the PyTorch index, several GB): revertrisk-service:<version>-gpu.
+image-gpu: docker-deps
+	bash scripts/build-image.sh gpu
+
 serve: install
 	$(BIN)/revertrisk serve --port $(PORT)
 
-test: install system-deps
+test: install system-deps docker-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install

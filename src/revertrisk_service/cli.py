@@ -64,24 +64,30 @@ def serve(
     redis_url: Annotated[str | None, typer.Option(help="Redis score cache (env REDIS_URL).")] = None,
     max_batch_size: Annotated[int | None, typer.Option(help="Batch limit (env MAX_BATCH_SIZE).")] = None,
     enable_presave: Annotated[bool | None, typer.Option(help="Accept revision_data (env ENABLE_PRESAVE).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Serving processes (env WORKERS).")] = None,
 ) -> None:
     """Run the KServe model server."""
+    settings = _settings(
+        http_port=port,
+        wiki_url=wiki_url,
+        models=models,
+        models_dir=models_dir,
+        model_path=model_path,
+        redis_url=redis_url,
+        max_batch_size=max_batch_size,
+        enable_presave=enable_presave,
+        workers=workers,
+    )
+    if settings.workers > 1:
+        # Before prometheus_client is imported anywhere: the workers' figures go to shared files.
+        from revertrisk_service.workers import prepare_multiprocess_metrics
+
+        prepare_multiprocess_metrics()
     from revertrisk_service.logging_setup import configure_logging
     from revertrisk_service.serving.app import serve as run
 
     configure_logging()
-    run(
-        _settings(
-            http_port=port,
-            wiki_url=wiki_url,
-            models=models,
-            models_dir=models_dir,
-            model_path=model_path,
-            redis_url=redis_url,
-            max_batch_size=max_batch_size,
-            enable_presave=enable_presave,
-        )
-    )
+    run(settings)
 
 
 @app.command()

@@ -41,7 +41,20 @@ class Settings(BaseSettings):
     models: str = Field(
         default=",".join(ALL_MODELS), description="Comma-separated models to serve."
     )
+    model: str | None = Field(
+        default=None,
+        description="The one model to serve (a container's MODEL); overrides MODELS when set.",
+    )
     http_port: int = 8080
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Serving processes on the port (metrics add up)."
+    )
+    shutdown_grace_s: float = Field(
+        default=25.0,
+        gt=0,
+        description="After SIGTERM: seconds in-flight requests get before they are cut. Keep it "
+        "below Kubernetes' terminationGracePeriodSeconds.",
+    )
     http_timeout_s: float = Field(default=5.0, gt=0)
     mediawiki_deadline_s: float = Field(default=15.0, gt=0)
     mediawiki_max_retries: int = Field(default=3, ge=0)
@@ -81,7 +94,8 @@ class Settings(BaseSettings):
     local_cache_max_entries: int = Field(default=10_000, ge=1)
 
     def enabled_models(self) -> list[str]:
-        names = [n.strip() for n in self.models.split(",") if n.strip()]
+        chosen = (self.model or "").strip() or self.models
+        names = [n.strip() for n in chosen.split(",") if n.strip()]
         unknown = [n for n in names if n not in ALL_MODELS]
         if unknown:
             raise ValueError(f"Unknown model(s) {unknown}; choose from {list(ALL_MODELS)}")

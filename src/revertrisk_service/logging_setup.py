@@ -1,13 +1,9 @@
-"""Plain structured-enough logging for a container: one line per event on stderr."""
+"""Logging for a container: one JSON object per line on stderr (see observability.json_logs)."""
 
 from __future__ import annotations
 
-import logging
-import os
+from revertrisk_service.observability.json_logs import configure_json_logging
 
 
 def configure_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_json_logging()

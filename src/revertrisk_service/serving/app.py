@@ -1,6 +1,12 @@
-"""`revertrisk serve`: the models, the MediaWiki client and the HTTP extras under kserve.ModelServer."""
+"""`revertrisk serve`: the models, the MediaWiki client and the HTTP extras under kserve.ModelServer,
+in one process or in several workers sharing the port."""
 
 from __future__ import annotations
+
+import math
+import socket
+import sys
+from functools import partial
 
 import kserve
 from kserve import model_server
@@ -8,13 +14,28 @@ from kserve import model_server
 from revertrisk_service.assembly import build_cache_layer, build_mediawiki_client, build_models
 from revertrisk_service.client_endpoints import build_listeners, mount_client_endpoints
 from revertrisk_service.config import Settings
+from revertrisk_service.kserve_socket import serve_on_socket
+from revertrisk_service.logging_setup import configure_logging
+from revertrisk_service.observability.install import install_observability
+from revertrisk_service.observability.metrics import record_model
 from revertrisk_service.serving.errors_http import install_error_handlers
 from revertrisk_service.serving.http_guard import PredictGuard
 from revertrisk_service.serving.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.transparency.routes import build_transparency_router
+from revertrisk_service.workers import listening_socket, run_workers
 
 
 def serve(settings: Settings) -> None:
+    if settings.workers == 1:
+        serve_one(settings)
+        return
+    sock = listening_socket(settings.http_port)
+    sys.exit(
+        run_workers(settings.workers, sock, partial(serve_one, settings), settings.shutdown_grace_s)
+    )
+
+
+def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     extras = build_listeners(settings)
@@ -22,17 +43,29 @@ def serve(settings: Settings) -> None:
     models = build_models(settings, client, cache, extras.listeners, runner=runner)
     for model in models:
         model.load()
+        record_model(model.name, model.version)
     names = [m.name for m in models]
     app = model_server.app
     app.add_middleware(
         PredictGuard, served_models=lambda: names, max_body_bytes=settings.max_body_bytes
     )
     install_error_handlers(app)
+    install_observability(app, served_models=lambda: names)
     app.include_router(build_transparency_router({n: settings.model_dir(n) for n in names}))
     app.router.on_shutdown.extend([client.aclose, cache.close, runner.close])
-    server = kserve.ModelServer(http_port=settings.http_port, enable_grpc=False, workers=1)
+    server = kserve.ModelServer(
+        http_port=settings.http_port,
+        enable_grpc=False,
+        workers=1,
+        grace_period=math.ceil(settings.shutdown_grace_s),
+    )
     mount_client_endpoints(app, settings, models, extras, stopping=lambda: _stopping(server))
-    server.start(models)
+    # KServe gives its loggers handlers of its own when its server is made: back to JSON lines.
+    configure_logging()
+    if sock is None:
+        server.start(models)
+    else:
+        serve_on_socket(server, models, sock)
 
 
 def _stopping(server: kserve.ModelServer) -> bool:

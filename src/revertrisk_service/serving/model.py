@@ -16,6 +16,7 @@ from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ScoringFailed, ServiceError, UnsupportedLanguage
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.observability.metrics import timed_stage
 from revertrisk_service.scored_edits import Origin, ScoreListeners, origin_of
 from revertrisk_service.serving.cache_layer import CacheLayer
 from revertrisk_service.serving.presave import context_from_revision_data
@@ -94,7 +95,8 @@ async def score_facts(
         return outcomes
     known = [f for f in facts if isinstance(f, EditFacts)]
     try:
-        probabilities = await runner.score(scorer, known)
+        with timed_stage(scorer.name, "inference"):
+            probabilities = await runner.score(scorer, known)
     except Exception:
         log.exception("%s failed to score %d revisions", scorer.name, len(ready))
         return [failed if i in ready else o for i, o in enumerate(outcomes)]
@@ -229,7 +231,7 @@ class RevertRiskModel(kserve.Model):
     ) -> list[dict[str, Any] | ServiceError]:
         if not slots:
             return []
-        revision_facts = RevisionFacts(self.fetcher, self.runner)
+        revision_facts = RevisionFacts(self.fetcher, self.runner, self.name)
         revisions = _revisions(slots)
         outcomes = await self._score(slots, await revision_facts.get(revisions))
         self.listeners.announce(revisions, outcomes, revision_facts.contexts, origin)

@@ -14,6 +14,7 @@ from typing import Protocol
 from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.types import EditContext
+from revertrisk_service.observability.metrics import timed_stage
 from revertrisk_service.serving.scoring_pool import ScoringRunner
 from revertrisk_service.wikis import Wiki
 
@@ -51,9 +52,13 @@ async def compute_facts(
 
 
 class RevisionFacts:
-    def __init__(self, fetcher: EditFetcher, runner: ScoringRunner) -> None:
+    def __init__(
+        self, fetcher: EditFetcher, runner: ScoringRunner, metrics_label: str = "shared"
+    ) -> None:
+        """metrics_label: the model its stage timings are counted for ("shared" when several)."""
         self._fetcher = fetcher
         self._runner = runner
+        self._label = metrics_label
         self._known: dict[tuple[str, int], asyncio.Future[FactsOutcome]] = {}
         # The fetched edits, for what announces a new score (scored_edits) besides the facts.
         self.contexts: dict[tuple[str, int], EditContext] = {}
@@ -72,12 +77,14 @@ class RevisionFacts:
 
     async def _resolve(self, missing: list[tuple[Wiki, int]]) -> None:
         try:
-            fetched = await self._fetcher.fetch_edits(missing)
+            with timed_stage(self._label, "mediawiki_fetch"):
+                fetched = await self._fetcher.fetch_edits(missing)
             for (wiki, rev_id), outcome in zip(missing, fetched, strict=True):
                 if isinstance(outcome, EditContext):
                     self.contexts[(wiki.dbname, rev_id)] = outcome
             contexts = [c for c in fetched if not isinstance(c, ServiceError)]
-            parsed = iter(await compute_facts(contexts, self._runner))
+            with timed_stage(self._label, "edit_facts"):
+                parsed = iter(await compute_facts(contexts, self._runner))
             for (wiki, rev_id), outcome in zip(missing, fetched, strict=True):
                 result = outcome if isinstance(outcome, ServiceError) else next(parsed)
                 self._known[(wiki.dbname, rev_id)].set_result(result)

@@ -1,0 +1,1 @@
+"""What operators see of a running server: request ids, JSON log lines, Prometheus metrics."""

@@ -1,0 +1,123 @@
+"""Building the service image and running containers of it for the e2e tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from revertrisk_devtools.ports import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def docker(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, timeout=timeout, check=check
+    )
+
+
+def require_docker() -> None:
+    """`make test` sets Docker up (scripts/docker-setup.sh); CI must never skip these tests."""
+    usable = shutil.which("docker") is not None and docker("info", check=False).returncode == 0
+    if usable:
+        return
+    message = "Docker is not usable here: run `make docker-deps` (or `make test`)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def build_image(target: str = "cpu") -> str:
+    """scripts/build-image.sh, as `make image` runs it; Docker's layer cache makes reruns quick."""
+    result = subprocess.run(
+        ["bash", "scripts/build-image.sh", target],
+        check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"image build failed:\n{(result.stdout + result.stderr)[-6000:]}")
+    built = [line for line in result.stdout.splitlines() if line.startswith("Built ")]
+    assert built, result.stdout[-2000:]
+    # "Built revertrisk-service:0.1.0 in 12 s"
+    return built[-1].split()[1]
+
+
+@dataclass
+class Container:
+    name: str
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def logs(self) -> str:
+        result = docker("logs", self.name, check=False)
+        return result.stdout + result.stderr
+
+    def exec(self, *command: str) -> subprocess.CompletedProcess[str]:
+        return docker("exec", self.name, *command, check=False)
+
+    def inspect(self) -> dict:
+        return json.loads(docker("inspect", self.name).stdout)[0]
+
+
+@contextmanager
+def running_container(
+    image: str, name: str, env: Mapping[str, str], *, ready_timeout_s: float = 180
+) -> Iterator[Container]:
+    """The image as an operator runs it: read-only root, a tmpfs /tmp, the host's loopback
+    (where the test's MediaWiki and Redis listen), a fast health check interval."""
+    port = free_port()
+    docker("rm", "-f", name, check=False)
+    env_args = [f"--env={k}={v}" for k, v in {**env, "HTTP_PORT": str(port)}.items()]
+    docker(
+        "run", "--detach", "--name", name, "--network", "host", "--read-only",
+        "--tmpfs", "/tmp", "--health-interval", "2s", "--health-start-period", "120s",
+        *env_args, image,
+    )
+    container = Container(name, port)
+    try:
+        _wait_ready(container, ready_timeout_s)
+        yield container
+    finally:
+        docker("rm", "--force", name, check=False)
+
+
+def _wait_ready(container: Container, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        state = container.inspect()["State"]
+        if not state["Running"]:
+            raise AssertionError(f"container exited ({state['ExitCode']}):\n{container.logs()[-4000:]}")
+        try:
+            if httpx.get(f"{container.base_url}/v1/models", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"container not ready after {timeout_s} s:\n{container.logs()[-4000:]}")
+
+
+def wait_healthy(container: Container, timeout_s: float = 60) -> str:
+    deadline = time.monotonic() + timeout_s
+    status = ""
+    while time.monotonic() < deadline:
+        status = container.inspect()["State"].get("Health", {}).get("Status", "")
+        if status in ("healthy", "unhealthy"):
+            return status
+        time.sleep(0.5)
+    return status

@@ -68,6 +68,7 @@ REQUEST_TIMEOUT_S = 30.0
 # A step holds when nothing failed and the slowest 1% stayed under this (a backlog that grows
 # shows up here first, because the driver keeps sending at the offered rate).
 P99_SLO_MS = 5000.0
+MAX_IN_FLIGHT_NOTE = "the driver's bound on open requests was reached: the server fell behind"
 
 
 @dataclass
@@ -273,7 +274,9 @@ def soak_report(
         "",
         (
             f"Soak: {soak.rate:.0f} requests/s offered for {soak.duration_s:.0f} s, "
-            f"{len(soak.outcomes)} answered, **{soak.errors} errors**."
+            f"{len(soak.outcomes)} answered, **{soak.errors} errors** "
+            f"({soak.errors - soak.overloaded} failed answers, {soak.overloaded} requests not "
+            f"sent because {MAX_IN_FLIGHT_NOTE})."
         ),
         "",
     ]

@@ -27,7 +27,6 @@ import os
 import platform
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -36,8 +35,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     LANGUAGE_AGNOSTIC,
     MULTILINGUAL,
@@ -46,8 +43,9 @@ from common import (
     header,
     redis_server,
 )
-from support.mediawiki import running_local_wiki
-from support.service_process import run_service
+
+from revertrisk_devtools.local_wiki import running_local_wiki
+from revertrisk_devtools.service_process import run_service
 
 SCOREABLE = (
     "registered_edit",

@@ -18,9 +18,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from support.flaky_api import FlakyApi, running
-from support.service_process import RunningService, run_service
 
+from revertrisk_devtools.flaky_api import FlakyApi, running
+from revertrisk_devtools.service_process import RunningService, run_service
 from revertrisk_service.serving.openapi import openapi_document
 
 pytestmark = pytest.mark.e2e

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from support.flaky_api import FlakyApi, SyntheticWiki, running
-from support.service_process import RunningService, run_service
+
+from revertrisk_devtools.flaky_api import FlakyApi, SyntheticWiki, running
+from revertrisk_devtools.service_process import RunningService, run_service
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.flaky_api import FlakyApi, running, slow
-from support.service_process import RunningService, run_service
 
+from revertrisk_devtools.flaky_api import FlakyApi, running, slow
+from revertrisk_devtools.service_process import RunningService, run_service
 from revertrisk_service.config import Settings
 from revertrisk_service.serving.client_limit import client_address, parse_networks
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.flaky_api import (
+
+from revertrisk_devtools.flaky_api import (
     FlakyApi,
     Step,
     dropped,
@@ -27,9 +28,9 @@ from support.flaky_api import (
     slow,
     unavailable,
 )
-from support.ports import free_port
-from support.redis_server import RedisServer, redis_server  # noqa: F401
-from support.service_process import RunningService, run_service
+from revertrisk_devtools.ports import free_port
+from revertrisk_devtools.redis_server import RedisServer
+from revertrisk_devtools.service_process import RunningService, run_service
 
 pytestmark = pytest.mark.e2e
 
@@ -158,7 +159,7 @@ def test_connection_refused_then_mediawiki_comes_up(tmp_path: Path) -> None:
 
 
 def test_redis_dies_mid_request_and_comes_back(
-    redis_server: RedisServer,  # noqa: F811
+    redis_server: RedisServer,
     tmp_path: Path,
 ) -> None:
     with running() as wiki:

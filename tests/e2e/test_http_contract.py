@@ -139,10 +139,10 @@ def test_cloudevent_headers_do_not_change_how_the_body_is_read(service: RunningS
 
 def test_single_errors_carry_x_cache_including_negative_hits(service: RunningService) -> None:
     first = httpx.post(service.base_url + PREDICT, json={"lang": "en", "rev_id": MISSING_REV})
-    assert_error_shape(first, 404, "revision_not_found")
+    assert_error_shape(first, 400, "revision_not_found")
     assert first.headers["x-cache"] == "miss"
     second = httpx.post(service.base_url + PREDICT, json={"lang": "en", "rev_id": MISSING_REV})
-    assert_error_shape(second, 404, "revision_not_found")
+    assert_error_shape(second, 400, "revision_not_found")
     assert second.headers["x-cache"] == "hit"
     assert second.headers["x-cache-hits"] == "1/1"
 
@@ -175,6 +175,17 @@ def test_served_routes_still_answer(service: RunningService) -> None:
     assert httpx.get(service.base_url + "/v1/models").json()["models"] == [LA]
     assert httpx.get(service.base_url + f"/v1/models/{LA}").json()["ready"] is True
     assert "revertrisk_revisions_total" in httpx.get(service.base_url + "/metrics").text
+
+
+def test_ores_and_patrol_routes_keep_their_own_answers(service: RunningService) -> None:
+    assert httpx.get(service.base_url + "/v3/scores/").status_code == 200
+    assert httpx.get(service.base_url + "/patrol/").status_code == 200
+    # ORES clients get ORES's error shape, not ours.
+    unknown = httpx.get(service.base_url + "/v3/scores/nosuchwiki/?revids=1")
+    assert unknown.status_code == 404, unknown.text
+    assert isinstance(unknown.json()["error"], dict)
+    # Paths under the patrol page that do not exist are ours to shape.
+    assert_error_shape(httpx.get(service.base_url + "/patrol/nope"), 404, "not_found")
 
 
 def test_no_traceback_in_the_server_log(service: RunningService) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -17,6 +18,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from revertrisk_service.errors import error_body
 
 log = logging.getLogger(__name__)
+
+# ORES v3 clients (Huggle, bots) expect ORES's own error shape, `{"error": {"code", "message"}}`,
+# which the ORES routes send themselves; only an unhandled exception is answered here.
+_OWN_ERROR_SHAPE = re.compile(r"^/v3(?:/|$)")
 
 CODE_BY_STATUS = {
     400: "invalid_request",
@@ -77,6 +82,7 @@ class ErrorContract:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        reshape = not _OWN_ERROR_SHAPE.match(scope["path"])
         started = False
         pending_start: Message | None = None
         chunks: list[bytes] = []
@@ -85,7 +91,7 @@ class ErrorContract:
             nonlocal started, pending_start
             if message["type"] == "http.response.start":
                 started = True
-                if message["status"] >= 400:
+                if message["status"] >= 400 and reshape:
                     pending_start = message  # held back until the whole body is seen
                     return
                 await send(message)

@@ -33,11 +33,11 @@ def _errors(*statuses: int) -> dict[str, Any]:
 
 
 _ERROR_MEANINGS = {
-    400: "Bad input: see `code` (invalid_request, malformed_json, invalid_lang, ...).",
-    404: "No such model, revision, route or evaluation.",
+    400: "Bad input, or a revision that cannot be scored (not found, page creation, hidden text, "
+    "not wikitext): see `code`.",
+    404: "No such model, route or evaluation.",
     405: "Method not allowed on this path.",
     413: "Request body above MAX_BODY_BYTES.",
-    422: "A revision that cannot be scored (page creation, hidden text, not wikitext).",
     429: "CLIENT_CONCURRENCY_LIMIT requests of this client already in flight.",
     500: "Scoring or model files failed (no traceback is sent).",
     502: "MediaWiki unreachable or answering errors.",
@@ -175,7 +175,7 @@ def openapi_document(
             ),
             "headers": cache_header,
         },
-        **_errors(400, 404, 413, 422, 429, 500, 502, 504),
+        **_errors(400, 404, 413, 429, 500, 502, 504),
     }
     paths: dict[str, Any] = {
         "/v1/models/{model_name}:predict": {

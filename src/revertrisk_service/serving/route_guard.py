@@ -40,6 +40,11 @@ ROUTES = (
 )
 
 
+# Routers mounted beside KServe's own (client_endpoints): the ORES v3 layer and the patrol page
+# answer their own paths and methods; FastAPI's 404/405 inside them are still reshaped.
+DELEGATED = re.compile(r"^/(?:v3|patrol)(?:/|$)")
+
+
 class RouteGuard:
     def __init__(self, app: ASGIApp, served_models: Callable[[], Iterable[str]]) -> None:
         self.app = app
@@ -50,6 +55,9 @@ class RouteGuard:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        if DELEGATED.match(path):
+            await self.app(scope, receive, send)
+            return
         match = next(((r, m) for r in ROUTES if (m := r.pattern.match(path))), None)
         if match is None:
             await send_error(

@@ -167,11 +167,31 @@ def holds(step: StepResult) -> bool:
     return step.errors == 0 and step.summary().p99 <= P99_SLO_MS
 
 
-def rss_mib(pid: int) -> float:
+def _own_rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+            return int(line.split()[1])
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of the server and every process under it (the scoring workers)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += _own_rss_kib(current)
+            todo += _children(current)
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a worker that just exited
+    return total / 1024
 
 
 async def warm_up(client: httpx.AsyncClient, revs: list[int]) -> None:
@@ -296,7 +316,7 @@ def soak_report(
     lines += [
         "",
         (
-            f"Server resident memory: {samples[0][1]:.0f} MiB at the start of the soak, "
+            f"Server resident memory (with its worker processes): {samples[0][1]:.0f} MiB at the start of the soak, "
             f"median {start_mib:.0f} MiB in its second minute, {end_mib:.0f} MiB in its last "
             f"minute, peak {max(m for _, m in samples):.0f} MiB; growth {growth:+.1f} MiB "
             f"(trend {slope:+.2f} MiB/min over {len(samples)} samples): "

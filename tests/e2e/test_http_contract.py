@@ -184,6 +184,14 @@ def test_ores_and_patrol_routes_keep_their_own_answers(service: RunningService) 
     unknown = httpx.get(service.base_url + "/v3/scores/nosuchwiki/?revids=1")
     assert unknown.status_code == 404, unknown.text
     assert isinstance(unknown.json()["error"], dict)
+    for content in (NESTED, b'{"revids": NaN}'):
+        deep = httpx.post(
+            service.base_url + "/v3/scores/enwiki/",
+            content=content,
+            headers={"content-type": "application/json"},
+        )
+        assert deep.status_code == 400, deep.text
+        assert isinstance(deep.json()["error"], dict)
     # Paths under the patrol page that do not exist are ours to shape.
     assert_error_shape(httpx.get(service.base_url + "/patrol/nope"), 404, "not_found")
 

@@ -116,6 +116,9 @@ def service_env(model: str, redis_url: str, wiki_url: str) -> dict[str, str]:
         "WIKI_URL": wiki_url,
         "LOG_LEVEL": "WARNING",
         "USER_AGENT": "revertrisk-service benchmark (loopback only)",
+        # The benches play many clients from one loopback address; the per-client limit would
+        # turn their overlap into 429s.
+        "CLIENT_CONCURRENCY_LIMIT": "0",
     }
 
 

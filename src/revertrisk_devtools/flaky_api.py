@@ -189,14 +189,15 @@ class SyntheticWiki:
 class FlakyApi:
     """Threaded loopback server; use `running()` to get one that stops when the test ends."""
 
-    def __init__(self, wiki: SyntheticWiki | None = None) -> None:
+    def __init__(self, wiki: SyntheticWiki | None = None, port: int = 0) -> None:
         self.wiki = wiki or SyntheticWiki()
         self.requests: list[RecordedRequest] = []
         self._script: list[Step] = []
         # Answered to every request once the script is spent, when set (e.g. "always 503").
         self.fallback: Step | None = None
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        # A fixed port lets a test start the wiki where a running client already points.
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         # A short poll interval makes shutdown (and so each test's teardown) quick.
         self._thread = threading.Thread(
@@ -269,8 +270,8 @@ class FlakyApi:
 
 
 @contextmanager
-def running(wiki: SyntheticWiki | None = None) -> Iterator[FlakyApi]:
-    api = FlakyApi(wiki)
+def running(wiki: SyntheticWiki | None = None, port: int = 0) -> Iterator[FlakyApi]:
+    api = FlakyApi(wiki, port)
     api.start()
     try:
         yield api

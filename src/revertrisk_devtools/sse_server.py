@@ -35,6 +35,9 @@ class SSEServerState:
     # Events to send on each successive connection before dropping it; then unlimited.
     drop_after: list[int] = field(default_factory=list)
     fail_next: int = 0  # answer this many connections with 503 first
+    # Like drop_after, but the connection is cut in the middle of the next event: its id line
+    # and half of its data line are sent, the blank line that would end it never is.
+    cut_mid_event_after: list[int] = field(default_factory=list)
     requests: list[SeenRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
@@ -67,6 +70,7 @@ class SSEServer:
                     else:
                         fail = False
                     limit = state.drop_after.pop(0) if state.drop_after else None
+                    cut = state.cut_mid_event_after.pop(0) if state.cut_mid_event_after else None
                     ids = [event_id for event_id, _ in state.events]
                     position = ids.index(last_id) + 1 if last_id in ids else 0
                 if fail:
@@ -85,6 +89,13 @@ class SSEServer:
                         for event_id, data in pending:
                             if limit is not None and sent >= limit:
                                 return  # drop the connection mid-stream
+                            if cut is not None and sent >= cut:
+                                half = data[: len(data) // 2]
+                                self.wfile.write(
+                                    f"event: message\nid: {event_id}\ndata: {half}".encode()
+                                )
+                                self.wfile.flush()
+                                return
                             self.wfile.write(
                                 f"event: message\nid: {event_id}\ndata: {data}\n\n".encode()
                             )

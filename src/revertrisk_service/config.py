@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from revertrisk_service import __version__
@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     max_batch_size: int = Field(default=50, ge=1, le=1000)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     enable_presave: bool = False
+    # Protection: predict requests one client may have in flight (0: no limit), and the proxies
+    # whose X-Client-IP / X-Forwarded-For name the client (comma-separated IPs or CIDRs).
+    client_concurrency_limit: int = Field(default=16, ge=0)
+    trusted_proxies: str = ""
     # Multilingual model runtime.
     device: str = Field(default="auto", pattern="^(auto|cpu|cuda)$")
     max_text_length: int = Field(default=512, ge=8, le=4096)
@@ -92,6 +96,14 @@ class Settings(BaseSettings):
     # With Redis: recently served scores kept in this process too (0 turns it off).
     local_cache_ttl_s: float = Field(default=60.0, ge=0)
     local_cache_max_entries: int = Field(default=10_000, ge=1)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        from revertrisk_service.serving.client_limit import parse_networks
+
+        parse_networks(value)
+        return value
 
     def enabled_models(self) -> list[str]:
         chosen = (self.model or "").strip() or self.models

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 
@@ -10,6 +12,16 @@ class ServiceError(Exception):
 
     code: str = "internal_error"
     status: int = 500
+    # Response headers to send with it (X-Cache, Retry-After, ...).
+    headers: Mapping[str, str] = MappingProxyType({})
+
+    def with_headers(self, headers: Mapping[str, str]) -> ServiceError:
+        """A copy carrying extra response headers; the original may be shared between requests."""
+        clone = self.__class__.__new__(self.__class__)
+        clone.__dict__.update(self.__dict__)
+        clone.args = self.args
+        clone.headers = {**self.headers, **headers}
+        return clone
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -17,11 +29,16 @@ class ServiceError(Exception):
         self.details = details
 
     def to_dict(self) -> dict[str, Any]:
-        # `detail` is where Lift Wing (FastAPI HTTPException) puts its message; clients written
-        # for Lift Wing, such as the ORES extension, look for it.
-        body: dict[str, Any] = {"error": self.message, "code": self.code, "detail": self.message}
-        body.update(self.details)
-        return body
+        return error_body(self.code, self.message, **self.details)
+
+
+def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
+    """The one shape of every error answer: `error` and `detail` carry the same human message,
+    `code` the stable machine-readable one. `detail` is where Lift Wing (FastAPI HTTPException)
+    puts its message; clients written for Lift Wing, such as the ORES extension, look for it."""
+    body: dict[str, Any] = {"error": message, "code": code, "detail": message}
+    body.update(details)
+    return body
 
 
 class InvalidRequest(ServiceError):
@@ -59,6 +76,30 @@ class InvalidEvent(InvalidRequest):
 
 class FeatureDisabled(InvalidRequest):
     code = "feature_disabled"
+
+
+class RouteNotFound(ServiceError):
+    """A path this service does not serve (KServe's V2, explain and docs routes included)."""
+
+    code = "not_found"
+    status = 404
+
+
+class MethodNotAllowed(ServiceError):
+    code = "method_not_allowed"
+    status = 405
+
+
+class TooManyRequests(ServiceError):
+    """The client already has CLIENT_CONCURRENCY_LIMIT requests in flight."""
+
+    code = "too_many_requests"
+    status = 429
+
+
+class ServiceUnavailable(ServiceError):
+    code = "service_unavailable"
+    status = 503
 
 
 class PayloadTooLarge(ServiceError):

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from revertrisk_service.errors import InvalidEvent
+from revertrisk_service.mediawiki.types import MAX_REV_ID
 from revertrisk_service.wikis import Wiki, wiki_by_dbname
 
 PAGE_CHANGE = "mediawiki.page_change.v1"
@@ -206,8 +207,10 @@ def _optional_int(source: Mapping[str, Any], key: str, path: str) -> int | None:
     if value is None:
         return None
     # bool is an int subclass; a JSON true is never a valid id or namespace.
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidEvent(f"The event's '{path}' must be a non-negative integer.", field=path)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_REV_ID:
+        raise InvalidEvent(
+            f"The event's '{path}' must be a non-negative integer no larger than {MAX_REV_ID}.", field=path
+        )
     return value
 
 

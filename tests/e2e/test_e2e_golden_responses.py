@@ -13,9 +13,11 @@ bench/check_changed_sections.py), where the changed sections alone had lost thei
 context; 4 of 48 responses differ, all the multilingual score of one revision (1234002), in its
 single, batch and event forms. Re-taken for the disparate-impact check of issue 10: the two
 `/info` model cards gained the hold-out's mean-prediction ratio and the cross-validated
-disparate-impact figures under `evaluation.user_groups`; the other 46 responses are unchanged. Refactors must leave every status, body byte and cache header as
-recorded. Re-record only for an
-intended change of behaviour: REVERTRISK_RECORD_GOLDEN=1 pytest tests/e2e/test_e2e_golden_responses.py
+disparate-impact figures under `evaluation.user_groups`. Re-taken for issue 12's error contract:
+single-revision errors gained X-Cache/X-Cache-Hits, the malformed-JSON message quotes orjson and
+the rev_id message names its upper bound; every status and score stayed as recorded. Refactors
+must leave every status, body byte and cache header as recorded. Re-record only for an intended
+change of behaviour: REVERTRISK_RECORD_GOLDEN=1 pytest tests/e2e/test_e2e_golden_responses.py
 """
 
 from __future__ import annotations

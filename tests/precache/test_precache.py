@@ -122,6 +122,22 @@ async def test_dropped_stream_resumes_without_loss_or_duplicates(sse_server: SSE
     assert all(r.user_agent == USER_AGENT for r in sse_server.state.requests)
 
 
+async def test_stream_cut_in_the_middle_of_an_event(sse_server: SSEServer) -> None:
+    # The half-sent event (its id line included) is neither scored nor checkpointed: the
+    # reconnect resumes after the last whole event and gets it again, complete.
+    ids = [sse_server.add_event(page_change(300 + i)) for i in range(12)]
+    sse_server.state.cut_mid_event_after = [3, 5]
+    recorder = Recorder()
+    checkpoint = MemoryCheckpoint()
+    runner = make_runner(sse_server, recorder, checkpoint, concurrency=2, batch_size=2)
+    await run_until(runner, lambda: checkpoint.event_id == ids[-1])
+
+    assert sorted(recorder.scored) == list(range(300, 312))
+    assert runner.stats.errors == 0
+    resumed_from = [r.last_event_id for r in sse_server.state.requests]
+    assert resumed_from[:3] == [None, ids[2], ids[7]]
+
+
 async def test_restart_resumes_from_the_committed_event(sse_server: SSEServer) -> None:
     events = [page_change(200 + i) for i in range(10)]
     events[3] = page_change(203, namespace=1)  # filtered out

@@ -62,6 +62,20 @@ async def test_concurrent_identical_requests_fetch_once(local_wiki, fetcher: Cou
     assert fetcher.fetched == [rev]
 
 
+async def test_the_same_revision_twice_in_one_batch_does_not_deadlock(
+    local_wiki, fetcher: CountingFetcher
+) -> None:
+    # Found by schemathesis: the second copy waited for the first copy's flight, which only
+    # resolves when this same request stores its answers.
+    model = model_with(memory_layer(), fetcher)
+    rev = local_wiki.revs["registered_edit"]
+    body = {"instances": [{"lang": "en", "rev_id": rev}] * 3}
+    for headers in ({}, {"cache-control": "no-cache"}):
+        answer, _ = await asyncio.wait_for(call(model, body, headers), timeout=20)
+        assert len(answer["predictions"]) == 3 and not answer["errors"]
+        assert len({p["output"]["probabilities"]["true"] for p in answer["predictions"]}) == 1
+
+
 async def test_batch_computes_only_misses(local_wiki, fetcher: CountingFetcher) -> None:
     model = model_with(memory_layer(), fetcher)
     a, b = local_wiki.revs["registered_edit"], local_wiki.revs["anonymous_edit"]

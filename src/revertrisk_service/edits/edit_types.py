@@ -17,7 +17,8 @@ Only the changed sections are parsed: mwedittypes gets an outline of both revisi
 every run of shared sections is a one-line placeholder, the same on both sides (edits.sections),
 so its section alignment and move detection see the same page as with the whole texts, and the
 counts and texts are the same (bench/check_changed_sections.py). The cap: nothing is parsed
-above MAX_CHANGED_CHARS, so one huge rewrite costs no more than a bounded parse.
+above MAX_CHANGED_CHARS, or when markup nests deeper than MAX_MARKUP_DEPTH, so one huge rewrite
+or one page of 1,000 nested tags costs no more than a bounded parse.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ class EditDiff:
 
 
 def diff_edit(changed: ChangedSections, lang: str) -> EditDiff | None:
-    """mwedittypes over the changed sections, or None when too large or unparseable."""
-    if changed.too_large_to_parse:
+    """mwedittypes over the changed sections, or None when too large, too deep or unparseable."""
+    if not changed.parseable:
         return None
     try:
         return diff_texts(changed.parent_outline, changed.current_outline, lang)

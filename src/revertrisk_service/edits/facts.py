@@ -118,7 +118,7 @@ def _seconds_between(later: datetime | None, earlier: datetime | None) -> float 
 
 
 def _delta(changed: ChangedSections, lang: str) -> WikitextStats | None:
-    if changed.too_large_to_parse:
+    if not changed.parseable:
         return None
     return wikitext_stats(changed.current, lang).minus(wikitext_stats(changed.parent, lang))
 

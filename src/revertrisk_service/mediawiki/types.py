@@ -7,6 +7,11 @@ from datetime import datetime
 
 from revertrisk_service.wikis import Wiki
 
+# MediaWiki 1.39 declares revision.rev_id (and rev_parent_id, page_id) as unsigned 32-bit integers
+# (maintenance/tables.json: "integer", unsigned), so no id is larger; a bigger one is rejected
+# before anything is sent to MediaWiki.
+MAX_REV_ID = 2**32 - 1
+
 
 @dataclass(frozen=True)
 class Revision:

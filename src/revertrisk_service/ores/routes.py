@@ -13,7 +13,6 @@ registered without its trailing slash: Huggle sends `/v3/scores/<wiki>?revids=<i
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from revertrisk_service.errors import ServiceError
 from revertrisk_service.ores.query import (
     ModelInfoRequest,
     OresRequestError,
@@ -31,6 +31,7 @@ from revertrisk_service.ores.query import (
     split_pipes,
 )
 from revertrisk_service.ores.shapes import score_entry
+from revertrisk_service.serving.json_body import parse_json_body
 from revertrisk_service.serving.model import RevertRiskModel
 from revertrisk_service.serving.revision_batches import score_revisions
 from revertrisk_service.transparency.routes import ModelFiles
@@ -182,9 +183,11 @@ async def _body_params(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "")
     if "json" in content_type:
         try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
-            raise OresRequestError(400, "The request body is not valid JSON") from None
+            # The service's one body parser: strict JSON with a depth limit (1,000 nested arrays
+            # made json.loads raise RecursionError, a 500).
+            body = parse_json_body(await request.body() or b"{}")
+        except ServiceError as error:
+            raise OresRequestError(400, error.message) from None
         if not isinstance(body, dict):
             raise OresRequestError(400, "The JSON body must be an object")
         return {k: v if isinstance(v, list) else str(v) for k, v in body.items()}

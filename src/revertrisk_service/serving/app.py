@@ -9,6 +9,7 @@ import sys
 from functools import partial
 
 import kserve
+from fastapi import FastAPI
 from kserve import model_server
 
 from revertrisk_service.assembly import build_cache_layer, build_mediawiki_client, build_models
@@ -18,8 +19,12 @@ from revertrisk_service.kserve_socket import serve_on_socket
 from revertrisk_service.logging_setup import configure_logging
 from revertrisk_service.observability.install import install_observability
 from revertrisk_service.observability.metrics import record_model
+from revertrisk_service.serving.client_limit import ClientConcurrencyLimit, parse_networks
+from revertrisk_service.serving.error_contract import ErrorContract
 from revertrisk_service.serving.errors_http import install_error_handlers
 from revertrisk_service.serving.http_guard import PredictGuard
+from revertrisk_service.serving.openapi import install_openapi_route
+from revertrisk_service.serving.route_guard import RouteGuard
 from revertrisk_service.serving.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.transparency.routes import build_transparency_router
 from revertrisk_service.workers import listening_socket, run_workers
@@ -46,10 +51,9 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         record_model(model.name, model.version)
     names = [m.name for m in models]
     app = model_server.app
-    app.add_middleware(
-        PredictGuard, served_models=lambda: names, max_body_bytes=settings.max_body_bytes
-    )
-    install_error_handlers(app)
+    install_http_layers(app, settings, names)
+    # Outermost: every answer, the error contract's and the client limit's included, is counted
+    # and carries the request id.
     install_observability(app, served_models=lambda: names)
     app.include_router(build_transparency_router({n: settings.model_dir(n) for n in names}))
     app.router.on_shutdown.extend([client.aclose, cache.close, runner.close])
@@ -72,3 +76,17 @@ def _stopping(server: kserve.ModelServer) -> bool:
     """Whether uvicorn is shutting down: open patrol streams must end so that it can."""
     uvicorn_server = getattr(getattr(server, "_rest_server", None), "_server", None)
     return bool(getattr(uvicorn_server, "should_exit", False))
+
+
+def install_http_layers(app: FastAPI, settings: Settings, names: list[str]) -> None:
+    """Middleware, outermost last: error shape, route table, per-client limit, body checks."""
+    app.add_middleware(PredictGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        ClientConcurrencyLimit,
+        limit=settings.client_concurrency_limit,
+        trusted_proxies=parse_networks(settings.trusted_proxies),
+    )
+    app.add_middleware(RouteGuard, served_models=lambda: names)
+    app.add_middleware(ErrorContract)
+    install_error_handlers(app)
+    install_openapi_route(app, settings, names)

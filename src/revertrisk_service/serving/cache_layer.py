@@ -131,9 +131,16 @@ class CacheLayer:
                     tickets[i].status = "hit"
                     answers[i] = _from_cache_value(value)
         waits: list[tuple[int, asyncio.Future[Any]]] = []
+        claimed_here: set[str] = set()
         for i, ticket in enumerate(tickets):
             if answers[i] is not None:
                 continue
+            if ticket.key in claimed_here:
+                # The same revision twice in one batch: waiting for our own flight would
+                # deadlock (it resolves only when this request stores), so compute it again.
+                ticket.status = "bypass" if refresh else "miss"
+                continue
+            claimed_here.add(ticket.key)
             flight = self.flights.claim(ticket.key)
             if flight is None:
                 ticket.owns_flight = True

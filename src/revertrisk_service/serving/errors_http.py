@@ -10,7 +10,9 @@ from revertrisk_service.errors import ServiceError
 
 async def service_error_handler(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ServiceError)
-    return JSONResponse(status_code=error.status, content=error.to_dict())
+    return JSONResponse(
+        status_code=error.status, content=error.to_dict(), headers=dict(error.headers)
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

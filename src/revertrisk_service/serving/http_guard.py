@@ -1,79 +1,46 @@
-"""Checks every predict request before KServe sees it: body size, JSON syntax and model name.
+"""Checks every predict request's body before KServe sees it: size, JSON syntax and depth.
 
 KServe's own answers to these cases carry no stable error code, so they are answered here.
+(Which paths, methods and model names exist is route_guard's job.)
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from revertrisk_service.errors import MalformedJson, ModelNotFound, PayloadTooLarge, ServiceError
+from revertrisk_service.errors import PayloadTooLarge, ServiceError
+from revertrisk_service.serving.error_response import send_error
+from revertrisk_service.serving.json_body import parse_json_body
 
-_PREDICT_PATH = re.compile(r"^/v1/models/(?P<name>[^/]+):predict$")
-_MODEL_PATH = re.compile(r"^/v1/models/(?P<name>[^/:]+)(?:/(?:info|thresholds))?$")
-
-
-async def send_error(send: Send, error: ServiceError) -> None:
-    body = json.dumps(error.to_dict()).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+_PREDICT_PATH = re.compile(r"^/v1/models/[^/]+:predict$")
 
 
 class PredictGuard:
-    def __init__(
-        self, app: ASGIApp, served_models: Callable[[], Iterable[str]], max_body_bytes: int
-    ) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
-        self.served_models = served_models
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if not (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and _PREDICT_PATH.match(scope["path"])
+        ):
             await self.app(scope, receive, send)
             return
-        path = scope["path"]
-        name_match = _PREDICT_PATH.match(path) or _MODEL_PATH.match(path)
-        if name_match and name_match["name"] not in set(self.served_models()):
-            await send_error(
-                send,
-                ModelNotFound(
-                    f"No model named {name_match['name'][:80]!r} is served here. "
-                    f"Served models: {', '.join(sorted(self.served_models()))}.",
-                ),
-            )
-            return
-        if not (_PREDICT_PATH.match(path) and scope["method"] == "POST"):
-            await self.app(scope, receive, send)
-            return
-        scope = _with_refresh_header(scope)
+        scope = _without_cloudevent_headers(_with_refresh_header(scope))
         body = await self._read_body(scope, receive, send)
         if body is None:
             return
         try:
-            json.loads(body)
-        except (ValueError, UnicodeDecodeError) as error:
-            await send_error(
-                send,
-                MalformedJson(
-                    f"The request body is not valid JSON ({error}). Send "
-                    '{"lang": "en", "rev_id": 12345} with Content-Type: application/json.'
-                ),
-            )
+            parse_json_body(body)
+        except ServiceError as error:
+            await send_error(send, error)
             return
         await self.app(scope, _replay(body), send)
 
@@ -113,6 +80,13 @@ def _with_refresh_header(scope: Scope) -> Scope:
         return scope
     headers = [h for h in scope.get("headers", []) if h[0] != REFRESH_HEADER]
     return {**scope, "headers": [*headers, (REFRESH_HEADER, b"true")]}
+
+
+def _without_cloudevent_headers(scope: Scope) -> Scope:
+    """KServe reads `ce-*` headers as a binary CloudEvent wrapping the body; we do not serve those."""
+    headers = scope.get("headers", [])
+    kept = [h for h in headers if not h[0].startswith(b"ce-")]
+    return scope if len(kept) == len(headers) else {**scope, "headers": kept}
 
 
 def _replay(body: bytes) -> Callable[[], Awaitable[Message]]:

@@ -3,7 +3,6 @@ score), postprocess shapes the response."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.observability.metrics import timed_stage
 from revertrisk_service.scored_edits import Origin, ScoreListeners, origin_of
 from revertrisk_service.serving.cache_layer import CacheLayer
+from revertrisk_service.serving.json_body import parse_json_body
 from revertrisk_service.serving.presave import context_from_revision_data
 from revertrisk_service.serving.requests import ParsedRequest, RejectedInstance, parse_request
 from revertrisk_service.serving.responses import batch_error_body, prediction_body
@@ -70,6 +70,8 @@ class ScoringJob:
     refresh: bool
     slots: list[Slot] = field(default_factory=list)
     origin: Origin = "request"
+    # X-Cache and X-Cache-Hits, kept for an error answer, which skips KServe's response headers.
+    cache_headers: dict[str, str] = field(default_factory=dict)
 
 
 def wants_refresh(headers: dict[str, str] | None) -> bool:
@@ -158,17 +160,28 @@ class RevertRiskModel(kserve.Model):
     def version(self) -> str:
         return self.loaded.version
 
-    async def preprocess(self, payload: Any, headers: dict[str, str] | None = None) -> ScoringJob:
-        if isinstance(payload, bytes | str):
-            # KServe leaves non-JSON content types undecoded; curl -d sends form encoding by
-            # default, and the guard has already checked that the body is JSON.
-            payload = json.loads(payload)
-        parsed = parse_request(
-            payload, max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
-        )
-        return ScoringJob(
-            parsed, wants_refresh(headers), self._slots_for(parsed), origin_of(headers, parsed.kind)
-        )
+    async def preprocess(
+        self, payload: Any, headers: dict[str, str] | None = None
+    ) -> ScoringJob:
+        try:
+            if isinstance(payload, bytes):
+                # KServe leaves non-JSON content types undecoded; curl -d sends form encoding
+                # by default. The guard has checked the body with this same parser already.
+                payload = parse_json_body(payload)
+            parsed = parse_request(
+                payload, max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
+            )
+            return ScoringJob(
+                parsed,
+                wants_refresh(headers),
+                self._slots_for(parsed),
+                origin_of(headers, parsed.kind),
+            )
+        except ServiceError as error:
+            # A request rejected as a whole counts as one revision answered with that error,
+            # as each rejected instance of a batch does.
+            SCORED.labels(self.name, error.code).inc()
+            raise
 
     def _slots_for(self, parsed: ParsedRequest) -> list[Slot]:
         if parsed.kind == "presave":
@@ -222,6 +235,7 @@ class RevertRiskModel(kserve.Model):
             compute=lambda todo: self._fetch_and_score([stored[i] for i in todo], job.origin),
         )
         self._settle(stored, answers.outcomes)
+        job.cache_headers = answers.headers
         if response_headers is not None:
             response_headers.update(answers.headers)
         return job
@@ -261,7 +275,7 @@ class RevertRiskModel(kserve.Model):
         if job.request.kind != "batch":
             (slot,) = job.slots
             if slot.error is not None:
-                raise slot.error
+                raise slot.error.with_headers(job.cache_headers)
             assert slot.result is not None
             return slot.result
         return {

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from revertrisk_service.errors import InvalidRequest
-from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
+from revertrisk_service.mediawiki.types import MAX_REV_ID, EditContext, Page, Revision, User
 from revertrisk_service.wikis import resolve_lang
 
 
@@ -36,7 +36,7 @@ class PresavePage(_Strict):
 
 
 class PresaveParent(_Strict):
-    id: int = Field(gt=0)
+    id: int = Field(gt=0, le=MAX_REV_ID)
     bytes: int = Field(ge=0)
     comment: str = ""
     text: str
@@ -45,7 +45,7 @@ class PresaveParent(_Strict):
 
 
 class PresaveRevision(_Strict):
-    id: int = -1
+    id: int = Field(default=-1, le=MAX_REV_ID)
     bytes: int = Field(ge=0)
     comment: str = ""
     text: str

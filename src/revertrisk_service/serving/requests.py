@@ -19,6 +19,7 @@ from revertrisk_service.errors import (
     ServiceError,
     TooManyInstances,
 )
+from revertrisk_service.mediawiki.types import MAX_REV_ID
 from revertrisk_service.wikis import Wiki, resolve_lang
 
 RequestKind = Literal["single", "batch", "event", "presave"]
@@ -54,8 +55,13 @@ def parse_rev_id(value: object) -> int:
             f"{str(value)[:40]!r}.",
             field="rev_id",
         )
-    if value <= 0:
-        raise InvalidRevId(f"'rev_id' must be a positive integer, got {value}.", field="rev_id")
+    if not 0 < value <= MAX_REV_ID:
+        shown = str(value) if value.bit_length() < 128 else f"a {value.bit_length()}-bit integer"
+        raise InvalidRevId(
+            f"'rev_id' must be a positive integer no larger than {MAX_REV_ID} (MediaWiki's "
+            f"largest revision id), got {shown}.",
+            field="rev_id",
+        )
     return value
 
 

@@ -1,0 +1,111 @@
+"""A per-client limit on predict requests in flight, answered with 429 and Retry-After beyond it.
+
+The way ORES protected itself with per-IP PoolCounter limits: one client cannot take every
+worker. The client is the peer address, or, when the peer is a configured trusted proxy, the
+`X-Client-IP` it sets (Wikimedia's edge) or else the first `X-Forwarded-For` hop.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+
+from prometheus_client import Counter
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from revertrisk_service.errors import TooManyRequests
+from revertrisk_service.serving.error_response import send_error
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_PREDICT = re.compile(r"^/v1/models/[^/]+:predict$")
+
+REJECTED = Counter(
+    "revertrisk_client_limit_rejections_total",
+    "Predict requests answered 429 because their client had too many in flight.",
+)
+
+
+def parse_networks(spec: str) -> list[IPNetwork]:
+    """'10.0.0.0/8, 127.0.0.1' -> networks; raises ValueError naming the bad entry."""
+    networks = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"not an IP address or CIDR network: {part!r}") from None
+    return networks
+
+
+def _ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_address(scope: Scope, trusted_proxies: Sequence[IPNetwork]) -> str:
+    client = scope.get("client")
+    peer = str(client[0]) if client else "unknown"
+    if not trusted_proxies:
+        return peer
+    peer_ip = _ip(peer)
+    if peer_ip is None or not any(
+        ipaddress.ip_address(peer_ip) in network for network in trusted_proxies
+    ):
+        return peer
+    headers = dict(scope.get("headers", []))
+    from_proxy = _ip(headers.get(b"x-client-ip", b"").decode("latin-1"))
+    if from_proxy is None:
+        forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1")
+        from_proxy = _ip(forwarded.split(",")[0])
+    return from_proxy or peer
+
+
+class ClientConcurrencyLimit:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        trusted_proxies: Sequence[IPNetwork] = (),
+        retry_after_s: int = 1,
+    ) -> None:
+        self.app = app
+        self.limit = limit
+        self.trusted_proxies = list(trusted_proxies)
+        self.retry_after_s = retry_after_s
+        # One event loop per process, so plain counts need no lock.
+        self.in_flight: dict[str, int] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.limit <= 0 or scope["type"] != "http" or not _PREDICT.match(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        client = client_address(scope, self.trusted_proxies)
+        count = self.in_flight.get(client, 0)
+        if count >= self.limit:
+            REJECTED.inc()
+            await send_error(
+                send,
+                TooManyRequests(
+                    f"This client already has {self.limit} requests in flight "
+                    "(CLIENT_CONCURRENCY_LIMIT); wait for one to finish, or send a batch.",
+                    limit=self.limit,
+                ),
+                headers={"Retry-After": str(self.retry_after_s)},
+            )
+            return
+        self.in_flight[client] = count + 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            remaining = self.in_flight[client] - 1
+            if remaining:
+                self.in_flight[client] = remaining
+            else:
+                del self.in_flight[client]

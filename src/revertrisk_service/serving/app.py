@@ -19,7 +19,8 @@ from revertrisk_service.kserve_socket import serve_on_socket
 from revertrisk_service.logging_setup import configure_logging
 from revertrisk_service.observability.install import install_observability
 from revertrisk_service.observability.metrics import record_model
-from revertrisk_service.serving.client_limit import ClientConcurrencyLimit, parse_networks
+from revertrisk_service.serving.client_address import parse_networks
+from revertrisk_service.serving.client_limit import ClientConcurrencyLimit
 from revertrisk_service.serving.error_contract import ErrorContract
 from revertrisk_service.serving.errors_http import install_error_handlers
 from revertrisk_service.serving.http_guard import PredictGuard

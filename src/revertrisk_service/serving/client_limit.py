@@ -7,7 +7,6 @@ worker. The client is the peer address, or, when the peer is a configured truste
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Sequence
 
@@ -15,9 +14,8 @@ from prometheus_client import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from revertrisk_service.errors import TooManyRequests
+from revertrisk_service.serving.client_address import IPNetwork, client_address
 from revertrisk_service.serving.error_response import send_error
-
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _PREDICT = re.compile(r"^/v1/models/[^/]+:predict$")
 
@@ -25,46 +23,6 @@ REJECTED = Counter(
     "revertrisk_client_limit_rejections_total",
     "Predict requests answered 429 because their client had too many in flight.",
 )
-
-
-def parse_networks(spec: str) -> list[IPNetwork]:
-    """'10.0.0.0/8, 127.0.0.1' -> networks; raises ValueError naming the bad entry."""
-    networks = []
-    for part in (p.strip() for p in spec.split(",")):
-        if not part:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(part, strict=False))
-        except ValueError:
-            raise ValueError(f"not an IP address or CIDR network: {part!r}") from None
-    return networks
-
-
-def _ip(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
-
-
-def client_address(scope: Scope, trusted_proxies: Sequence[IPNetwork]) -> str:
-    client = scope.get("client")
-    peer = str(client[0]) if client else "unknown"
-    if not trusted_proxies:
-        return peer
-    peer_ip = _ip(peer)
-    if peer_ip is None or not any(
-        ipaddress.ip_address(peer_ip) in network for network in trusted_proxies
-    ):
-        return peer
-    headers = dict(scope.get("headers", []))
-    from_proxy = _ip(headers.get(b"x-client-ip", b"").decode("latin-1"))
-    if from_proxy is None:
-        forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1")
-        from_proxy = _ip(forwarded.split(",")[0])
-    return from_proxy or peer
 
 
 class ClientConcurrencyLimit:

@@ -54,7 +54,8 @@ def mount_client_endpoints(
         aliases = parse_aliases(settings.ores_model_aliases, by_name)
     except AliasConfigError as error:
         raise SystemExit(str(error)) from None
-    app.include_router(build_ores_router(OresModels(by_name, aliases, model_dirs)))
+    ores = OresModels(by_name, aliases, model_dirs)
+    app.include_router(build_ores_router(ores, settings.max_body_bytes))
     versions = {name: m.version for name, m in by_name.items()}
     app.include_router(build_patrol_router(extras.feed, model_dirs, versions, stopping))
     if extras.poster is not None:

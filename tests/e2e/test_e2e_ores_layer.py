@@ -130,3 +130,26 @@ def test_unsupported_context_for_one_model(service: RunningService) -> None:
     response = get(service, f"/v3/scores/{small}/", models=ML, revids="1")
     assert response.status_code == 404
     assert "not available" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "application/json"]
+)
+def test_post_body_past_the_limit_is_refused(service: RunningService, content_type: str) -> None:
+    # MAX_BODY_BYTES defaults to 1,000,000: the ORES POST route refuses past it as :predict does.
+    padding = "x" * 1_000_100
+    content = (
+        f"revids=1&pad={padding}"
+        if content_type.endswith("urlencoded")
+        else f'{{"revids": "1", "pad": "{padding}"}}'
+    )
+    response = httpx.post(
+        f"{service.base_url}/v3/scores/enwiki/",
+        content=content.encode(),
+        headers={"content-type": content_type},
+        timeout=60,
+    )
+    assert response.status_code == 413, response.text
+    error = response.json()["error"]
+    assert error["code"] == "payload too large"
+    assert "1000000" in error["message"]

@@ -22,7 +22,9 @@ class OresRequestError(Exception):
 
     @property
     def ores_code(self) -> str:
-        return {400: "bad request", 404: "not found"}.get(self.status, "server error")
+        return {400: "bad request", 404: "not found", 413: "payload too large"}.get(
+            self.status, "server error"
+        )
 
     def body(self) -> dict[str, object]:
         return {"error": {"code": self.ores_code, "message": self.message}}

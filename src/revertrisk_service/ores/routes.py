@@ -82,7 +82,7 @@ def _error(error: OresRequestError) -> JSONResponse:
     return JSONResponse(status_code=error.status, content=error.body())
 
 
-def build_ores_router(ores: OresModels) -> APIRouter:
+def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
     router = APIRouter(tags=["ores"])
 
     def context(wiki_name: str) -> tuple[Wiki, list[str]]:
@@ -158,7 +158,7 @@ def build_ores_router(ores: OresModels) -> APIRouter:
     async def scores_post(wiki: str, request: Request) -> JSONResponse:
         params: dict[str, Any] = dict(request.query_params)
         try:
-            params.update(await _body_params(request))
+            params.update(await _body_params(request, max_body_bytes))
         except OresRequestError as error:
             return _error(error)
         return await scores(wiki, params)
@@ -178,14 +178,15 @@ def build_ores_router(ores: OresModels) -> APIRouter:
     return router
 
 
-async def _body_params(request: Request) -> dict[str, Any]:
+async def _body_params(request: Request, max_body_bytes: int) -> dict[str, Any]:
     """ORES took POST parameters as a form; JSON bodies with the same keys are read too."""
+    raw = await _bounded_body(request, max_body_bytes)
     content_type = request.headers.get("content-type", "")
     if "json" in content_type:
         try:
             # The service's one body parser: strict JSON with a depth limit (1,000 nested arrays
             # made json.loads raise RecursionError, a 500).
-            body = parse_json_body(await request.body() or b"{}")
+            body = parse_json_body(raw or b"{}")
         except ServiceError as error:
             raise OresRequestError(400, error.message) from None
         if not isinstance(body, dict):
@@ -193,3 +194,24 @@ async def _body_params(request: Request) -> dict[str, Any]:
         return {k: v if isinstance(v, list) else str(v) for k, v in body.items()}
     form = await request.form()
     return {k: str(v) for k, v in form.items()}
+
+
+async def _bounded_body(request: Request, max_body_bytes: int) -> bytes:
+    """The body, refused past MAX_BODY_BYTES as the predict route refuses it (413)."""
+    too_large = OresRequestError(
+        413, f"The request body exceeds the limit of {max_body_bytes} bytes"
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_body_bytes:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_body_bytes:
+            raise too_large
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    # Starlette's form parser reads the body it has kept instead of the spent stream.
+    request._body = body
+    return body

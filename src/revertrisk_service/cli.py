@@ -95,7 +95,7 @@ def train(
     model: Annotated[str, typer.Argument(help="language-agnostic or multilingual")],
     data_dir: Annotated[
         Path | None,
-        typer.Option(help="Labelled data [env DATA_DIR; default ../shared/data].", show_default=False),
+        typer.Option(help="Labelled data (env DATA_DIR; default ../shared/data).", show_default=False),
     ] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Where the artifact goes.")] = None,
     seed: int = 42,
@@ -151,7 +151,7 @@ def _evaluate_dir(model_dir: Path) -> None:
 CvModel = Annotated[str, typer.Argument(help="language-agnostic or multilingual")]
 DataDir = Annotated[
     Path | None,
-    typer.Option(help="Labelled data [env DATA_DIR; default ../shared/data].", show_default=False),
+    typer.Option(help="Labelled data (env DATA_DIR; default ../shared/data).", show_default=False),
 ]
 CvRepeats = Annotated[int, typer.Option(min=1, help="Cross-validation repeats.")]
 CvFolds = Annotated[int, typer.Option(min=2, help="Folds per repeat.")]

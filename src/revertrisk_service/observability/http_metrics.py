@@ -3,15 +3,13 @@ the request guard, or an error handler)."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from revertrisk_service.observability.metrics import REQUEST_LATENCY, REQUESTS
-
-_PREDICT_PATH = re.compile(r"^/v1/models/(?P<name>[^/]+):predict$")
+from revertrisk_service.serving.paths import PREDICT_PATH
 
 
 class PredictMetricsMiddleware:
@@ -20,7 +18,7 @@ class PredictMetricsMiddleware:
         self.served_models = served_models
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = _PREDICT_PATH.match(scope["path"]) if scope["type"] == "http" else None
+        match = PREDICT_PATH.match(scope["path"]) if scope["type"] == "http" else None
         if match is None:
             await self.app(scope, receive, send)
             return

@@ -7,7 +7,6 @@ worker. The client is the peer address, or, when the peer is a configured truste
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from prometheus_client import Counter
@@ -16,8 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from revertrisk_service.errors import TooManyRequests
 from revertrisk_service.serving.client_address import IPNetwork, client_address
 from revertrisk_service.serving.error_response import send_error
-
-_PREDICT = re.compile(r"^/v1/models/[^/]+:predict$")
+from revertrisk_service.serving.paths import PREDICT_PATH
 
 REJECTED = Counter(
     "revertrisk_client_limit_rejections_total",
@@ -41,7 +39,7 @@ class ClientConcurrencyLimit:
         self.in_flight: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.limit <= 0 or scope["type"] != "http" or not _PREDICT.match(scope["path"]):
+        if self.limit <= 0 or scope["type"] != "http" or not PREDICT_PATH.match(scope["path"]):
             await self.app(scope, receive, send)
             return
         client = client_address(scope, self.trusted_proxies)

@@ -6,7 +6,6 @@ KServe's own answers to these cases carry no stable error code, so they are answ
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,8 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from revertrisk_service.errors import PayloadTooLarge, ServiceError
 from revertrisk_service.serving.error_response import send_error
 from revertrisk_service.serving.json_body import parse_json_body
-
-_PREDICT_PATH = re.compile(r"^/v1/models/[^/]+:predict$")
+from revertrisk_service.serving.paths import PREDICT_PATH
 
 
 class PredictGuard:
@@ -29,7 +27,7 @@ class PredictGuard:
         if not (
             scope["type"] == "http"
             and scope["method"] == "POST"
-            and _PREDICT_PATH.match(scope["path"])
+            and PREDICT_PATH.match(scope["path"])
         ):
             await self.app(scope, receive, send)
             return

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,15 +61,27 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _wait_ready(service: RunningService, timeout_s: float) -> None:
+def wait_for_models(
+    base_url: str, timeout_s: float, check_alive: Callable[[], None], poll_s: float = 0.2
+) -> bool:
+    """Poll `GET /v1/models` until it answers 200 (True) or `timeout_s` passes (False);
+    `check_alive` raises when the server is gone, so a dead one fails at once."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if service.process.poll() is not None:
-            raise RuntimeError(f"service exited early:\n{service.log()[-4000:]}")
+        check_alive()
         try:
-            if httpx.get(f"{service.base_url}/v1/models", timeout=1).status_code == 200:
-                return
+            if httpx.get(f"{base_url}/v1/models", timeout=1).status_code == 200:
+                return True
         except httpx.HTTPError:
             pass
-        time.sleep(0.2)
-    raise RuntimeError(f"service not ready after {timeout_s}s:\n{service.log()[-4000:]}")
+        time.sleep(poll_s)
+    return False
+
+
+def _wait_ready(service: RunningService, timeout_s: float) -> None:
+    def check_alive() -> None:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"service exited early:\n{service.log()[-4000:]}")
+
+    if not wait_for_models(service.base_url, timeout_s, check_alive):
+        raise RuntimeError(f"service not ready after {timeout_s}s:\n{service.log()[-4000:]}")

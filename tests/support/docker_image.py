@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from revertrisk_devtools.ports import free_port
+from revertrisk_devtools.service_process import wait_for_models
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -98,18 +98,13 @@ def running_container(
 
 
 def _wait_ready(container: Container, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    def check_alive() -> None:
         state = container.inspect()["State"]
         if not state["Running"]:
             raise AssertionError(f"container exited ({state['ExitCode']}):\n{container.logs()[-4000:]}")
-        try:
-            if httpx.get(f"{container.base_url}/v1/models", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"container not ready after {timeout_s} s:\n{container.logs()[-4000:]}")
+
+    if not wait_for_models(container.base_url, timeout_s, check_alive, poll_s=0.5):
+        raise AssertionError(f"container not ready after {timeout_s} s:\n{container.logs()[-4000:]}")
 
 
 def wait_healthy(container: Container, timeout_s: float = 60) -> str:

@@ -23,8 +23,6 @@ from revertrisk_devtools.flaky_api import (
     slow,
     unavailable,
 )
-
-# Imported so the session-scoped fixture is available here; see the report about conftest.py.
 from revertrisk_devtools.local_wiki import LocalWiki
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.client import MediaWikiClient

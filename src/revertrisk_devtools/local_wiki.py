@@ -28,7 +28,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -40,6 +39,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from revertrisk_devtools.ports import free_port
 
 MEDIAWIKI_DIR = Path(os.environ.get("MEDIAWIKI_DIR", "/usr/share/mediawiki"))
 # The fixture history lives with the tests that assert on it; this tool runs from a checkout.
@@ -224,12 +225,6 @@ def check_prerequisites() -> None:
         raise LocalWikiUnavailable(
             f"PHP modules missing: {', '.join(missing)} (see scripts/install-system-deps.sh)"
         )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_local_wiki(

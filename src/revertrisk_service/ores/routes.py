@@ -22,7 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from revertrisk_service.errors import ServiceError
+from revertrisk_service.errors import PayloadTooLarge, ServiceError
 from revertrisk_service.ores.query import (
     ModelInfoRequest,
     OresRequestError,
@@ -31,6 +31,7 @@ from revertrisk_service.ores.query import (
     split_pipes,
 )
 from revertrisk_service.ores.shapes import score_entry
+from revertrisk_service.serving.body_limit import read_body_within
 from revertrisk_service.serving.json_body import parse_json_body
 from revertrisk_service.serving.model import RevertRiskModel
 from revertrisk_service.serving.revision_batches import score_revisions
@@ -180,7 +181,10 @@ def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
 
 async def _body_params(request: Request, max_body_bytes: int) -> dict[str, Any]:
     """ORES took POST parameters as a form; JSON bodies with the same keys are read too."""
-    raw = await _bounded_body(request, max_body_bytes)
+    try:
+        raw = await read_body_within(request, max_body_bytes)
+    except PayloadTooLarge as error:
+        raise OresRequestError(413, error.message) from None
     content_type = request.headers.get("content-type", "")
     if "json" in content_type:
         try:
@@ -194,24 +198,3 @@ async def _body_params(request: Request, max_body_bytes: int) -> dict[str, Any]:
         return {k: v if isinstance(v, list) else str(v) for k, v in body.items()}
     form = await request.form()
     return {k: str(v) for k, v in form.items()}
-
-
-async def _bounded_body(request: Request, max_body_bytes: int) -> bytes:
-    """The body, refused past MAX_BODY_BYTES as the predict route refuses it (413)."""
-    too_large = OresRequestError(
-        413, f"The request body exceeds the limit of {max_body_bytes} bytes"
-    )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_body_bytes:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_body_bytes:
-            raise too_large
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    # Starlette's form parser reads the body it has kept instead of the spent stream.
-    request._body = body
-    return body

@@ -10,9 +10,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from revertrisk_service.errors import PayloadTooLarge, ServiceError
+from revertrisk_service.serving.body_limit import read_body_within
 from revertrisk_service.serving.error_response import send_error
 from revertrisk_service.serving.json_body import parse_json_body
 from revertrisk_service.serving.paths import PREDICT_PATH
@@ -43,28 +45,13 @@ class PredictGuard:
         await self.app(scope, _replay(body), send)
 
     async def _read_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        too_large = PayloadTooLarge(
-            f"The request body exceeds the limit of {self.max_body_bytes} bytes.",
-            limit=self.max_body_bytes,
-        )
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await send_error(send, too_large)
-            return None
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                await send_error(send, too_large)
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        try:
+            return await read_body_within(Request(scope, receive), self.max_body_bytes)
+        except PayloadTooLarge as error:
+            await send_error(send, error)
+        except ClientDisconnect:
+            pass
+        return None
 
 
 REFRESH_HEADER = b"x-revertrisk-refresh"

@@ -194,6 +194,7 @@ def test_ores_and_patrol_routes_keep_their_own_answers(service: RunningService) 
         assert isinstance(deep.json()["error"], dict)
     # Paths under the patrol page that do not exist are ours to shape.
     assert_error_shape(httpx.get(service.base_url + "/patrol/nope"), 404, "not_found")
+    assert_error_shape(httpx.get(service.base_url + "/patrol/static/nope.js"), 404, "not_found")
 
 
 def test_no_traceback_in_the_server_log(service: RunningService) -> None:

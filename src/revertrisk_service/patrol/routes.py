@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
+from revertrisk_service.errors import error_body
 from revertrisk_service.patrol.feed import PatrolFeed
 from revertrisk_service.transparency.routes import ModelFiles
 from revertrisk_service.transparency.threshold_query import answer_threshold_query
@@ -60,8 +61,7 @@ def build_patrol_router(
     @router.get("/patrol/static/{name}")
     async def asset(name: str) -> Response:
         if name not in ASSETS:
-            return JSONResponse({"error": "No such asset.", "code": "not_found",
-                                 "detail": "No such asset."}, status_code=404)
+            return JSONResponse(error_body("not_found", "No such asset."), status_code=404)
         return Response(
             _asset(name), media_type=ASSETS[name], headers={"Cache-Control": "max-age=300"}
         )

@@ -3,6 +3,8 @@ MediaWiki client, the score cache and the models, from one `Settings`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from revertrisk_service.cache import (
     GuardedRedis,
     MemoryScoreCache,
@@ -14,13 +16,13 @@ from revertrisk_service.cache.tiered import TieredScoreCache
 from revertrisk_service.config import Settings
 from revertrisk_service.cpus import available_cpus
 from revertrisk_service.mediawiki.client import MediaWikiClient
-from revertrisk_service.models.registry import load_scorer, read_manifest
+from revertrisk_service.models.registry import describe_scorer, load_scorer, read_manifest
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
-from revertrisk_service.serving.scoring_pool import ScoringRunner
+from revertrisk_service.serving.scoring_pool import ProcessScoring, ScoringRunner
 from revertrisk_service.wikis import Wiki
 
 
@@ -58,8 +60,15 @@ def build_cache_layer(settings: Settings) -> CacheLayer:
     )
 
 
-def build_scorers(settings: Settings) -> list[Scorer]:
-    return [load_scorer(name, settings) for name in settings.enabled_models()]
+def build_scorers(settings: Settings, runner: ScoringRunner | None = None) -> list[Scorer]:
+    loader = scorer_loader(runner)
+    return [loader(name, settings) for name in settings.enabled_models()]
+
+
+def scorer_loader(runner: ScoringRunner | None) -> Callable[[str, Settings], Scorer]:
+    """With scoring processes, each loads the models itself; this process needs the manifests
+    only (about 600 MiB less per model, and a faster start). Otherwise, the models themselves."""
+    return describe_scorer if isinstance(runner, ProcessScoring) else load_scorer
 
 
 def build_event_poster(settings: Settings) -> EventGatePoster | None:
@@ -91,10 +100,11 @@ def build_models(
 ) -> list[RevertRiskModel]:
     """The KServe models, not loaded yet: `load()` reads each artifact. They share `runner`
     (the scoring processes, see build_scoring_runner) when one is given."""
+    loader = scorer_loader(runner)
     return [
         RevertRiskModel(
             name,
-            lambda name=name: load_scorer(name, settings),
+            lambda name=name: loader(name, settings),
             client,
             max_batch_size=settings.max_batch_size,
             presave_enabled=settings.enable_presave,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
 from revertrisk_service.models.manifest import ModelManifest, load_manifest
-from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.models.scorer import ManifestOnlyScorer, Scorer
 
 
 def load_scorer(name: str, settings: Settings) -> Scorer:
@@ -31,3 +31,10 @@ def read_manifest(name: str, settings: Settings) -> ModelManifest:
     if name not in (LANGUAGE_AGNOSTIC, MULTILINGUAL):
         raise ValueError(f"Unknown model {name!r}")
     return load_manifest(settings.model_dir(name))
+
+
+def describe_scorer(name: str, settings: Settings) -> Scorer:
+    """The model from its manifest alone, for a process whose scoring processes load it."""
+    return ManifestOnlyScorer(
+        read_manifest(name, settings), serves_every_wiki_unlisted=name != MULTILINGUAL
+    )

@@ -95,7 +95,7 @@ async def _run_in_process(settings: Settings, config: PrecacheConfig) -> None:
     # No HTTP clients to keep responsive here: scoring runs at full priority.
     runner = build_scoring_runner(settings, settings.enabled_models(), niceness=0)
     scorer = InProcessPrecacher(
-        build_scorers(settings),
+        build_scorers(settings, runner),
         client,
         cache,
         runner=runner,

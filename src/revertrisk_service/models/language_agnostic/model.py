@@ -12,21 +12,19 @@ from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES, feature_matrix
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
+from revertrisk_service.models.scorer import ManifestIdentity
 from revertrisk_service.training.paths import artifact_dir
-from revertrisk_service.wikis import Wiki
 
 MODEL_FILE = "model.ubj"
 DEFAULT_MODEL_DIR = artifact_dir("revertrisk-language-agnostic")
 
 
-class LanguageAgnosticModel:
+class LanguageAgnosticModel(ManifestIdentity):
     """Serves every Wikipedia: its features need no language-specific resources."""
 
     def __init__(self, booster: xgb.Booster, manifest: ModelManifest) -> None:
+        super().__init__(manifest)
         self._booster = booster
-        self.manifest = manifest
-        self.name = manifest.name
-        self.version = manifest.version
 
     @classmethod
     def load(cls, model_dir: Path = DEFAULT_MODEL_DIR) -> LanguageAgnosticModel:
@@ -44,12 +42,6 @@ class LanguageAgnosticModel:
         # One thread per prediction: the server scales by running requests side by side.
         booster.set_param({"nthread": 1})
         return cls(booster, manifest)
-
-    def supports(self, wiki: Wiki) -> bool:
-        return self.manifest.supports(wiki)
-
-    def supported_langs(self) -> list[str] | None:
-        return self.manifest.supported_langs()
 
     def score(self, facts: Sequence[EditFacts]) -> list[float]:
         if not facts:

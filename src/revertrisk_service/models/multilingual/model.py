@@ -25,16 +25,18 @@ from revertrisk_service.models.multilingual.text_classifiers import (
     TEXT_KINDS,
     TextClassifier,
 )
+from revertrisk_service.models.scorer import ManifestIdentity
 from revertrisk_service.training.paths import artifact_dir
-from revertrisk_service.wikis import Wiki
 
 MODEL_FILE = "model.cbm"
 DEFAULT_MODEL_DIR = artifact_dir("revertrisk-multilingual")
 
 
-class MultilingualModel:
+class MultilingualModel(ManifestIdentity):
     """CatBoost over the manifest's features, with the four text classifiers when the artifact
     was trained on their outputs. Serves only the wikis listed in the manifest."""
+
+    SERVES_EVERY_WIKI_UNLISTED = False
 
     def __init__(
         self,
@@ -43,9 +45,7 @@ class MultilingualModel:
         classifiers: Mapping[str, TextClassifier],
         max_texts_per_revision: int,
     ) -> None:
-        self.manifest = manifest
-        self.name = manifest.name
-        self.version = manifest.version
+        super().__init__(manifest)
         self._booster = booster
         self.classifiers = dict(classifiers)
         self.max_texts_per_revision = max_texts_per_revision
@@ -102,13 +102,6 @@ class MultilingualModel:
                     model=manifest.name,
                 ) from None
         return cls(manifest, booster, classifiers, max_texts_per_revision)
-
-    def supports(self, wiki: Wiki) -> bool:
-        # A manifest without a wiki list would claim every wiki: this model never does.
-        return self.manifest.supported_wikis is not None and self.manifest.supports(wiki)
-
-    def supported_langs(self) -> list[str] | None:
-        return self.manifest.supported_langs() or []
 
     # The stages are public so the benchmark can time them one by one. Which wikis are served
     # is checked once, by the callers (serving.model, precache), through supports().

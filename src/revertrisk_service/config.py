@@ -96,6 +96,19 @@ class Settings(BaseSettings):
     # With Redis: recently served scores kept in this process too (0 turns it off).
     local_cache_ttl_s: float = Field(default=60.0, ge=0)
     local_cache_max_entries: int = Field(default=10_000, ge=1)
+    # Patroller feedback: on only when the operator gives the tools' hashed tokens.
+    feedback_tokens_file: Path | None = Field(
+        default=None,
+        description="Lines '<tool name> <sha256 hex of its token>'; unset: feedback is off.",
+    )
+    feedback_database_url: str = Field(
+        default="sqlite:///var/feedback/feedback.sqlite3",
+        description="SQLAlchemy URL of the judgments database: a SQLite file for one replica, "
+        "postgresql+psycopg://... when several replicas share it.",
+    )
+    feedback_rate_per_minute: int = Field(default=120, ge=1, le=100_000)
+    feedback_rate_burst: int = Field(default=20, ge=1, le=10_000)
+    feedback_db_timeout_s: float = Field(default=5.0, gt=0)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -176,6 +176,56 @@ class EvaluationNotAvailable(ServiceError):
     status = 404
 
 
+class FeedbackDisabled(ServiceError):
+    """Feedback asked for on a deployment without FEEDBACK_TOKENS_FILE: the route is off here
+    (404, as for any endpoint a deployment does not offer), with the code pre-save scoring uses."""
+
+    code = "feature_disabled"
+    status = 404
+
+
+class Unauthorized(ServiceError):
+    """A write (feedback) without a bearer token, or with one the operator did not configure."""
+
+    code = "unauthorized"
+    status = 401
+    headers: Mapping[str, str] = MappingProxyType({"WWW-Authenticate": 'Bearer realm="feedback"'})
+
+
+class InvalidJudgment(InvalidRequest):
+    code = "invalid_judgment"
+
+
+class InvalidReviewer(InvalidRequest):
+    code = "invalid_reviewer"
+
+
+class InvalidComment(InvalidRequest):
+    code = "invalid_comment"
+
+
+class InvalidScore(InvalidRequest):
+    code = "invalid_score"
+
+
+class InvalidModelName(InvalidRequest):
+    code = "invalid_model_name"
+
+
+class FeedbackRateLimited(ServiceError):
+    """One tool's token sent judgments faster than FEEDBACK_RATE_PER_MINUTE allows."""
+
+    code = "feedback_rate_limited"
+    status = 429
+
+
+class FeedbackUnavailable(ServiceError):
+    """The feedback database cannot be reached or refused the write; nothing was kept."""
+
+    code = "feedback_unavailable"
+    status = 503
+
+
 class CachedError(ServiceError):
     """A negative answer replayed from the score cache with its original code and status."""
 

@@ -12,6 +12,8 @@ command -v redis-server >/dev/null 2>&1 || needed+=(redis-server)
 # The patrol page test runs in Debian's headless Chromium through chromedriver.
 command -v chromium >/dev/null 2>&1 || needed+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || needed+=(chromium-driver)
+# The feedback tests start their own PostgreSQL with Debian's initdb and pg_ctl.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || needed+=(postgresql)
 if [ ${#needed[@]} -eq 0 ]; then
   exit 0
 fi

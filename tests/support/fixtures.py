@@ -16,6 +16,12 @@ from revertrisk_devtools.local_wiki import (
 )
 from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_devtools.sse_server import SSEServer, running_sse_server
+from support.postgres import (
+    LocalPostgres,
+    PostgresUnavailable,
+    postgres_bin_dir,
+    running_postgres,
+)
 
 
 @pytest.fixture(scope="session")
@@ -45,4 +51,15 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 @pytest.fixture
 def sse_server() -> Iterator[SSEServer]:
     with running_sse_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[LocalPostgres]:
+    """A PostgreSQL of its own per test module (initdb in a temporary folder, a free port)."""
+    try:
+        postgres_bin_dir()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"{exc}; run `make system-deps`")
+    with running_postgres() as server:
         yield server

@@ -15,6 +15,8 @@ from kserve import model_server
 from revertrisk_service.assembly import build_cache_layer, build_mediawiki_client, build_models
 from revertrisk_service.client_endpoints import build_listeners, mount_client_endpoints
 from revertrisk_service.config import Settings
+from revertrisk_service.feedback.routes import build_feedback_router
+from revertrisk_service.feedback.service import build_feedback
 from revertrisk_service.kserve_socket import serve_on_socket
 from revertrisk_service.logging_setup import configure_logging
 from revertrisk_service.observability.install import install_observability
@@ -56,8 +58,17 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     # Outermost: every answer, the error contract's and the client limit's included, is counted
     # and carries the request id.
     install_observability(app, served_models=lambda: names)
-    app.include_router(build_transparency_router({n: settings.model_dir(n) for n in names}))
+    model_dirs = {n: settings.model_dir(n) for n in names}
+    feedback = build_feedback(settings, model_dirs, {m.name: m.version for m in models})
+    app.include_router(
+        build_transparency_router(
+            model_dirs, observed_in_use=feedback.observed_for_card if feedback else None
+        )
+    )
+    app.include_router(build_feedback_router(feedback, settings.max_body_bytes))
     app.router.on_shutdown.extend([client.aclose, cache.close, runner.close])
+    if feedback is not None:
+        app.router.on_shutdown.append(feedback.store.close)
     server = kserve.ModelServer(
         http_port=settings.http_port,
         enable_grpc=False,

@@ -36,7 +36,8 @@ ROUTES = (
     _route(r"^/v1/models$", "GET"),
     _route(rf"^/v1/models/{_NAME}$", "GET"),
     _route(rf"^/v1/models/{_NAME}:predict$", "POST"),
-    _route(rf"^/v1/models/{_NAME}/(?:info|thresholds)$", "GET"),
+    _route(rf"^/v1/models/{_NAME}/(?:info|thresholds|feedback)$", "GET"),
+    _route(r"^/v1/feedback$", "POST"),
 )
 
 

@@ -277,6 +277,83 @@ def _shard(text: str | None) -> tuple[int, int] | None:
     return int(index), int(count)
 
 
+feedback_app = typer.Typer(help="Patroller feedback: the judgments database.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+dataset_app = typer.Typer(help="Labeled training datasets (TRAINING-DATA-CONTRACT).", no_args_is_help=True)
+app.add_typer(dataset_app, name="dataset")
+
+
+def _feedback_store(settings: Settings):
+    from revertrisk_service.feedback.engine import DatabaseUrlError
+    from revertrisk_service.feedback.store import FeedbackStore
+
+    try:
+        return FeedbackStore.from_url(settings.feedback_database_url, settings.feedback_db_timeout_s)
+    except DatabaseUrlError as error:
+        raise fail(str(error)) from None
+
+
+@feedback_app.command("migrate")
+def feedback_migrate() -> None:
+    """Bring FEEDBACK_DATABASE_URL's tables to the newest migration (the server also does it on
+    first use; run this ahead of a deploy, or with a role allowed to change the schema)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from revertrisk_service.feedback.migrate import head_revision, upgrade_to_head
+
+    store = _feedback_store(_settings())
+    try:
+        revision = upgrade_to_head(store.engine)
+    except SQLAlchemyError as error:
+        raise fail(f"feedback database: {str(error).splitlines()[0]}") from None
+    finally:
+        store.close()
+    typer.echo(f"feedback database at migration {revision} (newest: {head_revision()})")
+
+
+@dataset_app.command("feedback")
+def dataset_feedback(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the Parquet table and dataset.json.")],
+    wiki_url: Annotated[str | None, typer.Option(help="Base URL for every wiki (env WIKI_URL).")] = None,
+) -> None:
+    """The patrollers' current judgments joined with the edits' signals (each edit fetched again
+    from MediaWiki), as a labeled Parquet table: label = judged "damaging"."""
+    import asyncio
+
+    from revertrisk_service.assembly import build_mediawiki_client
+    from revertrisk_service.errors import FeedbackUnavailable
+    from revertrisk_service.feedback.export import export_feedback
+    from revertrisk_service.models.manifest import load_manifest
+    from revertrisk_service.training.progress import progress_bar
+
+    settings = _settings(wiki_url=wiki_url)
+    store = _feedback_store(settings)
+    try:
+        judgments = store.current_judgments()
+    except FeedbackUnavailable as error:
+        raise fail(error.message) from None
+    finally:
+        store.close()
+    signals = [n for name in settings.enabled_models()
+               for n in load_manifest(settings.model_dir(name)).features]
+
+    async def run() -> dict:
+        client = build_mediawiki_client(settings)
+        revisions = len({(j["wiki_db"], j["rev_id"]) for j in judgments})
+        try:
+            with progress_bar("fetching judged edits", revisions) as step:
+                return await export_feedback(judgments, client, out, signals,
+                                             on_chunk=lambda n: step(advance=n))
+        finally:
+            await client.aclose()
+
+    summary = asyncio.run(run())
+    typer.echo(f"{summary['rows']} judgments ({summary['positives']} damaging) of "
+               f"{summary['revisions']} revisions written to {out}")
+    if summary["fetch_failed"]:
+        typer.echo(f"not fetched (signals left null): {summary['fetch_failed']}")
+
+
 @app.command("dev-wiki")
 def dev_wiki(
     port: Annotated[int, typer.Option(help="Loopback port for the wiki.")] = 8081,

@@ -31,6 +31,8 @@ PROFILES: dict[str, dict[str, Any]] = {
     },
     "bundled-redis": {"redis": {"mode": "bundled"}},
     "service-monitor": {"metrics": {"serviceMonitor": {"enabled": True}}},
+    "feedback": {"feedback": {"enabled": True, "tokensSecret": "feedback-tokens",
+                              "databaseSecret": "feedback-db"}},
 }
 
 
@@ -250,3 +252,27 @@ def test_every_environment_variable_the_chart_sets_is_read_by_the_service() -> N
             for container in containers:
                 unknown = set(env_of(container)) - known
                 assert not unknown, f"{name}: {doc['metadata']['name']} sets {unknown}"
+
+
+def test_feedback_mounts_tokens_and_database_url_from_secrets() -> None:
+    docs = render(PROFILES["feedback"])
+    for isvc in by_kind(docs, "InferenceService").values():
+        container = serving_container(isvc)
+        env = env_of(container)
+        assert env["FEEDBACK_TOKENS_FILE"] == "/etc/revertrisk/feedback/tokens"
+        assert env["FEEDBACK_DATABASE_URL"] == {
+            "secretKeyRef": {"name": "feedback-db", "key": "url"}}
+        mount = next(m for m in container["volumeMounts"] if m["name"] == "feedback-tokens")
+        assert mount["mountPath"] == "/etc/revertrisk/feedback" and mount["readOnly"]
+        volume = next(v for v in isvc["spec"]["predictor"]["volumes"]
+                      if v["name"] == "feedback-tokens")
+        assert volume["secret"] == {"secretName": "feedback-tokens",
+                                    "items": [{"key": "tokens", "path": "tokens"}]}
+    # Off by default: no feedback settings anywhere.
+    for isvc in by_kind(render({}), "InferenceService").values():
+        assert not any(k.startswith("FEEDBACK_") for k in env_of(serving_container(isvc)))
+
+
+def test_feedback_without_its_secrets_is_refused() -> None:
+    with pytest.raises(Exception, match="tokensSecret|minLength|databaseSecret"):
+        render({"feedback": {"enabled": True}})

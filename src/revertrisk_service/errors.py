@@ -192,6 +192,8 @@ class Unauthorized(ServiceError):
     headers: Mapping[str, str] = MappingProxyType({"WWW-Authenticate": 'Bearer realm="feedback"'})
 
 
+# One class per feedback field's code: the same deliberate shape as the catalogue above (a
+# duplicates-tool pair), so each 400 names the field a tool must fix.
 class InvalidJudgment(InvalidRequest):
     code = "invalid_judgment"
 

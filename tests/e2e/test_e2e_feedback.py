@@ -19,11 +19,11 @@ import httpx
 import pandas as pd
 import pytest
 from sqlalchemy import create_engine, func, select
+from support.postgres import LocalPostgres
 
 from revertrisk_devtools.service_process import REPO, RunningService, run_service
 from revertrisk_service.feedback.schema import current, judgments
 from revertrisk_service.feedback.tokens import hash_token
-from support.postgres import LocalPostgres
 
 pytestmark = pytest.mark.e2e
 
@@ -221,7 +221,7 @@ def test_export_joins_judgments_with_signals(
         [sys.executable, "-m", "revertrisk_service.cli", "dataset", "feedback", "--out", str(out)],
         env={**os.environ, "FEEDBACK_DATABASE_URL": postgres_server.url,
              "WIKI_URL": local_wiki.base_url, "MODELS": LA},
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stderr
     summary = json.loads((out / "dataset.json").read_text())

@@ -123,3 +123,12 @@ def test_wilson_interval_contains_the_proportion_and_narrows_with_n() -> None:
     assert large[1] - large[0] < small[1] - small[0]
     low, high = wilson_interval(0, 5)
     assert low == 0.0 and 0 < high < 1  # Wilson, unlike the normal approximation, is not [0, 0]
+
+
+@pytest.mark.parametrize("url", ["not a url", "mysql://db/feedback", "sqlite+nothing:///x"])
+def test_unusable_database_url_is_one_line(url: str) -> None:
+    from revertrisk_service.feedback.engine import DatabaseUrlError, make_feedback_engine
+
+    with pytest.raises(DatabaseUrlError) as error:
+        make_feedback_engine(url, 1.0)
+    assert "FEEDBACK_DATABASE_URL" in str(error.value) and "\n" not in str(error.value)

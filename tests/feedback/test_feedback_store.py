@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from support.postgres import LocalPostgres
 
 from revertrisk_service.errors import FeedbackUnavailable
 from revertrisk_service.feedback.judgments import Judgment
 from revertrisk_service.feedback.schema import current, judgments
 from revertrisk_service.feedback.store import FeedbackStore
-from support.postgres import LocalPostgres
 
 LA = "revertrisk-language-agnostic"
 

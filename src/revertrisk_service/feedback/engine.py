@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 
 class DatabaseUrlError(ValueError):
@@ -21,9 +22,13 @@ class DatabaseUrlError(ValueError):
 
 def make_feedback_engine(url: str, timeout_s: float) -> Engine:
     try:
-        parsed = make_url(url)
-    except Exception as error:  # sqlalchemy raises ArgumentError; say it in one line
-        raise DatabaseUrlError(f"FEEDBACK_DATABASE_URL is not a database URL: {error}") from None
+        return _engine(url, timeout_s)
+    except (ArgumentError, NoSuchModuleError) as error:
+        raise DatabaseUrlError(f"FEEDBACK_DATABASE_URL is not usable: {error}") from None
+
+
+def _engine(url: str, timeout_s: float) -> Engine:
+    parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return _sqlite_engine(parsed, timeout_s)

@@ -17,8 +17,8 @@ from revertrisk_service.errors import (
     InvalidLang,
     InvalidModelName,
     InvalidRequest,
-    InvalidReviewer,
     InvalidRevId,
+    InvalidReviewer,
     InvalidScore,
 )
 from revertrisk_service.serving.requests import parse_rev_id

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from revertrisk_service import __version__
 from revertrisk_service.config import Settings
+from revertrisk_service.feedback.judgments import JUDGMENTS, MAX_COMMENT, MAX_REVIEWER
 from revertrisk_service.mediawiki.types import MAX_REV_ID
 from revertrisk_service.wikis import all_wikis
 
@@ -35,13 +36,15 @@ def _errors(*statuses: int) -> dict[str, Any]:
 _ERROR_MEANINGS = {
     400: "Bad input, or a revision that cannot be scored (not found, page creation, hidden text, "
     "not wikitext): see `code`.",
-    404: "No such model, route or evaluation.",
+    401: "Feedback without a configured bearer token.",
+    404: "No such model, route or evaluation; feedback not configured (`feature_disabled`).",
     405: "Method not allowed on this path.",
     413: "Request body above MAX_BODY_BYTES.",
-    429: "CLIENT_CONCURRENCY_LIMIT requests of this client already in flight.",
+    429: "CLIENT_CONCURRENCY_LIMIT requests of this client already in flight; for feedback, "
+    "FEEDBACK_RATE_PER_MINUTE of this token spent.",
     500: "Scoring or model files failed (no traceback is sent).",
     502: "MediaWiki unreachable or answering errors.",
-    503: "Model not ready.",
+    503: "Model not ready; the feedback database unavailable (nothing recorded).",
     504: "MediaWiki too slow within the deadline.",
 }
 
@@ -139,6 +142,22 @@ def _schemas(max_batch_size: int, presave_enabled: bool) -> dict[str, Any]:
                 "errors": {"type": "array", "items": _ref("BatchError")},
             },
         },
+    }
+    schemas["Judgment"] = {
+        "type": "object",
+        "required": ["rev_id", "judgment", "reviewer"],
+        "properties": {
+            "lang": single["properties"]["lang"],
+            "wiki_db": {"type": "string", "enum": sorted(w.dbname for w in all_wikis())},
+            "rev_id": single["properties"]["rev_id"],
+            "judgment": {"type": "string", "enum": list(JUDGMENTS)},
+            "reviewer": {"type": "string", "minLength": 1, "maxLength": MAX_REVIEWER},
+            "comment": {"type": "string", "minLength": 1, "maxLength": MAX_COMMENT},
+            "model_name": {"type": "string"},
+            "score": {"type": "number", "minimum": 0, "maximum": 1},
+        },
+        "additionalProperties": False,
+        "description": "Name the wiki with exactly one of `lang` and `wiki_db`.",
     }
     if presave_enabled:
         schemas["PresaveRequest"] = {
@@ -256,6 +275,30 @@ def openapi_document(
                 },
             }
         },
+        "/v1/feedback": {
+            "post": {
+                "summary": "Record a patroller's judgment of a revision (needs a tool's token).",
+                "security": [{"feedbackToken": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("Judgment")}},
+                },
+                "responses": {
+                    "201": _json({"type": "object"}, "Committed: the judgment is kept."),
+                    **_errors(400, 401, 404, 413, 429, 503),
+                },
+            }
+        },
+        "/v1/models/{model_name}/feedback": {
+            "get": {
+                "summary": "Judgment counts and the precision observed at each threshold preset.",
+                "parameters": [model_param],
+                "responses": {
+                    "200": _json({"type": "object"}, "Observed in use."),
+                    **_errors(404, 503),
+                },
+            }
+        },
         "/": {
             "get": {
                 "summary": "Liveness.",
@@ -284,6 +327,7 @@ def openapi_document(
                 f"Error{status}": _json(_ref("Error"), meaning)
                 for status, meaning in _ERROR_MEANINGS.items()
             },
+            "securitySchemes": {"feedbackToken": {"type": "http", "scheme": "bearer"}},
         },
     }
 

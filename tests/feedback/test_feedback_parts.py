@@ -125,6 +125,14 @@ def test_wilson_interval_contains_the_proportion_and_narrows_with_n() -> None:
     assert low == 0.0 and 0 < high < 1  # Wilson, unlike the normal approximation, is not [0, 0]
 
 
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (3, 7), (50, 60), (999, 1000), (0, 250)])
+def test_wilson_interval_is_scipys(k: int, n: int) -> None:
+    from scipy.stats import binomtest
+
+    expected = binomtest(k, n).proportion_ci(0.95, method="wilson")
+    assert wilson_interval(k, n) == pytest.approx([expected.low, expected.high], abs=2e-6)
+
+
 @pytest.mark.parametrize("url", ["not a url", "mysql://db/feedback", "sqlite+nothing:///x"])
 def test_unusable_database_url_is_one_line(url: str) -> None:
     from revertrisk_service.feedback.engine import DatabaseUrlError, make_feedback_engine

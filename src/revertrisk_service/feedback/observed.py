@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scipy.stats import binomtest
+import math
 
 from revertrisk_service.feedback.store import ObservedCounts, Tally
 from revertrisk_service.transparency.presets import PRESETS
 
 CONFIDENCE = 0.95
+_Z = 1.959963984540054  # the standard normal quantile for 95%
 CAVEAT = (
     "Patrollers judge the edits they choose to open, not a random sample: these figures describe "
     "the judged edits and may differ from the model's precision on all edits. Only judgments "
@@ -26,11 +27,18 @@ CAVEAT = (
 
 
 def wilson_interval(successes: int, n: int) -> list[float] | None:
-    """The 95% Wilson score interval of a proportion (scipy's binomtest), None without data."""
+    """The 95% Wilson score interval of a proportion, None without data.
+
+    Written out rather than taken from scipy (binomtest(...).proportion_ci(method="wilson"), which
+    the test compares it with): the server never imports the offline statistics libraries
+    (tests/serving/test_no_offline_imports.py)."""
     if n == 0:
         return None
-    interval = binomtest(successes, n).proportion_ci(CONFIDENCE, method="wilson")
-    return [round(float(interval.low), 6), round(float(interval.high), 6)]
+    p = successes / n
+    z2 = _Z * _Z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = _Z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return [round(max(0.0, centre - half), 6), round(min(1.0, centre + half), 6)]
 
 
 def precision_figure(tally: Tally) -> dict[str, Any]:

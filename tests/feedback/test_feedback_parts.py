@@ -43,6 +43,10 @@ def test_tokens_file_is_reread_when_it_changes(tmp_path: Path) -> None:
     assert tokens.tool_for("Bearer new") == "huggle"
     with pytest.raises(Unauthorized):
         tokens.tool_for("Bearer old")
+    # A broken edit of the running file keeps the last good tokens instead of failing writes.
+    path.write_text("huggle not-a-hash\n")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 2 * 10**9))
+    assert tokens.tool_for("Bearer new") == "huggle"
 
 
 @pytest.mark.parametrize("text", ["huggle\n", "huggle nothex\n", f"a b {'0' * 64}\n",
@@ -140,3 +144,16 @@ def test_unusable_database_url_is_one_line(url: str) -> None:
     with pytest.raises(DatabaseUrlError) as error:
         make_feedback_engine(url, 1.0)
     assert "FEEDBACK_DATABASE_URL" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_serve_stops_with_one_line_on_a_bad_tokens_file(tmp_path: Path) -> None:
+    from revertrisk_service.config import Settings
+    from revertrisk_service.feedback.service import build_feedback
+
+    (tmp_path / "tokens").write_text("huggle 1234\n")
+    settings = Settings(feedback_tokens_file=tmp_path / "tokens",
+                        feedback_database_url=f"sqlite:///{tmp_path / 'f.sqlite3'}")
+    with pytest.raises(SystemExit) as stopped:
+        build_feedback(settings, {}, {})
+    assert "FEEDBACK_TOKENS_FILE" in str(stopped.value) and "\n" not in str(stopped.value)
+    assert build_feedback(Settings(), {}, {}) is None  # unset: feedback off

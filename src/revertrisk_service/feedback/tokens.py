@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import threading
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from revertrisk_service.errors import Unauthorized
 
+log = logging.getLogger(__name__)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _TOOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -67,9 +69,17 @@ class FeedbackTokens:
             raise TokensFileError(f"FEEDBACK_TOKENS_FILE {self.path}: {error.strerror}") from None
         with self._lock:
             if self._tools is None or mtime_ns != self._mtime_ns:
-                text = self.path.read_text(encoding="utf-8")
-                self._tools = parse_tokens(text, f"FEEDBACK_TOKENS_FILE {self.path}")
-                self._mtime_ns = mtime_ns
+                try:
+                    text = self.path.read_text(encoding="utf-8")
+                    tools = parse_tokens(text, f"FEEDBACK_TOKENS_FILE {self.path}")
+                except (OSError, UnicodeDecodeError, TokensFileError) as error:
+                    if self._tools is None:
+                        raise TokensFileError(str(error)) from None
+                    # A bad edit of a running service's file: keep serving the last good set.
+                    log.error("feedback tokens not reloaded, keeping the previous ones: %s", error)
+                    self._mtime_ns = mtime_ns
+                    return self._tools
+                self._tools, self._mtime_ns = tools, mtime_ns
             return self._tools
 
     def tool_for(self, authorization: str | None) -> str:

@@ -168,6 +168,8 @@ def test_eight_writers_through_a_database_restart_lose_nothing(
         thread.join()
     assert (observed_down.status_code, observed_down.json()["code"]) == (503,
                                                                          "feedback_unavailable")
+    metrics = httpx.get(f"{pg_service.base_url}/metrics").text
+    assert 'revertrisk_feedback_judgments_total{outcome="feedback_unavailable"}' in metrics
     assert sum(map(len, refused)) > 0, "no writer met the database down"
     engine = create_engine(postgres_server.url)
     with engine.connect() as connection:

@@ -12,6 +12,7 @@ import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from prometheus_client import Counter
 
 from revertrisk_service.errors import FeedbackDisabled, ServiceError
 from revertrisk_service.feedback.service import FeedbackService
@@ -20,6 +21,12 @@ from revertrisk_service.serving.json_body import parse_json_body
 
 log = logging.getLogger(__name__)
 
+JUDGMENTS_TOTAL = Counter(
+    "revertrisk_feedback_judgments_total",
+    "POST /v1/feedback answers by outcome: recorded, or the error code (feedback_unavailable "
+    "counts database failures).",
+    ["outcome"],
+)
 DISABLED = FeedbackDisabled(
     "Feedback is not configured on this service (the operator sets FEEDBACK_TOKENS_FILE)."
 )
@@ -43,7 +50,9 @@ def build_feedback_router(feedback: FeedbackService | None, max_body_bytes: int)
             judgment = feedback.judgment(tool, body)
             judgment_id = await feedback.store.arecord(judgment)
         except ServiceError as error:
+            JUDGMENTS_TOTAL.labels(error.code).inc()
             return _error(error)
+        JUDGMENTS_TOTAL.labels("recorded").inc()
         # Only now, after the commit returned: the judgment is kept.
         return JSONResponse(
             {

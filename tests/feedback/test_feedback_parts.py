@@ -157,3 +157,19 @@ def test_serve_stops_with_one_line_on_a_bad_tokens_file(tmp_path: Path) -> None:
         build_feedback(settings, {}, {})
     assert "FEEDBACK_TOKENS_FILE" in str(stopped.value) and "\n" not in str(stopped.value)
     assert build_feedback(Settings(), {}, {}) is None  # unset: feedback off
+
+
+def test_migrate_command_creates_the_tables_once(tmp_path: Path, monkeypatch) -> None:
+    from sqlalchemy import create_engine, inspect
+    from typer.testing import CliRunner
+
+    from revertrisk_service.cli import app
+
+    url = f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
+    monkeypatch.setenv("FEEDBACK_DATABASE_URL", url)
+    for _ in range(2):  # the second run finds the schema current
+        result = CliRunner().invoke(app, ["feedback", "migrate"])
+        assert result.exit_code == 0, result.output
+        assert "at migration 0001 (newest: 0001)" in result.output
+    tables = set(inspect(create_engine(url)).get_table_names())
+    assert {"feedback_judgments", "feedback_current", "feedback_alembic_version"} <= tables

@@ -119,6 +119,7 @@ def expected_current(writers: int, per_writer: int) -> int:
     return per_writer // 2 + writers * (per_writer - per_writer // 2)
 
 
+@pytest.mark.e2e  # 1,600 commits: about 15 s on each backend
 def test_eight_concurrent_writers_lose_nothing(database_url: str) -> None:
     writers, per_writer = 8, 200
     store = FeedbackStore.from_url(database_url, 30)
@@ -136,6 +137,7 @@ def test_eight_concurrent_writers_lose_nothing(database_url: str) -> None:
     store.close()
 
 
+@pytest.mark.e2e
 def test_postgres_restart_mid_run_refuses_then_recovers(postgres_server: LocalPostgres) -> None:
     store = FeedbackStore.from_url(postgres_server.url, 3)
     store.record(judgment(1, "before"))

@@ -8,10 +8,9 @@ preset flags; these figures describe what was judged, and the caveat travels wit
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
-
-import math
 
 from revertrisk_service.feedback.store import ObservedCounts, Tally
 from revertrisk_service.transparency.presets import PRESETS

@@ -19,7 +19,11 @@ from revertrisk_service.kserve_socket import serve_on_socket
 from revertrisk_service.logging_setup import configure_logging
 from revertrisk_service.observability.install import install_observability
 from revertrisk_service.observability.metrics import record_model
-from revertrisk_service.serving.client_address import parse_networks
+from revertrisk_service.serving.client_address import (
+    ClientAddress,
+    disable_server_proxy_headers,
+    parse_networks,
+)
 from revertrisk_service.serving.client_limit import ClientConcurrencyLimit
 from revertrisk_service.serving.error_contract import ErrorContract
 from revertrisk_service.serving.errors_http import install_error_handlers
@@ -42,6 +46,7 @@ def serve(settings: Settings) -> None:
 
 
 def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
+    disable_server_proxy_headers()
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     extras = build_listeners(settings)
@@ -80,14 +85,12 @@ def _stopping(server: kserve.ModelServer) -> bool:
 
 
 def install_http_layers(app: FastAPI, settings: Settings, names: list[str]) -> None:
-    """Middleware, outermost last: error shape, route table, per-client limit, body checks."""
+    """Middleware, outermost last: who the client is, error shape, route table, per-client
+    limit, body checks."""
     app.add_middleware(PredictGuard, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(
-        ClientConcurrencyLimit,
-        limit=settings.client_concurrency_limit,
-        trusted_proxies=parse_networks(settings.trusted_proxies),
-    )
+    app.add_middleware(ClientConcurrencyLimit, limit=settings.client_concurrency_limit)
     app.add_middleware(RouteGuard, served_models=lambda: names)
     app.add_middleware(ErrorContract)
+    app.add_middleware(ClientAddress, trusted_proxies=parse_networks(settings.trusted_proxies))
     install_error_handlers(app)
     install_openapi_route(app, settings, names)

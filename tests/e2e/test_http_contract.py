@@ -170,6 +170,19 @@ def test_openapi_document_is_ours(service: RunningService) -> None:
     assert single["properties"]["rev_id"]["maximum"] == 2**32 - 1
 
 
+def test_every_documented_route_is_served_and_named_in_the_404_hint(
+    service: RunningService,
+) -> None:
+    document = httpx.get(service.base_url + "/openapi.json").json()
+    hint = httpx.get(service.base_url + "/no/such/path").json()["error"]
+    for template, operations in document["paths"].items():
+        path = template.replace("{model_name}", LA)
+        for method in operations:
+            assert f"{method.upper()} {template.replace('{model_name}', '<name>')}" in hint
+            response = httpx.request(method, service.base_url + path, json={"lang": "en", "rev_id": 3})
+            assert response.status_code == 200, (method, path, response.text)
+
+
 def test_served_routes_still_answer(service: RunningService) -> None:
     assert httpx.get(service.base_url + "/").status_code == 200
     assert httpx.get(service.base_url + "/v1/models").json()["models"] == [LA]

@@ -28,7 +28,7 @@ from revertrisk_service.serving.client_limit import ClientConcurrencyLimit
 from revertrisk_service.serving.error_contract import ErrorContract
 from revertrisk_service.serving.errors_http import install_error_handlers
 from revertrisk_service.serving.http_guard import PredictGuard
-from revertrisk_service.serving.openapi import install_openapi_route
+from revertrisk_service.serving.openapi import install_openapi
 from revertrisk_service.serving.route_guard import RouteGuard
 from revertrisk_service.serving.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.transparency.routes import build_transparency_router
@@ -93,4 +93,4 @@ def install_http_layers(app: FastAPI, settings: Settings, names: list[str]) -> N
     app.add_middleware(ErrorContract)
     app.add_middleware(ClientAddress, trusted_proxies=parse_networks(settings.trusted_proxies))
     install_error_handlers(app)
-    install_openapi_route(app, settings, names)
+    install_openapi(app, settings, names)

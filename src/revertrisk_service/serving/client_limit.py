@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from revertrisk_service.errors import TooManyRequests
 from revertrisk_service.serving.client_address import client_of
 from revertrisk_service.serving.error_response import send_error
-from revertrisk_service.serving.paths import PREDICT_PATH
+from revertrisk_service.serving.routes import predict_model
 
 REJECTED = Counter(
     "revertrisk_client_limit_rejections_total",
@@ -34,7 +34,7 @@ class ClientConcurrencyLimit:
         self.in_flight: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.limit <= 0 or scope["type"] != "http" or not PREDICT_PATH.match(scope["path"]):
+        if self.limit <= 0 or scope["type"] != "http" or predict_model(scope["path"]) is None:
             await self.app(scope, receive, send)
             return
         client = client_of(scope)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import math
 import socket
 import sys
+import warnings
 from functools import partial
 
 import kserve
 from fastapi import FastAPI
+from fastapi.exceptions import FastAPIDeprecationWarning
 from kserve import model_server
 
 from revertrisk_service.assembly import build_cache_layer, build_mediawiki_client, build_models
@@ -47,6 +49,7 @@ def serve(settings: Settings) -> None:
 
 def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     disable_server_proxy_headers()
+    _quiet_kserve_orjson_response()
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     extras = build_listeners(settings)
@@ -76,6 +79,19 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         server.start(models)
     else:
         serve_on_socket(server, models, sock)
+
+
+def _quiet_kserve_orjson_response() -> None:
+    """KServe 0.21 (pinned) answers through `fastapi.responses.ORJSONResponse`: it is its app's
+    default response class (GET /v1/models, the first request of every process) and its V1
+    predict endpoint builds one. FastAPI 0.131 deprecated that class and warns when one is first
+    made, so every process logged a warning on its first request and again on its first score.
+    The class still works and its orjson bytes are the ones the golden responses record; what
+    would stop it is a change inside KServe's module. Only this one message is silenced, so any
+    other deprecation still shows. Remove when KServe stops using the class."""
+    warnings.filterwarnings(
+        "ignore", message="ORJSONResponse is deprecated", category=FastAPIDeprecationWarning
+    )
 
 
 def _stopping(server: kserve.ModelServer) -> bool:

@@ -37,6 +37,7 @@ class Query:
     example: str | None = None
 
 
+# A field list shaped like mediawiki.types.User's (a duplicates-tool pair by shape only).
 @dataclass(frozen=True)
 class Route:
     method: str

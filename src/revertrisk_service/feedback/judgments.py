@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from revertrisk_service.errors import (
     InvalidComment,
     InvalidJudgment,
@@ -21,8 +23,9 @@ from revertrisk_service.errors import (
     InvalidReviewer,
     InvalidScore,
 )
+from revertrisk_service.mediawiki.types import MAX_REV_ID
 from revertrisk_service.serving.requests import parse_rev_id
-from revertrisk_service.wikis import Wiki, resolve_lang, wiki_by_dbname
+from revertrisk_service.wikis import Wiki, all_wikis, resolve_lang, wiki_by_dbname
 
 # What a patroller can say about an edit. "damaging" is the training label (TRAINING-DATA
 # contract); "goodfaith" is an edit that needed fixing but was made in good faith; "ok" is fine.
@@ -33,6 +36,27 @@ FIELDS = frozenset(
 MAX_REVIEWER = 255
 MAX_COMMENT = 2000
 MAX_MODEL_NAME = 128
+
+
+class JudgmentRequest(BaseModel):
+    """The body's shape for the OpenAPI document (serving/routes.py). `parse_judgment` below is
+    what checks it, so that each bad field gets its own code rather than pydantic's one error."""
+
+    model_config = ConfigDict(extra="forbid")
+    lang: str | None = Field(
+        default=None,
+        description="Wikipedia language code; or name the wiki by `wiki_db` instead.",
+        json_schema_extra={"enum": sorted(w.lang for w in all_wikis())},
+    )
+    wiki_db: str | None = Field(
+        default=None, json_schema_extra={"enum": sorted(w.dbname for w in all_wikis())}
+    )
+    rev_id: int = Field(ge=1, le=MAX_REV_ID)
+    judgment: str = Field(json_schema_extra={"enum": list(JUDGMENTS)})
+    reviewer: str = Field(min_length=1, max_length=MAX_REVIEWER)
+    comment: str | None = Field(default=None, min_length=1, max_length=MAX_COMMENT)
+    model_name: str | None = Field(default=None, description="A model served here.")
+    score: float | None = Field(default=None, ge=0, le=1, description="The score shown.")
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,3 @@
 """Shared fixtures: the real servers of revertrisk_devtools, started by tests/support/fixtures.py."""
 
-from support.fixtures import local_wiki, redis_server, sse_server  # noqa: F401
+from support.fixtures import kafka_broker, local_wiki, redis_server, sse_server  # noqa: F401

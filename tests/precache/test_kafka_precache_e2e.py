@@ -61,3 +61,40 @@ def test_two_replicas_share_the_partitions_and_the_survivor_of_a_sigkill_takes_o
     finally:
         for replica in replicas:
             replica.stop()
+
+
+def test_a_restart_resumes_from_the_committed_offsets_re_scoring_at_most_the_in_flight_bound(
+    local_wiki, redis_server, kafka_broker, tmp_path
+) -> None:
+    bound = 4
+    kafka_broker.create_topic(TOPIC, PARTITIONS)
+    edits = fixture_edits(local_wiki.revs)
+    produce_edits(kafka_broker.bootstrap, TOPIC, edits)
+
+    def replica(name: str) -> Replica:
+        return Replica(tmp_path / name, local_wiki.base_url, redis_server.url,
+                       kafka_broker.bootstrap, TOPIC, "precache", "--max-in-flight", str(bound))
+
+    first = replica("first.log")
+    try:
+        wait_for(lambda: len(scored(redis_server.url, edits)) >= 6, 120, "a few scores")
+    finally:
+        first.kill()
+    done_before = len(scored(redis_server.url, edits))
+    committed = sum(committed_offsets(kafka_broker.bootstrap, TOPIC, "precache", PARTITIONS).values())
+    # Scored but not committed: what the next owner reads again. Never more than the bound.
+    assert 0 <= done_before - committed <= bound
+    assert done_before < len(edits), "the first replica finished before it was killed"
+
+    second = replica("second.log")
+    try:
+        wait_for(lambda: scored(redis_server.url, edits) == set(edits), 120, "every edit scored")
+        wait_for(
+            lambda: second.metric("revertrisk_precache_scored_total") == len(edits) - committed,
+            30,
+            "the second replica to score exactly the uncommitted edits",
+        )
+        # It read from the committed offsets on, not from the start of the topic.
+        assert second.metric("revertrisk_precache_events_seen_total") == len(edits) - committed
+    finally:
+        second.stop()

@@ -19,7 +19,10 @@ from revertrisk_service.kafka_connection import KafkaConfigError, connection_fro
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.registry import describe_scorer, load_scorer, read_manifest
 from revertrisk_service.models.scorer import Scorer
-from revertrisk_service.prediction_events.kafka_producer import KafkaEventProducer, ProducerSettings
+from revertrisk_service.prediction_events.kafka_producer import (
+    KafkaEventProducer,
+    producer_settings,
+)
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
@@ -109,9 +112,7 @@ def build_kafka_event_producer(settings: Settings, topic: str) -> KafkaEventProd
     except KafkaConfigError as error:
         raise SystemExit(str(error)) from None
     return KafkaEventProducer(
-        ProducerSettings(
-            connection=connection, topic=topic, stream=settings.eventgate_stream or topic
-        )
+        producer_settings(connection, topic, stream=settings.eventgate_stream or topic)
     )
 
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
-
-if TYPE_CHECKING:
-    from revertrisk_service.precache.kafka_mode import KafkaOptions
 from revertrisk_service.training.paths import default_data_dir
 
 app = typer.Typer(
@@ -266,17 +263,20 @@ def precache(
     settings = _settings(
         models=models, wiki_url=wiki_url, redis_url=redis_url, kafka_bootstrap=kafka_bootstrap
     )
-    kafka_options = _kafka_options(
-        settings.kafka_bootstrap, topic, group, start_from, max_in_flight,
-        session_timeout_ms, heartbeat_interval_ms,
+    kafka_fields = _kafka_fields(
+        settings.kafka_bootstrap, topic, group, start_from,
         sse_only={"--shard": shard, "--stream-url": stream_url, "--since": since},
     )
     kafka = None
-    if kafka_options is not None:
+    if settings.kafka_bootstrap and kafka_fields is not None:
         from revertrisk_service.precache.kafka_mode import kafka_source
 
         try:
-            kafka = kafka_source(settings, kafka_options, concurrency)
+            kafka = kafka_source(
+                settings, settings.kafka_bootstrap, **kafka_fields, concurrency=concurrency,
+                max_in_flight=max_in_flight, session_timeout_ms=session_timeout_ms,
+                heartbeat_interval_ms=heartbeat_interval_ms,
+            )
         except ValueError as error:  # a Kafka setting that cannot work, in one line
             raise fail(str(error)) from None
     options = PrecacheOptions(
@@ -294,18 +294,14 @@ def precache(
     asyncio.run(run_precache_command(settings, options))
 
 
-def _kafka_options(
+def _kafka_fields(
     bootstrap: str | None,
     topics: list[str] | None,
     group: str | None,
     start_from: str,
-    max_in_flight: int,
-    session_timeout_ms: int,
-    heartbeat_interval_ms: int,
     sse_only: dict[str, str | None],
-) -> KafkaOptions | None:
-    from revertrisk_service.precache.kafka_mode import KafkaOptions
-
+) -> dict[str, Any] | None:
+    """The consumer's topics, group and start, or None for SSE mode; one line when inconsistent."""
     if not bootstrap:
         if topics or group:
             raise fail("--topic and --group need --kafka-bootstrap (or KAFKA_BOOTSTRAP)")
@@ -320,15 +316,7 @@ def _kafka_options(
         )
     if start_from not in ("earliest", "latest"):
         raise fail(f"--start-from {start_from!r}: expected earliest or latest")
-    return KafkaOptions(
-        bootstrap=bootstrap,
-        topics=tuple(topics),
-        group=group,
-        start_from=start_from,
-        max_in_flight=max_in_flight,
-        session_timeout_ms=session_timeout_ms,
-        heartbeat_interval_ms=heartbeat_interval_ms,
-    )
+    return {"topics": tuple(topics), "group": group, "start_from": start_from}
 
 
 def _shard(text: str | None) -> tuple[int, int] | None:

@@ -34,7 +34,7 @@ def test_a_partition_commits_only_past_records_whose_predecessors_are_handled() 
 
 
 def test_failures_of_the_dependency_are_retried_and_failures_of_the_edit_are_not() -> None:
-    code = lambda c: {"error": {"revertrisk-language-agnostic": {"code": c, "error": "x"}}}  # noqa: E731
+    code = lambda c: {"error": {"revertrisk-language-agnostic": {"code": c, "error": "x"}}}
     assert is_transient(code("mediawiki_unavailable"))
     assert is_transient(code("mediawiki_timeout"))
     assert is_transient(ConnectionError("down"))

@@ -19,7 +19,10 @@ from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.kafka_consumer import KafkaPrecacher, KafkaSource
-from revertrisk_service.prediction_events.kafka_producer import KafkaEventProducer, ProducerSettings
+from revertrisk_service.prediction_events.kafka_producer import (
+    KafkaEventProducer,
+    producer_settings,
+)
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 
@@ -58,7 +61,7 @@ async def test_recovers_from_a_broker_restart_and_sends_one_prediction_event_per
     kafka_broker.create_topic(EDITS_TOPIC, 4)
     kafka_broker.create_topic(EVENTS_TOPIC, 1)
     connection = KafkaConnection((kafka_broker.bootstrap,))
-    producer = KafkaEventProducer(ProducerSettings(connection, EVENTS_TOPIC, stream=EVENTS_TOPIC))
+    producer = KafkaEventProducer(producer_settings(connection, EVENTS_TOPIC, stream=EVENTS_TOPIC))
     client = MediaWikiClient(local_wiki.base_url, "revertrisk-service tests")
     scorer = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))
     cache = CacheLayer(RedisScoreCache(redis_server.url), CacheSettings(ttl_s=3600, negative_ttl_s=60))

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from revertrisk_devtools.kafka_broker import KafkaBroker
 from revertrisk_devtools.local_wiki import (
     LocalWiki,
     LocalWikiUnavailable,
     check_prerequisites,
     running_local_wiki,
 )
-from revertrisk_devtools.kafka_broker import KafkaBroker
 from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_devtools.sse_server import SSEServer, running_sse_server
 

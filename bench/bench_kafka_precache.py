@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -47,6 +48,10 @@ from revertrisk_devtools.service_process import stop_process
 from revertrisk_service.cpus import available_cpus
 
 GLOBAL_EDITS_PER_S = 16.0
+RESULTS = REPO / "bench" / "RESULTS.md"
+BEGIN, END = "<!-- begin: bench_kafka_precache.py -->", "<!-- end: bench_kafka_precache.py -->"
+# (figure, measured, against the global edit rate, load average when measured)
+ROWS: list[tuple[str, str, str, str]] = []
 PARTITIONS = 4
 SCORED = "revertrisk_precache_scored_total"
 ASSIGNED = "revertrisk_precache_kafka_assigned_partitions"
@@ -136,8 +141,42 @@ def wait_until(condition, timeout_s: float, poll_s: float = 0.25) -> float | Non
 
 
 def load() -> str:
+    return f"load average {loads()}"
+
+
+def loads() -> str:
     one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def write_results(args: argparse.Namespace, started: str, start_load: str) -> None:
+    """Replace (or append) this benchmark's section of bench/RESULTS.md."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=REPO, check=False).stdout.strip()
+    lines = [
+        BEGIN,
+        "## Kafka precache (bench/bench_kafka_precache.py)",
+        "",
+        (f"Written on {started} (commit {commit}); {len(os.sched_getaffinity(0))} CPUs, shared with "
+        "other sessions' builds and tests while it ran, so the figures are lower bounds and move "
+        f"between runs. Load average (1/5/15 min) at the start: {start_load}; at the end: {loads()}."),
+        (f"Broker: Tansu (Kafka-compatible, not Apache Kafka), 4 partitions; MediaWiki: the fake "
+        f"wiki answering after {args.wiki_latency_ms:g} ms per call; model: language-agnostic; "
+        f"session timeout {args.session_timeout_ms} ms, heartbeat 1 s."),
+        "",
+        "| figure | measured | against the global ~16 edits/s | load (1/5/15) |",
+        "| --- | --- | --- | --- |",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ROWS],
+        END,
+    ]
+    section = "\n".join(lines)
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(text)
+    print(f"written {RESULTS}")
 
 
 def throughput(broker, wiki_url, redis_url, replicas: int, events: int, first_rev: int,
@@ -167,9 +206,11 @@ def throughput(broker, wiki_url, redis_url, replicas: int, events: int, first_re
             print(f"too few edits scored ({points[-1][1]:.0f}); log tail:\n"
                   f"{started[0].log_path.read_text()[-1500:]}")
             return None
-    rate = (high[1] - low[1]) / (high[0] - low[0])
+        rate = (high[1] - low[1]) / (high[0] - low[0])
     print(f"steady state (10%-90% of the edits): {rate:.1f} edits/s "
           f"({rate / GLOBAL_EDITS_PER_S:.2f}x the global ~{GLOBAL_EDITS_PER_S:g} edits/s)")
+    ROWS.append((f"edits/s, {replicas} replica(s), {events} backlogged edits (steady state 10%-90%)",
+                 f"{rate:.1f} edits/s", f"{rate / GLOBAL_EDITS_PER_S:.2f}x", loads()))
     return rate
 
 
@@ -198,6 +239,10 @@ def takeover(broker, wiki_url, redis_url, first_rev: int, session_timeout_ms: in
             120, 0.1,
         )
         since_kill = time.monotonic() - killed
+        ROWS.append(("SIGKILLed replica: until the survivor is assigned its partitions",
+                     f"{assigned:.1f} s" if assigned is not None else "not within 120 s", "-", loads()))
+        ROWS.append(("SIGKILLed replica: until its partitions' offsets are committed again",
+                     f"{since_kill:.1f} s" if consumed is not None else "not within 120 s", "-", loads()))
         print(f"dead replica's partitions {sorted(mine)}: survivor assigned them "
               f"{assigned if assigned is not None else float('nan'):.1f} s after the kill; their "
               f"offsets committed again {since_kill if consumed is not None else float('nan'):.1f} s "
@@ -235,6 +280,10 @@ def burst(broker, wiki_url, redis_url, first_rev: int, count: int, session_timeo
         drained = count - lag
         print(f"lag {peak:.0f} -> {lag:.0f} in {elapsed:.0f} s: {drained / elapsed:.1f} edits/s drained "
               f"({'recovered' if lag <= 0 else 'NOT recovered within the limit'}; {load()})")
+        ROWS.append((f"burst of {count} edits onto 2 replicas: lag back to 0",
+                     f"{elapsed:.0f} s" if lag <= 0 else f"lag {lag:.0f} left after {elapsed:.0f} s",
+                     f"{drained / elapsed:.1f} edits/s drained = {drained / elapsed / GLOBAL_EDITS_PER_S:.2f}x",
+                     loads()))
 
 
 def main() -> None:
@@ -248,7 +297,10 @@ def main() -> None:
     parser.add_argument("--skip-burst", action="store_true")
     parser.add_argument("--skip-takeover", action="store_true")
     parser.add_argument("--replicas", type=int, nargs="*", default=[1, 2], help="throughput runs")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
     args = parser.parse_args()
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    start_load = loads()
     print(f"{len(os.sched_getaffinity(0))} CPUs, {load()}; MediaWiki {args.wiki_latency_ms:g} ms per call")
     with ExitStack() as stack:
         redis_srv = stack.enter_context(redis_server())
@@ -267,6 +319,8 @@ def main() -> None:
         if not args.skip_burst:
             burst(broker, wiki.url, redis_srv.url, 7_000_001, args.burst, args.session_timeout_ms,
                   args.burst_seconds)
+    if not args.no_write:
+        write_results(args, started, start_load)
 
 
 if __name__ == "__main__":

@@ -96,5 +96,10 @@ def test_a_restart_resumes_from_the_committed_offsets_re_scoring_at_most_the_in_
         )
         # It read from the committed offsets on, not from the start of the topic.
         assert second.metric("revertrisk_precache_events_seen_total") == len(edits) - committed
+        # SIGTERM (a rollout) is a clean exit: commit, leave the group.
+        second.process.terminate()
+        assert second.process.wait(timeout=30) == 0
+        final = committed_offsets(kafka_broker.bootstrap, TOPIC, "precache", PARTITIONS)
+        assert sum(final.values()) == len(edits)
     finally:
         second.stop()

@@ -3,6 +3,9 @@ describe, and running it over a scorer."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +15,8 @@ from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.kafka_consumer import KafkaPrecacher, KafkaSource
 from revertrisk_service.precache.runner import ScoreFn
 from revertrisk_service.wikis import Wiki
+
+log = logging.getLogger(__name__)
 
 
 def kafka_source(settings: Settings, bootstrap: str, **fields: Any) -> KafkaSource:
@@ -26,4 +31,28 @@ async def run_kafka_precache(
     supports: Callable[[Wiki], bool],
     event_filter: PrecacheFilter,
 ) -> None:
-    await KafkaPrecacher(source, score_fn, supports, event_filter).run()
+    """Consume until cancelled. SIGTERM (a rollout, a scale-down) ends it cleanly: the consumer
+    commits what is handled and leaves its group, so that its partitions move to the other
+    replicas at once rather than after the session timeout, and nothing handled is re-read."""
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    terminated = False
+
+    def terminate() -> None:
+        nonlocal terminated
+        terminated = True
+        log.info("SIGTERM: committing and leaving the consumer group")
+        if task is not None:
+            task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, terminate)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread: no handler
+        pass
+    try:
+        await KafkaPrecacher(source, score_fn, supports, event_filter).run()
+    except asyncio.CancelledError:
+        if not terminated:
+            raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)

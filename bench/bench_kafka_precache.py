@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from bench_precache import bench_model
 from common import (
     LANGS,
     LANGUAGE_AGNOSTIC,
@@ -52,6 +53,11 @@ RESULTS = REPO / "bench" / "RESULTS.md"
 BEGIN, END = "<!-- begin: bench_kafka_precache.py -->", "<!-- end: bench_kafka_precache.py -->"
 # (figure, measured, against the global edit rate, load average when measured)
 ROWS: list[tuple[str, str, str, str]] = []
+COMMIT = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                        cwd=REPO, check=False).stdout.strip()
+RUN = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {COMMIT}"
+# The SSE precacher's rate on the same machine in the same run (edits/s), when measured.
+BASELINE: list[float] = []
 PARTITIONS = 4
 SCORED = "revertrisk_precache_scored_total"
 ASSIGNED = "revertrisk_precache_kafka_assigned_partitions"
@@ -149,28 +155,39 @@ def loads() -> str:
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
 
 
+def stamp() -> str:
+    """Load average now, and which run: rows of several (partial) runs share the table."""
+    return f"{loads()} ({RUN})"
+
+
 def write_results(args: argparse.Namespace, started: str, start_load: str) -> None:
-    """Replace (or append) this benchmark's section of bench/RESULTS.md."""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, cwd=REPO, check=False).stdout.strip()
+    """Update this benchmark's section of bench/RESULTS.md: its rows replace the rows of the
+    same figures; rows of figures this run skipped stay, with their own run named."""
+    commit = COMMIT
     lines = [
         BEGIN,
         "## Kafka precache (bench/bench_kafka_precache.py)",
         "",
-        (f"Written on {started} (commit {commit}); {len(os.sched_getaffinity(0))} CPUs, shared with "
+        (f"Last run {started} (commit {commit}); {len(os.sched_getaffinity(0))} CPUs, shared with "
         "other sessions' builds and tests while it ran, so the figures are lower bounds and move "
         f"between runs. Load average (1/5/15 min) at the start: {start_load}; at the end: {loads()}."),
         (f"Broker: Tansu (Kafka-compatible, not Apache Kafka), 4 partitions; MediaWiki: the fake "
         f"wiki answering after {args.wiki_latency_ms:g} ms per call; model: language-agnostic; "
         f"session timeout {args.session_timeout_ms} ms, heartbeat 1 s."),
         "",
-        "| figure | measured | against the global ~16 edits/s | load (1/5/15) |",
+        "| figure | measured | against the global ~16 edits/s (and the SSE baseline of the same run) | load (1/5/15) when measured (run) |",
         "| --- | --- | --- | --- |",
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ROWS],
         END,
     ]
-    section = "\n".join(lines)
     text = RESULTS.read_text() if RESULTS.exists() else ""
+    if BEGIN in text and END in text:
+        old = text[text.index(BEGIN): text.index(END)].splitlines()
+        fresh = {row[0] for row in ROWS}
+        kept = [line for line in old if line.startswith("| ") and not line.startswith(("| figure", "| ---"))
+                and line.split(" | ")[0][2:] not in fresh]
+        lines[-1:-1] = kept
+    section = "\n".join(lines)
     if BEGIN in text and END in text:
         text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
     else:
@@ -210,7 +227,8 @@ def throughput(broker, wiki_url, redis_url, replicas: int, events: int, first_re
     print(f"steady state (10%-90% of the edits): {rate:.1f} edits/s "
           f"({rate / GLOBAL_EDITS_PER_S:.2f}x the global ~{GLOBAL_EDITS_PER_S:g} edits/s)")
     ROWS.append((f"edits/s, {replicas} replica(s), {events} backlogged edits (steady state 10%-90%)",
-                 f"{rate:.1f} edits/s", f"{rate / GLOBAL_EDITS_PER_S:.2f}x", loads()))
+                 f"{rate:.1f} edits/s", f"{rate / GLOBAL_EDITS_PER_S:.2f}x" + (f"; {rate / BASELINE[0]:.2f}x SSE" if BASELINE else ""),
+                 stamp()))
     return rate
 
 
@@ -240,9 +258,9 @@ def takeover(broker, wiki_url, redis_url, first_rev: int, session_timeout_ms: in
         )
         since_kill = time.monotonic() - killed
         ROWS.append(("SIGKILLed replica: until the survivor is assigned its partitions",
-                     f"{assigned:.1f} s" if assigned is not None else "not within 120 s", "-", loads()))
+                     f"{assigned:.1f} s" if assigned is not None else "not within 120 s", "-", stamp()))
         ROWS.append(("SIGKILLed replica: until its partitions' offsets are committed again",
-                     f"{since_kill:.1f} s" if consumed is not None else "not within 120 s", "-", loads()))
+                     f"{since_kill:.1f} s" if consumed is not None else "not within 120 s", "-", stamp()))
         print(f"dead replica's partitions {sorted(mine)}: survivor assigned them "
               f"{assigned if assigned is not None else float('nan'):.1f} s after the kill; their "
               f"offsets committed again {since_kill if consumed is not None else float('nan'):.1f} s "
@@ -283,7 +301,7 @@ def burst(broker, wiki_url, redis_url, first_rev: int, count: int, session_timeo
         ROWS.append((f"burst of {count} edits onto 2 replicas: lag back to 0",
                      f"{elapsed:.0f} s" if lag <= 0 else f"lag {lag:.0f} left after {elapsed:.0f} s",
                      f"{drained / elapsed:.1f} edits/s drained = {drained / elapsed / GLOBAL_EDITS_PER_S:.2f}x",
-                     loads()))
+                     stamp()))
 
 
 def main() -> None:
@@ -296,6 +314,7 @@ def main() -> None:
     parser.add_argument("--burst-seconds", type=float, default=1500.0)
     parser.add_argument("--skip-burst", action="store_true")
     parser.add_argument("--skip-takeover", action="store_true")
+    parser.add_argument("--skip-baseline", action="store_true", help="no SSE run to compare with")
     parser.add_argument("--replicas", type=int, nargs="*", default=[1, 2], help="throughput runs")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
     args = parser.parse_args()
@@ -310,6 +329,14 @@ def main() -> None:
         broker = KafkaBroker(log_dir / "tansu.log")
         broker.start()
         stack.callback(broker.stop)
+        if 1 in args.replicas and not args.skip_baseline:
+            sse = bench_model(LANGUAGE_AGNOSTIC, redis_srv.url, args.events, args.seconds,
+                              args.wiki_latency_ms, 4, first_rev=9_000_001)
+            if sse.edits_per_s:
+                BASELINE.append(sse.edits_per_s)
+                ROWS.append((f"baseline: SSE precache, 1 process, {args.events} backlogged edits",
+                             f"{sse.edits_per_s:.1f} edits/s",
+                             f"{sse.edits_per_s / GLOBAL_EDITS_PER_S:.2f}x", stamp()))
         # Distinct revisions per run: runs share the Redis cache.
         for replicas, first in [(n, f) for n, f in ((1, 1_000_001), (2, 3_000_001)) if n in args.replicas]:
             throughput(broker, wiki.url, redis_srv.url, replicas, args.events, first,

@@ -187,6 +187,10 @@ def write_results(args: argparse.Namespace, started: str, start_load: str) -> No
         kept = [line for line in old if line.startswith("| ") and not line.startswith(("| figure", "| ---"))
                 and line.split(" | ")[0][2:] not in fresh]
         lines[-1:-1] = kept
+        # Notes written by hand under the table (what a figure means, which run it came from).
+        notes = [line for line in old if line.startswith("- ")]
+        if notes:
+            lines[-1:-1] = ["", *notes]
     section = "\n".join(lines)
     if BEGIN in text and END in text:
         text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]

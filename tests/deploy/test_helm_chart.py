@@ -29,6 +29,23 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "precache": {"enabled": True},
     },
+    "precache-kafka": {
+        "redis": {"mode": "bundled"},
+        "precache": {
+            "enabled": True,
+            "source": "kafka",
+            "kafka": {
+                "bootstrap": "kafka-jumbo1001.example:9093,kafka-jumbo1002.example:9093",
+                "topics": ["eqiad.mediawiki.page_change.v1", "codfw.mediawiki.page_change.v1"],
+                "group": "revertrisk-precache",
+                "replicas": 3,
+                "securityProtocol": "SASL_SSL",
+                "tlsSecret": "kafka-ca",
+                "saslMechanism": "SCRAM-SHA-512",
+                "saslSecret": "kafka-precache-user",
+            },
+        },
+    },
     "bundled-redis": {"redis": {"mode": "bundled"}},
     "service-monitor": {"metrics": {"serviceMonitor": {"enabled": True}}},
     "feedback": {"feedback": {"enabled": True, "tokensSecret": "feedback-tokens",
@@ -175,6 +192,31 @@ def test_external_redis_and_precache() -> None:
     assert pdb["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
 
 
+def test_kafka_precache_is_a_scaled_consumer_group_with_tls_and_sasl_from_secrets() -> None:
+    docs = render(PROFILES["precache-kafka"])
+    deployment = by_kind(docs, "Deployment")[f"{helm_chart.RELEASE}-precache"]
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    args, env = container["args"], env_of(container)
+    assert args[args.index("--kafka-bootstrap") + 1] == "kafka-jumbo1001.example:9093,kafka-jumbo1002.example:9093"
+    assert [args[i + 1] for i, a in enumerate(args) if a == "--topic"] == [
+        "eqiad.mediawiki.page_change.v1", "codfw.mediawiki.page_change.v1"
+    ]
+    assert args[args.index("--group") + 1] == "revertrisk-precache"
+    assert "--stream-url" not in args
+    assert deployment["spec"]["replicas"] == 3
+    assert deployment["spec"]["strategy"]["type"] == "RollingUpdate"
+    assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert env["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert env["KAFKA_SASL_PASSWORD"]["secretKeyRef"] == {"name": "kafka-precache-user", "key": "password"}
+    (mount,) = [m for m in container["volumeMounts"] if m["name"] == "kafka-tls"]
+    assert env["KAFKA_SSL_CAFILE"].startswith(mount["mountPath"] + "/")
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "kafka-tls"]
+    assert volume["secret"]["secretName"] == "kafka-ca"
+    pdb = by_kind(docs, "PodDisruptionBudget")[f"{helm_chart.RELEASE}-precache"]
+    assert pdb["spec"]["maxUnavailable"] == 1
+
+
 def test_service_monitor_finds_the_metrics_services() -> None:
     docs = render(PROFILES["service-monitor"])
     (monitor,) = by_kind(docs, "ServiceMonitor").values()
@@ -199,6 +241,7 @@ BAD_FILES = {
     "bad-root-user.yaml": "/podSecurityContext/runAsNonRoot",
     "bad-typo.yaml": "'modles' not allowed",
     "bad-replicas.yaml": "/models/multilingual/maxReplicas",
+    "bad-kafka-without-bootstrap.yaml": "needs precache.kafka.bootstrap",
 }
 
 

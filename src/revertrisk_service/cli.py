@@ -83,9 +83,16 @@ def serve(
         from revertrisk_service.workers import prepare_multiprocess_metrics
 
         prepare_multiprocess_metrics()
+    from revertrisk_service.errors import ModelArtifactError
     from revertrisk_service.logging_setup import configure_logging
+    from revertrisk_service.models.registry import check_installed_packages
     from revertrisk_service.serving.app import serve as run
 
+    try:
+        for name in settings.enabled_models():
+            check_installed_packages(name, settings)
+    except ModelArtifactError as error:
+        raise fail(error.message) from None
     configure_logging()
     run(settings)
 

@@ -20,7 +20,7 @@ ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         python3.11 ca-certificates libgomp1 \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 
 # Builds the virtual environment; nothing of this stage but /opt/venv reaches the runtime.
 FROM python-base AS builder
@@ -59,7 +59,8 @@ RUN if grep -qw text /tmp/extras; then \
 COPY docker/install-project.sh /usr/local/bin/
 # Only pyproject.toml: a README edit must not reinstall the dependencies.
 COPY pyproject.toml /src/
-RUN install-project.sh deps cpu $(cat /tmp/extras)
+COPY docker/slim-venv.sh /usr/local/bin/
+RUN install-project.sh deps cpu $(cat /tmp/extras) && slim-venv.sh
 
 FROM builder AS project-wheel
 COPY docker/install-project.sh /usr/local/bin/
@@ -87,7 +88,11 @@ ENTRYPOINT ["revertrisk", "serve"]
 FROM runtime AS cpu
 COPY --from=venv-cpu /opt/venv /opt/venv
 COPY --from=project-wheel /wheels /tmp/wheels
-RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels
+# Smoke test: both shipped models load in the finished venv, before anything is tagged.
+RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels \
+    && python -c "from revertrisk_service.config import Settings; \
+from revertrisk_service.models.registry import load_scorer; \
+s = Settings(); [load_scorer(n, s) for n in s.enabled_models()]; print('models load')"
 ENV DEVICE=cpu
 LABEL org.opencontainers.image.title="revertrisk-service (CPU)"
 USER 65533:65533
@@ -100,7 +105,8 @@ RUN pip install --progress-bar off --index-url "$TORCH_CUDA_INDEX_URL" "torch==2
 COPY docker/install-project.sh /usr/local/bin/
 COPY pyproject.toml /src/
 # The text classifiers are what a GPU is for: this image always carries the `text` extra.
-RUN install-project.sh deps gpu text
+COPY docker/slim-venv.sh /usr/local/bin/
+RUN install-project.sh deps gpu text && slim-venv.sh
 
 FROM runtime AS gpu
 COPY --from=venv-gpu /opt/venv /opt/venv

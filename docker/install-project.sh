@@ -6,15 +6,19 @@
 # For cpu, XGBoost comes as xgboost-cpu: the same `xgboost` module without the CUDA kernels and
 # NCCL (about 700 MB) that the default wheel carries and CPU inference never loads. The project
 # wheel then goes in with --no-deps, so nothing asks for the default xgboost again.
+# PYPROJECT (default /src/pyproject.toml) and LOCAL_WHEELS (default /tmp/local, wheels an
+# offline build brings) let blubber.yaml's builders run it from a checkout.
 set -eu
+pyproject="${PYPROJECT:-/src/pyproject.toml}"
+local_wheels="${LOCAL_WHEELS:-/tmp/local}"
 case "$1" in
   deps)
     flavour="$2"
     shift 2
-    python - "$flavour" "$@" >/tmp/requirements.txt <<'PY'
+    python - "$pyproject" "$flavour" "$@" >/tmp/requirements.txt <<'PY'
 import re, sys, tomllib
-project = tomllib.load(open("/src/pyproject.toml", "rb"))["project"]
-flavour, extras = sys.argv[1], sys.argv[2:]
+project = tomllib.load(open(sys.argv[1], "rb"))["project"]
+flavour, extras = sys.argv[2], sys.argv[3:]
 requirements = list(project["dependencies"])
 for extra in extras:
     requirements += project["optional-dependencies"][extra]
@@ -23,10 +27,13 @@ if flavour == "cpu":
 print("\n".join(requirements))
 PY
     echo "install-project.sh: $flavour dependencies, extras: ${*:-none}"
-    pip install --progress-bar off --find-links /tmp/local -r /tmp/requirements.txt
+    links=""
+    [ -d "$local_wheels" ] && links="--find-links $local_wheels"
+    # shellcheck disable=SC2086  # $links is zero or two words
+    pip install --progress-bar off $links -r /tmp/requirements.txt
     ;;
   wheel)
-    pip wheel --no-deps --wheel-dir /wheels /src
+    pip wheel --no-deps --wheel-dir /wheels "$(dirname "$pyproject")"
     ;;
   *)
     echo "usage: install-project.sh deps cpu|gpu [EXTRA...] | wheel" >&2

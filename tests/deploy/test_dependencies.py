@@ -58,8 +58,9 @@ def providers(module: str) -> set[str]:
 
 
 # Imported only in functions that first check they are installed (edits.signals.missing_packages,
-# the `signals` extra) or, for the text classifiers, only when a manifest reads their scores.
-OPTIONAL = {"signals", "text"}
+# the `signals` extra), for the text classifiers only when a manifest reads their scores, and for
+# the evaluation plots only by `revertrisk evaluate`.
+OPTIONAL = {"signals", "text", "evaluation"}
 
 
 def test_every_imported_package_is_declared() -> None:

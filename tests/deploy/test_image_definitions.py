@@ -47,9 +47,9 @@ def test_cpu_target_installs_cpu_torch_only_for_the_text_extra_and_checks_it() -
     ("cpu", "install-project.sh deps cpu $(cat /tmp/extras)"),
     ("gpu", "install-project.sh deps gpu text"),
 ])
-def test_each_target_installs_the_extras_it_needs(target: str, install: str) -> None:
+def test_each_target_installs_the_extras_it_needs_then_slims_the_venv(target: str, install: str) -> None:
     runs = [r for name in DOCKERFILE.reaches(target) for r in DOCKERFILE.stages[name].args("RUN")]
-    assert install in runs
+    assert f"{install} && slim-venv.sh" in runs
 
 
 def test_device_cuda_only_ever_in_the_gpu_target() -> None:

@@ -35,7 +35,8 @@ sys.meta_path.insert(0, Hide())
 def run_without(hidden: tuple[str, ...], code: str, *args: str, env: dict[str, str] | None = None):
     program = f"HIDDEN = {set(hidden)!r}\n{HIDE}\n{code}"
     return subprocess.run(
-        [sys.executable, "-c", program, *args], capture_output=True, text=True, timeout=240,
+        [sys.executable, "-c", program, *args], check=False, capture_output=True, text=True,
+        timeout=240,
         env={**os.environ, **(env or {})}, cwd=REPO,
     )
 

@@ -8,6 +8,7 @@ prints `curl` commands that score edits of that wiki, and keeps both running unt
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import signal
 import sys
@@ -50,14 +51,14 @@ def main(argv: list[str] | None = None) -> None:
     try:
         print(f"  {wiki.api_url} ready in {time.monotonic() - started:.0f} s", flush=True)
         print(f"Starting revertrisk serve on port {args.port}, WIKI_URL={wiki.base_url} "
-              f"(about 20 s; log: {args.dir / f'service-{args.port}.log'})...", flush=True)
+              f"(20-60 s; log: {args.dir / f'service-{args.port}.log'})...", flush=True)
         args.dir.mkdir(parents=True, exist_ok=True)
         with run_service({"WIKI_URL": wiki.base_url}, args.dir, port=args.port) as service:
             print("Ready. Score an edit of the local wiki:")
             for command in curl_commands(service.base_url, wiki.revs):
                 print(f"  {command}")
-            print(f"Fixture revisions: {wiki.workdir / 'fixture-ids.json'}. Ctrl-C stops both.",
-                  flush=True)
+            ids = os.path.relpath(wiki.workdir / "fixture-ids.json")
+            print(f"Fixture revisions: {ids}. Ctrl-C stops both.", flush=True)
             try:
                 service.process.wait()
             except KeyboardInterrupt:

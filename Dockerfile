@@ -77,7 +77,7 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN groupadd --system --gid 65533 somebody \
     && useradd --system --uid 65533 --gid 65533 --no-create-home --home-dir /srv/revertrisk somebody
 WORKDIR /srv/revertrisk
-COPY docker/healthcheck.py /usr/local/lib/revertrisk/healthcheck.py
+COPY docker/healthcheck.py docker/smoke-test.py /usr/local/lib/revertrisk/
 COPY models ./models
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
@@ -88,11 +88,9 @@ ENTRYPOINT ["revertrisk", "serve"]
 FROM runtime AS cpu
 COPY --from=venv-cpu /opt/venv /opt/venv
 COPY --from=project-wheel /wheels /tmp/wheels
-# Smoke test: both shipped models load in the finished venv, before anything is tagged.
+# Then the smoke test: every shipped model loads in the finished venv, before anything is tagged.
 RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels \
-    && python -c "from revertrisk_service.config import Settings; \
-from revertrisk_service.models.registry import load_scorer; \
-s = Settings(); [load_scorer(n, s) for n in s.enabled_models()]; print('models load')"
+    && python /usr/local/lib/revertrisk/smoke-test.py
 ENV DEVICE=cpu
 LABEL org.opencontainers.image.title="revertrisk-service (CPU)"
 USER 65533:65533
@@ -111,7 +109,8 @@ RUN install-project.sh deps gpu text && slim-venv.sh
 FROM runtime AS gpu
 COPY --from=venv-gpu /opt/venv /opt/venv
 COPY --from=project-wheel /wheels /tmp/wheels
-RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels
+RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels \
+    && python /usr/local/lib/revertrisk/smoke-test.py
 # Read by the NVIDIA container runtime; DEVICE=cuda only ever in this target.
 ENV DEVICE=cuda NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
 LABEL org.opencontainers.image.title="revertrisk-service (GPU)"

@@ -38,7 +38,7 @@ def require_docker() -> None:
 
 # The build's own progress lines, shown while it runs (the whole log goes to var/).
 PROGRESS_PREFIXES = ("Extras ", "Building ", "Step ", "install-project.sh:", "slim-venv.sh:",
-                     "models load", "Built ", "docker build failed")
+                     "smoke test:", "Built ", "docker build failed")
 
 
 def terminal_writer(config: pytest.Config) -> Callable[[str], None]:

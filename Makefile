@@ -40,11 +40,13 @@ system-deps:
 docker-deps:
 	bash scripts/docker-setup.sh
 
-# The CPU image from the local base and torch wheel: revertrisk-service:<version>.
+# The CPU image from the local base: revertrisk-service:<version> (torch only if a manifest under
+# models/ reads text-model scores; then from the local CPU wheel). Prints each step and the size.
 image: docker-deps
 	bash scripts/build-image.sh cpu
 
 # The GPU image (CUDA torch from the PyTorch index, several GB): revertrisk-service:<version>-gpu.
+# Where only PyPI is reachable: make image-gpu TORCH_CUDA_INDEX_URL=https://pypi.org/simple
 image-gpu: docker-deps
 	bash scripts/build-image.sh gpu
 

@@ -46,7 +46,7 @@ def cli_without(hidden: tuple[str, ...], *args: str, env: dict[str, str] | None 
     return run_without(hidden, code, *args, env=env)
 
 
-def test_the_shipped_models_load_and_score_without_the_text_extra() -> None:
+def test_the_shipped_models_load_without_the_text_extra() -> None:
     result = run_without(TEXT_EXTRA_PACKAGES, """
 from revertrisk_service.config import Settings
 from revertrisk_service.models.registry import load_scorer

@@ -81,7 +81,8 @@ def test_every_runtime_dependency_is_imported() -> None:
 
 def test_dev_tools_are_not_in_the_package() -> None:
     # A separate distribution (devtools/), so neither the wheel nor the image carries them; the
-    # one import of them, `revertrisk dev-wiki`, fails in one line without them (tests/test_cli_extras.py).
+    # one import of them, `revertrisk dev-wiki`, fails in one line without them
+    # (tests/test_optional_packages.py).
     assert not (REPO / "src" / "revertrisk_devtools").exists()
     assert imported_modules().get("revertrisk_devtools", set()) <= {"src/revertrisk_service/cli.py"}
     assert "safetensors" not in declared("runtime", *OPTIONAL)

@@ -15,9 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from revertrisk_devtools.flaky_api import running as running_flaky_api
-from revertrisk_devtools.flaky_api import slow
-from revertrisk_devtools.redis_server import RedisServer
 from support.docker_image import (
     Container,
     build_image,
@@ -29,6 +26,10 @@ from support.docker_image import (
     wait_healthy,
 )
 from support.in_flight import InFlight
+
+from revertrisk_devtools.flaky_api import running as running_flaky_api
+from revertrisk_devtools.flaky_api import slow
+from revertrisk_devtools.redis_server import RedisServer
 
 # The first build takes minutes (see README); later ones reuse Docker's layer cache.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]

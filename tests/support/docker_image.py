@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from revertrisk_devtools.ports import free_port
 from revertrisk_devtools.service_process import wait_for_models
 

@@ -43,7 +43,7 @@ fi
   build_args+=(--build-arg "TORCH_CUDA_INDEX_URL=$TORCH_CUDA_INDEX_URL")
 
 case "$target" in
-  cpu) expect="a few minutes the first time (pip installs about 0.8 GB), seconds when cached" ;;
+  cpu) expect="minutes the first time (pip installs about 1.1 GB, slimmed to 0.8), seconds when cached" ;;
   gpu) expect="tens of minutes the first time (CUDA torch and its libraries are GBs)" ;;
 esac
 echo "Building $image (target $target): $expect; Docker prints each step"

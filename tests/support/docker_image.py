@@ -38,7 +38,7 @@ def require_docker() -> None:
 
 
 # The build's own progress lines, shown while it runs (the whole log goes to var/).
-PROGRESS_PREFIXES = ("Extras ", "Building ", "Step ", "install-project.sh:", "slim-venv.sh:",
+PROGRESS_PREFIXES = ("Extras ", "Building revertrisk", "Step ", "install-project.sh:", "slim-venv.sh:",
                      "smoke test:", "Built ", "docker build failed")
 
 

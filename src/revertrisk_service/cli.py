@@ -83,9 +83,16 @@ def serve(
         from revertrisk_service.workers import prepare_multiprocess_metrics
 
         prepare_multiprocess_metrics()
+    from revertrisk_service.errors import ModelArtifactError
     from revertrisk_service.logging_setup import configure_logging
+    from revertrisk_service.models.registry import check_installed_packages
     from revertrisk_service.serving.app import serve as run
 
+    try:
+        for name in settings.enabled_models():
+            check_installed_packages(name, settings)
+    except ModelArtifactError as error:
+        raise fail(error.message) from None
     configure_logging()
     run(settings)
 
@@ -412,8 +419,18 @@ def dev_wiki(
         "var/local-wiki"
     ),
 ) -> None:
-    """Run a throwaway real MediaWiki with the test fixture history (needs `make system-deps`)."""
-    from revertrisk_devtools.local_wiki import serve_until_interrupted
+    """Run a throwaway real MediaWiki with the test fixture history (a checkout's dev install:
+    `make dev-wiki`)."""
+    try:
+        from revertrisk_devtools.local_wiki import serve_until_interrupted
+    except ModuleNotFoundError as error:
+        if error.name != "revertrisk_devtools":
+            raise
+        # The dev tools are a separate package (devtools/), never in the wheel or the image.
+        raise fail(
+            "dev-wiki needs the development tools, which only a checkout's dev install has: "
+            "run `make dev-wiki` in a clone of the repository"
+        ) from None
 
     serve_until_interrupted(workdir, port)
 

@@ -22,14 +22,36 @@ from revertrisk_service.models.multilingual.features import (
 )
 from revertrisk_service.models.multilingual.text_classifiers import (
     DEFAULT_MAX_LENGTH,
+    TEXT_EXTRA_HINT,
     TEXT_KINDS,
     TextClassifier,
+    missing_text_packages,
 )
 from revertrisk_service.models.scorer import ManifestIdentity
 from revertrisk_service.training.paths import artifact_dir
 
 MODEL_FILE = "model.cbm"
 DEFAULT_MODEL_DIR = artifact_dir("revertrisk-multilingual")
+
+
+def check_packages(manifest: ModelManifest) -> None:
+    """Fail in one line when the artifact reads signals whose optional packages (the `signals`
+    or `text` extra) this installation lacks. The serving process calls it from the manifest
+    alone, before any scoring process starts, so the line is not lost in their tracebacks."""
+    missing = missing_packages(manifest.features)
+    if missing:
+        raise ModelArtifactError(
+            f"{manifest.name} {manifest.version} reads word priors or language ID, which need "
+            f"{', '.join(missing)}: install revertrisk-service[signals]",
+            model=manifest.name,
+        )
+    missing = missing_text_packages() if uses_text_models(manifest.features) else []
+    if missing:
+        raise ModelArtifactError(
+            f"{manifest.name} {manifest.version} reads text classifiers' scores, which need "
+            f"{', '.join(missing)}: {TEXT_EXTRA_HINT}",
+            model=manifest.name,
+        )
 
 
 class MultilingualModel(ManifestIdentity):
@@ -68,13 +90,7 @@ class MultilingualModel(ManifestIdentity):
         if unknown:
             # The same message as an order or length mismatch: the code cannot compute them.
             check_features(manifest, ALL_FEATURES)
-        missing = missing_packages(manifest.features)
-        if missing:
-            raise ModelArtifactError(
-                f"{manifest.name} {manifest.version} reads word priors or language ID, which need "
-                f"{', '.join(missing)}: install revertrisk-service[signals]",
-                model=manifest.name,
-            )
+        check_packages(manifest)
         booster = CatBoostClassifier()
         try:
             booster.load_model(str(model_dir / MODEL_FILE), format="cbm")

@@ -8,8 +8,10 @@
 
 Both as ratios of medians measured in one run, interleaved so that the shared machine's noise
 falls on both series alike, with the load average. The results replace the "request path"
-section of bench/RESULTS.md. `--profile DIR` also writes pyinstrument profiles of the serving
-process (hits, then misses) and of the scoring call in process (facts and scoring of the misses).
+section of bench/RESULTS.md. `--profile DIR` writes pyinstrument profiles of the serving
+process's event loop (hits, then misses; bench/profiled_serve.py) and of the scoring call in
+process (facts and scoring of the misses); the figures of a profiled run carry the profiler's
+cost, so measure without it.
 """
 
 from __future__ import annotations
@@ -64,37 +66,49 @@ def ms_since(start: float) -> float:
 
 @contextmanager
 def served(redis_url: str, wiki_url: str, profile: Path | None) -> Iterator[RunningService]:
-    """`revertrisk serve` with the language-agnostic model; under pyinstrument when profiling
-    (its report is written when the server stops on SIGINT)."""
+    """`revertrisk serve` with the language-agnostic model; with `profile` (a path prefix),
+    through bench/profiled_serve.py, which profiles between SIGUSR2 and SIGUSR1."""
     env = service_env(LANGUAGE_AGNOSTIC, redis_url, wiki_url)
-    if profile is None:
-        with tempfile.TemporaryDirectory() as logs, run_service(env, Path(logs)) as service:
-            yield service
-        return
-    port = free_port()
-    command = [
-        sys.executable, "-m", "pyinstrument", "--renderer", "text", "--show-all",
-        "--interval", "0.0002", "-o", str(profile), "-m", "revertrisk_service.cli", "serve",
-    ]
-    full_env = {**os.environ, **env, "HTTP_PORT": str(port)}
-    process = subprocess.Popen(command, env=full_env, cwd=REPO, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    service = RunningService(f"http://127.0.0.1:{port}", process, Path(os.devnull))
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{service.base_url}/v1/models/{LANGUAGE_AGNOSTIC}").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        yield service
-    finally:
-        process.send_signal(signal.SIGINT)
+    with tempfile.TemporaryDirectory() as logs:
+        if profile is None:
+            with run_service(env, Path(logs)) as service:
+                yield service
+            return
+        port = free_port()
+        log = (Path(logs) / "serve.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, str(REPO / "bench" / "profiled_serve.py")],
+            env={**os.environ, **env, "HTTP_PORT": str(port), "PROFILE_PREFIX": str(profile)},
+            cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        )
+        service = RunningService(f"http://127.0.0.1:{port}", process, Path(logs) / "serve.log")
         try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                try:
+                    url = f"{service.base_url}/v1/models/{LANGUAGE_AGNOSTIC}"
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.3)
+            yield service
+        finally:
             stop_process(process)
+            log.close()
+
+
+@contextmanager
+def profiling(service: RunningService, enabled: bool) -> Iterator[None]:
+    """One profile of what runs inside (a bench/profiled_serve.py server only)."""
+    if enabled:
+        service.process.send_signal(signal.SIGUSR2)
+        time.sleep(0.2)
+    try:
+        yield
+    finally:
+        if enabled:
+            service.process.send_signal(signal.SIGUSR1)
+            time.sleep(1.0)  # the report is written by the server
 
 
 # -- measurements -------------------------------------------------------------------------------
@@ -176,10 +190,13 @@ def local_pairs(local, count: int) -> list[tuple[int, int]]:
 def measure(name: str, redis_url: str, wiki_url: str, noop_url: str, pairs, rounds: int,
             profile_dir: Path | None) -> Measured:
     header(f"{name}: cache hit vs no-op; 20 KB language-agnostic miss vs its MediaWiki calls")
-    profile = profile_dir / f"serve-{name.split()[0]}.txt" if profile_dir else None
+    profile = profile_dir / f"serve-{name.split()[0]}" if profile_dir else None
     with served(redis_url, wiki_url, profile) as service:
-        hit, noop = hits(service.base_url, noop_url, rounds)
-        miss, fetch = asyncio.run(misses(service.base_url, wiki_url, pairs))
+        # Profiles: <prefix>-1.txt the hits, <prefix>-2.txt the misses.
+        with profiling(service, profile is not None):
+            hit, noop = hits(service.base_url, noop_url, rounds)
+        with profiling(service, profile is not None):
+            miss, fetch = asyncio.run(misses(service.base_url, wiki_url, pairs))
     result = Measured(name, hit, noop, miss, fetch, os.getloadavg())
     print(f"hit   {hit.line()}\nno-op {noop.line()}\nmiss  {miss.line()}\nfetch {fetch.line()}")
     print(f"hit/no-op {hit.median / noop.median:.2f}x; miss/fetch {miss.median / fetch.median:.2f}x"
@@ -219,18 +236,18 @@ def report(results: Sequence[Measured], started: datetime, loads, rounds: int, c
         SECTION,
         "## Request path (issue 15): `bench/bench_request_path.py`",
         "",
-        f"Run on {started:%Y-%m-%d %H:%M} UTC, commit {info['commit']}, "
+        (f"Run on {started:%Y-%m-%d %H:%M} UTC, commit {info['commit']}, "
         f"{info['CPUs usable (affinity, cgroup quota)']}. Load average (1/5/15 min) at the start "
         f"{fmt_load(loads[0])}, at the end {fmt_load(loads[1])}: other sessions share these "
-        "CPUs, so compare the ratios, not the absolute figures.",
-        f"Hits: {rounds} interleaved blocks of 25 (hit, then no-op), one keep-alive connection "
+        "CPUs, so compare the ratios, not the absolute figures."),
+        (f"Hits: {rounds} interleaved blocks of 25 (hit, then no-op), one keep-alive connection "
         "each, the score in the replica's local copy (Redis behind it). Misses: "
         f"{count} distinct 20 KB articles, each with a typical edit, alternating with the same "
-        "calls by the service's MediaWiki client on another article of the same size.",
+        "calls by the service's MediaWiki client on another article of the same size."),
         "",
-        "| MediaWiki | cache hit (median / p95 ms) | no-op model | hit ratio (goal <= "
+        ("| MediaWiki | cache hit (median / p95 ms) | no-op model | hit ratio (goal <= "
         f"{HIT_BOUND:g}x) | 20 KB LA miss (median / p95 ms) | its MediaWiki calls | miss ratio "
-        f"(goal <= {MISS_BOUND:g}x) | load (1/5/15) |",
+        f"(goal <= {MISS_BOUND:g}x) | load (1/5/15) |"),
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:

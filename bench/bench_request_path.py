@@ -98,17 +98,19 @@ def served(redis_url: str, wiki_url: str, profile: Path | None) -> Iterator[Runn
 
 
 @contextmanager
-def profiling(service: RunningService, enabled: bool) -> Iterator[None]:
-    """One profile of what runs inside (a bench/profiled_serve.py server only)."""
-    if enabled:
+def profiling(service: RunningService, report: Path | None) -> Iterator[None]:
+    """One profile of what runs inside, written to `report` (a profiled_serve.py server)."""
+    if report is not None:
         service.process.send_signal(signal.SIGUSR2)
         time.sleep(0.2)
     try:
         yield
     finally:
-        if enabled:
+        if report is not None:
             service.process.send_signal(signal.SIGUSR1)
-            time.sleep(1.0)  # the report is written by the server
+            deadline = time.monotonic() + 60  # the server renders it, on a busy machine
+            while not report.exists() and time.monotonic() < deadline:
+                time.sleep(0.2)
 
 
 # -- measurements -------------------------------------------------------------------------------
@@ -193,9 +195,9 @@ def measure(name: str, redis_url: str, wiki_url: str, noop_url: str, pairs, roun
     profile = profile_dir / f"serve-{name.split()[0]}" if profile_dir else None
     with served(redis_url, wiki_url, profile) as service:
         # Profiles: <prefix>-1.txt the hits, <prefix>-2.txt the misses.
-        with profiling(service, profile is not None):
+        with profiling(service, profile and Path(f"{profile}-1.txt")):
             hit, noop = hits(service.base_url, noop_url, rounds)
-        with profiling(service, profile is not None):
+        with profiling(service, profile and Path(f"{profile}-2.txt")):
             miss, fetch = asyncio.run(misses(service.base_url, wiki_url, pairs))
     result = Measured(name, hit, noop, miss, fetch, os.getloadavg())
     print(f"hit   {hit.line()}\nno-op {noop.line()}\nmiss  {miss.line()}\nfetch {fetch.line()}")

@@ -55,6 +55,7 @@ from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.wikis import resolve_lang
 
 BOTH = f"{LANGUAGE_AGNOSTIC},{MULTILINGUAL}"
+REQUEST_PATH_SECTION = "<!-- request path (bench/bench_request_path.py) -->"
 LATENCY_S = 0.080
 GLOBAL_EDITS_PER_S = 16.0
 
@@ -559,7 +560,10 @@ def write_results(path: Path, run: Run, info: dict[str, str], started: datetime,
     lines += ["", "## Notes", ""]
     lines += [f"- {g.name}: {g.note}" for g in run.goals if g.note]
     lines += [f"- {n}" for n in run.notes]
-    path.write_text("\n".join(lines) + "\n")
+    # The request-path section (bench_request_path.py) is that bench's to rewrite: kept.
+    kept = path.read_text().partition(REQUEST_PATH_SECTION) if path.exists() else ("", "", "")
+    tail = kept[1] + kept[2] if kept[1] else ""
+    path.write_text("\n".join(lines) + "\n" + ("\n" + tail if tail else ""))
     print(f"\nwritten {path}")
 
 

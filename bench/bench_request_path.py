@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from bench_goals import REQUEST_PATH_SECTION as SECTION
 from bench_goals import fmt_load, machine, noop_server, predict_path
 from common import LANGUAGE_AGNOSTIC, REPO, Summary, fake_wiki, header, redis_server, service_env
 
@@ -43,7 +44,6 @@ from revertrisk_service.wikis import resolve_lang
 
 HIT_BOUND = 1.0
 MISS_BOUND = 1.3
-SECTION = "<!-- request path (bench/bench_request_path.py) -->"
 EN = resolve_lang("en")
 
 

@@ -78,7 +78,8 @@ def wants_refresh(headers: dict[str, str] | None) -> bool:
 def count_answers(model: str, outcomes: Iterable[object]) -> None:
     """Count revisions answered, for every front door (KServe's predict, ORES)."""
     for outcome in outcomes:
-        SCORED.labels(model, outcome.code if isinstance(outcome, ServiceError) else "ok").inc()
+        if outcome is not None:  # None: the model does not serve that wiki, nothing answered
+            SCORED.labels(model, outcome.code if isinstance(outcome, ServiceError) else "ok").inc()
 
 
 class RevertRiskModel(kserve.Model):

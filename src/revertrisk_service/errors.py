@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 
 class ServiceError(Exception):
     """An error with a stable machine-readable code, an HTTP status and a human message."""
@@ -32,13 +34,21 @@ class ServiceError(Exception):
         return error_body(self.code, self.message, **self.details)
 
 
-def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
+class ErrorBody(BaseModel):
     """The one shape of every error answer: `error` and `detail` carry the same human message,
     `code` the stable machine-readable one. `detail` is where Lift Wing (FastAPI HTTPException)
-    puts its message; clients written for Lift Wing, such as the ORES extension, look for it."""
-    body: dict[str, Any] = {"error": message, "code": code, "detail": message}
-    body.update(details)
-    return body
+    puts its message; clients written for Lift Wing, such as the ORES extension, look for it.
+    Some errors add fields of their own after these (`field`, `limit`, `supported_langs`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(description="Human message.")
+    code: str = Field(description="Stable machine-readable code.")
+    detail: str = Field(description="Same as `error` (Lift Wing's key).")
+
+
+def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
+    return ErrorBody(error=message, code=code, detail=message, **details).model_dump()
 
 
 class InvalidRequest(ServiceError):

@@ -19,6 +19,7 @@ from revertrisk_service.scored_edits import Origin, ScoreListeners, origin_of
 from revertrisk_service.serving.cache_layer import CacheLayer
 from revertrisk_service.serving.json_body import parse_json_body
 from revertrisk_service.serving.presave import context_from_revision_data
+from revertrisk_service.serving.refresh import wants_refresh
 from revertrisk_service.serving.requests import ParsedRequest, RejectedInstance, parse_request
 from revertrisk_service.serving.responses import batch_error_body
 from revertrisk_service.serving.revision_scoring import EditFetcher, RevisionScoring
@@ -35,9 +36,7 @@ SCORED = Counter(
     ["model", "outcome"],
 )
 
-REFRESH_HEADER = "x-revertrisk-refresh"
-
-__all__ = ["EditFetcher", "RevertRiskModel", "count_answers", "wants_refresh"]
+__all__ = ["EditFetcher", "RevertRiskModel", "count_answers"]
 
 
 @dataclass
@@ -66,13 +65,6 @@ class ScoringJob:
     origin: Origin = "request"
     # X-Cache and X-Cache-Hits, kept for an error answer, which skips KServe's response headers.
     cache_headers: dict[str, str] = field(default_factory=dict)
-
-
-def wants_refresh(headers: dict[str, str] | None) -> bool:
-    if not headers:
-        return False
-    cache_control = headers.get("cache-control", "").lower()
-    return "no-cache" in cache_control or headers.get(REFRESH_HEADER, "") in {"1", "true"}
 
 
 def count_answers(model: str, outcomes: Iterable[object]) -> None:

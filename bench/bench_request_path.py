@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 from bench_goals import REQUEST_PATH_SECTION as SECTION
-from bench_goals import fmt_load, machine, noop_server, predict_path
+from bench_goals import fmt_load, machine, noop_server, predict_path, timed_misses
 from common import LANGUAGE_AGNOSTIC, REPO, Summary, fake_wiki, header, redis_server, service_env
 
 from revertrisk_devtools.article_wiki import REV_20KB, ArticleWiki, article, edited
@@ -141,33 +141,6 @@ def hits(base_url: str, noop_url: str, rounds: int) -> tuple[Summary, Summary]:
     return Summary.of(hit_ms), Summary.of(noop_ms)
 
 
-async def misses(
-    base_url: str, wiki_url: str, pairs: Sequence[tuple[int, int]]
-) -> tuple[Summary, Summary]:
-    """pairs: (a revision to score, another of the same size whose calls are timed alone)."""
-    miss_ms: list[float] = []
-    fetch_ms: list[float] = []
-    async with (
-        httpx.AsyncClient(base_url=base_url, timeout=60) as client,
-        MediaWikiClient(wiki_url=wiki_url, user_agent="revertrisk bench") as wiki,
-    ):
-        await wiki.fetch_edits([(EN, pairs[0][1])])  # connections up; not timed
-        for i, (scored, fetched) in enumerate(pairs[1:]):
-            for step in (("miss", "fetch") if i % 2 else ("fetch", "miss")):
-                start = time.perf_counter()
-                if step == "miss":
-                    answer = await client.post(
-                        predict_path(LANGUAGE_AGNOSTIC), json={"lang": "en", "rev_id": scored}
-                    )
-                    assert answer.headers.get("x-cache") == "miss", answer.text
-                    miss_ms.append(ms_since(start))
-                else:
-                    (context,) = await wiki.fetch_edits([(EN, fetched)])
-                    assert not isinstance(context, Exception), context
-                    fetch_ms.append(ms_since(start))
-    return Summary.of(miss_ms), Summary.of(fetch_ms)
-
-
 def fake_pairs(wiki: ArticleWiki, count: int) -> list[tuple[int, int]]:
     pairs = [(REV_20KB + 4 * i, REV_20KB + 4 * i + 2_000_000) for i in range(count + 1)]
     for scored, fetched in pairs:  # generated once, outside the timings
@@ -198,7 +171,10 @@ def measure(name: str, redis_url: str, wiki_url: str, noop_url: str, pairs, roun
         with profiling(service, profile and Path(f"{profile}-1.txt")):
             hit, noop = hits(service.base_url, noop_url, rounds)
         with profiling(service, profile and Path(f"{profile}-2.txt")):
-            miss, fetch = asyncio.run(misses(service.base_url, wiki_url, pairs))
+            miss_ms, fetch_ms = asyncio.run(
+                timed_misses(service.base_url, wiki_url, pairs[1:], pairs[0][1])
+            )
+        miss, fetch = Summary.of(miss_ms), Summary.of(fetch_ms)
     result = Measured(name, hit, noop, miss, fetch, os.getloadavg())
     print(f"hit   {hit.line()}\nno-op {noop.line()}\nmiss  {miss.line()}\nfetch {fetch.line()}")
     print(f"hit/no-op {hit.median / noop.median:.2f}x; miss/fetch {miss.median / fetch.median:.2f}x"

@@ -38,7 +38,7 @@ def build_listeners(settings: Settings) -> ClientListeners:
     poster = build_event_poster(settings)
     listeners = ScoreListeners(feed.offer)
     if poster is not None:
-        listeners.add(poster.offer)
+        poster.attach(listeners)
     return ClientListeners(listeners, feed, poster)
 
 

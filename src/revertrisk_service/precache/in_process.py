@@ -1,6 +1,6 @@
 """In-process precaching: score stream revisions with every served model, filling their cache.
 
-Each batch fetches a revision once and computes its edit facts once (RevisionFacts), then asks
+Each batch fetches a revision once and solves the signals every model reads once (RevisionFacts), then asks
 each model's Scorer directly, through the same cache step as the HTTP server, so both share cache
 keys, de-duplication and response bodies.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.events import EventRevision
-from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.models.scorer import Scorer, signals_needed
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer
 from revertrisk_service.serving.model import score_facts
@@ -44,7 +44,7 @@ class InProcessPrecacher:
 
     async def __call__(self, revisions: list[EventRevision]) -> list[Any]:
         """Per revision: {"scores": {model: prediction}}, or {"error": ...} if no model scored it."""
-        facts = RevisionFacts(self.fetcher, self._runner)
+        facts = RevisionFacts(self.fetcher, self._runner, signals_needed(self.scorers))
         scores: list[dict[str, Any]] = [{} for _ in revisions]
         errors: list[dict[str, Any]] = [{} for _ in revisions]
         for scorer in self.scorers:

@@ -11,7 +11,6 @@ from typing import Any
 import kserve
 from prometheus_client import Counter
 
-from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ScoringFailed, ServiceError, UnsupportedLanguage
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
@@ -29,6 +28,7 @@ from revertrisk_service.serving.revision_facts import (
     compute_facts,
 )
 from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
+from revertrisk_service.signals import SignalValues
 from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)
@@ -92,10 +92,10 @@ async def score_facts(
     outcomes: list[dict[str, Any] | ServiceError] = [
         f if isinstance(f, ServiceError) else failed for f in facts
     ]
-    ready = [i for i, f in enumerate(facts) if isinstance(f, EditFacts)]
+    ready = [i for i, f in enumerate(facts) if isinstance(f, SignalValues)]
     if not ready:
         return outcomes
-    known = [f for f in facts if isinstance(f, EditFacts)]
+    known = [f for f in facts if isinstance(f, SignalValues)]
     try:
         with timed_stage(scorer.name, "inference"):
             probabilities = await runner.score(scorer, known)
@@ -220,7 +220,7 @@ class RevertRiskModel(kserve.Model):
         presave = [s for s in job.slots if s.pending and s.context is not None]
         if presave:
             contexts = [s.context for s in presave if s.context is not None]
-            facts = await compute_facts(contexts, self.runner)
+            facts = await compute_facts(contexts, self.runner, self.loaded.signal_names)
             self._settle(presave, await self._score(presave, facts))
         stored = [s for s in job.slots if s.pending and s.context is None]
         if self.cache is None:
@@ -245,7 +245,7 @@ class RevertRiskModel(kserve.Model):
     ) -> list[dict[str, Any] | ServiceError]:
         if not slots:
             return []
-        revision_facts = RevisionFacts(self.fetcher, self.runner, self.name)
+        revision_facts = RevisionFacts(self.fetcher, self.runner, self.loaded.signal_names, self.name)
         revisions = _revisions(slots)
         outcomes = await self._score(slots, await revision_facts.get(revisions))
         self.listeners.announce(revisions, outcomes, revision_facts.contexts, origin)

@@ -1,4 +1,5 @@
-"""Fetches each revision once and computes its edit facts once, for every model that asks.
+"""Fetches each revision once and solves its signals once, for every model that asks (the
+signals all of them read, `signal_names`).
 
 The KServe model uses one per request; the precacher uses one per batch of stream revisions, so
 a revision that both models serve is fetched and parsed a single time.
@@ -11,11 +12,11 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.observability.metrics import timed_stage
 from revertrisk_service.serving.scoring_pool import ScoringRunner
+from revertrisk_service.signals import SignalValues
 from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ class FactsFailed:
 
 
 FACTS_FAILED = FactsFailed()
-FactsOutcome = EditFacts | ServiceError | FactsFailed
+FactsOutcome = SignalValues | ServiceError | FactsFailed
 
 
 class EditFetcher(Protocol):
@@ -38,14 +39,14 @@ class EditFetcher(Protocol):
 
 
 async def compute_facts(
-    contexts: Sequence[EditContext], runner: ScoringRunner
+    contexts: Sequence[EditContext], runner: ScoringRunner, signal_names: Sequence[str]
 ) -> list[FactsOutcome]:
     """Parse the edits off the event loop (in the scoring processes when served); a parser crash
     fails those edits, not the process."""
     if not contexts:
         return []
     try:
-        return list(await runner.facts(contexts))
+        return list(await runner.facts(contexts, signal_names))
     except Exception:
         log.exception("could not compute the edit facts of %d revisions", len(contexts))
         return [FACTS_FAILED for _ in contexts]
@@ -53,9 +54,15 @@ async def compute_facts(
 
 class RevisionFacts:
     def __init__(
-        self, fetcher: EditFetcher, runner: ScoringRunner, metrics_label: str = "shared"
+        self,
+        fetcher: EditFetcher,
+        runner: ScoringRunner,
+        signal_names: Sequence[str],
+        metrics_label: str = "shared",
     ) -> None:
-        """metrics_label: the model its stage timings are counted for ("shared" when several)."""
+        """signal_names: what every model that asks reads (models.scorer.signals_needed).
+        metrics_label: the model its stage timings are counted for ("shared" when several)."""
+        self._signal_names = tuple(signal_names)
         self._fetcher = fetcher
         self._runner = runner
         self._label = metrics_label
@@ -84,7 +91,7 @@ class RevisionFacts:
                     self.contexts[(wiki.dbname, rev_id)] = outcome
             contexts = [c for c in fetched if not isinstance(c, ServiceError)]
             with timed_stage(self._label, "edit_facts"):
-                parsed = iter(await compute_facts(contexts, self._runner))
+                parsed = iter(await compute_facts(contexts, self._runner, self._signal_names))
             for (wiki, rev_id), outcome in zip(missing, fetched, strict=True):
                 result = outcome if isinstance(outcome, ServiceError) else next(parsed)
                 self._known[(wiki.dbname, rev_id)].set_result(result)

@@ -3,8 +3,8 @@
 Edit facts (mwparserfromhell, mwedittypes) and scoring are pure-Python CPU work. Run in threads
 of the serving process, one 2 MB multilingual miss held the GIL for seconds and every cache hit,
 Redis write and health check waited behind it. Each worker process loads its own copy of the
-models once; the event loop sends it fetched edits (for their facts) or facts (for a model's
-probabilities). A batch is cut into one contiguous chunk per worker, so it spreads over the CPUs.
+models once; the event loop sends it fetched edits (for the signals its models read) or solved
+signal values (for a model's probabilities). A batch is cut into one contiguous chunk per worker, so it spreads over the CPUs.
 
 Workers run at a lower priority (`niceness`) than the serving process: when CPUs are scarce,
 answering hits and moving bytes wins over scoring.
@@ -28,9 +28,9 @@ from typing import Any, Protocol, TypeVar
 
 from revertrisk_service.config import Settings
 from revertrisk_service.cpus import available_cpus
-from revertrisk_service.edits.facts import EditFacts, facts_from_context
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.signals import SignalValues, edit_signals
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +43,19 @@ MAX_AUTO_WORKERS = 8
 
 
 class ScoringRunner(Protocol):
-    async def facts(self, contexts: Sequence[EditContext]) -> list[EditFacts]:
-        """The facts of each edit, in order (raises if they cannot be computed)."""
+    async def facts(
+        self, contexts: Sequence[EditContext], signal_names: Sequence[str]
+    ) -> list[SignalValues]:
+        """The named signals of each edit, in order (raises if they cannot be computed)."""
         ...
 
-    async def score(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[float]: ...
+    async def score(self, scorer: Scorer, facts: Sequence[SignalValues]) -> list[float]: ...
 
     def close(self) -> None: ...
 
 
-def facts_of(contexts: Sequence[EditContext]) -> list[EditFacts]:
-    return [facts_from_context(c) for c in contexts]
+def facts_of(signal_names: Sequence[str], contexts: Sequence[EditContext]) -> list[SignalValues]:
+    return [edit_signals(c, signal_names) for c in contexts]
 
 
 def chunks(items: Sequence[_T], parts: int) -> list[Sequence[_T]]:
@@ -74,11 +76,15 @@ class ThreadScoring:
     def __init__(self, workers: int = 1) -> None:
         self._pool: Executor = ThreadPoolExecutor(workers, thread_name_prefix="scoring")
 
-    async def facts(self, contexts: Sequence[EditContext]) -> list[EditFacts]:
+    async def facts(
+        self, contexts: Sequence[EditContext], signal_names: Sequence[str]
+    ) -> list[SignalValues]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, facts_of, list(contexts))
+        return await loop.run_in_executor(
+            self._pool, facts_of, tuple(signal_names), list(contexts)
+        )
 
-    async def score(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[float]:
+    async def score(self, scorer: Scorer, facts: Sequence[SignalValues]) -> list[float]:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, scorer.score, list(facts))
 
@@ -115,7 +121,7 @@ def _start_worker(settings: Settings, names: list[str], threads: int, niceness: 
         configure_cpu_threads(threads)
 
 
-def _score_in_worker(name: str, facts: Sequence[EditFacts]) -> list[float]:
+def _score_in_worker(name: str, facts: Sequence[SignalValues]) -> list[float]:
     return _worker_scorers[name].score(facts)
 
 
@@ -156,10 +162,12 @@ class ProcessScoring:
         futures = [self._pool.submit(_worker_ready) for _ in range(self.workers)]
         return [f.result() for f in futures]
 
-    async def facts(self, contexts: Sequence[EditContext]) -> list[EditFacts]:
-        return await self._spread(facts_of, list(contexts))
+    async def facts(
+        self, contexts: Sequence[EditContext], signal_names: Sequence[str]
+    ) -> list[SignalValues]:
+        return await self._spread(partial(facts_of, tuple(signal_names)), list(contexts))
 
-    async def score(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[float]:
+    async def score(self, scorer: Scorer, facts: Sequence[SignalValues]) -> list[float]:
         return await self._spread(partial(_score_in_worker, scorer.name), list(facts))
 
     async def _spread(self, fn: Callable[[Sequence[Any]], list[_R]], items: list[Any]) -> list[_R]:

@@ -19,8 +19,8 @@ Public names:
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable, MutableMapping, Sequence
-from importlib.util import find_spec
 
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.signals.catalogue import (
@@ -61,4 +61,4 @@ def missing_packages(names: Sequence[str]) -> list[str]:
     """Optional packages (the `signals` extra) that the named signals need and this installation
     lacks."""
     needed = {p for n in CATALOGUE.closure(names) for p in CATALOGUE[n].packages}
-    return sorted(p for p in needed if find_spec(p) is None)
+    return sorted(p for p in needed if importlib.util.find_spec(p) is None)

@@ -25,7 +25,7 @@ from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.signals.core import Signal, root, signal
 from revertrisk_service.signals.groups import EDIT_DATA, EDIT_STRUCTURE, USER
 
-EDIT_CONTEXT = "edit_context"
+EDIT_CONTEXT = "edit_context"  # the root, declared below
 
 
 def _seconds_between(later: datetime | None, earlier: datetime | None) -> float | None:
@@ -60,7 +60,7 @@ def _user_age(ctx: EditContext) -> float | None:
 
 
 FACT_SIGNALS: tuple[Signal, ...] = (
-    root(EDIT_CONTEXT, "The edit as fetched: the revision, its parent, its editor and its page.",
+    root("edit_context", "The edit as fetched: the revision, its parent, its editor and its page.",
          EDIT_DATA),
     # --- the edit's identity
     signal("wiki_db", "The wiki the edit was made on (its database name, such as enwiki).",

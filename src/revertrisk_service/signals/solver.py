@@ -74,22 +74,21 @@ def solve(
     "edit_context") and any value already known, which is used as it is."""
     names = tuple(names)
     known: dict[str, Any] = dict(given)
+    plan = _plan(names, frozenset(known), catalogue)  # raises for unknown or missing inputs
     name = ""
     try:
         if profile is None:
             # The hot path of every scored edit: one-argument signals (most) skip the list.
-            for name, compute, depends_on in _plan(names, frozenset(known), catalogue):
+            for name, compute, depends_on in plan:
                 if len(depends_on) == 1:
                     known[name] = compute(known[depends_on[0]])
                 else:
                     known[name] = compute(*[known[d] for d in depends_on])
         else:
-            for name, compute, depends_on in _plan(names, frozenset(known), catalogue):
+            for name, compute, depends_on in plan:
                 started = time.perf_counter()
                 known[name] = compute(*[known[d] for d in depends_on])
                 profile[name] = profile.get(name, 0.0) + time.perf_counter() - started
-    except SignalError:
-        raise
     except Exception as exc:
         raise SignalError(name, f"computing signal {name!r} failed: {exc!r}") from exc
     return SignalValues({name: known[name] for name in names})

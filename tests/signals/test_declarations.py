@@ -112,3 +112,16 @@ def test_errors_name_the_failing_signal() -> None:
     with pytest.raises(SignalError) as failure:
         solve(["halves"], {"x": "not a number"}, catalogue=broken)
     assert failure.value.signal == "halves"
+
+
+def test_revertrisk_signals_lists_name_group_description_and_models() -> None:
+    from typer.testing import CliRunner
+
+    from revertrisk_service.cli import app
+
+    result = CliRunner().invoke(app, ["signals", "--group", "summary"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if "comment_has_wikilink" in x)
+    assert "summary" in line and "[[wikilink]]" in line
+    assert "revertrisk-language-agnostic" in line
+    assert "ins_chars" not in result.output

@@ -1,4 +1,4 @@
-"""The `revertrisk` command: serve, train, evaluate and precache."""
+"""The `revertrisk` command: serve, train, evaluate, precache and list the signals."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+from revertrisk_service.config import ALL_MODELS, LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
 from revertrisk_service.training.paths import default_data_dir
 
 app = typer.Typer(
@@ -226,6 +226,25 @@ def disparate_impact(
         result = cross_validated_disparate_impact(spec, plan, on_fold=lambda: step("fold"))
     path = write_disparate_impact(result, settings.models_dir / name)
     typer.echo(f"{result['verdict']}\ndisparate impact written to {path}")
+
+
+@app.command()
+def signals(
+    group: Annotated[str | None, typer.Option(help="Only this group, e.g. 'summary'")] = None,
+    where: Annotated[bool, typer.Option(help="Also show where each signal is declared")] = False,
+) -> None:
+    """List every signal: name, group, description, and which models read it."""
+    from rich.console import Console
+
+    from revertrisk_service.models.manifest import load_manifest
+    from revertrisk_service.signals.listing import signals_table
+
+    settings = _settings()
+    features = {}
+    for name in ALL_MODELS:
+        if (settings.model_dir(name) / "model.json").exists():
+            features[name] = load_manifest(settings.model_dir(name)).features
+    Console().print(signals_table(features, group=group, where=where))
 
 
 @app.command()

@@ -57,7 +57,7 @@ def providers(module: str) -> set[str]:
     return {n.lower().replace("_", "-") for n in names}
 
 
-# Imported only in functions that first check they are installed (edits.signals.missing_packages,
+# Imported only in functions that first check they are installed (signals.missing_packages,
 # the `signals` extra), for the text classifiers only when a manifest reads their scores, and for
 # the evaluation plots only by `revertrisk evaluate`.
 OPTIONAL = {"signals", "text", "evaluation"}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from support.contexts import context
 
-from revertrisk_service.edits.facts import EditFacts
+from revertrisk_service.signals import SignalValues
 from revertrisk_service.serving.scoring_pool import (
     MAX_AUTO_WORKERS,
     ThreadScoring,
@@ -37,9 +37,10 @@ class LengthScorer:
 
     name = "length"
     version = "1"
+    signal_names = ("current_wikitext_chars",)
 
-    def score(self, facts: Sequence[EditFacts]) -> list[float]:
-        return [f.current_chars / 1000 for f in facts]
+    def score(self, facts: Sequence[SignalValues]) -> list[float]:
+        return [f["current_wikitext_chars"] / 1000 for f in facts]
 
 
 def test_thread_scoring_keeps_the_order() -> None:

@@ -1,10 +1,11 @@
-"""The CPU-bound work of a miss, done in ONE call: an edit's facts, then every asked model's score.
+"""The CPU-bound work of a miss, done in ONE call: an edit's signals, then every asked model's score.
 
 `score_edits` is the scoring processes' one entry point (serving.scoring_pool). It runs where the
 models are loaded and returns only what the serving process needs: per model, each edit's
-probability, and the seconds spent per stage for the stage metrics. The facts (texts included)
-never leave the call; the score listeners read the revision metadata the serving process fetched
-itself. When the signal declarations replace EditFacts, only this function's inside changes.
+probability, and the seconds spent per stage for the stage metrics. Only the signals that the asked
+models read are solved (revertrisk_service.signals), each once per edit for all of them; the values
+(texts included) never leave the call, and the score listeners read the revision metadata the
+serving process fetched itself.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from revertrisk_service.edits.facts import EditFacts, facts_from_context
 from revertrisk_service.mediawiki.types import EditContext
-from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.models.scorer import Scorer, signals_needed
+from revertrisk_service.signals import SignalValues, edit_signals
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,9 @@ class EditScores:
         )
 
 
-def _facts_or_none(context: EditContext) -> EditFacts | None:
+def _facts_or_none(context: EditContext, names: Sequence[str]) -> SignalValues | None:
     try:
-        return facts_from_context(context)
+        return edit_signals(context, names)
     except Exception:
         # A parser crash fails this edit only, not its batch or the process.
         log.exception(
@@ -59,9 +60,10 @@ def _facts_or_none(context: EditContext) -> EditFacts | None:
 
 
 def score_edits(contexts: Sequence[EditContext], scorers: Sequence[Scorer]) -> EditScores:
-    """Each edit's facts, computed once, scored by every model in `scorers`."""
+    """Each edit's signals, solved once for every model in `scorers`, scored by each."""
     start = time.perf_counter()
-    facts = [_facts_or_none(c) for c in contexts]
+    names = signals_needed(scorers)
+    facts = [_facts_or_none(c, names) for c in contexts]
     facts_seconds = time.perf_counter() - start
     known = [f for f in facts if f is not None]
     probabilities: dict[str, list[float | None]] = {}

@@ -8,14 +8,11 @@ from pathlib import Path
 import numpy as np
 from catboost import CatBoostClassifier, CatBoostError
 
-from revertrisk_service.edits.facts import EditFacts
-from revertrisk_service.edits.signals import missing_packages
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.multilingual.features import (
     ALL_FEATURES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
-    edit_texts,
     feature_frame,
     text_features,
     uses_text_models,
@@ -23,11 +20,12 @@ from revertrisk_service.models.multilingual.features import (
 from revertrisk_service.models.multilingual.text_classifiers import (
     DEFAULT_MAX_LENGTH,
     TEXT_EXTRA_HINT,
-    TEXT_KINDS,
     TextClassifier,
     missing_text_packages,
 )
 from revertrisk_service.models.scorer import ManifestIdentity
+from revertrisk_service.signals import SignalValues, missing_packages
+from revertrisk_service.signals.text_models import TEXT_KINDS
 from revertrisk_service.training.paths import artifact_dir
 
 MODEL_FILE = "model.cbm"
@@ -121,21 +119,21 @@ class MultilingualModel(ManifestIdentity):
 
     # The stages are public so the benchmark can time them one by one. Which wikis are served
     # is checked once, by the callers (serving.model, precache), through supports().
-    def text_scores(self, facts: Sequence[EditFacts]) -> dict[str, np.ndarray] | None:
+    def text_scores(self, values: Sequence[SignalValues]) -> dict[str, np.ndarray] | None:
         if not self.classifiers:
             return None
         return text_features(
-            self.classifiers, [edit_texts(f) for f in facts], self.max_texts_per_revision
+            self.classifiers, [v["edit_texts"] for v in values], self.max_texts_per_revision
         )
 
     def predict(
-        self, facts: Sequence[EditFacts], text_scores: Mapping[str, np.ndarray] | None
+        self, values: Sequence[SignalValues], text_scores: Mapping[str, np.ndarray] | None
     ) -> list[float]:
-        frame = feature_frame(facts, text_scores, self.feature_names)
+        frame = feature_frame(values, text_scores, self.feature_names)
         probabilities = self._booster.predict_proba(frame, thread_count=1)[:, 1]
         return [float(p) for p in probabilities]
 
-    def score(self, facts: Sequence[EditFacts]) -> list[float]:
-        if not facts:
+    def score(self, values: Sequence[SignalValues]) -> list[float]:
+        if not values:
             return []
-        return self.predict(facts, self.text_scores(facts))
+        return self.predict(values, self.text_scores(values))

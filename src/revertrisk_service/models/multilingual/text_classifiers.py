@@ -1,5 +1,5 @@
 """The four text classifiers (title, insert, remove, change) and the pooling of their outputs
-into per-revision features.
+into per-revision features (their names and descriptions: signals.text_models).
 
 Any Hugging Face sequence-classification checkpoint with at least two labels works: the
 project's small trained BERTs, or the production fine-tuned mBERT dropped into the same folder.
@@ -22,31 +22,12 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-TEXT_KINDS = ("title", "insert", "remove", "change")
-POOLED_KINDS = ("insert", "change", "remove")
-_CSV_KIND_ORDER = ("insert", "change", "title", "remove")
+from revertrisk_service.signals.text_models import pooled_feature_names
+
 DEFAULT_MAX_LENGTH = 512
 DEFAULT_BATCH_SIZE = 32
 
 Text = str | tuple[str, str]  # a sentence, or an (old, new) pair for the change classifier
-
-
-def pooled_feature_names(kind: str) -> list[str]:
-    """The CSV's names: raw scores `s`, probabilities `p`, classes 0 and 1, max then mean.
-    The title is one text per revision, so it has no pooling and only class 0."""
-    if kind == "title":
-        return ["title_s_0", "title_p_0"]
-    return [
-        f"{kind}_{value}_{label}_{stat}"
-        for stat in ("max", "mean")
-        for value in ("s", "p")
-        for label in (0, 1)
-    ]
-
-
-TEXT_SCORE_FEATURES: tuple[str, ...] = tuple(
-    name for kind in _CSV_KIND_ORDER for name in pooled_feature_names(kind)
-)
 MISSING = -1.0
 # The import names of the `text` extra (pyproject.toml), which loading a checkpoint needs.
 TEXT_EXTRA_PACKAGES = ("torch", "transformers", "tokenizers")

@@ -14,10 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from revertrisk_service.models.multilingual.text_classifiers import (
-    TEXT_EXTRA_PACKAGES,
-    TEXT_SCORE_FEATURES,
-)
+from revertrisk_service.models.multilingual.text_classifiers import TEXT_EXTRA_PACKAGES
+from revertrisk_service.signals.text_models import TEXT_SCORE_FEATURES
 
 REPO = Path(__file__).resolve().parents[1]
 ML = "revertrisk-multilingual"

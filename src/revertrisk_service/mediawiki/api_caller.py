@@ -152,6 +152,7 @@ class ApiCaller:
             metrics.REQUESTS.labels(query_kind, outcome).inc()
             metrics.LATENCY.labels(query_kind).observe(time.perf_counter() - started)
 
+    # get_json's parameters again (same duplicates-tool pair): the exchange inside one try.
     async def _send(
         self,
         url: str,

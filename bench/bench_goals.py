@@ -579,11 +579,7 @@ def write_results(path: Path, run: Run, info: dict[str, str], started: datetime,
     _, marker, tail = text.partition(REQUEST_PATH_SECTION)
     if marker:
         kept.append(marker + KEPT_SECTION.sub("", tail).rstrip())
-    path.write_text("
-".join(lines) + "
-" + "".join(f"
-{block}
-" for block in kept))
+    path.write_text("\n".join(lines) + "\n" + "".join(f"\n{block}\n" for block in kept))
     print(f"\nwritten {path}")
 
 

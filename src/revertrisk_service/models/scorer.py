@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from revertrisk_service.edits.facts import EditFacts
+from revertrisk_service.explanations.tree_shap import Explained
 from revertrisk_service.models.manifest import ModelManifest
 from revertrisk_service.wikis import Wiki
 
@@ -28,6 +29,10 @@ class Scorer(Protocol):
 
     def score(self, facts: Sequence[EditFacts]) -> list[float]:
         """The probability that each edit gets reverted, in order."""
+        ...
+
+    def explain(self, facts: Sequence[EditFacts]) -> list[Explained]:
+        """`score`'s probabilities, each with its SHAP explanation (explanations.tree_shap)."""
         ...
 
 
@@ -67,3 +72,6 @@ class ManifestOnlyScorer(ManifestIdentity):
 
     def score(self, facts: Sequence[EditFacts]) -> list[float]:
         raise RuntimeError(f"{self.name} is scored in the scoring processes, not in this one")
+
+    def explain(self, facts: Sequence[EditFacts]) -> list[Explained]:
+        raise RuntimeError(f"{self.name} is explained in the scoring processes, not in this one")

@@ -29,6 +29,7 @@ from typing import Any, Protocol, TypeVar
 from revertrisk_service.config import Settings
 from revertrisk_service.cpus import available_cpus
 from revertrisk_service.edits.facts import EditFacts, facts_from_context
+from revertrisk_service.explanations.tree_shap import Explained
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
 
@@ -48,6 +49,10 @@ class ScoringRunner(Protocol):
         ...
 
     async def score(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[float]: ...
+
+    async def explain(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[Explained]:
+        """`score` with each probability's SHAP explanation, computed next to it."""
+        ...
 
     def close(self) -> None: ...
 
@@ -81,6 +86,10 @@ class ThreadScoring:
     async def score(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[float]:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, scorer.score, list(facts))
+
+    async def explain(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[Explained]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, scorer.explain, list(facts))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -117,6 +126,10 @@ def _start_worker(settings: Settings, names: list[str], threads: int, niceness: 
 
 def _score_in_worker(name: str, facts: Sequence[EditFacts]) -> list[float]:
     return _worker_scorers[name].score(facts)
+
+
+def _explain_in_worker(name: str, facts: Sequence[EditFacts]) -> list[Explained]:
+    return _worker_scorers[name].explain(facts)
 
 
 def _worker_ready() -> int:
@@ -161,6 +174,9 @@ class ProcessScoring:
 
     async def score(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[float]:
         return await self._spread(partial(_score_in_worker, scorer.name), list(facts))
+
+    async def explain(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[Explained]:
+        return await self._spread(partial(_explain_in_worker, scorer.name), list(facts))
 
     async def _spread(self, fn: Callable[[Sequence[Any]], list[_R]], items: list[Any]) -> list[_R]:
         loop = asyncio.get_running_loop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,12 @@ import xgboost as xgb
 
 from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ModelArtifactError
-from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES, feature_matrix
+from revertrisk_service.explanations.tree_shap import Explained, XGBoostExplainer, stored_explanation
+from revertrisk_service.models.language_agnostic.features import (
+    FEATURE_NAMES,
+    feature_matrix,
+    feature_vector,
+)
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.scorer import ManifestIdentity
 from revertrisk_service.training.paths import artifact_dir
@@ -49,3 +55,22 @@ class LanguageAgnosticModel(ManifestIdentity):
         matrix = feature_matrix(facts)
         probabilities = self._booster.inplace_predict(matrix, missing=np.nan)
         return [float(p) for p in probabilities]
+
+    @cached_property
+    def _explainer(self) -> XGBoostExplainer:
+        # Built on the first explanation asked for: a server that is never asked pays nothing.
+        return XGBoostExplainer(self._booster)
+
+    def explain(self, facts: Sequence[EditFacts]) -> list[Explained]:
+        """Each edit's probability, exactly as `score` gives it, with its SHAP contributions."""
+        if not facts:
+            return []
+        probabilities = self.score(facts)
+        values = [feature_vector(f) for f in facts]
+        bases, contributions = self._explainer.contributions(feature_matrix(facts))
+        return [
+            Explained(p, stored_explanation(base, row_values, row))
+            for p, base, row_values, row in zip(
+                probabilities, bases, values, contributions, strict=True
+            )
+        ]

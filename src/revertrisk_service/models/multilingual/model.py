@@ -11,9 +11,15 @@ from catboost import CatBoostClassifier, CatBoostError
 from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.edits.signals import missing_packages
 from revertrisk_service.errors import ModelArtifactError
+from revertrisk_service.explanations.tree_shap import (
+    Explained,
+    catboost_contributions,
+    stored_explanation,
+)
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.multilingual.features import (
     ALL_FEATURES,
+    CATEGORICAL_FEATURES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
     edit_texts,
     feature_frame,
@@ -123,3 +129,19 @@ class MultilingualModel(ManifestIdentity):
         if not facts:
             return []
         return self.predict(facts, self.text_scores(facts))
+
+    def explain(self, facts: Sequence[EditFacts]) -> list[Explained]:
+        """Each edit's probability, exactly as `score` gives it, with its SHAP contributions."""
+        if not facts:
+            return []
+        text_scores = self.text_scores(facts)
+        probabilities = self.predict(facts, text_scores)
+        frame = feature_frame(facts, text_scores, self.feature_names)
+        bases, contributions = catboost_contributions(
+            self._booster, frame, list(CATEGORICAL_FEATURES)
+        )
+        rows = frame.astype(object).to_numpy().tolist()
+        return [
+            Explained(p, stored_explanation(base, values, row))
+            for p, base, values, row in zip(probabilities, bases, rows, contributions, strict=True)
+        ]

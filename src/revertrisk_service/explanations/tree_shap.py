@@ -1,0 +1,97 @@
+"""Exact tree SHAP contributions, from the boosting libraries themselves.
+
+A tree model's log-odds is a sum over its trees; SHAP splits each tree's output among the features
+on the paths it takes, so that `base_value + sum(contributions) == log-odds` for every edit.
+XGBoost (`pred_contribs`) computes this in float32; summed over 200 trees its rounding reaches
+1e-6 in log-odds. So the trees are explained in slices with the intercept taken out (each slice's
+numbers stay small and exact to float32), the slices are summed in float64 and the intercept is
+added back once, from the model's own `base_score`. CatBoost (`ShapValues`) computes in float64.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+from catboost import CatBoostClassifier, Pool
+
+# Trees per XGBoost slice: 50 kept the sum within 3e-7 of the exact leaf sum (bench/RESULTS.md)
+# at about the cost of one whole-model call.
+TREES_PER_SLICE = 50
+
+
+@dataclass(frozen=True)
+class Explained:
+    """One edit's probability (exactly as `score` returns it) and its explanation in stored form:
+    `values` and `contributions` follow the model's feature order (the manifest's)."""
+
+    probability: float
+    explanation: dict[str, Any]
+
+
+def stored_explanation(
+    base_value: float, values: list[Any], contributions: np.ndarray
+) -> dict[str, Any]:
+    return {
+        "base_value": float(base_value),
+        "values": [_json_value(v) for v in values],
+        "contributions": [float(c) for c in contributions],
+    }
+
+
+def _json_value(value: Any) -> float | int | str | None:
+    """A feature value as JSON can carry it: a missing value (NaN) becomes null."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+class XGBoostExplainer:
+    """SHAP contributions of a binary:logistic booster, exact to float64 rounding."""
+
+    def __init__(self, booster: xgb.Booster, trees_per_slice: int = TREES_PER_SLICE) -> None:
+        config = json.loads(booster.save_config())["learner"]
+        objective = config["objective"]["name"]
+        if objective != "binary:logistic":
+            raise ValueError(f"explanations need a binary:logistic booster, not {objective}")
+        base_score = float(config["learner_model_param"]["base_score"].strip("[]"))
+        # binary:logistic keeps its intercept as a probability; the trees add to its log-odds.
+        self.intercept = math.log(base_score / (1.0 - base_score))
+        rounds = booster.num_boosted_rounds()
+        self._slices = [
+            booster[start : min(rounds, start + trees_per_slice)]
+            for start in range(0, rounds, trees_per_slice)
+        ]
+        self._names = list(booster.feature_names or [])
+
+    def contributions(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(base values, contributions): one base value per row, one column per feature."""
+        data = xgb.DMatrix(
+            matrix,
+            missing=np.nan,
+            feature_names=self._names or None,
+            base_margin=np.zeros(len(matrix)),  # the intercept is added once, below
+        )
+        total = np.zeros((len(matrix), matrix.shape[1] + 1), dtype=np.float64)
+        for part in self._slices:
+            total += part.predict(data, pred_contribs=True).astype(np.float64)
+        return total[:, -1] + self.intercept, total[:, :-1]
+
+
+def catboost_contributions(
+    booster: CatBoostClassifier, frame: pd.DataFrame, categorical: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(base values, contributions) of a CatBoost classifier, in its log-odds (RawFormulaVal)."""
+    pool = Pool(frame, cat_features=[c for c in categorical if c in frame.columns])
+    shap = booster.get_feature_importance(data=pool, type="ShapValues", thread_count=1)
+    return shap[:, -1], shap[:, :-1]

@@ -36,6 +36,7 @@ def build_listeners(settings: Settings) -> ClientListeners:
     feed = PatrolFeed(backlog=settings.patrol_backlog)
     poster = build_event_poster(settings)
     listeners = ScoreListeners(feed.offer)
+    listeners.explain_while(feed.has_subscribers)
     if poster is not None:
         listeners.add(poster.offer)
     return ClientListeners(listeners, feed, poster)

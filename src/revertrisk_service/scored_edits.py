@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from revertrisk_service.explanations.notes import EditDiff, EditNotes, Reason
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.wikis import Wiki
 
@@ -43,6 +44,9 @@ class ScoredEdit:
     prediction: bool
     origin: Origin
     scored_at: datetime
+    # The score's top reasons (when it was explained) and the text the edit added and removed.
+    reasons: tuple[Reason, ...] = ()
+    diff: EditDiff | None = None
 
     @classmethod
     def from_context(
@@ -54,6 +58,7 @@ class ScoredEdit:
         probability: float,
         prediction: bool,
         origin: Origin,
+        notes: EditNotes | None = None,
     ) -> ScoredEdit:
         revision, user = context.revision, context.user
         return cls(
@@ -75,6 +80,8 @@ class ScoredEdit:
             prediction=prediction,
             origin=origin,
             scored_at=datetime.now(UTC),
+            reasons=notes.reasons if notes else (),
+            diff=notes.diff if notes else None,
         )
 
 
@@ -92,9 +99,18 @@ class ScoreListeners:
 
     def __init__(self, *listeners: Listener) -> None:
         self._listeners: list[Listener] = list(listeners)
+        self._explanation_wanted: list[Callable[[], bool]] = []
 
     def add(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def explain_while(self, condition: Callable[[], bool]) -> None:
+        """New scores are computed with explanations while `condition()` holds (the patrol page
+        shows reasons; explaining costs extra, so only while a page is open)."""
+        self._explanation_wanted.append(condition)
+
+    def wants_explanations(self) -> bool:
+        return any(condition() for condition in self._explanation_wanted)
 
     def __bool__(self) -> bool:
         return bool(self._listeners)
@@ -105,11 +121,12 @@ class ScoreListeners:
         outcomes: Sequence[Any],
         contexts: Mapping[tuple[str, int], EditContext],
         origin: Origin,
+        notes: Sequence[EditNotes] | None = None,
     ) -> None:
         """Publish each outcome that is a new score (a Lift Wing prediction body)."""
         if not self._listeners:
             return
-        for (wiki, rev_id), outcome in zip(revisions, outcomes, strict=True):
+        for n, ((wiki, rev_id), outcome) in enumerate(zip(revisions, outcomes, strict=True)):
             context = contexts.get((wiki.dbname, rev_id))
             if not isinstance(outcome, dict) or context is None:
                 continue
@@ -122,6 +139,7 @@ class ScoreListeners:
                     probability=output["probabilities"]["true"],
                     prediction=output["prediction"],
                     origin=origin,
+                    notes=notes[n] if notes else None,
                 )
             )
 

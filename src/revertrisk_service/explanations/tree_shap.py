@@ -12,48 +12,19 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import xgboost as xgb
 from catboost import CatBoostClassifier, Pool
 
+from revertrisk_service.explanations.explained import Explained, stored_explanation
+
+__all__ = ["Explained", "XGBoostExplainer", "catboost_contributions", "stored_explanation"]
+
 # Trees per XGBoost slice: 50 kept the sum within 3e-7 of the exact leaf sum (bench/RESULTS.md)
 # at about the cost of one whole-model call.
 TREES_PER_SLICE = 50
-
-
-@dataclass(frozen=True)
-class Explained:
-    """One edit's probability (exactly as `score` returns it) and its explanation in stored form:
-    `values` and `contributions` follow the model's feature order (the manifest's)."""
-
-    probability: float
-    explanation: dict[str, Any]
-
-
-def stored_explanation(
-    base_value: float, values: list[Any], contributions: np.ndarray
-) -> dict[str, Any]:
-    return {
-        "base_value": float(base_value),
-        "values": [_json_value(v) for v in values],
-        "contributions": [float(c) for c in contributions],
-    }
-
-
-def _json_value(value: Any) -> float | int | str | None:
-    """A feature value as JSON can carry it: a missing value (NaN) becomes null."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bool, np.bool_)):
-        return int(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    number = float(value)
-    return None if math.isnan(number) else number
 
 
 class XGBoostExplainer:

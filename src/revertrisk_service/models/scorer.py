@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from revertrisk_service.edits.facts import EditFacts
-from revertrisk_service.explanations.tree_shap import Explained
+from revertrisk_service.explanations.explained import Explained
 from revertrisk_service.models.manifest import ModelManifest
 from revertrisk_service.wikis import Wiki
 
@@ -18,6 +18,8 @@ class Scorer(Protocol):
 
     name: str
     version: str
+    # The model's inputs in artifact order: what an explanation's contributions are about.
+    feature_names: tuple[str, ...]
 
     def supports(self, wiki: Wiki) -> bool:
         """Whether this model serves that wiki at all."""
@@ -48,6 +50,7 @@ class ManifestIdentity:
         self.manifest = manifest
         self.name = manifest.name
         self.version = manifest.version
+        self.feature_names = tuple(manifest.features)
 
     def supports(self, wiki: Wiki) -> bool:
         if self.manifest.supported_wikis is None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.events import EventRevision
+from revertrisk_service.explanations.notes import edit_notes
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer
@@ -55,8 +56,12 @@ class InProcessPrecacher:
 
             async def compute(todo: list[int], scorer=scorer, wanted=wanted) -> list[Any]:
                 chosen = [wanted[i] for i in todo]
-                outcomes = await score_facts(scorer, chosen, await facts.get(chosen), self._runner)
-                self.listeners.announce(chosen, outcomes, facts.contexts, "precache")
+                known = await facts.get(chosen)
+                # Explained only for an open patrol page, which shows each row's reasons.
+                explain = self.listeners.wants_explanations()
+                outcomes = await score_facts(scorer, chosen, known, self._runner, explain)
+                notes = edit_notes(scorer.feature_names, known, outcomes) if explain else None
+                self.listeners.announce(chosen, outcomes, facts.contexts, "precache", notes)
                 return outcomes
 
             answers = await self.cache.answer(

@@ -33,7 +33,7 @@ class PredictGuard:
         ):
             await self.app(scope, receive, send)
             return
-        scope = _without_cloudevent_headers(_with_refresh_header(scope))
+        scope = _without_cloudevent_headers(_with_query_headers(scope))
         body = await self._read_body(scope, receive, send)
         if body is None:
             return
@@ -56,15 +56,25 @@ class PredictGuard:
 
 REFRESH_HEADER = b"x-revertrisk-refresh"
 _TRUE = {"1", "true", "yes"}
+# Query parameters the model reads as headers (explanations.options checks their values).
+QUERY_HEADERS = {"explain": b"x-revertrisk-explain", "explain_top": b"x-revertrisk-explain-top"}
 
 
-def _with_refresh_header(scope: Scope) -> Scope:
-    """`?refresh=true` bypasses and refreshes the score cache; KServe passes only headers on."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    if not any(v.lower() in _TRUE for v in query.get("refresh", [])):
+def _with_query_headers(scope: Scope) -> Scope:
+    """`?refresh=true` bypasses and refreshes the score cache, `?explain=true&explain_top=N` asks
+    for an explanation; KServe passes only headers on."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    added = {
+        header: query[name][-1].encode("latin-1")
+        for name, header in QUERY_HEADERS.items()
+        if name in query
+    }
+    if any(v.lower() in _TRUE for v in query.get("refresh", [])):
+        added[REFRESH_HEADER] = b"true"
+    if not added:
         return scope
-    headers = [h for h in scope.get("headers", []) if h[0] != REFRESH_HEADER]
-    return {**scope, "headers": [*headers, (REFRESH_HEADER, b"true")]}
+    headers = [h for h in scope.get("headers", []) if h[0] not in added]
+    return {**scope, "headers": [*headers, *added.items()]}
 
 
 def _without_cloudevent_headers(scope: Scope) -> Scope:

@@ -13,6 +13,9 @@ from prometheus_client import Counter
 
 from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ScoringFailed, ServiceError, UnsupportedLanguage
+from revertrisk_service.explanations.notes import edit_notes
+from revertrisk_service.explanations.options import ExplainOptions, explain_options
+from revertrisk_service.explanations.shaping import EXPLANATION, shown_result
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.observability.metrics import timed_stage
@@ -72,6 +75,8 @@ class ScoringJob:
     origin: Origin = "request"
     # X-Cache and X-Cache-Hits, kept for an error answer, which skips KServe's response headers.
     cache_headers: dict[str, str] = field(default_factory=dict)
+    # What the request asked to be shown; None: no explanation in the response.
+    explain: ExplainOptions | None = None
 
 
 def wants_refresh(headers: dict[str, str] | None) -> bool:
@@ -86,8 +91,10 @@ async def score_facts(
     revisions: Sequence[tuple[Wiki, int]],
     facts: Sequence[FactsOutcome],
     runner: ScoringRunner,
+    explain: bool = False,
 ) -> list[dict[str, Any] | ServiceError]:
-    """Score the revisions whose facts are known; the others keep their error."""
+    """Score the revisions whose facts are known; the others keep their error. With `explain`,
+    each score carries its explanation in stored form (explanations.shaping)."""
     failed = ScoringFailed(f"{scorer.name} could not score this revision.")
     outcomes: list[dict[str, Any] | ServiceError] = [
         f if isinstance(f, ServiceError) else failed for f in facts
@@ -98,15 +105,21 @@ async def score_facts(
     known = [f for f in facts if isinstance(f, EditFacts)]
     try:
         with timed_stage(scorer.name, "inference"):
-            probabilities = await runner.score(scorer, known)
+            if explain:
+                explained = await runner.explain(scorer, known)
+            else:
+                probabilities = await runner.score(scorer, known)
     except Exception:
         log.exception("%s failed to score %d revisions", scorer.name, len(ready))
         return [failed if i in ready else o for i, o in enumerate(outcomes)]
-    for i, probability in zip(ready, probabilities, strict=True):
+    if explain:
+        probabilities = [e.probability for e in explained]
+    for n, (i, probability) in enumerate(zip(ready, probabilities, strict=True)):
         wiki, rev_id = revisions[i]
-        outcomes[i] = prediction_body(
-            scorer.name, scorer.version, wiki.dbname, rev_id, float(probability)
-        )
+        body = prediction_body(scorer.name, scorer.version, wiki.dbname, rev_id, float(probability))
+        if explain:
+            body["output"][EXPLANATION] = explained[n].explanation
+        outcomes[i] = body
     return outcomes
 
 
@@ -176,6 +189,7 @@ class RevertRiskModel(kserve.Model):
                 wants_refresh(headers),
                 self._slots_for(parsed),
                 origin_of(headers, parsed.kind),
+                explain=explain_options(payload, headers),
             )
         except ServiceError as error:
             # A request rejected as a whole counts as one revision answered with that error,
@@ -217,14 +231,16 @@ class RevertRiskModel(kserve.Model):
         response_headers: dict[str, str] | None = None,
     ) -> ScoringJob:
         """Answer every pending revision: from the cache, or fetched, parsed and scored."""
+        # Explanations are computed when asked for, and for the patrol page while one is open.
+        explain = job.explain is not None or self.listeners.wants_explanations()
         presave = [s for s in job.slots if s.pending and s.context is not None]
         if presave:
             contexts = [s.context for s in presave if s.context is not None]
             facts = await compute_facts(contexts, self.runner)
-            self._settle(presave, await self._score(presave, facts))
+            self._settle(presave, await self._score(presave, facts, explain))
         stored = [s for s in job.slots if s.pending and s.context is None]
         if self.cache is None:
-            self._settle(stored, await self._fetch_and_score(stored, job.origin))
+            self._settle(stored, await self._fetch_and_score(stored, job.origin, explain))
             return job
         revisions = _revisions(stored)
         answers = await self.cache.answer(
@@ -232,7 +248,10 @@ class RevertRiskModel(kserve.Model):
             self.version,
             revisions,
             refresh=job.refresh,
-            compute=lambda todo: self._fetch_and_score([stored[i] for i in todo], job.origin),
+            compute=lambda todo: self._fetch_and_score(
+                [stored[i] for i in todo], job.origin, explain
+            ),
+            explain=job.explain is not None,
         )
         self._settle(stored, answers.outcomes)
         job.cache_headers = answers.headers
@@ -241,20 +260,24 @@ class RevertRiskModel(kserve.Model):
         return job
 
     async def _fetch_and_score(
-        self, slots: list[Slot], origin: Origin
+        self, slots: list[Slot], origin: Origin, explain: bool = False
     ) -> list[dict[str, Any] | ServiceError]:
         if not slots:
             return []
         revision_facts = RevisionFacts(self.fetcher, self.runner, self.name)
         revisions = _revisions(slots)
-        outcomes = await self._score(slots, await revision_facts.get(revisions))
-        self.listeners.announce(revisions, outcomes, revision_facts.contexts, origin)
+        facts = await revision_facts.get(revisions)
+        outcomes = await self._score(slots, facts, explain)
+        self.listeners.announce(
+            revisions, outcomes, revision_facts.contexts, origin,
+            edit_notes(self.loaded.feature_names, facts, outcomes) if self.listeners else None,
+        )  # fmt: skip
         return outcomes
 
     async def _score(
-        self, slots: list[Slot], facts: Sequence[FactsOutcome]
+        self, slots: list[Slot], facts: Sequence[FactsOutcome], explain: bool = False
     ) -> list[dict[str, Any] | ServiceError]:
-        return await score_facts(self.loaded, _revisions(slots), facts, self.runner)
+        return await score_facts(self.loaded, _revisions(slots), facts, self.runner, explain)
 
     @staticmethod
     def _settle(slots: Sequence[Slot], outcomes: Sequence[Any]) -> None:
@@ -272,14 +295,17 @@ class RevertRiskModel(kserve.Model):
     ) -> dict[str, Any]:
         for slot in job.slots:
             SCORED.labels(self.name, "ok" if slot.result else _error_code(slot)).inc()
+        names = self.loaded.feature_names
         if job.request.kind != "batch":
             (slot,) = job.slots
             if slot.error is not None:
                 raise slot.error.with_headers(job.cache_headers)
             assert slot.result is not None
-            return slot.result
+            return shown_result(slot.result, names, job.explain)
         return {
-            "predictions": [s.result for s in job.slots if s.result is not None],
+            "predictions": [
+                shown_result(s.result, names, job.explain) for s in job.slots if s.result is not None
+            ],
             "errors": [
                 batch_error_body(s.index, s.lang, s.rev_id, s.error)
                 for s in job.slots

@@ -29,7 +29,7 @@ from typing import Any, Protocol, TypeVar
 from revertrisk_service.config import Settings
 from revertrisk_service.cpus import available_cpus
 from revertrisk_service.edits.facts import EditFacts, facts_from_context
-from revertrisk_service.explanations.tree_shap import Explained
+from revertrisk_service.explanations.explained import Explained
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
 

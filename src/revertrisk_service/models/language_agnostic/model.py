@@ -11,7 +11,11 @@ import xgboost as xgb
 
 from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ModelArtifactError
-from revertrisk_service.explanations.tree_shap import Explained, XGBoostExplainer, stored_explanation
+from revertrisk_service.explanations.tree_shap import (
+    Explained,
+    XGBoostExplainer,
+    stored_explanation,
+)
 from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
     feature_matrix,

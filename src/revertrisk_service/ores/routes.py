@@ -3,6 +3,7 @@
     GET      /v3/scores/                                   contexts (wikis) and their models
     GET|POST /v3/scores/{wiki}/?models=a|b&revids=1|2      up to 50 revisions
     GET      /v3/scores/{wiki}/{rev_id}/[{model}/]          one revision
+    ...&features                                           each model's feature values too
     ...&model_info=version|type|statistics.thresholds.true."maximum recall @ precision >= 0.9"
 
 Every revision goes through the model's own request path (serving.revision_batches), so ORES
@@ -23,6 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from revertrisk_service.errors import PayloadTooLarge, ServiceError
+from revertrisk_service.explanations.options import ExplainOptions
 from revertrisk_service.ores.query import (
     ModelInfoRequest,
     OresRequestError,
@@ -118,18 +120,28 @@ def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
             return _error(error)
         body: dict[str, Any] = {"models": {n: ores.info(n, model_info) for n in names}}
         if rev_ids:
-            body["scores"] = await score_all(wiki, names, rev_ids)
+            # ORES read `features` by its presence alone (`?features`, `?features=true`).
+            body["scores"] = await score_all(wiki, names, rev_ids, "features" in params)
         return JSONResponse({wiki.dbname: body})
 
-    async def score_all(wiki: Wiki, names: list[str], rev_ids: list[int]) -> dict[str, Any]:
+    async def score_all(
+        wiki: Wiki, names: list[str], rev_ids: list[int], features: bool
+    ) -> dict[str, Any]:
         # An alias and its model are one computation; every served model runs concurrently.
         targets = list(dict.fromkeys(ores.target(n).name for n in names))
+        # The feature values come with an explanation, stored with the score in the cache.
+        explain = ExplainOptions(with_values=True) if features else None
         answers = await asyncio.gather(
-            *(score_revisions(ores.models[t], [(wiki, r) for r in rev_ids]) for t in targets)
+            *(
+                score_revisions(ores.models[t], [(wiki, r) for r in rev_ids], explain=explain)
+                for t in targets
+            )
         )
         by_target = dict(zip(targets, answers, strict=True))
         return {
-            str(rev_id): {n: score_entry(by_target[ores.target(n).name][i]) for n in names}
+            str(rev_id): {
+                n: score_entry(by_target[ores.target(n).name][i], features) for n in names
+            }
             for i, rev_id in enumerate(rev_ids)
         }
 

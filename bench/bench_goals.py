@@ -39,6 +39,7 @@ from common import (
     Summary,
     fake_wiki,
     header,
+    kept_sections,
     redis_server,
     serving,
 )
@@ -559,6 +560,9 @@ def write_results(path: Path, run: Run, info: dict[str, str], started: datetime,
     lines += ["", "## Notes", ""]
     lines += [f"- {g.name}: {g.note}" for g in run.goals if g.note]
     lines += [f"- {n}" for n in run.notes]
+    # Other benchmarks' sections of the same file (bench_explain.py's) stay as they were.
+    kept = kept_sections(path)
+    lines += ["", kept] if kept else []
     path.write_text("\n".join(lines) + "\n")
     print(f"\nwritten {path}")
 

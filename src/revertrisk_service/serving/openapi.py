@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from revertrisk_service import __version__
 from revertrisk_service.config import Settings
+from revertrisk_service.explanations.options import DEFAULT_TOP, MAX_TOP
 from revertrisk_service.mediawiki.types import MAX_REV_ID
 from revertrisk_service.wikis import all_wikis
 
@@ -46,6 +47,38 @@ _ERROR_MEANINGS = {
 }
 
 
+# Explanation options, accepted beside the single, batch and event shapes (explanations.options).
+EXPLAIN_PROPERTIES: dict[str, Any] = {
+    "explain": {
+        "type": "boolean",
+        "description": "Add output.explanation (SHAP contributions in log-odds) to each score.",
+    },
+    "explain_top": {"type": "integer", "minimum": 1, "maximum": MAX_TOP, "default": DEFAULT_TOP},
+}
+EXPLANATION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "base_value + the contributions + others = the model's log-odds.",
+    "required": ["base_value", "contributions", "others"],
+    "properties": {
+        "base_value": {"type": "number"},
+        "others": {"type": "number"},
+        "contributions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["signal", "value", "contribution", "description"],
+                "properties": {
+                    "signal": {"type": "string"},
+                    "value": {"type": ["number", "string", "null"]},
+                    "contribution": {"type": "number"},
+                    "description": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
 def _schemas(max_batch_size: int, presave_enabled: bool) -> dict[str, Any]:
     single = {
         "type": "object",
@@ -57,6 +90,7 @@ def _schemas(max_batch_size: int, presave_enabled: bool) -> dict[str, Any]:
                 "enum": sorted(w.lang for w in all_wikis()),
             },
             "rev_id": {"type": "integer", "minimum": 1, "maximum": MAX_REV_ID},
+            **EXPLAIN_PROPERTIES,
         },
     }
     schemas: dict[str, Any] = {
@@ -70,7 +104,8 @@ def _schemas(max_batch_size: int, presave_enabled: bool) -> dict[str, Any]:
                     "minItems": 1,
                     "maxItems": max_batch_size,
                     "items": _ref("SingleRequest"),
-                }
+                },
+                **EXPLAIN_PROPERTIES,
             },
         },
         "EventRequest": {
@@ -81,7 +116,8 @@ def _schemas(max_batch_size: int, presave_enabled: bool) -> dict[str, Any]:
                     "type": "object",
                     "description": "A mediawiki.page_change.v1, mediawiki.revision-create or "
                     "recentchange event announcing the edit.",
-                }
+                },
+                **EXPLAIN_PROPERTIES,
             },
         },
         "Error": {
@@ -114,6 +150,7 @@ def _schemas(max_batch_size: int, presave_enabled: bool) -> dict[str, Any]:
                                 "false": {"type": "number", "minimum": 0, "maximum": 1},
                             },
                         },
+                        "explanation": EXPLANATION_SCHEMA,
                     },
                 },
             },
@@ -184,6 +221,12 @@ def openapi_document(
                 "parameters": [
                     model_param,
                     {"name": "refresh", "in": "query", "schema": {"type": "boolean"}},
+                    {"name": "explain", "in": "query", "schema": {"type": "boolean"}},
+                    {
+                        "name": "explain_top",
+                        "in": "query",
+                        "schema": EXPLAIN_PROPERTIES["explain_top"],
+                    },
                 ],
                 "requestBody": {
                     "required": True,

@@ -52,6 +52,9 @@ class XGBoostExplainer:
             missing=np.nan,
             feature_names=self._names or None,
             base_margin=np.zeros(len(matrix)),  # the intercept is added once, below
+            # One thread, as the booster's own: with the default (every core), building this
+            # one-row matrix took 17-50 ms on the shared 2-core machine instead of 0.7 ms.
+            nthread=1,
         )
         total = np.zeros((len(matrix), matrix.shape[1] + 1), dtype=np.float64)
         for part in self._slices:
@@ -63,6 +66,9 @@ def catboost_contributions(
     booster: CatBoostClassifier, frame: pd.DataFrame, categorical: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """(base values, contributions) of a CatBoost classifier, in its log-odds (RawFormulaVal)."""
-    pool = Pool(frame, cat_features=[c for c in categorical if c in frame.columns])
+    # thread_count=1 for the same reason as XGBoost's DMatrix above (2.4 ms instead of 6-15 ms).
+    pool = Pool(
+        frame, cat_features=[c for c in categorical if c in frame.columns], thread_count=1
+    )
     shap = booster.get_feature_importance(data=pool, type="ShapValues", thread_count=1)
     return shap[:, -1], shap[:, :-1]

@@ -20,7 +20,7 @@ from catboost import CatBoostClassifier, Pool
 
 from revertrisk_service.explanations.explained import Explained, stored_explanation
 
-__all__ = ["Explained", "XGBoostExplainer", "catboost_contributions", "stored_explanation"]
+__all__ = ["Explained", "XGBoostExplainer", "catboost_explain", "stored_explanation"]
 
 # Trees per XGBoost slice: 50 kept the sum within 3e-7 of the exact leaf sum (bench/RESULTS.md)
 # at about the cost of one whole-model call.
@@ -43,14 +43,17 @@ class XGBoostExplainer:
             booster[start : min(rounds, start + trees_per_slice)]
             for start in range(0, rounds, trees_per_slice)
         ]
-        self._names = list(booster.feature_names or [])
+        self.feature_count = booster.num_features()
 
     def contributions(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(base values, contributions): one base value per row, one column per feature."""
+        if matrix.shape[1] != self.feature_count:
+            raise ValueError(f"{matrix.shape[1]} columns for a {self.feature_count}-feature model")
+        # No feature names: the columns are the booster's by construction (the model checks its
+        # manifest at load), and XGBoost's per-call name check cost more than the prediction.
         data = xgb.DMatrix(
             matrix,
             missing=np.nan,
-            feature_names=self._names or None,
             base_margin=np.zeros(len(matrix)),  # the intercept is added once, below
             # One thread, as the booster's own: with the default (every core), building this
             # one-row matrix took 17-50 ms on the shared 2-core machine instead of 0.7 ms.
@@ -58,17 +61,21 @@ class XGBoostExplainer:
         )
         total = np.zeros((len(matrix), matrix.shape[1] + 1), dtype=np.float64)
         for part in self._slices:
-            total += part.predict(data, pred_contribs=True).astype(np.float64)
+            total += part.predict(data, pred_contribs=True, validate_features=False).astype(
+                np.float64
+            )
         return total[:, -1] + self.intercept, total[:, :-1]
 
 
-def catboost_contributions(
+def catboost_explain(
     booster: CatBoostClassifier, frame: pd.DataFrame, categorical: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(base values, contributions) of a CatBoost classifier, in its log-odds (RawFormulaVal)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(probabilities, base values, contributions) of a CatBoost classifier, the last two in its
+    log-odds (RawFormulaVal), from one Pool: converting the frame is the dearer part."""
     # thread_count=1 for the same reason as XGBoost's DMatrix above (2.4 ms instead of 6-15 ms).
     pool = Pool(
         frame, cat_features=[c for c in categorical if c in frame.columns], thread_count=1
     )
+    probabilities = booster.predict_proba(pool, thread_count=1)[:, 1]
     shap = booster.get_feature_importance(data=pool, type="ShapValues", thread_count=1)
-    return shap[:, -1], shap[:, :-1]
+    return probabilities, shap[:, -1], shap[:, :-1]

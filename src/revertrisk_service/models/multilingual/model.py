@@ -13,7 +13,7 @@ from revertrisk_service.edits.signals import missing_packages
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.explanations.tree_shap import (
     Explained,
-    catboost_contributions,
+    catboost_explain,
     stored_explanation,
 )
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
@@ -134,14 +134,13 @@ class MultilingualModel(ManifestIdentity):
         """Each edit's probability, exactly as `score` gives it, with its SHAP contributions."""
         if not facts:
             return []
-        text_scores = self.text_scores(facts)
-        probabilities = self.predict(facts, text_scores)
-        frame = feature_frame(facts, text_scores, self.feature_names)
-        bases, contributions = catboost_contributions(
+        frame = feature_frame(facts, self.text_scores(facts), self.feature_names)
+        # The same model on the same frame as `predict`, through a Pool the SHAP call shares.
+        probabilities, bases, contributions = catboost_explain(
             self._booster, frame, list(CATEGORICAL_FEATURES)
         )
         rows = frame.astype(object).to_numpy().tolist()
         return [
-            Explained(p, stored_explanation(base, values, row))
+            Explained(float(p), stored_explanation(base, values, row))
             for p, base, values, row in zip(probabilities, bases, rows, contributions, strict=True)
         ]

@@ -200,7 +200,7 @@ def main() -> None:
         "| --- | --- | --- | --- | --- |",
         *compute_rows,
     ]
-    replace_section(args.out, "explain", lines)
+    replace_section(args.out, "bench_explain.py", lines)
     print(f"\nwritten {args.out}")
 
 

@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import threading
@@ -39,7 +40,6 @@ from common import (
     Summary,
     fake_wiki,
     header,
-    kept_sections,
     redis_server,
     serving,
 )
@@ -58,6 +58,8 @@ from revertrisk_service.wikis import resolve_lang
 BOTH = f"{LANGUAGE_AGNOSTIC},{MULTILINGUAL}"
 LATENCY_S = 0.080
 GLOBAL_EDITS_PER_S = 16.0
+
+KEPT_SECTION = re.compile(r"<!-- begin: [\w.]+ -->.*?<!-- end: [\w.]+ -->", re.DOTALL)
 
 
 def predict_path(model: str) -> str:
@@ -560,10 +562,9 @@ def write_results(path: Path, run: Run, info: dict[str, str], started: datetime,
     lines += ["", "## Notes", ""]
     lines += [f"- {g.name}: {g.note}" for g in run.goals if g.note]
     lines += [f"- {n}" for n in run.notes]
-    # Other benchmarks' sections of the same file (bench_explain.py's) stay as they were.
-    kept = kept_sections(path)
-    lines += ["", kept] if kept else []
-    path.write_text("\n".join(lines) + "\n")
+    # Sections other benchmarks keep in this file (bench_kafka_precache.py) survive a rewrite.
+    kept = KEPT_SECTION.findall(path.read_text()) if path.exists() else []
+    path.write_text("\n".join(lines) + "\n" + "".join(f"\n{block}\n" for block in kept))
     print(f"\nwritten {path}")
 
 

@@ -273,37 +273,15 @@ def page_change(
 # -- results ------------------------------------------------------------------------------------
 
 
-def _markers(name: str) -> tuple[str, str]:
-    return f"<!-- begin {name} (kept by bench_goals.py) -->", f"<!-- end {name} -->"
-
-
 def replace_section(path: Path, name: str, lines: Sequence[str]) -> None:
     """Write one benchmark's block into a shared results file, in place of its previous block
-    (or at the end), leaving every other line as it was."""
-    begin, end = _markers(name)
+    (or at the end), leaving every other line as it was. The markers are those bench_goals.py's
+    rewrite keeps (KEPT_SECTION)."""
+    begin, end = f"<!-- begin: {name} -->", f"<!-- end: {name} -->"
     text = path.read_text() if path.exists() else ""
     block = "\n".join([begin, *lines, end])
     if begin in text and end in text:
-        head, rest = text.split(begin, 1)
-        text = head + block + rest.split(end, 1)[1]
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text)
-
-
-def kept_sections(path: Path) -> str:
-    """The blocks other benchmarks wrote into `path` (replace_section), for a rewrite to keep."""
-    if not path.exists():
-        return ""
-    text = path.read_text()
-    blocks = []
-    while "<!-- begin " in text:
-        start = text.index("<!-- begin ")
-        name = text[start + len("<!-- begin ") :].split(" ", 1)[0]
-        end_marker = _markers(name)[1]
-        if end_marker not in text[start:]:
-            break
-        stop = text.index(end_marker, start) + len(end_marker)
-        blocks.append(text[start:stop])
-        text = text[stop:]
-    return "\n\n".join(blocks)

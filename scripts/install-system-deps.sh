@@ -9,9 +9,13 @@ php -m 2>/dev/null | grep -qi '^mbstring$' || needed+=(php-mbstring)
 php -m 2>/dev/null | grep -qi '^xml$' || needed+=(php-xml)
 php -m 2>/dev/null | grep -qi '^intl$' || needed+=(php-intl)
 command -v redis-server >/dev/null 2>&1 || needed+=(redis-server)
+# The Kafka TLS settings test signs a throwaway certificate with the openssl command.
+command -v openssl >/dev/null 2>&1 || needed+=(openssl)
 # The patrol page test runs in Debian's headless Chromium through chromedriver.
 command -v chromium >/dev/null 2>&1 || needed+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || needed+=(chromium-driver)
+# The feedback tests start their own PostgreSQL with Debian's initdb and pg_ctl.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || needed+=(postgresql)
 if [ ${#needed[@]} -eq 0 ]; then
   exit 0
 fi

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from starlette.types import Scope
 
 from revertrisk_service.errors import InvalidExplainOption
 
@@ -24,6 +27,21 @@ class ExplainOptions:
 
     top: int = DEFAULT_TOP
     with_values: bool = False
+
+
+def with_explain_headers(scope: Scope) -> Scope:
+    """The request with `?explain=` and `?explain_top=` restated as headers (KServe hands a model
+    the headers only); their values are checked where they are read, in `explain_options`."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    added = {
+        header.encode(): query[name][-1].encode("latin-1")
+        for name, header in (("explain", EXPLAIN_HEADER), ("explain_top", EXPLAIN_TOP_HEADER))
+        if name in query
+    }
+    if not added:
+        return scope
+    headers = [h for h in scope.get("headers", []) if h[0] not in added]
+    return {**scope, "headers": [*headers, *added.items()]}
 
 
 def explain_options(body: object, headers: Mapping[str, str] | None) -> ExplainOptions | None:

@@ -21,6 +21,7 @@ import httpx
 from prometheus_client import Counter, Gauge
 
 from revertrisk_service.prediction_events.event_shape import prediction_event
+from revertrisk_service.retry import RetryPolicy
 from revertrisk_service.scored_edits import ScoredEdit
 
 log = logging.getLogger(__name__)
@@ -93,18 +94,22 @@ class EventGatePoster:
             await self._client.aclose()
 
     async def _deliver(self, batch: list[dict[str, Any]]) -> None:
-        delay = self.settings.backoff_initial_s
-        for attempt in range(1, self.settings.max_attempts + 1):
-            outcome = await self._post(batch)
-            if outcome is not None:
-                self._count(outcome, len(batch))
+        retries = RetryPolicy(
+            self.settings.backoff_initial_s,
+            self.settings.backoff_max_s,
+            max_attempts=self.settings.max_attempts,
+        ).start()
+        while (outcome := await self._post(batch)) is None:
+            delay = retries.next_delay()
+            if delay is None:
+                log.warning(
+                    "EventGate: dropped %d events after %d attempts", len(batch), retries.failures
+                )
+                self._count("dropped_after_retries", len(batch))
                 return
-            if attempt < self.settings.max_attempts:
-                RETRIES.inc()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.settings.backoff_max_s)
-        log.warning("EventGate: dropped %d events after %d attempts", len(batch), attempt)
-        self._count("dropped_after_retries", len(batch))
+            RETRIES.inc()
+            await asyncio.sleep(delay)
+        self._count(outcome, len(batch))
 
     async def _post(self, batch: list[dict[str, Any]]) -> str | None:
         """'posted' or 'rejected' when EventGate decided; None when worth another try."""

@@ -23,6 +23,7 @@ from revertrisk_service.scored_edits import Origin, ScoreListeners, origin_of
 from revertrisk_service.serving.cache_layer import CacheLayer
 from revertrisk_service.serving.json_body import parse_json_body
 from revertrisk_service.serving.presave import context_from_revision_data
+from revertrisk_service.serving.refresh import wants_refresh
 from revertrisk_service.serving.requests import ParsedRequest, RejectedInstance, parse_request
 from revertrisk_service.serving.responses import batch_error_body, prediction_body
 from revertrisk_service.serving.revision_facts import (
@@ -44,9 +45,7 @@ SCORED = Counter(
     ["model", "outcome"],
 )
 
-REFRESH_HEADER = "x-revertrisk-refresh"
-
-__all__ = ["EditFetcher", "RevertRiskModel", "score_facts", "wants_refresh"]
+__all__ = ["EditFetcher", "RevertRiskModel", "score_facts"]
 
 
 @dataclass
@@ -77,13 +76,6 @@ class ScoringJob:
     cache_headers: dict[str, str] = field(default_factory=dict)
     # What the request asked to be shown; None: no explanation in the response.
     explain: ExplainOptions | None = None
-
-
-def wants_refresh(headers: dict[str, str] | None) -> bool:
-    if not headers:
-        return False
-    cache_control = headers.get("cache-control", "").lower()
-    return "no-cache" in cache_control or headers.get(REFRESH_HEADER, "") in {"1", "true"}
 
 
 async def score_facts(

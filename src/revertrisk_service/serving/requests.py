@@ -5,12 +5,18 @@ Shapes accepted:
 - batch:    {"instances": [{"lang": "en", "rev_id": 123}, ...]}  (mixed languages allowed)
 - event:    {"event": <mediawiki.page_change.v1 | mediawiki.revision-create | recentchange>}
 - pre-save: {"revision_data": {...}}  (only when ENABLE_PRESAVE is on; see presave.py)
+
+The pydantic models below declare these shapes for the OpenAPI document; parsing is done by hand
+so that each mistake gets its own error code and message (errors.py), which pydantic's
+validation errors would not give.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, create_model
 
 from revertrisk_service.errors import (
     FeatureDisabled,
@@ -19,10 +25,61 @@ from revertrisk_service.errors import (
     ServiceError,
     TooManyInstances,
 )
+from revertrisk_service.explanations.options import DEFAULT_TOP, MAX_TOP
 from revertrisk_service.mediawiki.types import MAX_REV_ID
-from revertrisk_service.wikis import Wiki, resolve_lang
+from revertrisk_service.serving.presave import PresaveRevision
+from revertrisk_service.wikis import Wiki, all_wikis, resolve_lang
 
 RequestKind = Literal["single", "batch", "event", "presave"]
+
+
+class Explainable(BaseModel):
+    """Options beside any request shape (read by explanations.options, not per batch instance)."""
+
+    explain: bool = Field(
+        default=False,
+        description="Add `output.explanation` to each score: SHAP contributions in log-odds.",
+    )
+    explain_top: int = Field(
+        default=DEFAULT_TOP, ge=1, le=MAX_TOP, description="How many contributions to list."
+    )
+
+
+class Instance(BaseModel):
+    lang: str = Field(
+        description="Wikipedia language code (aliases such as `nb` are accepted too).",
+        json_schema_extra={"enum": sorted(w.lang for w in all_wikis())},
+    )
+    rev_id: int = Field(ge=1, le=MAX_REV_ID)
+
+
+class SingleRequest(Instance, Explainable):
+    pass
+
+
+class EventRequest(Explainable):
+    event: dict[str, Any] = Field(
+        description="A mediawiki.page_change.v1, mediawiki.revision-create or recentchange "
+        "event announcing the edit."
+    )
+
+
+class PresaveRequest(Explainable):
+    revision_data: PresaveRevision
+
+
+def request_shapes(*, max_batch_size: int, presave_enabled: bool) -> list[type[BaseModel]]:
+    """The bodies that a predict request may have on this deployment."""
+    batch = create_model(
+        "BatchRequest",
+        __base__=Explainable,
+        instances=(
+            Annotated[list[Instance], Field(min_length=1, max_length=max_batch_size)],
+            ...,
+        ),
+    )
+    shapes: list[type[BaseModel]] = [SingleRequest, batch, EventRequest]
+    return [*shapes, PresaveRequest] if presave_enabled else shapes
 
 
 @dataclass(frozen=True)

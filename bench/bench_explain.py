@@ -105,8 +105,8 @@ def row(what: str, plain: list[float], explained: list[float]) -> tuple[str, flo
 
 def compute_alone(rounds: int) -> list[str]:
     """score vs explain on the same facts, in this process: the CPU an explanation adds."""
-    from revertrisk_service.edits.facts import facts_from_context
     from revertrisk_service.models.registry import load_scorer
+    from revertrisk_service.models.scorer import signals_for
 
     with fake_wiki() as wiki:
         import asyncio
@@ -120,11 +120,12 @@ def compute_alone(rounds: int) -> list[str]:
             async with MediaWikiClient(wiki_url=wiki.url, user_agent="revertrisk bench") as c:
                 return await c.fetch_edits([(resolve_lang("en"), r) for r in revs])
 
-        facts = [facts_from_context(c) for c in asyncio.run(fetch())]
+        contexts = asyncio.run(fetch())
     lines = []
     settings = Settings()
     for name in MODELS:
         scorer = load_scorer(name, settings)
+        facts = [signals_for(c, [scorer]) for c in contexts]
         scorer.explain(facts[:1])  # the explainer is built on first use, not timed
         for size in (1, 20):
             chunk = facts[:size]

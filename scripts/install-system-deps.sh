@@ -21,6 +21,6 @@ if [ ${#needed[@]} -eq 0 ]; then
 fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "Installing Debian packages: ${needed[*]}"
+echo "Installing Debian packages: ${needed[*]} (about 70 s the first time; apt logs to /var/log/apt/term.log)"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null

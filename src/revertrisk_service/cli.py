@@ -1,4 +1,4 @@
-"""The `revertrisk` command: serve, train, evaluate and precache."""
+"""The `revertrisk` command: serve, train, evaluate, precache and list the signals."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+from revertrisk_service.config import ALL_MODELS, LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
 from revertrisk_service.training.paths import default_data_dir
 
 app = typer.Typer(
@@ -83,9 +83,16 @@ def serve(
         from revertrisk_service.workers import prepare_multiprocess_metrics
 
         prepare_multiprocess_metrics()
+    from revertrisk_service.errors import ModelArtifactError
     from revertrisk_service.logging_setup import configure_logging
+    from revertrisk_service.models.registry import check_installed_packages
     from revertrisk_service.serving.app import serve as run
 
+    try:
+        for name in settings.enabled_models():
+            check_installed_packages(name, settings)
+    except ModelArtifactError as error:
+        raise fail(error.message) from None
     configure_logging()
     run(settings)
 
@@ -219,6 +226,25 @@ def disparate_impact(
         result = cross_validated_disparate_impact(spec, plan, on_fold=lambda: step("fold"))
     path = write_disparate_impact(result, settings.models_dir / name)
     typer.echo(f"{result['verdict']}\ndisparate impact written to {path}")
+
+
+@app.command()
+def signals(
+    group: Annotated[str | None, typer.Option(help="Only this group, e.g. 'summary'")] = None,
+    where: Annotated[bool, typer.Option(help="Also show where each signal is declared")] = False,
+) -> None:
+    """List every signal: name, group, description, and which models read it."""
+    from rich.console import Console
+
+    from revertrisk_service.models.manifest import load_manifest
+    from revertrisk_service.signals.listing import signals_table
+
+    settings = _settings()
+    features = {}
+    for name in ALL_MODELS:
+        if (settings.model_dir(name) / "model.json").exists():
+            features[name] = load_manifest(settings.model_dir(name)).features
+    Console().print(signals_table(features, group=group, where=where))
 
 
 @app.command()
@@ -412,8 +438,18 @@ def dev_wiki(
         "var/local-wiki"
     ),
 ) -> None:
-    """Run a throwaway real MediaWiki with the test fixture history (needs `make system-deps`)."""
-    from revertrisk_devtools.local_wiki import serve_until_interrupted
+    """Run a throwaway real MediaWiki with the test fixture history (a checkout's dev install:
+    `make dev-wiki`)."""
+    try:
+        from revertrisk_devtools.local_wiki import serve_until_interrupted
+    except ModuleNotFoundError as error:
+        if error.name != "revertrisk_devtools":
+            raise
+        # The dev tools are a separate package (devtools/), never in the wheel or the image.
+        raise fail(
+            "dev-wiki needs the development tools, which only a checkout's dev install has: "
+            "run `make dev-wiki` in a clone of the repository"
+        ) from None
 
     serve_until_interrupted(workdir, port)
 

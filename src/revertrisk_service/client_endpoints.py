@@ -39,7 +39,7 @@ def build_listeners(settings: Settings) -> ClientListeners:
     listeners = ScoreListeners(feed.offer)
     listeners.explain_while(feed.has_subscribers)
     if poster is not None:
-        listeners.add(poster.offer)
+        poster.attach(listeners)
     return ClientListeners(listeners, feed, poster)
 
 

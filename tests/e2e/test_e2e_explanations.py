@@ -19,13 +19,14 @@ from support.log_odds import catboost_log_odds, xgboost_log_odds
 from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_devtools.service_process import RunningService, run_service
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
-from revertrisk_service.edits.facts import EditFacts, facts_from_context
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.language_agnostic.features import feature_matrix, feature_vector
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.models.multilingual.features import CATEGORICAL_FEATURES, feature_frame
 from revertrisk_service.models.multilingual.model import MultilingualModel
+from revertrisk_service.models.scorer import signals_for
+from revertrisk_service.signals import SignalValues
 from revertrisk_service.wikis import resolve_lang
 
 pytestmark = pytest.mark.e2e
@@ -67,8 +68,8 @@ def service(replicas: tuple[RunningService, RunningService]) -> RunningService:
 
 
 @pytest.fixture(scope="module")
-def facts(local_wiki) -> dict[str, EditFacts]:
-    """Each edit's facts, fetched and computed here, apart from the service."""
+def facts(local_wiki, models: dict[str, Any]) -> dict[str, SignalValues]:
+    """Each edit's signals, fetched and solved here, apart from the service."""
 
     async def fetch() -> list[EditContext]:
         client = MediaWikiClient(local_wiki.base_url, "revertrisk-service tests")
@@ -80,7 +81,8 @@ def facts(local_wiki) -> dict[str, EditFacts]:
 
     contexts = asyncio.run(fetch())
     assert all(isinstance(c, EditContext) for c in contexts)
-    return {kind: facts_from_context(c) for (_, kind), c in zip(EDITS, contexts, strict=True)}
+    both = list(models.values())
+    return {kind: signals_for(c, both) for (_, kind), c in zip(EDITS, contexts, strict=True)}
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +93,7 @@ def models() -> dict[str, Any]:
     }
 
 
-def independent(model_name: str, models: dict[str, Any], one: EditFacts) -> tuple[float, dict]:
+def independent(model_name: str, models: dict[str, Any], one: SignalValues) -> tuple[float, dict]:
     """(log-odds, feature values by name) of one edit, computed in this process."""
     model = models[model_name]
     if model_name == LA:

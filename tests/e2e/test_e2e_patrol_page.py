@@ -270,8 +270,8 @@ def test_patrol_rows_show_reasons_and_an_expandable_diff(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    from revertrisk_service.edits.facts import facts_from_context
     from revertrisk_service.mediawiki.client import MediaWikiClient
+    from revertrisk_service.signals import edit_signals
     from revertrisk_service.wikis import resolve_lang
 
     driver = browser
@@ -306,15 +306,15 @@ def test_patrol_rows_show_reasons_and_an_expandable_diff(
     driver.switch_to.active_element.send_keys(Keys.ENTER)
     wait_until(lambda: details.get_attribute("open") is not None)
 
-    async def fetch_facts():
+    async def fetch_texts():
         client = MediaWikiClient(local_wiki.base_url, "revertrisk-service tests")
         try:
             (context,) = await client.fetch_edits([(resolve_lang("en"), rev)])
         finally:
             await client.aclose()
-        return facts_from_context(context)
+        return edit_signals(context, ["texts"])["texts"]
 
-    texts = asyncio.run(fetch_facts()).texts
+    texts = asyncio.run(fetch_texts())
     assert texts is not None
     inserted = [*texts.inserts, *(new for _, new in texts.changes)]
     removed = [*texts.removes, *(old for old, _ in texts.changes)]

@@ -12,12 +12,12 @@ import pytest
 from support.log_odds import catboost_log_odds, xgboost_log_odds
 
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
-from revertrisk_service.edits.facts import facts_from_context
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.language_agnostic.features import feature_matrix, feature_vector
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.models.multilingual.features import CATEGORICAL_FEATURES, feature_frame
 from revertrisk_service.models.multilingual.model import MultilingualModel
+from revertrisk_service.models.scorer import signals_for
 from revertrisk_service.wikis import resolve_lang
 
 LA_MODEL = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))
@@ -50,8 +50,8 @@ def _context(lang: str, before: str, after: str, anonymous: bool, comment: str =
 
 
 PROSE = "Paris is the capital of France. It has many museums. [[Louvre]] is one.\n"
-FACTS = [
-    facts_from_context(c)
+CONTEXTS = [
+    c
     for c in (
         _context("en", PROSE, PROSE + "LOL this is SO stupid!!!\n", anonymous=True),
         _context("en", PROSE, PROSE.replace("many", "a great many") + "{{cite web|url=x}}\n",
@@ -60,6 +60,8 @@ FACTS = [
         _context("ru", "Москва — столица России.\n", "Москва — большой город.\n", anonymous=False),
     )
 ]  # fmt: skip
+# Each edit's solved signals, as the scoring call hands them to both models.
+FACTS = [signals_for(c, [LA_MODEL, ML_MODEL]) for c in CONTEXTS]
 
 
 def _total(explanation: dict) -> float:
@@ -85,7 +87,7 @@ def test_language_agnostic_values_are_the_features() -> None:
 
 
 def test_multilingual_adds_up_to_its_raw_formula_value() -> None:
-    served = [f for f in FACTS if ML_MODEL.supports(resolve_lang(f.lang or ""))]
+    served = [f for f, c in zip(FACTS, CONTEXTS, strict=True) if ML_MODEL.supports(c.wiki)]
     assert len(served) >= 3
     explained = ML_MODEL.explain(served)
     frame = feature_frame(served, None, ML_MODEL.feature_names)

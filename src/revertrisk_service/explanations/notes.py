@@ -1,7 +1,8 @@
 """What the patrol page shows under a new score: its top reasons and the text it added and removed.
 
-Both come from what scoring has already computed (the explanation and the edit facts); nothing is
-fetched or parsed again for them. They are cut short, because each row travels to every open page.
+Both come from what the scoring call has already computed (the explanation, and the edit's `texts`
+signal, made into a diff in the scoring process: serving.edit_scoring); nothing is fetched or
+parsed again for them. They are cut short, because each row travels to every open page.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from revertrisk_service.edits.facts import EditFacts
+from revertrisk_service.edits.texts import EditTexts
 from revertrisk_service.explanations.shaping import EXPLANATION, is_complete, ranked
 
 TOP_REASONS = 3
 MAX_DIFF_TEXTS = 12
 MAX_DIFF_CHARS = 300
+# The signal a diff is made of: the edit's sentences, missing (None) when the edit was too large
+# to parse. Not `edit_texts`, which stands in the title alone then and would show an empty diff.
+DIFF_SIGNAL = "texts"
 
 
 @dataclass(frozen=True)
@@ -60,12 +64,11 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_DIFF_CHARS else text[: MAX_DIFF_CHARS - 1] + "…"
 
 
-def edit_diff(facts: object) -> EditDiff | None:
-    """Inserted and removed sentences from the facts (a changed sentence is both: its old form
-    removed, its new form inserted); None when the edit was too large to parse."""
-    if not isinstance(facts, EditFacts) or facts.texts is None:
+def edit_diff(texts: object) -> EditDiff | None:
+    """Inserted and removed sentences from the edit's `texts` signal (a changed sentence is both:
+    its old form removed, its new form inserted); None when the edit was too large to parse."""
+    if not isinstance(texts, EditTexts):
         return None
-    texts = facts.texts
     inserted = [*texts.inserts, *(new for _, new in texts.changes)]
     removed = [*texts.removes, *(old for old, _ in texts.changes)]
     return EditDiff(
@@ -76,10 +79,10 @@ def edit_diff(facts: object) -> EditDiff | None:
 
 
 def edit_notes(
-    names: Sequence[str], facts: Sequence[object], outcomes: Sequence[Any]
+    names: Sequence[str], diffs: Sequence[EditDiff | None], outcomes: Sequence[Any]
 ) -> list[EditNotes]:
     """Per revision, in order: its reasons (when explained) and its diff (when parsed)."""
     return [
-        EditNotes(top_reasons(outcome, names), edit_diff(fact))
-        for fact, outcome in zip(facts, outcomes, strict=True)
+        EditNotes(top_reasons(outcome, names), diff)
+        for diff, outcome in zip(diffs, outcomes, strict=True)
     ]

@@ -6,16 +6,16 @@
     ...&features                                           each model's feature values too
     ...&model_info=version|type|statistics.thresholds.true."maximum recall @ precision >= 0.9"
 
-Every revision goes through the model's own request path (serving.revision_batches), so ORES
-requests share the KServe endpoints' cache, de-duplication and batching. Each path is also
+Every revision goes through the scoring path of the KServe endpoints (serving.revision_scoring),
+with every model named at once, so ORES requests share their cache and de-duplication, and a
+revision asked of two models is fetched and parsed once. Each path is also
 registered without its trailing slash: Huggle sends `/v3/scores/<wiki>?revids=<id>`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 
 from revertrisk_service.errors import PayloadTooLarge, ServiceError
 from revertrisk_service.explanations.options import ExplainOptions
+from revertrisk_service.explanations.shaping import shown_result
 from revertrisk_service.ores.query import (
     ModelInfoRequest,
     OresRequestError,
@@ -35,8 +36,7 @@ from revertrisk_service.ores.query import (
 from revertrisk_service.ores.shapes import score_entry
 from revertrisk_service.serving.body_limit import read_body_within
 from revertrisk_service.serving.json_body import parse_json_body
-from revertrisk_service.serving.model import RevertRiskModel
-from revertrisk_service.serving.revision_batches import score_revisions
+from revertrisk_service.serving.model import RevertRiskModel, count_answers
 from revertrisk_service.transparency.routes import ModelFiles
 from revertrisk_service.transparency.threshold_query import answer_threshold_query
 from revertrisk_service.wikis import Wiki, all_wikis, wiki_by_dbname
@@ -127,17 +127,19 @@ def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
     async def score_all(
         wiki: Wiki, names: list[str], rev_ids: list[int], features: bool
     ) -> dict[str, Any]:
-        # An alias and its model are one computation; every served model runs concurrently.
-        targets = list(dict.fromkeys(ores.target(n).name for n in names))
+        # An alias and its model are one computation; every served model in one call.
+        targets = [ores.models[t] for t in dict.fromkeys(ores.target(n).name for n in names)]
         # The feature values come with an explanation, stored with the score in the cache.
-        explain = ExplainOptions(with_values=True) if features else None
-        answers = await asyncio.gather(
-            *(
-                score_revisions(ores.models[t], [(wiki, r) for r in rev_ids], explain=explain)
-                for t in targets
-            )
+        answers = await targets[0].scoring.score(
+            [t.loaded for t in targets], [(wiki, r) for r in rev_ids], explain=features
         )
-        by_target = dict(zip(targets, answers, strict=True))
+        shown = ExplainOptions(with_values=True) if features else None
+        by_target: dict[str, list[dict[str, Any]]] = {}
+        for target, answer in zip(targets, answers, strict=True):
+            count_answers(target.name, answer.outcomes)
+            by_target[target.name] = [
+                _as_answer(o, target.loaded.feature_names, shown) for o in answer.outcomes
+            ]
         return {
             str(rev_id): {
                 n: score_entry(by_target[ores.target(n).name][i], features) for n in names
@@ -189,6 +191,17 @@ def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
         return await scores(wiki, {**request.query_params, "revids": rev_id}, only_model=model)
 
     return router
+
+
+def _as_answer(
+    outcome: object, feature_names: Sequence[str], shown: ExplainOptions | None
+) -> dict[str, Any]:
+    """A prediction body (its explanation shaped as `shown` asks: the feature values by name
+    for `?features`), or an error in the shape score_entry reads."""
+    if isinstance(outcome, ServiceError):
+        return {"error": outcome.to_dict()}
+    assert isinstance(outcome, dict)  # every named model serves the wiki (checked above)
+    return shown_result(outcome, feature_names, shown)
 
 
 async def _body_params(request: Request, max_body_bytes: int) -> dict[str, Any]:

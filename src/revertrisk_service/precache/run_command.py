@@ -115,12 +115,11 @@ async def _run_in_process(
     poster = build_event_poster(settings)
     # No HTTP clients to keep responsive here: scoring runs at full priority.
     runner = build_scoring_runner(settings, settings.enabled_models(), niceness=0)
+    listeners = ScoreListeners()
+    if poster is not None:
+        poster.attach(listeners)
     scorer = InProcessPrecacher(
-        build_scorers(settings, runner),
-        client,
-        cache,
-        runner=runner,
-        listeners=ScoreListeners(poster.offer) if poster is not None else None,
+        build_scorers(settings, runner), client, cache, runner=runner, listeners=listeners
     )
     try:
         await _consume(config, kafka, scorer, scorer.supports)

@@ -1,37 +1,30 @@
-"""One KServe model per revert-risk model: preprocess parses, predict answers (cache, fetch, facts,
-score), postprocess shapes the response."""
+"""One KServe model per revert-risk model: preprocess parses, predict answers through the shared
+scoring path (serving.revision_scoring: cache, fetch, one scoring call), postprocess shapes the
+response."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import kserve
 from prometheus_client import Counter
 
-from revertrisk_service.edits.facts import EditFacts
-from revertrisk_service.errors import ScoringFailed, ServiceError, UnsupportedLanguage
-from revertrisk_service.explanations.notes import edit_notes
+from revertrisk_service.errors import ServiceError, UnsupportedLanguage
 from revertrisk_service.explanations.options import ExplainOptions, explain_options
-from revertrisk_service.explanations.shaping import EXPLANATION, shown_result
+from revertrisk_service.explanations.shaping import shown_result
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
-from revertrisk_service.observability.metrics import timed_stage
 from revertrisk_service.scored_edits import Origin, ScoreListeners, origin_of
 from revertrisk_service.serving.cache_layer import CacheLayer
 from revertrisk_service.serving.json_body import parse_json_body
 from revertrisk_service.serving.presave import context_from_revision_data
 from revertrisk_service.serving.refresh import wants_refresh
 from revertrisk_service.serving.requests import ParsedRequest, RejectedInstance, parse_request
-from revertrisk_service.serving.responses import batch_error_body, prediction_body
-from revertrisk_service.serving.revision_facts import (
-    EditFetcher,
-    FactsOutcome,
-    RevisionFacts,
-    compute_facts,
-)
+from revertrisk_service.serving.responses import batch_error_body
+from revertrisk_service.serving.revision_scoring import EditFetcher, RevisionScoring
 from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
 from revertrisk_service.wikis import Wiki
 
@@ -45,7 +38,7 @@ SCORED = Counter(
     ["model", "outcome"],
 )
 
-__all__ = ["EditFetcher", "RevertRiskModel", "score_facts"]
+__all__ = ["EditFetcher", "RevertRiskModel", "count_answers"]
 
 
 @dataclass
@@ -78,41 +71,11 @@ class ScoringJob:
     explain: ExplainOptions | None = None
 
 
-async def score_facts(
-    scorer: Scorer,
-    revisions: Sequence[tuple[Wiki, int]],
-    facts: Sequence[FactsOutcome],
-    runner: ScoringRunner,
-    explain: bool = False,
-) -> list[dict[str, Any] | ServiceError]:
-    """Score the revisions whose facts are known; the others keep their error. With `explain`,
-    each score carries its explanation in stored form (explanations.shaping)."""
-    failed = ScoringFailed(f"{scorer.name} could not score this revision.")
-    outcomes: list[dict[str, Any] | ServiceError] = [
-        f if isinstance(f, ServiceError) else failed for f in facts
-    ]
-    ready = [i for i, f in enumerate(facts) if isinstance(f, EditFacts)]
-    if not ready:
-        return outcomes
-    known = [f for f in facts if isinstance(f, EditFacts)]
-    try:
-        with timed_stage(scorer.name, "inference"):
-            if explain:
-                explained = await runner.explain(scorer, known)
-            else:
-                probabilities = await runner.score(scorer, known)
-    except Exception:
-        log.exception("%s failed to score %d revisions", scorer.name, len(ready))
-        return [failed if i in ready else o for i, o in enumerate(outcomes)]
-    if explain:
-        probabilities = [e.probability for e in explained]
-    for n, (i, probability) in enumerate(zip(ready, probabilities, strict=True)):
-        wiki, rev_id = revisions[i]
-        body = prediction_body(scorer.name, scorer.version, wiki.dbname, rev_id, float(probability))
-        if explain:
-            body["output"][EXPLANATION] = explained[n].explanation
-        outcomes[i] = body
-    return outcomes
+def count_answers(model: str, outcomes: Iterable[object]) -> None:
+    """Count revisions answered, for every front door (KServe's predict, ORES)."""
+    for outcome in outcomes:
+        if outcome is not None:  # None: the model does not serve that wiki, nothing answered
+            SCORED.labels(model, outcome.code if isinstance(outcome, ServiceError) else "ok").inc()
 
 
 class RevertRiskModel(kserve.Model):
@@ -141,6 +104,7 @@ class RevertRiskModel(kserve.Model):
         # of its own, so that a slow multilingual batch does not queue up the cheap model.
         self._owns_runner = runner is None
         self.runner: ScoringRunner = runner or ThreadScoring(cpu_workers)
+        self.scoring = RevisionScoring(fetcher, self.runner, cache, self.listeners)
 
     @classmethod
     def with_scorer(cls, scorer: Scorer, fetcher: EditFetcher, **options: Any) -> RevertRiskModel:
@@ -223,53 +187,26 @@ class RevertRiskModel(kserve.Model):
         response_headers: dict[str, str] | None = None,
     ) -> ScoringJob:
         """Answer every pending revision: from the cache, or fetched, parsed and scored."""
-        # Explanations are computed when asked for, and for the patrol page while one is open.
-        explain = job.explain is not None or self.listeners.wants_explanations()
+        explain = job.explain is not None
         presave = [s for s in job.slots if s.pending and s.context is not None]
         if presave:
             contexts = [s.context for s in presave if s.context is not None]
-            facts = await compute_facts(contexts, self.runner)
-            self._settle(presave, await self._score(presave, facts, explain))
+            (outcomes,) = await self.scoring.score_contexts([self.loaded], contexts, explain)
+            self._settle(presave, outcomes)
         stored = [s for s in job.slots if s.pending and s.context is None]
-        if self.cache is None:
-            self._settle(stored, await self._fetch_and_score(stored, job.origin, explain))
-            return job
-        revisions = _revisions(stored)
-        answers = await self.cache.answer(
-            self.name,
-            self.version,
-            revisions,
+        (answers,) = await self.scoring.score(
+            [self.loaded],
+            _revisions(stored),
             refresh=job.refresh,
-            compute=lambda todo: self._fetch_and_score(
-                [stored[i] for i in todo], job.origin, explain
-            ),
-            explain=job.explain is not None,
+            origin=job.origin,
+            explain=explain,
         )
         self._settle(stored, answers.outcomes)
-        job.cache_headers = answers.headers
-        if response_headers is not None:
-            response_headers.update(answers.headers)
+        if self.cache is not None:
+            job.cache_headers = answers.headers
+            if response_headers is not None:
+                response_headers.update(answers.headers)
         return job
-
-    async def _fetch_and_score(
-        self, slots: list[Slot], origin: Origin, explain: bool = False
-    ) -> list[dict[str, Any] | ServiceError]:
-        if not slots:
-            return []
-        revision_facts = RevisionFacts(self.fetcher, self.runner, self.name)
-        revisions = _revisions(slots)
-        facts = await revision_facts.get(revisions)
-        outcomes = await self._score(slots, facts, explain)
-        self.listeners.announce(
-            revisions, outcomes, revision_facts.contexts, origin,
-            edit_notes(self.loaded.feature_names, facts, outcomes) if self.listeners else None,
-        )  # fmt: skip
-        return outcomes
-
-    async def _score(
-        self, slots: list[Slot], facts: Sequence[FactsOutcome], explain: bool = False
-    ) -> list[dict[str, Any] | ServiceError]:
-        return await score_facts(self.loaded, _revisions(slots), facts, self.runner, explain)
 
     @staticmethod
     def _settle(slots: Sequence[Slot], outcomes: Sequence[Any]) -> None:

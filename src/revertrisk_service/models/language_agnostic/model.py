@@ -1,4 +1,4 @@
-"""The language-agnostic revert-risk model as a `Scorer`: XGBoost over `FEATURES`."""
+"""The language-agnostic revert-risk model as a `Scorer`: XGBoost over `FEATURE_NAMES`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
-from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.explanations.tree_shap import (
     Explained,
@@ -23,6 +22,7 @@ from revertrisk_service.models.language_agnostic.features import (
 )
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.scorer import ManifestIdentity
+from revertrisk_service.signals import SignalValues
 from revertrisk_service.training.paths import artifact_dir
 
 MODEL_FILE = "model.ubj"
@@ -53,10 +53,10 @@ class LanguageAgnosticModel(ManifestIdentity):
         booster.set_param({"nthread": 1})
         return cls(booster, manifest)
 
-    def score(self, facts: Sequence[EditFacts]) -> list[float]:
-        if not facts:
+    def score(self, values: Sequence[SignalValues]) -> list[float]:
+        if not values:
             return []
-        matrix = feature_matrix(facts)
+        matrix = feature_matrix(values)
         probabilities = self._booster.inplace_predict(matrix, missing=np.nan)
         return [float(p) for p in probabilities]
 
@@ -65,16 +65,16 @@ class LanguageAgnosticModel(ManifestIdentity):
         # Built on the first explanation asked for: a server that is never asked pays nothing.
         return XGBoostExplainer(self._booster)
 
-    def explain(self, facts: Sequence[EditFacts]) -> list[Explained]:
+    def explain(self, values: Sequence[SignalValues]) -> list[Explained]:
         """Each edit's probability, exactly as `score` gives it, with its SHAP contributions."""
-        if not facts:
+        if not values:
             return []
-        probabilities = self.score(facts)
-        values = [feature_vector(f) for f in facts]
-        bases, contributions = self._explainer.contributions(feature_matrix(facts))
+        probabilities = self.score(values)
+        read = [feature_vector(v) for v in values]
+        bases, contributions = self._explainer.contributions(feature_matrix(values))
         return [
             Explained(p, stored_explanation(base, row_values, row))
             for p, base, row_values, row in zip(
-                probabilities, bases, values, contributions, strict=True
+                probabilities, bases, read, contributions, strict=True
             )
         ]

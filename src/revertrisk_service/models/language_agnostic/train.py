@@ -25,10 +25,11 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
-    FEATURES,
     feature_matrix,
+    solved_features,
 )
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
+from revertrisk_service.signals import describe
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.training.datasets import LabelledEdits, load_ki, load_pan
 from revertrisk_service.training.holdout import HOLDOUT_DESCRIPTION, holdout_mask
@@ -104,13 +105,13 @@ def _unused_features(x: np.ndarray) -> list[str]:
 
 
 def _describe_data(data: LabelledEdits, x: np.ndarray) -> dict[str, Any]:
-    stamps = [f.timestamp for f in data.facts if f.timestamp is not None]
+    stamps = [f["timestamp"] for f in data.facts if f["timestamp"] is not None]
     return {
         "file": data.source,
         "rows": len(data),
         "positives": int(sum(data.labels)),
-        "anonymous_rows": int(sum(bool(f.user_is_anonymous) for f in data.facts)),
-        "wikis": len({f.wiki_db for f in data.facts}),
+        "anonymous_rows": int(sum(bool(f["user_is_anonymous"]) for f in data.facts)),
+        "wikis": len({f["wiki_db"] for f in data.facts}),
         "pages": len(set(data.groups)),
         "date_range": [min(stamps).isoformat(), max(stamps).isoformat()] if stamps else None,
         "features_unused_absent_or_constant": _unused_features(x),
@@ -134,14 +135,14 @@ def train(data: LabelledEdits, seed: int) -> tuple[xgb.Booster, dict[str, Any], 
     The shipped booster is fitted without the project's hold-out pages (training.holdout), so the
     reported hold-out AUC is the AUC of exactly the artifact that ships.
     """
-    x = feature_matrix(data.facts)
+    x = feature_matrix(solved_features(data.facts))
     y = np.asarray(data.labels, dtype=np.float32)
-    held_out = holdout_mask([f.wiki_db or "" for f in data.facts],
-                            [f.page_title or "" for f in data.facts])
+    held_out = holdout_mask([f["wiki_db"] or "" for f in data.facts],
+                            [f["page_title"] or "" for f in data.facts])
     train_idx, test_idx = np.flatnonzero(~held_out), np.flatnonzero(held_out)
     booster = fit_booster(x[train_idx], y[train_idx], seed)
     scores = predict(booster, x[test_idx])
-    anonymous = np.array([bool(data.facts[i].user_is_anonymous) for i in test_idx])
+    anonymous = np.array([bool(data.facts[i]["user_is_anonymous"]) for i in test_idx])
     y_test = y[test_idx]
     metrics = {
         "heldout_auc": _auc(y_test, scores),
@@ -158,8 +159,8 @@ def train(data: LabelledEdits, seed: int) -> tuple[xgb.Booster, dict[str, Any], 
         ),
     }
     predictions = pd.DataFrame({
-        "wiki_db": [data.facts[i].wiki_db for i in test_idx],
-        "rev_id": [data.facts[i].rev_id for i in test_idx],
+        "wiki_db": [data.facts[i]["wiki_db"] for i in test_idx],
+        "rev_id": [data.facts[i]["rev_id"] for i in test_idx],
         "is_anonymous": anonymous.astype(int),
         "label": y_test.astype(int),
         "score": np.round(scores.astype(float), 6),
@@ -169,7 +170,7 @@ def train(data: LabelledEdits, seed: int) -> tuple[xgb.Booster, dict[str, Any], 
 
 def _out_of_domain_check(booster: xgb.Booster, data_dir: Path) -> dict[str, Any]:
     pan = load_pan(data_dir)
-    scores = predict(booster, feature_matrix(pan.facts))
+    scores = predict(booster, feature_matrix(solved_features(pan.facts)))
     labels = np.asarray(pan.labels)
     return {
         "file": pan.source,
@@ -207,9 +208,9 @@ def main(output_dir: Path = DEFAULT_OUTPUT_DIR, data_dir: Path = DEFAULT_DATA_DI
         name=MODEL_NAME,
         version=content_version(MODEL_VERSION_PREFIX, output_dir, [output_dir / MODEL_FILE]),
         features=list(FEATURE_NAMES),
-        feature_descriptions={f.name: f.description for f in FEATURES},
+        feature_descriptions={name: describe(name) for name in FEATURE_NAMES},
         training_data={
-            **_describe_data(data, feature_matrix(data.facts)),
+            **_describe_data(data, feature_matrix(solved_features(data.facts))),
             "label": "revision_is_identity_reverted",
             "choice": (
                 "Trained on ki_multilingual_sample.csv only: it has the label served "

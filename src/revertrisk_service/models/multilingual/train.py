@@ -14,6 +14,7 @@ import platform
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import catboost
 import mwedittypes
@@ -25,8 +26,6 @@ import transformers
 from catboost import CatBoostClassifier
 from sklearn.model_selection import StratifiedGroupKFold
 
-from revertrisk_service.edits.facts import EditFacts
-from revertrisk_service.edits.signals import SIGNAL_DESCRIPTIONS
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.models.multilingual.features import (
     CATEGORICAL_FEATURES,
@@ -35,16 +34,12 @@ from revertrisk_service.models.multilingual.features import (
     TEXT_MODELS,
     USER,
     cap_texts,
-    edit_texts,
     feature_frame,
     features_of,
+    solved_inputs,
     text_features,
 )
-from revertrisk_service.models.multilingual.text_classifiers import (
-    TEXT_KINDS,
-    TEXT_SCORE_FEATURES,
-    TextClassifier,
-)
+from revertrisk_service.models.multilingual.text_classifiers import TextClassifier
 from revertrisk_service.models.multilingual.text_training import (
     TRAIN_MAX_LENGTH,
     as_classifier,
@@ -52,6 +47,9 @@ from revertrisk_service.models.multilingual.text_training import (
     train_text_classifier,
     train_tokenizer,
 )
+from revertrisk_service.signals import CATALOGUE, SignalValues, describe
+from revertrisk_service.signals.groups import CHARACTERS, COMMENT, LANGUAGE_ID, WORD_PRIORS
+from revertrisk_service.signals.text_models import TEXT_KINDS, TEXT_SCORE_FEATURES
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.training.datasets import facts_from_ki_row
 from revertrisk_service.training.holdout import HOLDOUT_DESCRIPTION, holdout_mask
@@ -100,12 +98,12 @@ CATBOOST_PARAMS = {
 
 
 def _examples(
-    inputs: Sequence[EditFacts], labels: np.ndarray, max_texts: int
+    inputs: Sequence[SignalValues], labels: np.ndarray, max_texts: int
 ) -> dict[str, tuple[list, list[int]]]:
     """(texts, labels) per classifier kind; every text carries its revision's label."""
     examples: dict[str, tuple[list, list[int]]] = {kind: ([], []) for kind in TEXT_KINDS}
     for revision, label in zip(inputs, labels, strict=True):
-        texts = cap_texts(edit_texts(revision), max_texts)
+        texts = cap_texts(revision["edit_texts"], max_texts)
         for kind, items in (
             ("title", [texts.title]),
             ("insert", texts.inserts),
@@ -152,7 +150,7 @@ def supported_wikis(df: pd.DataFrame) -> list[dict[str, str]]:
 
 
 def cross_fitted_text_scores(
-    facts: Sequence[EditFacts], y: np.ndarray, pages: np.ndarray, seed: int, folds: int,
+    facts: Sequence[SignalValues], y: np.ndarray, pages: np.ndarray, seed: int, folds: int,
     step=None,
 ) -> dict[str, np.ndarray]:
     """Text-classifier features for every row, each from small classifiers (and a tokenizer)
@@ -165,7 +163,7 @@ def cross_fitted_text_scores(
         tokenizer = train_tokenizer(_corpus(fit_facts))
         models = _train_classifiers(tokenizer, fit_facts, y[fit], seed + 10 * fold, max_texts)
         held_scores = text_features(
-            _scorers(tokenizer, models), [edit_texts(facts[i]) for i in held], max_texts
+            _scorers(tokenizer, models), [facts[i]["edit_texts"] for i in held], max_texts
         )
         for name, values in held_scores.items():
             scores[name][held] = values
@@ -174,9 +172,9 @@ def cross_fitted_text_scores(
     return scores
 
 
-def _corpus(facts: Sequence[EditFacts]):
+def _corpus(facts: Sequence[SignalValues]):
     for revision in facts:
-        texts = edit_texts(revision)
+        texts = revision["edit_texts"]
         yield texts.title
         yield from texts.inserts
         yield from texts.removes
@@ -193,7 +191,8 @@ def load_checkpoints(directory: Path) -> dict[str, TextClassifier]:
     }
 
 
-def read_labelled(data_dir: Path) -> tuple[pd.DataFrame, list[EditFacts]]:
+def read_labelled(data_dir: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The rows and the facts each gives (solve them with features.solved_inputs)."""
     df = pd.read_csv(Path(data_dir) / DATA_FILE)
     # The one CSV reader; this model was trained on the CSV's `is_anonymous` column.
     return df, [facts_from_ki_row(row, "is_anonymous") for row in df.to_dict("records")]
@@ -220,7 +219,8 @@ def main(
         groups = (*groups, TEXT_MODELS)
     feature_names = features_of(groups)
     with_text = TEXT_MODELS in groups
-    df, facts = read_labelled(data_dir)
+    df, given = read_labelled(data_dir)
+    facts = solved_inputs(given, feature_names)
     y = df[LABEL].astype(int).to_numpy()
     anonymous = df["is_anonymous"].astype(bool).to_numpy()
     pages = (df["wiki_db"] + ":" + df["page_title"].astype(str)).to_numpy()
@@ -237,8 +237,8 @@ def main(
         text_source = None
         if with_text and text_models_dir is not None:
             classifiers = load_checkpoints(text_models_dir)
-            train_scores = text_features(classifiers, [edit_texts(f) for f in train_facts], max_texts)
-            test_scores = text_features(classifiers, [edit_texts(f) for f in test_facts], max_texts)
+            train_scores = text_features(classifiers, [f["edit_texts"] for f in train_facts], max_texts)
+            test_scores = text_features(classifiers, [f["edit_texts"] for f in test_facts], max_texts)
             text_source = f"operator checkpoints from {Path(text_models_dir).name}/"
             step("text classifiers scored")
         elif with_text:
@@ -249,7 +249,7 @@ def main(
             tokenizer = train_tokenizer(_corpus(train_facts))
             final_models = _train_classifiers(tokenizer, train_facts, y_train, seed, max_texts)
             test_scores = text_features(
-                _scorers(tokenizer, final_models), [edit_texts(f) for f in test_facts], max_texts
+                _scorers(tokenizer, final_models), [f["edit_texts"] for f in test_facts], max_texts
             )
             text_source = "the project's small BERT classifiers, trained on the training rows"
             step("final text classifiers")
@@ -293,6 +293,9 @@ def main(
     return manifest
 
 
+_DESCRIBED_GROUPS = frozenset((COMMENT, CHARACTERS, WORD_PRIORS, LANGUAGE_ID))
+
+
 def _manifest(df, metrics, seed, n_train, n_test, feature_names, groups,
               text_source) -> dict:
     return {
@@ -300,8 +303,10 @@ def _manifest(df, metrics, seed, n_train, n_test, feature_names, groups,
         "version": MODEL_VERSION,
         "features": list(feature_names),
         "feature_groups": list(groups),
-        "feature_descriptions": {n: SIGNAL_DESCRIPTIONS[n] for n in feature_names
-                                 if n in SIGNAL_DESCRIPTIONS},
+        # Described here: the candidate signal groups' features (the manifests shipped so far
+        # list none, so their descriptions stay as they were).
+        "feature_descriptions": {n: describe(n) for n in feature_names
+                                 if CATALOGUE[n].group in _DESCRIBED_GROUPS},
         "categorical_features": [c for c in CATEGORICAL_FEATURES if c in feature_names],
         "text_models": (
             {kind: f"text_models/{kind}" for kind in TEXT_KINDS} if text_source else None

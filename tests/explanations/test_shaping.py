@@ -85,7 +85,6 @@ def test_a_stored_explanation_for_other_features_is_not_shown() -> None:
         ({}, {"x-revertrisk-explain": "true"}, ExplainOptions(DEFAULT_TOP)),
         ({}, {"x-revertrisk-explain": "1", "x-revertrisk-explain-top": "4"}, ExplainOptions(4)),
         ({}, {"x-revertrisk-explain": "false"}, None),
-        ({"explain": ExplainOptions(2, True)}, {}, ExplainOptions(2, True)),
         (["not", "a", "dict"], {}, None),
     ],
 )

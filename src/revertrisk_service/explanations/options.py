@@ -22,8 +22,8 @@ _FALSE = {"0", "false", "no"}
 @dataclass(frozen=True)
 class ExplainOptions:
     """top: how many contributions to list. with_values: every feature's value as well, which the
-    ORES layer's `?features` needs; only in-process callers can ask for it, by passing an
-    ExplainOptions as the body's `explain` (JSON cannot carry one)."""
+    ORES layer's `?features` needs (ores.routes shapes its answers with it; no request body can
+    ask for it)."""
 
     top: int = DEFAULT_TOP
     with_values: bool = False
@@ -48,10 +48,7 @@ def explain_options(body: object, headers: Mapping[str, str] | None) -> ExplainO
     """The request's explanation options, or None when it asks for none. Bad values raise."""
     fields = body if isinstance(body, dict) else {}
     headers = headers or {}
-    asked = fields.get("explain")
-    if isinstance(asked, ExplainOptions):
-        return asked
-    wanted = _body_flag(asked) if "explain" in fields else False
+    wanted = _body_flag(fields["explain"]) if "explain" in fields else False
     if EXPLAIN_HEADER in headers:
         wanted = _query_flag(headers[EXPLAIN_HEADER]) or wanted
     top = DEFAULT_TOP

@@ -268,3 +268,20 @@ def page_change(
         "performer": {"user_text": "Editor1", "user_is_bot": bot, "groups": ["*", "user"]},
         "revision": {"rev_id": rev_id, "rev_parent_id": 0 if kind == "create" else rev_id - 1},
     }
+
+
+# -- results ------------------------------------------------------------------------------------
+
+
+def replace_section(path: Path, name: str, lines: Sequence[str]) -> None:
+    """Write one benchmark's block into a shared results file, in place of its previous block
+    (or at the end), leaving every other line as it was. The markers are those bench_goals.py's
+    rewrite keeps (KEPT_SECTION)."""
+    begin, end = f"<!-- begin: {name} -->", f"<!-- end: {name} -->"
+    text = path.read_text() if path.exists() else ""
+    block = "\n".join([begin, *lines, end])
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text)

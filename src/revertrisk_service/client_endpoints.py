@@ -37,6 +37,7 @@ def build_listeners(settings: Settings) -> ClientListeners:
     feed = PatrolFeed(backlog=settings.patrol_backlog)
     poster = build_event_poster(settings)
     listeners = ScoreListeners(feed.offer)
+    listeners.explain_while(feed.has_subscribers)
     if poster is not None:
         poster.attach(listeners)
     return ClientListeners(listeners, feed, poster)

@@ -160,6 +160,12 @@ class InvalidThresholdQuery(InvalidRequest):
     code = "invalid_threshold_query"
 
 
+class InvalidExplainOption(InvalidRequest):
+    """An `explain` that is not a boolean, or an `explain_top` that is not a small positive integer."""
+
+    code = "invalid_explain"
+
+
 class ModelNotFound(ServiceError):
     """A model name that this deployment does not serve."""
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from revertrisk_service.explanations.notes import EditDiff, EditNotes, Reason
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.wikis import Wiki
 
@@ -47,6 +48,9 @@ class ScoredEdit:
     scored_at: datetime
     # Found in the cache rather than computed for this announcement.
     cached: bool = False
+    # The score's top reasons (when it was explained) and the text the edit added and removed.
+    reasons: tuple[Reason, ...] = ()
+    diff: EditDiff | None = None
 
     @property
     def key(self) -> ScoreKey:
@@ -54,7 +58,12 @@ class ScoredEdit:
 
     @classmethod
     def from_body(
-        cls, context: EditContext, body: Mapping[str, Any], origin: Origin, cached: bool = False
+        cls,
+        context: EditContext,
+        body: Mapping[str, Any],
+        origin: Origin,
+        cached: bool = False,
+        notes: EditNotes | None = None,
     ) -> ScoredEdit:
         """From a Lift Wing prediction body, the score as every client saw it."""
         output = body["output"]
@@ -66,6 +75,7 @@ class ScoredEdit:
             prediction=output["prediction"],
             origin=origin,
             cached=cached,
+            notes=notes,
         )
 
     @classmethod
@@ -79,6 +89,7 @@ class ScoredEdit:
         prediction: bool,
         origin: Origin,
         cached: bool = False,
+        notes: EditNotes | None = None,
     ) -> ScoredEdit:
         revision, user = context.revision, context.user
         return cls(
@@ -101,6 +112,8 @@ class ScoredEdit:
             origin=origin,
             scored_at=datetime.now(UTC),
             cached=cached,
+            reasons=notes.reasons if notes else (),
+            diff=notes.diff if notes else None,
         )
 
 
@@ -124,10 +137,19 @@ class ScoreListeners:
         self._listeners: list[tuple[Listener, WantsCached | None]] = [
             (listener, None) for listener in listeners
         ]
+        self._explanation_wanted: list[Callable[[], bool]] = []
 
     def add(self, listener: Listener, wants_cached: WantsCached | None = None) -> None:
         """wants_cached: given, the listener also hears of cached scores it says yes to."""
         self._listeners.append((listener, wants_cached))
+
+    def explain_while(self, condition: Callable[[], bool]) -> None:
+        """New scores are computed with explanations while `condition()` holds (the patrol page
+        shows reasons; explaining costs extra, so only while a page is open)."""
+        self._explanation_wanted.append(condition)
+
+    def wants_explanations(self) -> bool:
+        return any(condition() for condition in self._explanation_wanted)
 
     def __bool__(self) -> bool:
         return bool(self._listeners)
@@ -143,15 +165,18 @@ class ScoreListeners:
         outcomes: Sequence[Any],
         contexts: Mapping[tuple[str, int], EditContext],
         origin: Origin,
+        notes: Sequence[EditNotes] | None = None,
     ) -> None:
         """Publish each outcome that is a new score (a Lift Wing prediction body)."""
         if not self._listeners:
             return
-        for (wiki, rev_id), outcome in zip(revisions, outcomes, strict=True):
+        for n, ((wiki, rev_id), outcome) in enumerate(zip(revisions, outcomes, strict=True)):
             context = contexts.get((wiki.dbname, rev_id))
             if not isinstance(outcome, dict) or context is None:
                 continue
-            self.publish(ScoredEdit.from_body(context, outcome, origin))
+            self.publish(
+                ScoredEdit.from_body(context, outcome, origin, notes=notes[n] if notes else None)
+            )
 
     def publish(self, edit: ScoredEdit) -> None:
         for listener, wants_cached in self._listeners:

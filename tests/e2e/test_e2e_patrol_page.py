@@ -257,3 +257,87 @@ def test_patrol_page_keyboard_judgment_is_recorded(feedback_service, local_wiki,
     wait_until(lambda: driver.find_element(By.ID, "observed").text)
     driver.save_screenshot(str(ARTIFACTS / "patrol-feedback.png"))
     assert (ARTIFACTS / "patrol-feedback.png").stat().st_size > 0
+
+
+def test_patrol_rows_show_reasons_and_an_expandable_diff(
+    service: RunningService, local_wiki, browser
+) -> None:
+    """While the page is open, new scores come with their top three reasons (the same as the
+    API's explanation, which the cache now holds) and the text the edit added and removed, which
+    opens from the keyboard."""
+    import asyncio
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from revertrisk_service.mediawiki.client import MediaWikiClient
+    from revertrisk_service.signals import edit_signals
+    from revertrisk_service.wikis import resolve_lang
+
+    driver = browser
+    driver.set_window_size(1280, 900)
+    driver.get(f"{service.base_url}/patrol/")
+    wait_until(lambda: "Live" in driver.find_element(By.ID, "status").text)
+    rev = local_wiki.revs["identity_revert"]
+    replay(service, "en", rev)
+    row_css = f"#edits tbody tr[data-rev-id='{rev}']"
+    row = wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, row_css))[0]
+
+    # The reasons are the explanation's three largest contributions, in words.
+    shown = [li.text for li in row.find_elements(By.CSS_SELECTOR, ".reasons li")]
+    explained = httpx.post(
+        f"{service.base_url}/v1/models/{LA}:predict",
+        json={"lang": "en", "rev_id": rev, "explain": True, "explain_top": 3},
+        timeout=60,
+    )
+    assert explained.headers["X-Cache"] == "hit"  # explained when scored for the open page
+    top = explained.json()["output"]["explanation"]["contributions"]
+    assert len(shown) == len(top) == 3
+    for text, reason in zip(shown, top, strict=True):
+        assert reason["description"] in text
+        assert ("raises risk" in text) == (reason["contribution"] > 0)
+
+    # The diff: closed at first; Tab from the page link reaches its summary, Enter opens it.
+    details = row.find_element(By.CSS_SELECTOR, "details.diff")
+    assert details.get_attribute("open") is None
+    driver.execute_script("arguments[0].focus()", row.find_element(By.CSS_SELECTOR, "a"))
+    driver.switch_to.active_element.send_keys(Keys.TAB)
+    assert driver.switch_to.active_element.tag_name == "summary"
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_until(lambda: details.get_attribute("open") is not None)
+
+    async def fetch_texts():
+        client = MediaWikiClient(local_wiki.base_url, "revertrisk-service tests")
+        try:
+            (context,) = await client.fetch_edits([(resolve_lang("en"), rev)])
+        finally:
+            await client.aclose()
+        return edit_signals(context, ["texts"])["texts"]
+
+    texts = asyncio.run(fetch_texts())
+    assert texts is not None
+    inserted = [*texts.inserts, *(new for _, new in texts.changes)]
+    removed = [*texts.removes, *(old for old, _ in texts.changes)]
+    shown_inserted = driver.execute_script(
+        "return [...arguments[0].querySelectorAll('ins')].map(e => e.textContent)", details
+    )
+    shown_removed = driver.execute_script(
+        "return [...arguments[0].querySelectorAll('del')].map(e => e.textContent)", details
+    )
+    assert inserted or removed
+    assert shown_inserted == [t[:300] for t in inserted[:12]]
+    assert shown_removed == [t[:300] for t in removed[:12]]
+    assert all(e.is_displayed() for e in details.find_elements(By.CSS_SELECTOR, "ins, del"))
+    driver.execute_script("arguments[0].scrollIntoView()", row)
+    driver.save_screenshot(str(ARTIFACTS / "patrol-reasons-desktop.png"))
+
+    # Space closes it again; on a phone, the open diff fits without sideways scrolling.
+    driver.switch_to.active_element.send_keys(Keys.SPACE)
+    wait_until(lambda: details.get_attribute("open") is None)
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    driver.set_window_size(390, 844)
+    wait_until(lambda: driver.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth"))
+    driver.execute_script("arguments[0].scrollIntoView()", row)
+    driver.save_screenshot(str(ARTIFACTS / "patrol-reasons-phone.png"))
+    assert (ARTIFACTS / "patrol-reasons-phone.png").stat().st_size > 0

@@ -144,3 +144,43 @@ async def test_a_cached_score_of_an_event_edit_gets_its_prediction_event_once(
     assert fetched_revisions(wiki).count(3001) == 2
     # The patrol page shows new scores only, as before.
     assert [(e.rev_id, e.origin, e.cached) for e in patrol] == [(3001, "request", False)]
+
+
+async def test_an_explained_miss_is_still_one_call_with_reasons_and_diff_for_the_page(
+    client: MediaWikiClient,
+) -> None:
+    """Asked to explain, the one scoring call returns the score, its explanation and the edit's
+    diff together: the response shows the explanation, the patrol listener gets reasons and diff,
+    and a plain score in the cache is computed again (one more call) when an explanation is asked."""
+    runner = ThreadScoring(1)
+    seen: list[ScoredEdit] = []
+    listeners = ScoreListeners(seen.append)
+    page_open = [True]
+    listeners.explain_while(lambda: page_open[0])  # as the patrol feed does
+    model = RevertRiskModel.with_scorer(
+        load_scorer(LANGUAGE_AGNOSTIC, SETTINGS), client, max_batch_size=10,
+        presave_enabled=False, cache=memory_layer(), runner=runner, listeners=listeners,
+    )  # fmt: skip
+    try:
+        body, _ = await model({"lang": "en", "rev_id": 3001, "explain": True}, headers={})
+        assert (runner.counted.calls, runner.counted.edits) == (1, 1)
+        explanation = body["output"]["explanation"]  # type: ignore[index]
+        assert explanation["contributions"]
+        (edit,) = seen
+        assert [r.signal for r in edit.reasons] == [
+            c["signal"] for c in explanation["contributions"][:3]
+        ]
+        assert edit.diff is not None and (edit.diff.inserted or edit.diff.removed)
+        # Without `explain`, the same cached score shows no explanation, and costs no call.
+        plain, _ = await model({"lang": "en", "rev_id": 3001}, headers={})
+        assert "explanation" not in plain["output"]  # type: ignore[index]
+        assert runner.counted.calls == 1
+        # A score cached plain (no page open) is computed again, once, when explained.
+        page_open[0] = False
+        await model({"lang": "en", "rev_id": 3002}, headers={})
+        assert runner.counted.calls == 2
+        again, _ = await model({"lang": "en", "rev_id": 3002, "explain": True}, headers={})
+        assert "explanation" in again["output"]  # type: ignore[index]
+        assert runner.counted.calls == 3
+    finally:
+        runner.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
+from revertrisk_service.explanations.explained import Explained
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.manifest import ModelManifest
 from revertrisk_service.signals import SignalValues, edit_signals, model_inputs
@@ -25,6 +26,8 @@ class Scorer(Protocol):
     version: str
     # The signals this model's `score` reads, for the solver.
     signal_names: tuple[str, ...]
+    # The model's inputs in artifact order: what an explanation's contributions are about.
+    feature_names: tuple[str, ...]
 
     def supports(self, wiki: Wiki) -> bool:
         """Whether this model serves that wiki at all."""
@@ -36,6 +39,10 @@ class Scorer(Protocol):
 
     def score(self, values: Sequence[SignalValues]) -> list[float]:
         """The probability that each edit gets reverted, in order."""
+        ...
+
+    def explain(self, values: Sequence[SignalValues]) -> list[Explained]:
+        """`score`'s probabilities, each with its SHAP explanation (explanations.tree_shap)."""
         ...
 
 
@@ -62,6 +69,7 @@ class ManifestIdentity:
         self.manifest = manifest
         self.name = manifest.name
         self.version = manifest.version
+        self.feature_names = tuple(manifest.features)
 
     @property
     def signal_names(self) -> tuple[str, ...]:
@@ -90,3 +98,6 @@ class ManifestOnlyScorer(ManifestIdentity):
 
     def score(self, values: Sequence[SignalValues]) -> list[float]:
         raise RuntimeError(f"{self.name} is scored in the scoring processes, not in this one")
+
+    def explain(self, values: Sequence[SignalValues]) -> list[Explained]:
+        raise RuntimeError(f"{self.name} is explained in the scoring processes, not in this one")

@@ -3,6 +3,7 @@
     GET      /v3/scores/                                   contexts (wikis) and their models
     GET|POST /v3/scores/{wiki}/?models=a|b&revids=1|2      up to 50 revisions
     GET      /v3/scores/{wiki}/{rev_id}/[{model}/]          one revision
+    ...&features                                           each model's feature values too
     ...&model_info=version|type|statistics.thresholds.true."maximum recall @ precision >= 0.9"
 
 Every revision goes through the scoring path of the KServe endpoints (serving.revision_scoring),
@@ -14,7 +15,7 @@ registered without its trailing slash: Huggle sends `/v3/scores/<wiki>?revids=<i
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from revertrisk_service.errors import PayloadTooLarge, ServiceError
+from revertrisk_service.explanations.options import ExplainOptions
+from revertrisk_service.explanations.shaping import shown_result
 from revertrisk_service.ores.query import (
     ModelInfoRequest,
     OresRequestError,
@@ -117,21 +120,30 @@ def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
             return _error(error)
         body: dict[str, Any] = {"models": {n: ores.info(n, model_info) for n in names}}
         if rev_ids:
-            body["scores"] = await score_all(wiki, names, rev_ids)
+            # ORES read `features` by its presence alone (`?features`, `?features=true`).
+            body["scores"] = await score_all(wiki, names, rev_ids, "features" in params)
         return JSONResponse({wiki.dbname: body})
 
-    async def score_all(wiki: Wiki, names: list[str], rev_ids: list[int]) -> dict[str, Any]:
+    async def score_all(
+        wiki: Wiki, names: list[str], rev_ids: list[int], features: bool
+    ) -> dict[str, Any]:
         # An alias and its model are one computation; every served model in one call.
         targets = [ores.models[t] for t in dict.fromkeys(ores.target(n).name for n in names)]
+        # The feature values come with an explanation, stored with the score in the cache.
         answers = await targets[0].scoring.score(
-            [t.loaded for t in targets], [(wiki, r) for r in rev_ids]
+            [t.loaded for t in targets], [(wiki, r) for r in rev_ids], explain=features
         )
+        shown = ExplainOptions(with_values=True) if features else None
         by_target: dict[str, list[dict[str, Any]]] = {}
         for target, answer in zip(targets, answers, strict=True):
             count_answers(target.name, answer.outcomes)
-            by_target[target.name] = [_as_answer(o) for o in answer.outcomes]
+            by_target[target.name] = [
+                _as_answer(o, target.loaded.feature_names, shown) for o in answer.outcomes
+            ]
         return {
-            str(rev_id): {n: score_entry(by_target[ores.target(n).name][i]) for n in names}
+            str(rev_id): {
+                n: score_entry(by_target[ores.target(n).name][i], features) for n in names
+            }
             for i, rev_id in enumerate(rev_ids)
         }
 
@@ -181,12 +193,15 @@ def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
     return router
 
 
-def _as_answer(outcome: object) -> dict[str, Any]:
-    """A prediction body, or an error in the shape score_entry reads."""
+def _as_answer(
+    outcome: object, feature_names: Sequence[str], shown: ExplainOptions | None
+) -> dict[str, Any]:
+    """A prediction body (its explanation shaped as `shown` asks: the feature values by name
+    for `?features`), or an error in the shape score_entry reads."""
     if isinstance(outcome, ServiceError):
         return {"error": outcome.to_dict()}
     assert isinstance(outcome, dict)  # every named model serves the wiki (checked above)
-    return outcome
+    return shown_result(outcome, feature_names, shown)
 
 
 async def _body_params(request: Request, max_body_bytes: int) -> dict[str, Any]:

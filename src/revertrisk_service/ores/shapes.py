@@ -17,8 +17,9 @@ ERROR_TYPES = {
 DEFAULT_ERROR_TYPE = "ScoringError"
 
 
-def score_entry(answer: dict[str, Any]) -> dict[str, Any]:
-    """One model's entry for one revision: its score, or its error."""
+def score_entry(answer: dict[str, Any], features: bool = False) -> dict[str, Any]:
+    """One model's entry for one revision: its score, or its error. With `features` (ORES's
+    `?features`), also the value of every feature the model read, by name (null: unknown)."""
     error = answer.get("error")
     if isinstance(error, dict):
         code = str(error.get("code", "internal_error"))
@@ -31,9 +32,12 @@ def score_entry(answer: dict[str, Any]) -> dict[str, Any]:
         }
     output = answer["output"]
     probabilities = output["probabilities"]
-    return {
+    entry: dict[str, Any] = {
         "score": {
             "prediction": bool(output["prediction"]),
             "probability": {"true": probabilities["true"], "false": probabilities["false"]},
         }
     }
+    if features:
+        entry["features"] = output.get("explanation", {}).get("values", {})
+    return entry

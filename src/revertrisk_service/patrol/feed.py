@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from dataclasses import asdict
 from typing import Any
 
 from prometheus_client import Counter, Gauge
@@ -37,6 +38,8 @@ def patrol_row(edit: ScoredEdit) -> dict[str, Any]:
         "score": edit.probability,
         "origin": edit.origin,
         "scored_at": edit.scored_at.isoformat(),
+        "reasons": [asdict(reason) for reason in edit.reasons],
+        "diff": asdict(edit.diff) if edit.diff else None,
     }
 
 
@@ -57,6 +60,9 @@ class PatrolFeed:
 
     def recent(self) -> list[dict[str, Any]]:
         return list(self._recent)
+
+    def has_subscribers(self) -> bool:
+        return bool(self._subscribers)
 
     def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(self._subscriber_queue)

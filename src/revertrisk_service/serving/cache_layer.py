@@ -33,6 +33,7 @@ from revertrisk_service.errors import (
     ServiceError,
     UnsupportedContentModel,
 )
+from revertrisk_service.explanations.shaping import lacks_explanation
 from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,13 @@ CACHE_LOOKUPS = Counter(
     "revertrisk_score_cache_lookups_total",
     "Per-revision cache outcomes: hit, miss, shared (de-duplicated) or bypass (refresh).",
     ["model", "outcome"],
+)
+
+EXPLANATIONS_RECOMPUTED = Counter(
+    "revertrisk_explanations_recomputed_total",
+    "Scores computed again because an explanation was asked for and the score found (cached, "
+    "or computed by a concurrent request) had none.",
+    ["model"],
 )
 
 # Answers about the revision itself, stable enough to replay for a short while. Upstream
@@ -61,6 +69,8 @@ class CacheTicket:
     status: str = "miss"
     owns_flight: bool = False
     owns_marker: bool = False
+    # Found without the explanation this request needs: computed again, and stored, explained.
+    recompute: bool = False
 
 
 @dataclass
@@ -110,19 +120,29 @@ class CacheLayer:
         *,
         refresh: bool,
         compute: Compute,
+        explain: bool = False,
     ) -> CachedAnswers:
-        """Answer every revision from the cache, from another computation, or via `compute`."""
+        """Answer every revision from the cache, from another computation, or via `compute`.
+        With `explain`, a score without an explanation does not answer: it is computed again."""
 
         async def compute_one(todo: list[list[int]]) -> list[Sequence[Any]]:
             return [await compute(todo[0])]
 
         (answers,) = await self.answer_many(
-            [CacheRequest(model, version, revisions)], refresh=refresh, compute=compute_one
+            [CacheRequest(model, version, revisions)],
+            refresh=refresh,
+            compute=compute_one,
+            explain=explain,
         )
         return answers
 
     async def answer_many(
-        self, requests: Sequence[CacheRequest], *, refresh: bool, compute: ComputeMany
+        self,
+        requests: Sequence[CacheRequest],
+        *,
+        refresh: bool,
+        compute: ComputeMany,
+        explain: bool = False,
     ) -> list[CachedAnswers]:
         """`answer` for several models at once: one `compute` call gets what every model must
         compute, so that a revision two models miss is fetched and parsed once."""
@@ -137,9 +157,11 @@ class CacheLayer:
             # One model (every /v1 request): awaited directly, as a gather costs a task per
             # model, a measurable share of a cache hit.
             outcomes = (
-                [await self.lookup(tickets[0], refresh)]
+                [await self.lookup(tickets[0], refresh, explain)]
                 if len(tickets) == 1
-                else list(await asyncio.gather(*(self.lookup(t, refresh) for t in tickets)))
+                else list(
+                    await asyncio.gather(*(self.lookup(t, refresh, explain) for t in tickets))
+                )
             )
             todo = [[i for i, o in enumerate(found) if o is None] for found in outcomes]
             if any(todo):
@@ -158,19 +180,23 @@ class CacheLayer:
         for request, model_tickets in zip(requests, tickets, strict=True):
             for ticket in model_tickets:
                 CACHE_LOOKUPS.labels(request.model, ticket.status).inc()
+                if ticket.recompute:
+                    EXPLANATIONS_RECOMPUTED.labels(request.model).inc()
         return [
             CachedAnswers(found, response_headers(t))
             for found, t in zip(outcomes, tickets, strict=True)
         ]
 
-    async def lookup(self, tickets: Sequence[CacheTicket], refresh: bool) -> list[Any]:
+    async def lookup(
+        self, tickets: Sequence[CacheTicket], refresh: bool, explain: bool = False
+    ) -> list[Any]:
         """For each ticket: a cached/shared answer (dict or ServiceError), or None to compute."""
         answers: list[Any] = [None] * len(tickets)
         if not tickets:
             return answers
         if not refresh:
             for i, value in enumerate(await self.cache.get_many([t.key for t in tickets])):
-                if value is not None:
+                if value is not None and not self._unexplained(tickets[i], value, explain):
                     tickets[i].status = "hit"
                     answers[i] = _from_cache_value(value)
         waits: list[tuple[int, asyncio.Future[Any]]] = []
@@ -191,12 +217,14 @@ class CacheLayer:
             else:
                 waits.append((i, flight))
         if self.inflight is not None and not refresh:
-            await self._wait_for_other_replicas(tickets, answers)
+            await self._wait_for_other_replicas(tickets, answers, explain)
         if waits:
             outcomes = await asyncio.gather(
                 *(asyncio.shield(f) for _, f in waits), return_exceptions=True
             )
             for (i, _), outcome in zip(waits, outcomes, strict=True):
+                if isinstance(outcome, dict) and self._unexplained(tickets[i], outcome, explain):
+                    continue
                 if isinstance(outcome, dict):
                     answers[i] = _from_cache_value(outcome)
                     tickets[i].status = "shared"
@@ -206,8 +234,16 @@ class CacheLayer:
                 # Anything else (the owner abandoned): this request computes it itself.
         return answers
 
+    @staticmethod
+    def _unexplained(ticket: CacheTicket, value: dict[str, Any], explain: bool) -> bool:
+        """A score that cannot answer a request for an explanation; marks it to be recomputed."""
+        if explain and lacks_explanation(value):
+            ticket.recompute = True
+            return True
+        return False
+
     async def _wait_for_other_replicas(
-        self, tickets: Sequence[CacheTicket], answers: list[Any]
+        self, tickets: Sequence[CacheTicket], answers: list[Any], explain: bool = False
     ) -> None:
         assert self.inflight is not None
         owned = [(i, t) for i, t in enumerate(tickets) if t.owns_flight]
@@ -226,7 +262,7 @@ class CacheLayer:
             )
         )
         for (i, ticket), value in zip(waiting, values, strict=True):
-            if value is not None:
+            if value is not None and not self._unexplained(ticket, value, explain):
                 answers[i] = _from_cache_value(value)
                 ticket.status = "shared"
                 ticket.owns_flight = False
@@ -236,7 +272,7 @@ class CacheLayer:
         """Cache what this request computed and hand it to everyone waiting on it."""
         items: list[CacheItem] = []
         for ticket, outcome in zip(tickets, outcomes, strict=True):
-            if not ticket.owns_flight:
+            if not (ticket.owns_flight or ticket.recompute):
                 continue
             value = _to_cache_value(outcome)
             if value is not None:

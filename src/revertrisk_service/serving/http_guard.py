@@ -13,6 +13,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from revertrisk_service.errors import PayloadTooLarge, ServiceError
+from revertrisk_service.explanations.options import with_explain_headers
 from revertrisk_service.serving.body_limit import read_body_within
 from revertrisk_service.serving.error_response import send_error
 from revertrisk_service.serving.json_body import parse_json_body
@@ -33,7 +34,7 @@ class PredictGuard:
         ):
             await self.app(scope, receive, send)
             return
-        scope = _without_cloudevent_headers(as_cache_control(scope))
+        scope = _without_cloudevent_headers(with_explain_headers(as_cache_control(scope)))
         body = await self._read_body(scope, receive, send)
         if body is None:
             return

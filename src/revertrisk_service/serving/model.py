@@ -13,6 +13,8 @@ import kserve
 from prometheus_client import Counter
 
 from revertrisk_service.errors import ServiceError, UnsupportedLanguage
+from revertrisk_service.explanations.options import ExplainOptions, explain_options
+from revertrisk_service.explanations.shaping import shown_result
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.scored_edits import Origin, ScoreListeners, origin_of
@@ -65,6 +67,8 @@ class ScoringJob:
     origin: Origin = "request"
     # X-Cache and X-Cache-Hits, kept for an error answer, which skips KServe's response headers.
     cache_headers: dict[str, str] = field(default_factory=dict)
+    # What the request asked to be shown; None: no explanation in the response.
+    explain: ExplainOptions | None = None
 
 
 def count_answers(model: str, outcomes: Iterable[object]) -> None:
@@ -141,6 +145,7 @@ class RevertRiskModel(kserve.Model):
                 wants_refresh(headers),
                 self._slots_for(parsed),
                 origin_of(headers, parsed.kind),
+                explain=explain_options(payload, headers),
             )
         except ServiceError as error:
             # A request rejected as a whole counts as one revision answered with that error,
@@ -182,14 +187,19 @@ class RevertRiskModel(kserve.Model):
         response_headers: dict[str, str] | None = None,
     ) -> ScoringJob:
         """Answer every pending revision: from the cache, or fetched, parsed and scored."""
+        explain = job.explain is not None
         presave = [s for s in job.slots if s.pending and s.context is not None]
         if presave:
             contexts = [s.context for s in presave if s.context is not None]
-            (outcomes,) = await self.scoring.score_contexts([self.loaded], contexts)
+            (outcomes,) = await self.scoring.score_contexts([self.loaded], contexts, explain)
             self._settle(presave, outcomes)
         stored = [s for s in job.slots if s.pending and s.context is None]
         (answers,) = await self.scoring.score(
-            [self.loaded], _revisions(stored), refresh=job.refresh, origin=job.origin
+            [self.loaded],
+            _revisions(stored),
+            refresh=job.refresh,
+            origin=job.origin,
+            explain=explain,
         )
         self._settle(stored, answers.outcomes)
         if self.cache is not None:
@@ -214,14 +224,17 @@ class RevertRiskModel(kserve.Model):
     ) -> dict[str, Any]:
         for slot in job.slots:
             SCORED.labels(self.name, "ok" if slot.result else _error_code(slot)).inc()
+        names = self.loaded.feature_names
         if job.request.kind != "batch":
             (slot,) = job.slots
             if slot.error is not None:
                 raise slot.error.with_headers(job.cache_headers)
             assert slot.result is not None
-            return slot.result
+            return shown_result(slot.result, names, job.explain)
         return {
-            "predictions": [s.result for s in job.slots if s.result is not None],
+            "predictions": [
+                shown_result(s.result, names, job.explain) for s in job.slots if s.result is not None
+            ],
             "errors": [
                 batch_error_body(s.index, s.lang, s.rev_id, s.error)
                 for s in job.slots

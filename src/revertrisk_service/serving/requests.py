@@ -25,6 +25,7 @@ from revertrisk_service.errors import (
     ServiceError,
     TooManyInstances,
 )
+from revertrisk_service.explanations.options import DEFAULT_TOP, MAX_TOP
 from revertrisk_service.mediawiki.types import MAX_REV_ID
 from revertrisk_service.serving.presave import PresaveRevision
 from revertrisk_service.wikis import Wiki, all_wikis, resolve_lang
@@ -32,7 +33,19 @@ from revertrisk_service.wikis import Wiki, all_wikis, resolve_lang
 RequestKind = Literal["single", "batch", "event", "presave"]
 
 
-class SingleRequest(BaseModel):
+class Explainable(BaseModel):
+    """Options beside any request shape (read by explanations.options, not per batch instance)."""
+
+    explain: bool = Field(
+        default=False,
+        description="Add `output.explanation` to each score: SHAP contributions in log-odds.",
+    )
+    explain_top: int = Field(
+        default=DEFAULT_TOP, ge=1, le=MAX_TOP, description="How many contributions to list."
+    )
+
+
+class Instance(BaseModel):
     lang: str = Field(
         description="Wikipedia language code (aliases such as `nb` are accepted too).",
         json_schema_extra={"enum": sorted(w.lang for w in all_wikis())},
@@ -40,14 +53,18 @@ class SingleRequest(BaseModel):
     rev_id: int = Field(ge=1, le=MAX_REV_ID)
 
 
-class EventRequest(BaseModel):
+class SingleRequest(Instance, Explainable):
+    pass
+
+
+class EventRequest(Explainable):
     event: dict[str, Any] = Field(
         description="A mediawiki.page_change.v1, mediawiki.revision-create or recentchange "
         "event announcing the edit."
     )
 
 
-class PresaveRequest(BaseModel):
+class PresaveRequest(Explainable):
     revision_data: PresaveRevision
 
 
@@ -55,8 +72,9 @@ def request_shapes(*, max_batch_size: int, presave_enabled: bool) -> list[type[B
     """The bodies that a predict request may have on this deployment."""
     batch = create_model(
         "BatchRequest",
+        __base__=Explainable,
         instances=(
-            Annotated[list[SingleRequest], Field(min_length=1, max_length=max_batch_size)],
+            Annotated[list[Instance], Field(min_length=1, max_length=max_batch_size)],
             ...,
         ),
     )

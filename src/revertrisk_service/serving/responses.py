@@ -17,9 +17,27 @@ class Probabilities(BaseModel):
     false: float = Field(ge=0, le=1)
 
 
+class Contribution(BaseModel):
+    signal: str
+    value: float | str | None = Field(description="What the model read; null: unknown.")
+    contribution: float = Field(description="In log-odds.")
+    description: str
+
+
+class Explanation(BaseModel):
+    """base_value + the contributions + others = the model's log-odds (explanations.shaping)."""
+
+    base_value: float
+    contributions: list[Contribution] = Field(description="Largest absolute size first.")
+    others: float = Field(description="The sum of the contributions not listed.")
+
+
 class Output(BaseModel):
     prediction: bool
     probabilities: Probabilities
+    explanation: Explanation | None = Field(
+        default=None, description="Only when `explain` was asked for."
+    )
 
 
 class Prediction(BaseModel):
@@ -71,7 +89,7 @@ def prediction_body(
             prediction=p > PREDICTION_THRESHOLD,
             probabilities=Probabilities(true=p, false=round(1.0 - p, 6)),
         ),
-    ).model_dump()
+    ).model_dump(exclude_unset=True)  # no `explanation` key: the bytes clients always got
 
 
 def batch_error_body(

@@ -10,6 +10,11 @@ here, for the score listeners (prediction events, the patrol page).
 Edits that arrive as events or from the stream are announced to the listeners that ask for it
 (prediction events) even when their score was found in the cache: such a revision is fetched in
 the background, off the response, unless a listener has announced it already.
+
+Explanations (issue 17) ride the same call: asked for (`explain`), or while the patrol page is open
+(`ScoreListeners.wants_explanations`), the scoring call also explains each score and diffs each
+edit; the explanation is stored with the score, and the diff goes to the listeners only. A cached
+score without an explanation does not answer a request that asks for one (cache_layer).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from revertrisk_service.errors import ScoringFailed, ServiceError
+from revertrisk_service.explanations.notes import EditDiff, edit_notes
+from revertrisk_service.explanations.shaping import EXPLANATION
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.observability.metrics import observe_stage, timed_stage
@@ -65,17 +72,23 @@ def _failed(scorer: Scorer) -> ScoringFailed:
 def _bodies(
     scorers: Sequence[Scorer], scores: EditScores, contexts: Sequence[EditContext]
 ) -> dict[str, list[Outcome]]:
-    """The worker's probabilities as response bodies, per model, in the contexts' order."""
+    """The worker's probabilities as response bodies, per model, in the contexts' order; each
+    carries its explanation in stored form when the call explained (explanations.shaping)."""
     bodies: dict[str, list[Outcome]] = {}
     for scorer in scorers:
-        bodies[scorer.name] = [
-            _failed(scorer)
-            if p is None
-            else prediction_body(
-                scorer.name, scorer.version, c.wiki.dbname, c.revision.rev_id, p
-            )
-            for c, p in zip(contexts, scores.probabilities[scorer.name], strict=True)
-        ]
+        explained = (scores.explanations or {}).get(scorer.name) or [None] * len(contexts)
+        model_bodies: list[Outcome] = []
+        for c, p, explanation in zip(
+            contexts, scores.probabilities[scorer.name], explained, strict=True
+        ):
+            if p is None:
+                model_bodies.append(_failed(scorer))
+                continue
+            body = prediction_body(scorer.name, scorer.version, c.wiki.dbname, c.revision.rev_id, p)
+            if explanation is not None:
+                body["output"][EXPLANATION] = explanation
+            model_bodies.append(body)
+        bodies[scorer.name] = model_bodies
     return bodies
 
 
@@ -101,8 +114,12 @@ class RevisionScoring:
         *,
         refresh: bool = False,
         origin: Origin = "request",
+        explain: bool = False,
     ) -> list[ModelAnswers]:
-        """Every scorer's answer for each revision it serves, from the cache or computed."""
+        """Every scorer's answer for each revision it serves, from the cache or computed. With
+        `explain`, each answer carries its explanation in stored form (explanations.shaping)."""
+        # Computed with explanations when asked, and for the patrol page while one is open.
+        explaining = explain or self.listeners.wants_explanations()
         picked = [
             [i for i, (wiki, _) in enumerate(revisions) if s.supports(wiki)] for s in scorers
         ]
@@ -116,7 +133,9 @@ class RevisionScoring:
                 for p in positions:
                     needs.setdefault(picked[m][p], []).append(m)
                     computed.add((m, picked[m][p]))
-            results = await self._fetch_and_score(scorers, revisions, needs, fetched, origin)
+            results = await self._fetch_and_score(
+                scorers, revisions, needs, fetched, origin, explaining
+            )
             return [
                 [results[(m, picked[m][p])] for p in positions] for m, positions in enumerate(todo)
             ]
@@ -130,6 +149,7 @@ class RevisionScoring:
                 [CacheRequest(s.name, s.version, w) for s, w in zip(scorers, wanted, strict=True)],
                 refresh=refresh,
                 compute=compute,
+                explain=explain,
             )
             answers = [
                 ModelAnswers(self._spread(c.outcomes, p, len(revisions)), c.headers)
@@ -139,10 +159,10 @@ class RevisionScoring:
         return answers
 
     async def score_contexts(
-        self, scorers: Sequence[Scorer], contexts: Sequence[EditContext]
+        self, scorers: Sequence[Scorer], contexts: Sequence[EditContext], explain: bool = False
     ) -> list[list[Outcome]]:
         """Edits the caller brings (pre-save): scored, never cached nor announced."""
-        scores = await self._run(scorers, contexts)
+        scores = await self._run(scorers, contexts, explain)
         bodies = _bodies(scorers, scores, contexts)
         return [bodies[s.name] for s in scorers]
 
@@ -166,6 +186,7 @@ class RevisionScoring:
         needs: Mapping[int, list[int]],
         fetched: dict[RevisionKey, EditContext],
         origin: Origin,
+        explain: bool = False,
     ) -> dict[tuple[int, int], Outcome]:
         """Fetch each needed revision once and score it once with every model that needs it."""
         if not needs:
@@ -189,38 +210,44 @@ class RevisionScoring:
             groups.setdefault(tuple(sorted(models_of[key])), []).append(context)
         # One call per group of revisions that the same models need: each revision goes to the
         # scoring processes once.
-        group_bodies = await asyncio.gather(
+        group_answers = await asyncio.gather(
             *(
-                self._score_group([scorers[m] for m in models], group)
+                self._score_group([scorers[m] for m in models], group, explain)
                 for models, group in groups.items()
             )
         )
-        for (models, group), bodies in zip(groups.items(), group_bodies, strict=True):
+        for (models, group), (bodies, _) in zip(groups.items(), group_answers, strict=True):
             for m in models:
                 for context, body in zip(group, bodies[scorers[m].name], strict=True):
                     by_key[(_key(context.wiki, context.revision.rev_id), m)] = body
-        for models, group in groups.items():
+        for (models, group), (_, diffs) in zip(groups.items(), group_answers, strict=True):
             for m in models:
+                outcomes = [by_key[(_key(c.wiki, c.revision.rev_id), m)] for c in group]
                 self.listeners.announce(
                     [(c.wiki, c.revision.rev_id) for c in group],
-                    [by_key[(_key(c.wiki, c.revision.rev_id), m)] for c in group],
+                    outcomes,
                     fetched,
                     origin,
+                    # The patrol page's reasons and diff, from what the scoring call returned.
+                    edit_notes(scorers[m].feature_names, diffs, outcomes) if diffs else None,
                 )
         return {(m, i): by_key[(_key(*revisions[i]), m)] for i, ms in needs.items() for m in ms}
 
     async def _score_group(
-        self, scorers: Sequence[Scorer], contexts: Sequence[EditContext]
-    ) -> dict[str, list[Outcome]]:
+        self, scorers: Sequence[Scorer], contexts: Sequence[EditContext], explain: bool
+    ) -> tuple[dict[str, list[Outcome]], Sequence[EditDiff | None] | None]:
+        """Each model's bodies, and each edit's diff when the call explained."""
         try:
-            scores = await self._run(scorers, contexts)
+            scores = await self._run(scorers, contexts, explain)
         except Exception:
             log.exception("could not score %d revisions", len(contexts))
-            return {s.name: [_failed(s)] * len(contexts) for s in scorers}
-        return _bodies(scorers, scores, contexts)
+            return {s.name: [_failed(s)] * len(contexts) for s in scorers}, None
+        return _bodies(scorers, scores, contexts), scores.diffs
 
-    async def _run(self, scorers: Sequence[Scorer], contexts: Sequence[EditContext]) -> EditScores:
-        scores = await self.runner.score_edits(contexts, scorers)
+    async def _run(
+        self, scorers: Sequence[Scorer], contexts: Sequence[EditContext], explain: bool = False
+    ) -> EditScores:
+        scores = await self.runner.score_edits(contexts, scorers, explain)
         observe_stage(self._label(scorers), "edit_facts", scores.facts_seconds)
         for name, seconds in scores.inference_seconds.items():
             observe_stage(name, "inference", seconds)

@@ -89,6 +89,8 @@ PREDICT = Route(
     query=(
         Query("refresh", bool, "Bypass the score cache and refresh it (as `Cache-Control: "
               "no-cache`)."),
+        Query("explain", bool, "As `explain` in the body: add each score's explanation."),
+        Query("explain_top", int, "As `explain_top` in the body (1-500, default 10)."),
     ),
     predict_body=True,
     response_headers={"X-Cache": "hit, miss, shared, bypass, partial or none"},

@@ -4,7 +4,8 @@ Edit facts (mwparserfromhell, mwedittypes) and scoring are pure-Python CPU work.
 of the serving process, one 2 MB multilingual miss held the GIL for seconds and every cache hit,
 Redis write and health check waited behind it. Each worker process loads its own copy of the
 models once; the event loop sends it fetched edits and the names of the models to score them
-with, in ONE call per edit (serving.edit_scoring.score_edits), and gets back probabilities only.
+with, in ONE call per edit (serving.edit_scoring.score_edits), and gets back probabilities only
+(with their explanations and the edits' diffs when it asks to explain).
 A batch is cut into one contiguous chunk per worker, so it spreads over the CPUs.
 
 Workers run at a lower priority (`niceness`) than the serving process: when CPUs are scarce,
@@ -58,10 +59,10 @@ class ScoringRunner(Protocol):
     counted: WorkerCalls
 
     async def score_edits(
-        self, contexts: Sequence[EditContext], scorers: Sequence[Scorer]
+        self, contexts: Sequence[EditContext], scorers: Sequence[Scorer], explain: bool = False
     ) -> EditScores:
         """Facts and every scorer's probabilities for each edit, in order (raises only when the
-        workers themselves fail)."""
+        workers themselves fail); with `explain`, their explanations too, from the same call."""
         ...
 
     def close(self) -> None: ...
@@ -87,11 +88,13 @@ class ThreadScoring:
         self.counted = WorkerCalls()
 
     async def score_edits(
-        self, contexts: Sequence[EditContext], scorers: Sequence[Scorer]
+        self, contexts: Sequence[EditContext], scorers: Sequence[Scorer], explain: bool = False
     ) -> EditScores:
         loop = asyncio.get_running_loop()
         self.counted.count(len(contexts))
-        return await loop.run_in_executor(self._pool, score_edits, list(contexts), list(scorers))
+        return await loop.run_in_executor(
+            self._pool, score_edits, list(contexts), list(scorers), explain
+        )
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -133,8 +136,10 @@ def _start_worker(
         configure_cpu_threads(threads)
 
 
-def _score_in_worker(names: Sequence[str], contexts: Sequence[EditContext]) -> EditScores:
-    return score_edits(contexts, [_worker_scorers[n] for n in names])
+def _score_in_worker(
+    names: Sequence[str], contexts: Sequence[EditContext], explain: bool
+) -> EditScores:
+    return score_edits(contexts, [_worker_scorers[n] for n in names], explain)
 
 
 def _worker_ready() -> int:
@@ -186,7 +191,7 @@ class ProcessScoring:
         return [f.result() for f in futures]
 
     async def score_edits(
-        self, contexts: Sequence[EditContext], scorers: Sequence[Scorer]
+        self, contexts: Sequence[EditContext], scorers: Sequence[Scorer], explain: bool = False
     ) -> EditScores:
         loop = asyncio.get_running_loop()
         pool = self._pool
@@ -196,7 +201,10 @@ class ProcessScoring:
             self.counted.count(len(part))
         try:
             answers = await asyncio.gather(
-                *(loop.run_in_executor(pool, _score_in_worker, names, list(p)) for p in parts)
+                *(
+                    loop.run_in_executor(pool, _score_in_worker, names, list(p), explain)
+                    for p in parts
+                )
             )
         except BrokenProcessPool:
             # A worker died (killed for memory, say): the next request gets a fresh pool.

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import xgboost as xgb
 
 from revertrisk_service.errors import ModelArtifactError
-from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES, feature_matrix
+from revertrisk_service.explanations.tree_shap import (
+    Explained,
+    XGBoostExplainer,
+    stored_explanation,
+)
+from revertrisk_service.models.language_agnostic.features import (
+    FEATURE_NAMES,
+    feature_matrix,
+    feature_vector,
+)
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.scorer import ManifestIdentity
 from revertrisk_service.signals import SignalValues
@@ -49,3 +59,22 @@ class LanguageAgnosticModel(ManifestIdentity):
         matrix = feature_matrix(values)
         probabilities = self._booster.inplace_predict(matrix, missing=np.nan)
         return [float(p) for p in probabilities]
+
+    @cached_property
+    def _explainer(self) -> XGBoostExplainer:
+        # Built on the first explanation asked for: a server that is never asked pays nothing.
+        return XGBoostExplainer(self._booster)
+
+    def explain(self, values: Sequence[SignalValues]) -> list[Explained]:
+        """Each edit's probability, exactly as `score` gives it, with its SHAP contributions."""
+        if not values:
+            return []
+        probabilities = self.score(values)
+        read = [feature_vector(v) for v in values]
+        bases, contributions = self._explainer.contributions(feature_matrix(values))
+        return [
+            Explained(p, stored_explanation(base, row_values, row))
+            for p, base, row_values, row in zip(
+                probabilities, bases, read, contributions, strict=True
+            )
+        ]

@@ -9,9 +9,15 @@ import numpy as np
 from catboost import CatBoostClassifier, CatBoostError
 
 from revertrisk_service.errors import ModelArtifactError
+from revertrisk_service.explanations.tree_shap import (
+    Explained,
+    catboost_explain,
+    stored_explanation,
+)
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.multilingual.features import (
     ALL_FEATURES,
+    CATEGORICAL_FEATURES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
     feature_frame,
     text_features,
@@ -137,3 +143,18 @@ class MultilingualModel(ManifestIdentity):
         if not values:
             return []
         return self.predict(values, self.text_scores(values))
+
+    def explain(self, values: Sequence[SignalValues]) -> list[Explained]:
+        """Each edit's probability, exactly as `score` gives it, with its SHAP contributions."""
+        if not values:
+            return []
+        frame = feature_frame(values, self.text_scores(values), self.feature_names)
+        # The same model on the same frame as `predict`, through a Pool the SHAP call shares.
+        probabilities, bases, contributions = catboost_explain(
+            self._booster, frame, list(CATEGORICAL_FEATURES)
+        )
+        rows = frame.astype(object).to_numpy().tolist()
+        return [
+            Explained(float(p), stored_explanation(base, read, row))
+            for p, base, read, row in zip(probabilities, bases, rows, contributions, strict=True)
+        ]

@@ -5,6 +5,7 @@
   const rows = new Map(); // id -> row, oldest first
   const presets = {}; // model -> {preset name -> threshold or null}
   const state = { wiki: "", model: "", threshold: 0, preset: "", paused: false };
+  const expanded = new Set(); // ids of rows whose diff is open, kept across redraws
   const $ = (id) => document.getElementById(id);
   const tbody = document.querySelector("#edits tbody");
 
@@ -38,6 +39,73 @@
     if (cls) span.className = cls;
     return span;
   }
+  function valueText(v) {
+    if (v === null || v === undefined) return "unknown";
+    return typeof v === "number" ? String(Math.round(v * 1000) / 1000) : String(v);
+  }
+  function reasonsList(row) {
+    // The score's top reasons (SHAP contributions): the direction in words, not colour alone.
+    const reasons = row.reasons || [];
+    if (!reasons.length) return text("No reasons recorded for this score.", "help");
+    const list = document.createElement("ul");
+    list.className = "reasons";
+    list.setAttribute("aria-label", "Top reasons for this score");
+    for (const r of reasons) {
+      const item = document.createElement("li");
+      const up = r.contribution > 0;
+      item.className = up ? "up" : "down";
+      item.append(text(up ? "▲ raises risk: " : "▼ lowers risk: ", "direction"),
+        text(r.description), text(" (" + valueText(r.value) + ")", "value"));
+      item.title = r.signal + ", " + (up ? "+" : "") + r.contribution.toFixed(3) + " log-odds";
+      list.append(item);
+    }
+    return list;
+  }
+  function diffPart(label, texts, tag) {
+    const part = document.createElement("div");
+    part.className = "diff-part";
+    const heading = document.createElement("p");
+    heading.className = "diff-label";
+    heading.textContent = label + (texts.length ? "" : ": nothing");
+    part.append(heading);
+    if (!texts.length) return part;
+    const list = document.createElement("ul");
+    for (const t of texts) {
+      const item = document.createElement("li");
+      const mark = document.createElement(tag);
+      mark.textContent = t;
+      item.append(mark);
+      list.append(item);
+    }
+    part.append(list);
+    return part;
+  }
+  function diffDetails(row) {
+    // <details>: opens with Enter or Space on its summary, and with a tap on a phone.
+    const details = document.createElement("details");
+    details.className = "diff";
+    const summary = document.createElement("summary");
+    if (!row.diff) {
+      summary.textContent = "Text changes unavailable";
+      details.append(summary, text("This edit was too large to compare sentence by sentence.", "help"));
+      return details;
+    }
+    summary.textContent = "Show text added (" + row.diff.inserted.length + ") and removed (" +
+      row.diff.removed.length + ")";
+    details.append(summary, diffPart("Added", row.diff.inserted, "ins"),
+      diffPart("Removed", row.diff.removed, "del"));
+    if (row.diff.truncated) details.append(text("Only the first sentences are shown.", "help"));
+    details.open = expanded.has(row.id);
+    details.addEventListener("toggle", () => {
+      if (details.open) expanded.add(row.id); else expanded.delete(row.id);
+    });
+    return details;
+  }
+  function why(row) {
+    const box = document.createElement("div");
+    box.append(reasonsList(row), diffDetails(row));
+    return box;
+  }
   function render(row) {
     const tr = document.createElement("tr");
     tr.dataset.id = row.id;
@@ -57,6 +125,7 @@
     link.target = "_blank";
     page.append(link, text(" (diff " + row.rev_id + ")"));
     cell(tr, "Page", page);
+    cell(tr, "Why", why(row)).className = "why";
     const who = document.createElement("span");
     who.append(text(row.user === null ? "(hidden)" : row.user));
     if (row.anonymous) who.append(text(row.temporary ? "temporary account" : "anonymous", "tag anon"));
@@ -91,7 +160,11 @@
   function accept(row) {
     if (rows.has(row.id)) return;
     rows.set(row.id, row);
-    if (rows.size > MAX_ROWS) rows.delete(rows.keys().next().value);
+    if (rows.size > MAX_ROWS) {
+      const oldest = rows.keys().next().value;
+      rows.delete(oldest);
+      expanded.delete(oldest);
+    }
     addOption($("wiki"), row.wiki);
     addOption($("model"), row.model);
     if (state.paused) { status(); return; }

@@ -1,0 +1,169 @@
+"""A revision from the history becomes the same root object serving builds from the API (an
+`EditContext`), and its signal values come from ONE adapter function, `signal_values`, through
+the shared edit layer (edits.facts + each model's feature declarations).
+
+What a history dump cannot know stays None, never guessed: the editor's groups and the change
+tags (so every signal built on them), and whether a named account is temporary. The editor's
+edit count and age are read from the history as of the edit (edits before it; time since their
+first edit), where serving reads MediaWiki's current count and registration date.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from revertrisk_service.edits.facts import EditFacts, facts_from_context
+from revertrisk_service.edits.user import FLAGGED_GROUPS, INTERFACE_TAGS
+from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
+from revertrisk_service.models.language_agnostic import features as language_agnostic
+from revertrisk_service.models.multilingual import features as multilingual
+from revertrisk_service.models.multilingual.train import SHIPPED_GROUPS as MULTILINGUAL_GROUPS
+from revertrisk_service.wikis import Wiki
+
+# Facts of EditFacts a dump does not carry: set to None after the shared computation.
+DUMP_MISSING_FACTS: tuple[str, ...] = ("user_groups", "user_is_temporary", *INTERFACE_TAGS)
+
+LANGUAGE_AGNOSTIC_SIGNALS: tuple[str, ...] = language_agnostic.FEATURE_NAMES
+# The multilingual model's shipped features without its categorical wiki_db (an identity
+# column already) and without text-classifier scores, which are model outputs, not edit facts:
+# the texts they are computed from are written instead (columns.TEXT_COLUMNS).
+MULTILINGUAL_SIGNALS: tuple[str, ...] = tuple(
+    n for n in multilingual.features_of(MULTILINGUAL_GROUPS) if n != multilingual.WIKI_FEATURE
+)
+SIGNAL_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys((*LANGUAGE_AGNOSTIC_SIGNALS, *MULTILINGUAL_SIGNALS))
+)
+
+# Signals whose value a dump cannot know (null in every history-built row), by model.
+_GROUP_SIGNALS = ("user_is_admin", "user_is_reviewer", "user_is_extendedconfirmed",
+                  "user_known_group_count", *(f"is_{g}" for g in FLAGGED_GROUPS))  # fmt: skip
+DUMP_MISSING_SIGNALS: tuple[str, ...] = tuple(
+    n for n in SIGNAL_NAMES if n in (*_GROUP_SIGNALS, *INTERFACE_TAGS, "user_is_temporary")
+)
+# Signals a dump knows but defines as of the edit, where serving reads today's account.
+AS_OF_EDIT_SIGNALS: tuple[str, ...] = ("user_age_days", "user_log_editcount")
+
+
+@dataclass(frozen=True)
+class HistoryRevision:
+    """One revision as the history holds it (the wikitext-history columns, parsed)."""
+
+    rev_id: int
+    parent_id: int | None
+    page_id: int
+    page_title: str
+    namespace: int
+    timestamp: datetime
+    user_text: str | None
+    user_id: int | None
+    comment: str
+    minor: bool
+    size: int
+    sha1: str
+    text: str
+    content_model: str
+
+    @property
+    def is_anonymous(self) -> bool:
+        # The Data Lake's convention (and the dump's <ip> contributor): no user id = IP editor.
+        return self.user_id is None
+
+
+@dataclass(frozen=True)
+class UserAsOfEdit:
+    """What the history says about the editor when the edit was saved."""
+
+    edits_before: int | None
+    first_edit: datetime | None
+
+
+def _revision(rev: HistoryRevision) -> Revision:
+    return Revision(
+        rev_id=rev.rev_id,
+        parent_id=rev.parent_id or 0,
+        page_id=rev.page_id,
+        page_title=rev.page_title,
+        namespace=rev.namespace,
+        timestamp=rev.timestamp,
+        user_text=rev.user_text,
+        user_id=rev.user_id or 0,
+        comment=rev.comment,
+        size=rev.size,
+        minor=rev.minor,
+        tags=(),  # unknown; nulled again in signal_values
+        content=rev.text,
+        content_model=rev.content_model,
+    )
+
+
+def edit_context(
+    wiki: Wiki,
+    rev: HistoryRevision,
+    parent: HistoryRevision,
+    user: UserAsOfEdit,
+    page_created_at: datetime | None,
+) -> EditContext:
+    """The serving root object, from the history: revision, parent, editor as of the edit, page."""
+    anonymous = rev.is_anonymous
+    return EditContext(
+        wiki=wiki,
+        revision=_revision(rev),
+        parent=_revision(parent),
+        user=User(
+            name=rev.user_text,
+            user_id=rev.user_id or 0,
+            is_anonymous=anonymous,
+            is_temporary=False,  # unknown; nulled again in signal_values
+            editcount=None if anonymous else user.edits_before,
+            # The first edit in the history stands in for the registration date.
+            registration=None if anonymous else user.first_edit,
+        ),
+        page=Page(
+            page_id=rev.page_id, title=rev.page_title, namespace=rev.namespace,
+            created_at=page_created_at,
+        ),
+    )
+
+
+def history_facts(ctx: EditContext) -> EditFacts:
+    """The shared facts of the edit, with what a dump cannot know set back to unknown."""
+    return replace(facts_from_context(ctx), **dict.fromkeys(DUMP_MISSING_FACTS, None))
+
+
+def _value(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def signal_values(ctx: EditContext) -> tuple[dict[str, float | None], EditFacts]:
+    """THE adapter: every model signal of one history edit by its declared name (None = unknown),
+    computed by the same code serving runs, and the facts (for the texts)."""
+    facts = history_facts(ctx)
+    values: dict[str, float | None] = dict(
+        zip(LANGUAGE_AGNOSTIC_SIGNALS, language_agnostic.feature_vector(facts), strict=True)
+    )
+    frame = multilingual.feature_frame([facts], None, MULTILINGUAL_SIGNALS)
+    for name in MULTILINGUAL_SIGNALS:
+        values[name] = frame[name].iloc[0]
+    # The multilingual frame writes 0 for an unknown tag or group (serving always knows them);
+    # in history data they are unknown, so null, never a guessed 0.
+    for name in DUMP_MISSING_SIGNALS:
+        values[name] = None
+    return {name: _value(values[name]) for name in SIGNAL_NAMES}, facts
+
+
+def texts_of(facts: EditFacts) -> Mapping[str, list]:
+    """The edit's texts in the KI sample's columns (None when the edit was too large to diff)."""
+    if facts.texts is None:
+        return {"texts_insert": None, "texts_removed": None, "texts_change": None}
+    return {
+        "texts_insert": list(facts.texts.inserts),
+        "texts_removed": list(facts.texts.removes),
+        "texts_change": [[old, new] for old, new in facts.texts.changes],
+    }

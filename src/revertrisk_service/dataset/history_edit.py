@@ -38,6 +38,11 @@ SIGNAL_NAMES: tuple[str, ...] = tuple(
     dict.fromkeys((*LANGUAGE_AGNOSTIC_SIGNALS, *MULTILINGUAL_SIGNALS))
 )
 
+# Signals already written as an identity column of the same name and meaning (a bool there).
+IDENTITY_SIGNALS: tuple[str, ...] = ("is_anonymous",)
+# The signal columns of a dataset file.
+SIGNAL_COLUMNS: tuple[str, ...] = tuple(n for n in SIGNAL_NAMES if n not in IDENTITY_SIGNALS)
+
 # Signals whose value a dump cannot know (null in every history-built row), by model.
 _GROUP_SIGNALS = ("user_is_admin", "user_is_reviewer", "user_is_extendedconfirmed",
                   "user_known_group_count", *(f"is_{g}" for g in FLAGGED_GROUPS))  # fmt: skip

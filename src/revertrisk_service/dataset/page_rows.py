@@ -15,6 +15,7 @@ from itertools import groupby
 from typing import Any
 
 from revertrisk_service.dataset.history_edit import (
+    IDENTITY_SIGNALS,
     HistoryRevision,
     UserAsOfEdit,
     edit_context,
@@ -158,7 +159,7 @@ def page_dataset_rows(
                 "reverting_rev_id": label.reverting_rev_id,
                 "seconds_to_revert": label.seconds_to_revert,
                 "label": label.reverted,
-                **signals,
+                **{n: v for n, v in signals.items() if n not in IDENTITY_SIGNALS},
                 **texts_of(facts),
             })  # fmt: skip
     return out, counts

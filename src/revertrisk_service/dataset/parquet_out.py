@@ -19,6 +19,7 @@ from revertrisk_service.dataset.columns import TEXT_COLUMNS
 from revertrisk_service.dataset.history_edit import (
     AS_OF_EDIT_SIGNALS,
     DUMP_MISSING_SIGNALS,
+    SIGNAL_COLUMNS,
     SIGNAL_NAMES,
 )
 
@@ -38,7 +39,7 @@ SCHEMA = pa.schema([
     ("reverting_rev_id", pa.int64()),
     ("seconds_to_revert", pa.float64()),
     ("label", pa.bool_()),
-    *((name, pa.float64()) for name in SIGNAL_NAMES),
+    *((name, pa.float64()) for name in SIGNAL_COLUMNS),
     (TEXT_COLUMNS[0], pa.list_(pa.string())),
     (TEXT_COLUMNS[1], pa.list_(pa.string())),
     (TEXT_COLUMNS[2], pa.list_(pa.list_(pa.string()))),

@@ -58,6 +58,10 @@ def spark_session(master: str, app_name: str = "revertrisk-dataset"):
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )  # fmt: skip
     if master.startswith("local"):
+        # Few shuffle partitions on one machine: Spark's default of 200 is 200 tiny tasks here.
+        cores = master.removeprefix("local").strip("[]") or "1"
+        partitions = 2 * (os.cpu_count() or 1 if cores == "*" else int(cores.split(",")[0]))
+        builder = builder.config("spark.sql.shuffle.partitions", str(partitions))
         builder = builder.config("spark.driver.host", "127.0.0.1")
         builder = builder.config("spark.executorEnv.PYTHONPATH", os.environ.get("PYTHONPATH", ""))
     spark = builder.getOrCreate()

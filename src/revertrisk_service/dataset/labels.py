@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import mwreverts
 
-from revertrisk_service.dataset.history_edit import HistoryRevision
+if TYPE_CHECKING:  # the CLI reads the defaults without loading the edit layer
+    from revertrisk_service.dataset.history_edit import HistoryRevision
 
 # ORES/revscoring's editquality labels (reverted_status): 15 revisions, 48 hours; mwreverts'
 # own default radius is 15 too. Both are options of `revertrisk dataset build`.

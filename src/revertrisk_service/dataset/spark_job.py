@@ -124,6 +124,20 @@ def _revisions(spark, staged: list[Staged], tables: list[Path], options: BuildOp
     return revisions.withColumn(CHUNK, F.col(CHUNK).cast("long"))
 
 
+def _check_wikis(revisions) -> None:
+    """Fail in one line before any work when a wiki is not a known Wikipedia (its language
+    decides how the edit is parsed, as in serving)."""
+    from revertrisk_service.wikis import wiki_by_dbname
+
+    names = [row[0] for row in revisions.select("wiki_db").distinct().collect()]
+    unknown = sorted(str(n) for n in names if n is None or wiki_by_dbname(str(n)) is None)
+    if unknown:
+        raise BuildError(
+            f"wiki_db {unknown[0]!r} is not a known Wikipedia: pass --wiki-db with the "
+            "database name of the wiki the history is from (e.g. enwiki)"
+        )
+
+
 def _with_user_facts(revisions):
     """Join each revision with its editor's facts as of the edit (a pass per editor)."""
     schema = ("wiki_db string, revision_id long, user_edits_before long, "
@@ -164,6 +178,8 @@ def build(
         staged = _stage(spark, dumps, out_dir, options, show)
         failed = [s.error for s in staged if s.error]
         revisions = _revisions(spark, staged, tables, options)
+        if revisions is not None:
+            _check_wikis(revisions)
         done = written_chunks(out_dir)
         written = 0
         if revisions is not None:

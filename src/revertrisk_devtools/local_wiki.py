@@ -311,6 +311,7 @@ def export_full_history(wiki: LocalWiki, out: Path) -> Path:
     """The wiki's every revision as a real MediaWiki XML history dump (dumpBackup.php --full),
     the format of Wikimedia's pages-meta-history files; `.bz2` or `.gz` names compress it."""
     out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
     compress = {".bz2": "bzip2", ".gz": "gzip"}.get(out.suffix)
     target = f"{compress}:{out}" if compress else f"file:{out}"
     _maintenance(wiki.workdir, "dumpBackup.php", "--full", f"--output={target}")

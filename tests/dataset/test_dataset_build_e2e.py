@@ -68,7 +68,8 @@ def built(scripted, spark):
     result = build([scripted["plain"]], [], out, BuildOptions(wiki_db=WIKI_DB), spark=spark,
                    show_progress=False)
     frame, _ = load_datasets([out])
-    return result, frame.set_index("rev_id", drop=False)
+    frame.index = frame["rev_id"].to_numpy()
+    return result, frame
 
 
 def _when(iso: str) -> datetime:

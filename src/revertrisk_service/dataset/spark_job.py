@@ -55,6 +55,7 @@ def spark_session(master: str, app_name: str = "revertrisk-dataset"):
         SparkSession.builder.master(master).appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # rich shows progress instead
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )  # fmt: skip
     if master.startswith("local"):

@@ -12,6 +12,8 @@ command -v redis-server >/dev/null 2>&1 || needed+=(redis-server)
 # The patrol page test runs in Debian's headless Chromium through chromedriver.
 command -v chromium >/dev/null 2>&1 || needed+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || needed+=(chromium-driver)
+# `revertrisk dataset build` runs on PySpark, which needs a Java runtime (17 is Debian 12's).
+command -v java >/dev/null 2>&1 || needed+=(openjdk-17-jre-headless)
 if [ ${#needed[@]} -eq 0 ]; then
   exit 0
 fi

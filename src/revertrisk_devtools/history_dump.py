@@ -89,11 +89,12 @@ def _contributor(user: str) -> str:
 
 
 def write_history_dump(path: Path, pages: int, revisions_per_page: int = 20,
-                       sentences: int = 12, seed: int = 0, dbname: str = "enwiki") -> Path:
-    """Write the dump (bz2-compressed when the name ends in .bz2); returns the path."""
+                       sentences: int = 12, seed: int = 0, dbname: str = "enwiki",
+                       first_page_id: int = 1) -> Path:
+    """Write the dump (bz2-compressed when the name ends in .bz2); returns the path. Parts of
+    one wiki take distinct `first_page_id`s; revision ids follow from the page ids."""
     rng = random.Random(seed)
     opener = bz2.open if str(path).endswith(".bz2") else open
-    rev_id = 1000
     start = datetime(2023, 1, 1, tzinfo=UTC)
     with opener(path, "wt", encoding="utf-8") as out:
         out.write('<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" '
@@ -102,7 +103,8 @@ def write_history_dump(path: Path, pages: int, revisions_per_page: int = 20,
                   '<case>first-letter</case><namespaces><namespace key="0" case="first-letter" />'
                   '<namespace key="1" case="first-letter">Talk</namespace></namespaces>'
                   "</siteinfo>\n")  # fmt: skip
-        for page_id in range(1, pages + 1):
+        for page_id in range(first_page_id, first_page_id + pages):
+            rev_id = 1000 + page_id * 1000  # room for 1,000 revisions per page
             talk = page_id % 10 == 0
             title = f"{'Talk:' if talk else ''}Generated page {page_id}"
             out.write(f"<page><title>{escape(title)}</title><ns>{1 if talk else 0}</ns>"

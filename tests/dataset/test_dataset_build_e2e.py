@@ -241,3 +241,40 @@ def test_sampling_options(scripted, spark, built) -> None:
     assert sorted(ranged["rev_id"]) == sorted([revs["b_bad2"], revs["b_revert"]])
     assert bool(ranged.set_index("rev_id").loc[revs["b_bad2"], "label"])
     assert np.isfinite(ranged["seconds_to_revert"].dropna()).all()
+
+
+def test_both_models_train_from_a_built_dataset_and_serve(scripted, spark, tmp_path) -> None:
+    """A generated history (enough pages for the page-grouped split) -> dataset -> `revertrisk
+    train <model> --data` (which also evaluates) -> each artifact loads and scores live edits."""
+    from typer.testing import CliRunner
+
+    from revertrisk_devtools.history_dump import write_history_dump
+    from revertrisk_service.cli import app
+    from revertrisk_service.edits.facts import facts_from_context
+    from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
+    from revertrisk_service.models.multilingual.model import MultilingualModel
+
+    dump = write_history_dump(tmp_path / "generated.xml", pages=80, revisions_per_page=10)
+    data = tmp_path / "dataset"
+    result = build([dump], [], data, BuildOptions(), spark=spark, show_progress=False)
+    assert result.counts["reverted"] > 10 and result.counts["rows"] > 300
+
+    facts = [facts_from_context(c) for c in _live_contexts(scripted["wiki"],
+                                                             [scripted["wiki"].revs["a_good"]])]
+    runner = CliRunner()
+    for model, loader in (("language-agnostic", LanguageAgnosticModel.load),
+                          ("multilingual", MultilingualModel.load)):  # fmt: skip
+        target = tmp_path / model
+        done = runner.invoke(app, ["train", model, "--data", str(data), "--output-dir", str(target)])
+        assert done.exit_code == 0, done.output
+        assert (target / "EVALUATION.md").is_file() and (target / "MODEL_CARD.md").is_file()
+        manifest = describe_manifest(target)
+        assert manifest["training_data"]["datasets"][0]["kind"] == "history"
+        scores = loader(target).score(facts)
+        assert len(scores) == 1 and 0.0 <= scores[0] <= 1.0
+
+
+def describe_manifest(model_dir: Path) -> dict:
+    import json
+
+    return json.loads((model_dir / "model.json").read_text())

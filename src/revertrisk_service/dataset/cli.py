@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from revertrisk_service.dataset.labels import DEFAULT_RADIUS, DEFAULT_WINDOW
+from revertrisk_service.dataset.defaults import DEFAULT_RADIUS, DEFAULT_WINDOW
 
 app = typer.Typer(help="Training data from a wiki's edit history.", no_args_is_help=True)
 
@@ -47,6 +47,12 @@ def build(
     pages_per_chunk: Annotated[int, typer.Option(min=1, help="Pages per partition.")] = 500,
 ) -> None:
     """Build a training dataset: identity-revert labels and every model signal, on Spark."""
+    try:
+        import mwreverts  # noqa: F401
+        import pyspark  # noqa: F401
+    except ImportError as error:
+        raise _fail(f"{error.name} is not installed: pip install 'revertrisk-service[dataset]' "
+                    "(and a Java runtime: scripts/install-system-deps.sh)") from None
     from revertrisk_service.dataset.options import BuildOptions
 
     dumps, tables = list(dump or []), list(table or [])

@@ -17,13 +17,10 @@ from typing import TYPE_CHECKING
 
 import mwreverts
 
-if TYPE_CHECKING:  # the CLI reads the defaults without loading the edit layer
-    from revertrisk_service.dataset.history_edit import HistoryRevision
+from revertrisk_service.dataset.defaults import DEFAULT_RADIUS, DEFAULT_WINDOW
 
-# ORES/revscoring's editquality labels (reverted_status): 15 revisions, 48 hours; mwreverts'
-# own default radius is 15 too. Both are options of `revertrisk dataset build`.
-DEFAULT_RADIUS = 15
-DEFAULT_WINDOW = timedelta(hours=48)
+if TYPE_CHECKING:  # typing only: labels need no edit layer
+    from revertrisk_service.dataset.history_edit import HistoryRevision
 
 
 @dataclass(frozen=True)

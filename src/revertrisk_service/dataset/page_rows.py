@@ -22,8 +22,9 @@ from revertrisk_service.dataset.history_edit import (
     signal_values,
     texts_of,
 )
-from revertrisk_service.dataset.labels import label_page
+from revertrisk_service.dataset.labels import RevertLabel, label_page
 from revertrisk_service.dataset.options import BuildOptions, is_bot
+from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.wikis import wiki_by_dbname
 
 # Filters in the order they are applied; a row is counted under the first one that drops it.
@@ -113,6 +114,7 @@ def page_dataset_rows(
     order; each page is put in save order (timestamp, then revision id)."""
     counts: Counter[str] = Counter({name: 0 for name in COUNTS})
     out: list[dict[str, Any]] = []
+    kept: list[tuple[EditContext, RevertLabel]] = []
     parsed = sorted(
         ((history_revision(r), r) for r in rows),
         key=lambda pair: (str(pair[1].get("wiki_db")), pair[0].page_id, pair[0].timestamp,
@@ -142,24 +144,26 @@ def page_dataset_rows(
                 counts[f"filtered_{dropped}"] += 1
                 continue
             assert parent is not None
-            ctx = edit_context(wiki, rev, parent, _user(raw), created_at)
-            signals, facts = signal_values(ctx)
-            counts["rows"] += 1
-            counts["reverted"] += int(label.reverted)
-            out.append({
-                "wiki_db": wiki_db,
-                "rev_id": rev.rev_id,
-                "parent_rev_id": parent.rev_id,
-                "page_id": rev.page_id,
-                "page_title": rev.page_title,
-                "user_text": rev.user_text,
-                "is_anonymous": rev.is_anonymous,
-                "rev_timestamp": rev.timestamp,
-                "revision_is_identity_reverted": label.reverted,
-                "reverting_rev_id": label.reverting_rev_id,
-                "seconds_to_revert": label.seconds_to_revert,
-                "label": label.reverted,
-                **{n: v for n, v in signals.items() if n not in IDENTITY_SIGNALS},
-                **texts_of(facts),
-            })  # fmt: skip
+            kept.append((edit_context(wiki, rev, parent, _user(raw), created_at), label))
+    for (ctx, label), (signals, facts) in zip(kept, signal_values([c for c, _ in kept]),
+                                              strict=True):
+        rev = ctx.revision
+        counts["rows"] += 1
+        counts["reverted"] += int(label.reverted)
+        out.append({
+            "wiki_db": ctx.wiki.dbname,
+            "rev_id": rev.rev_id,
+            "parent_rev_id": ctx.parent.rev_id,
+            "page_id": rev.page_id,
+            "page_title": rev.page_title,
+            "user_text": rev.user_text,
+            "is_anonymous": ctx.user.is_anonymous,
+            "rev_timestamp": rev.timestamp,
+            "revision_is_identity_reverted": label.reverted,
+            "reverting_rev_id": label.reverting_rev_id,
+            "seconds_to_revert": label.seconds_to_revert,
+            "label": label.reverted,
+            **{n: v for n, v in signals.items() if n not in IDENTITY_SIGNALS},
+            **texts_of(facts),
+        })  # fmt: skip
     return out, counts

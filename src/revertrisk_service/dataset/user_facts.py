@@ -8,7 +8,9 @@ loop per editor in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -19,28 +21,43 @@ KEY_COLUMNS = ("wiki_db", "revision_id")
 INPUT_COLUMNS = ("wiki_db", "user_text", "user_id", "revision_id", "revision_timestamp")
 
 
+def _order(timestamp: Any, revision_id: Any) -> tuple[datetime, int]:
+    when = datetime.fromisoformat(str(timestamp).replace("Z", "+00:00"))
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)), int(revision_id)
+
+
+def editor_facts(edits: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One editor's edits on one wiki (INPUT_COLUMNS) -> KEY_COLUMNS + the two facts each.
+    Pure Python: pandas per small group costs more than the work."""
+    ordered = sorted(edits, key=lambda e: _order(e["revision_timestamp"], e["revision_id"]))
+    first = ordered[0]["revision_timestamp"] if ordered else None
+    facts = []
+    for before, edit in enumerate(ordered):
+        anonymous = edit["user_id"] is None or edit["user_id"] != edit["user_id"]  # None / NaN
+        facts.append({
+            "wiki_db": edit["wiki_db"],
+            "revision_id": int(edit["revision_id"]),
+            USER_EDITS_BEFORE: None if anonymous else before,
+            USER_FIRST_EDIT: None if anonymous else str(first),
+        })  # fmt: skip
+    return facts
+
+
 def one_editor(edits: pd.DataFrame) -> pd.DataFrame:
-    """Edits of one editor on one wiki (INPUT_COLUMNS) -> KEY_COLUMNS + the two facts."""
-    ordered = edits.assign(_ts=pd.to_datetime(edits["revision_timestamp"], utc=True))
-    ordered = ordered.sort_values(["_ts", "revision_id"], kind="stable")
-    anonymous = ordered["user_id"].isna()
-    before = pd.Series(range(len(ordered)), index=ordered.index, dtype="Int64")
-    first = pd.Series(ordered["revision_timestamp"].iloc[0], index=ordered.index, dtype=object)
-    return pd.DataFrame({
-        "wiki_db": ordered["wiki_db"],
-        "revision_id": ordered["revision_id"],
-        USER_EDITS_BEFORE: before.mask(anonymous),
-        USER_FIRST_EDIT: first.mask(anonymous),
-    }).reset_index(drop=True)  # fmt: skip
+    """editor_facts for Spark's applyInPandas (one group = one editor on one wiki)."""
+    facts = editor_facts(edits.to_dict("records"))
+    return pd.DataFrame(facts, columns=[*KEY_COLUMNS, USER_EDITS_BEFORE, USER_FIRST_EDIT])
 
 
 def user_facts_in_memory(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], dict]:
     """(wiki_db, revision_id) -> the two facts, for a history that fits in memory."""
-    frame = pd.DataFrame([{c: r.get(c) for c in INPUT_COLUMNS} for r in rows])
+    by_editor: dict[tuple[Any, Any], list[Mapping[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_editor[(row.get("wiki_db"), row.get("user_text"))].append(row)
     facts: dict[tuple[str, int], dict] = {}
-    for _, edits in frame.groupby(["wiki_db", "user_text"], dropna=False, sort=False):
-        for row in one_editor(edits).to_dict("records"):
-            facts[(row["wiki_db"], int(row["revision_id"]))] = {
-                USER_EDITS_BEFORE: row[USER_EDITS_BEFORE], USER_FIRST_EDIT: row[USER_FIRST_EDIT],
+    for edits in by_editor.values():
+        for one in editor_facts(edits):
+            facts[(one["wiki_db"], one["revision_id"])] = {
+                USER_EDITS_BEFORE: one[USER_EDITS_BEFORE], USER_FIRST_EDIT: one[USER_FIRST_EDIT],
             }  # fmt: skip
     return facts

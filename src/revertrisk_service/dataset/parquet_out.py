@@ -92,6 +92,16 @@ def total_counts(out_dir: Path) -> Counter[str]:
     return total
 
 
+def write_readme(out_dir: Path) -> Path:
+    """The dataset's README (labels, filters, missing signals) beside its files."""
+    from importlib import resources
+
+    text = resources.files("revertrisk_service.dataset").joinpath("README.md").read_text()
+    path = Path(out_dir) / "README.md"
+    path.write_text(text)
+    return path
+
+
 def write_dataset_json(out_dir: Path, counts: Mapping[str, int], sources: Iterable[str],
                        options: Mapping[str, Any]) -> Path:
     path = Path(out_dir) / DATASET_JSON

@@ -25,6 +25,7 @@ from revertrisk_service.dataset.parquet_out import (
     total_counts,
     write_chunk,
     write_dataset_json,
+    write_readme,
     written_chunks,
 )
 from revertrisk_service.dataset.spark_progress import with_progress
@@ -197,6 +198,7 @@ def build(
         sources = sorted({key[0] for key in written_chunks(out_dir)})
         counts = total_counts(out_dir)
         write_dataset_json(out_dir, counts, sources, options.as_json())
+        write_readme(out_dir)
         return BuildResult(out_dir, counts, written, len(done), sources, failed)
     finally:
         if own_session:

@@ -1,8 +1,8 @@
 """Identity-revert labels of one page's history, and the edit-war filter.
 
 A revision is identity-reverted when a later revision of the same page restores exactly the
-content (sha1) of a revision before it, at most `radius` revisions later (mwreverts.Detector)
-and at most `window` after it was saved. Every revision between the restored state and the
+content (sha1) of a revision before it, undoing at most `radius` revisions at once
+(mwreverts.Detector), at most `window` after it was saved. Every revision between the restored state and the
 restoring one is reverted, so a revert of several consecutive edits labels each of them. A
 partial undo restores no earlier state and labels nothing. A self-revert counts, as in the Data
 Lake's revision_is_identity_reverted: the edit was undone either way.

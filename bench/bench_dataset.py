@@ -27,12 +27,14 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from revertrisk_devtools.history_dump import write_history_dump  # noqa: E402
-from revertrisk_service.dataset.dump_reader import iter_pages  # noqa: E402
-from revertrisk_service.dataset.options import BuildOptions  # noqa: E402
-from revertrisk_service.dataset.page_rows import page_dataset_rows  # noqa: E402
-from revertrisk_service.dataset.spark_job import build, spark_session  # noqa: E402
-from revertrisk_service.dataset.user_facts import user_facts_in_memory  # noqa: E402
+from typing import Self
+
+from revertrisk_devtools.history_dump import write_history_dump
+from revertrisk_service.dataset.dump_reader import iter_pages
+from revertrisk_service.dataset.options import BuildOptions
+from revertrisk_service.dataset.page_rows import page_dataset_rows
+from revertrisk_service.dataset.spark_job import build, spark_session
+from revertrisk_service.dataset.user_facts import user_facts_in_memory
 
 PROJECTED_REVISIONS = 50_000_000
 # Bytes of dump per generated page with these settings, measured once; used to size the parts.
@@ -78,7 +80,7 @@ class PeakMemory:
             self.python_workers_total = max(self.python_workers_total, workers)
             time.sleep(0.5)
 
-    def __enter__(self) -> PeakMemory:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

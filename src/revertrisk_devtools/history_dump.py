@@ -15,10 +15,11 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 WORDS = (
-    "river city history culture science species music island empire church museum school "
-    "language mountain village energy theory network railway season election painting forest "
-    "university festival industry climate harbour bridge castle poetry ocean temple market"
-).split()
+    "river", "city", "history", "culture", "science", "species", "music", "island", "empire",
+    "church", "museum", "school", "language", "mountain", "village", "energy", "theory",
+    "network", "railway", "season", "election", "painting", "forest", "university", "festival",
+    "industry", "climate", "harbour", "bridge", "castle", "poetry", "ocean", "temple", "market",
+)  # fmt: skip
 JUNK = ("LOL", "poop", "!!!!", "is gay", "hahaha", "u suck", "asdfgh", "BEST EVER", "I LOVE")
 REGISTERED = [f"Editor{i}" for i in range(60)]
 PATROLLERS = [f"Patroller{i}" for i in range(8)]

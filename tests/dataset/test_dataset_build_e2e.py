@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dataset.scripted_history import IP_EDITOR, SECOND_IP, script, write_history
+from dataset.scripted_history import IP_EDITOR, SECOND_IP, write_history
 from revertrisk_devtools.local_wiki import (
     LocalWikiUnavailable,
     check_prerequisites,
@@ -73,7 +73,7 @@ def built(scripted, spark):
 
 
 def _when(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return datetime.fromisoformat(iso)
 
 
 def test_labels_are_exact(scripted, built) -> None:

@@ -23,7 +23,7 @@ def _time(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         raise _fail(f"{option} {value!r}: expected an ISO date or time, e.g. 2024-01-31") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -68,7 +68,8 @@ def build(
         anonymous_only=anonymous_only, keep_unreverted=keep_unreverted, seed=seed,
         pages_per_chunk=pages_per_chunk,
     )  # fmt: skip
-    from revertrisk_service.dataset.spark_job import BuildError, build as run
+    from revertrisk_service.dataset.spark_job import BuildError
+    from revertrisk_service.dataset.spark_job import build as run
 
     try:
         result = run(dumps, tables, out, options, master=master)

@@ -10,6 +10,7 @@ Lake's revision_is_identity_reverted: the edit was undone either way.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -63,7 +64,7 @@ def label_page(
                 labels[undone.rev_id] = RevertLabel(True, rev.rev_id, elapsed.total_seconds())
     edit_war = frozenset(
         earlier.rev_id
-        for earlier, later in zip(history, history[1:])
+        for earlier, later in itertools.pairwise(history)
         if earlier.rev_id in reverting and reverted_by.get(earlier.rev_id) == later.rev_id
     )
     return PageLabels(

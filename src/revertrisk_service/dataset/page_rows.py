@@ -8,11 +8,14 @@ written.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
+
+import pandas as pd
 
 from revertrisk_service.dataset.history_edit import (
     IDENTITY_SIGNALS,
@@ -42,13 +45,13 @@ class UnknownWiki(ValueError):
 def parse_timestamp(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
+    parsed = datetime.fromisoformat(str(value))
+    # A timestamp without an offset (Spark's string of a timestamp column) is UTC, as MediaWiki's.
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _optional_int(value: Any) -> int | None:
-    if value is None or value != value:  # None or NaN (pandas)
-        return None
-    return int(value)
+    return None if _missing(value) or value is pd.NA else int(value)
 
 
 def history_revision(row: Mapping[str, Any]) -> HistoryRevision:
@@ -99,11 +102,15 @@ def _dropped_by(rev: HistoryRevision, parent: HistoryRevision | None, reverted: 
     return None
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))  # pandas' NaN
+
+
 def _user(row: Mapping[str, Any]) -> UserAsOfEdit:
     first = row.get("user_first_edit")
     return UserAsOfEdit(
         edits_before=_optional_int(row.get("user_edits_before")),
-        first_edit=None if first is None or first != first else parse_timestamp(first),
+        first_edit=None if _missing(first) else parse_timestamp(first),
     )
 
 
@@ -120,7 +127,7 @@ def page_dataset_rows(
         key=lambda pair: (str(pair[1].get("wiki_db")), pair[0].page_id, pair[0].timestamp,
                           pair[0].rev_id),
     )
-    page_key = lambda pair: (str(pair[1].get("wiki_db")), pair[0].page_id)  # noqa: E731
+    page_key = lambda pair: (str(pair[1].get("wiki_db")), pair[0].page_id)
     for (wiki_db_in, _), group in groupby(parsed, key=page_key):
         page = list(group)
         wiki_db = options.wiki_db or wiki_db_in

@@ -21,7 +21,7 @@ def with_progress(spark, description: str, action: Callable[[], T], show: bool) 
     def run() -> None:
         try:
             result["value"] = action()
-        except BaseException as error:  # re-raised in the caller's thread
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
             result["error"] = error
 
     worker = threading.Thread(target=run, daemon=True)

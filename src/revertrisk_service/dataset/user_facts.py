@@ -22,7 +22,7 @@ INPUT_COLUMNS = ("wiki_db", "user_text", "user_id", "revision_id", "revision_tim
 
 
 def _order(timestamp: Any, revision_id: Any) -> tuple[datetime, int]:
-    when = datetime.fromisoformat(str(timestamp).replace("Z", "+00:00"))
+    when = datetime.fromisoformat(str(timestamp))
     return (when if when.tzinfo else when.replace(tzinfo=UTC)), int(revision_id)
 
 

@@ -28,8 +28,8 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.edits.signals import SIGNAL_DESCRIPTIONS
-from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.edits.texts import EditTexts
+from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.models.multilingual.features import (
     ALL_FEATURES,
     CATEGORICAL_FEATURES,

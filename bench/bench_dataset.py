@@ -38,7 +38,7 @@ from revertrisk_service.dataset.user_facts import user_facts_in_memory
 
 PROJECTED_REVISIONS = 50_000_000
 # Bytes of dump per generated page with these settings, measured once; used to size the parts.
-PAGE_BYTES_ESTIMATE = 330_000
+PAGE_BYTES_ESTIMATE = 300_000
 
 
 def generate(directory: Path, megabytes: int, parts: int) -> list[Path]:

@@ -1,6 +1,8 @@
 # revertrisk-service images. Targets:
-#   cpu  revertrisk-service:<version>      CPU torch
-#   gpu  revertrisk-service:<version>-gpu  CUDA torch, DEVICE=cuda; needs the NVIDIA container runtime
+#   cpu  revertrisk-service:<version>      no torch, unless a manifest under models/ reads the
+#                                          text classifiers' scores (then CPU torch: the `text` extra)
+#   gpu  revertrisk-service:<version>-gpu  CUDA torch and the `text` extra, DEVICE=cuda; needs the
+#                                          NVIDIA container runtime
 # Always name the target (docker build --target cpu|gpu). The defaults suit a machine that can pull
 # from Docker Hub and the PyTorch index. Offline builds (scripts/build-image.sh, `make image`) pass
 # a debootstrapped base, a local torch wheel and the host's CA bundle instead.
@@ -10,12 +12,15 @@
 ARG BASE_IMAGE=debian:bookworm-slim
 
 FROM ${BASE_IMAGE} AS python-base
+# Every stage, and so every intermediate image the build leaves behind, carries this label:
+# `make clean` removes the project's images by it and never touches another project's.
+LABEL io.revertrisk.project=revertrisk-service
 ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 # libgomp1: OpenMP for XGBoost and CatBoost.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         python3.11 ca-certificates libgomp1 \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 
 # Builds the virtual environment; nothing of this stage but /opt/venv reaches the runtime.
 FROM python-base AS builder
@@ -30,21 +35,32 @@ COPY docker/local/ /tmp/local/
 ARG PIP_CERT=
 ENV PIP_CERT=${PIP_CERT}
 
-FROM builder AS deps-cpu
-# An empty TORCH_INDEX_URL takes torch from the wheels in docker/local/ (its dependencies from PyPI).
-ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
-RUN pip install --find-links /tmp/local ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} "torch==2.13.0" \
-    && python -c "import torch; assert torch.version.cuda is None, torch.version.cuda"
+# The extras that the models' manifests need (docker/needed-extras.py): `text` when one reads the
+# text classifiers' scores. Only this small stage reruns when models/ changes; the venv layers
+# below stay cached as long as its answer does not.
+FROM python-base AS extras
+COPY docker/needed-extras.py /usr/local/lib/revertrisk/
+COPY models /tmp/models
+RUN python3.11 /usr/local/lib/revertrisk/needed-extras.py /tmp/models >/extras \
+    && echo "extras the manifests need: $(cat /extras)"
 
+FROM builder AS venv-cpu
+COPY --from=extras /extras /tmp/extras
+# CPU torch first, and only with the `text` extra: from PyPI the dependencies would pull the CUDA
+# build. An empty TORCH_INDEX_URL takes it from the wheels in docker/local/ (offline builds).
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+RUN if grep -qw text /tmp/extras; then \
+        pip install --progress-bar off --find-links /tmp/local \
+            ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} "torch==2.13.0" \
+        && python -c "import torch; assert torch.version.cuda is None, torch.version.cuda"; \
+    fi
 # The project's dependencies change less often than its code: the venv layer stays cached while
 # only src/ changes, and the project goes in as a small wheel on top.
-FROM deps-cpu AS venv-cpu
 COPY docker/install-project.sh /usr/local/bin/
 # Only pyproject.toml: a README edit must not reinstall the dependencies.
 COPY pyproject.toml /src/
-RUN install-project.sh deps
-# XGBoost's wheel pulls NCCL (~470 MB) for multi-GPU training; CPU inference never loads it.
-RUN pip uninstall -y nvidia-nccl-cu12
+COPY docker/slim-venv.sh /usr/local/bin/
+RUN install-project.sh deps cpu $(cat /tmp/extras) && slim-venv.sh
 
 FROM builder AS project-wheel
 COPY docker/install-project.sh /usr/local/bin/
@@ -61,7 +77,7 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN groupadd --system --gid 65533 somebody \
     && useradd --system --uid 65533 --gid 65533 --no-create-home --home-dir /srv/revertrisk somebody
 WORKDIR /srv/revertrisk
-COPY docker/healthcheck.py /usr/local/lib/revertrisk/healthcheck.py
+COPY docker/healthcheck.py docker/smoke-test.py /usr/local/lib/revertrisk/
 COPY models ./models
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
@@ -72,26 +88,29 @@ ENTRYPOINT ["revertrisk", "serve"]
 FROM runtime AS cpu
 COPY --from=venv-cpu /opt/venv /opt/venv
 COPY --from=project-wheel /wheels /tmp/wheels
-RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels
+# Then the smoke test: every shipped model loads in the finished venv, before anything is tagged.
+RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels \
+    && python /usr/local/lib/revertrisk/smoke-test.py
 ENV DEVICE=cpu
 LABEL org.opencontainers.image.title="revertrisk-service (CPU)"
 USER 65533:65533
 
 # GPU stages come after the CPU target: the classic builder builds every stage before --target.
-FROM builder AS deps-gpu
+FROM builder AS venv-gpu
 ARG TORCH_CUDA_INDEX_URL=https://download.pytorch.org/whl/cu128
-RUN pip install --index-url "$TORCH_CUDA_INDEX_URL" "torch==2.13.0" \
+RUN pip install --progress-bar off --index-url "$TORCH_CUDA_INDEX_URL" "torch==2.13.0" \
     && python -c "import torch; assert torch.version.cuda, 'torch without CUDA'"
-
-FROM deps-gpu AS venv-gpu
 COPY docker/install-project.sh /usr/local/bin/
 COPY pyproject.toml /src/
-RUN install-project.sh deps
+# The text classifiers are what a GPU is for: this image always carries the `text` extra.
+COPY docker/slim-venv.sh /usr/local/bin/
+RUN install-project.sh deps gpu text && slim-venv.sh
 
 FROM runtime AS gpu
 COPY --from=venv-gpu /opt/venv /opt/venv
 COPY --from=project-wheel /wheels /tmp/wheels
-RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels
+RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels \
+    && python /usr/local/lib/revertrisk/smoke-test.py
 # Read by the NVIDIA container runtime; DEVICE=cuda only ever in this target.
 ENV DEVICE=cuda NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
 LABEL org.opencontainers.image.title="revertrisk-service (GPU)"

@@ -19,11 +19,12 @@ import asyncio
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,8 +56,11 @@ from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.wikis import resolve_lang
 
 BOTH = f"{LANGUAGE_AGNOSTIC},{MULTILINGUAL}"
+REQUEST_PATH_SECTION = "<!-- request path (bench/bench_request_path.py) -->"
 LATENCY_S = 0.080
 GLOBAL_EDITS_PER_S = 16.0
+
+KEPT_SECTION = re.compile(r"<!-- begin: [\w.]+ -->.*?<!-- end: [\w.]+ -->", re.DOTALL)
 
 
 def predict_path(model: str) -> str:
@@ -245,9 +249,15 @@ def hit_vs_noop(run: Run, base_url: str, noop_url: str, redis_url: str, rounds: 
 # -- 2. language-agnostic miss against the MediaWiki calls it needs ------------------------------
 
 
-async def _miss_and_fetch(
-    base_url: str, wiki_url: str, revs: list[int], advance: Callable[..., None]
+async def timed_misses(
+    base_url: str,
+    wiki_url: str,
+    pairs: Sequence[tuple[int, int]],
+    warm_rev: int,
+    advance: Callable[..., None] = lambda: None,
 ) -> tuple[list[float], list[float]]:
+    """Per pair (a revision to score, another of the same size): the language-agnostic miss of
+    the first, and the same MediaWiki calls for the second by the service's own client."""
     miss_ms: list[float] = []
     fetch_ms: list[float] = []
     en = resolve_lang("en")
@@ -255,20 +265,20 @@ async def _miss_and_fetch(
         httpx.AsyncClient(base_url=base_url, timeout=60) as client,
         MediaWikiClient(wiki_url=wiki_url, user_agent="revertrisk bench") as wiki,
     ):
-        await wiki.fetch_edits([(en, revs[0] - 2)])  # connections up
-        for i, rev in enumerate(revs):
+        await wiki.fetch_edits([(en, warm_rev)])  # connections up
+        for i, (scored, fetched) in enumerate(pairs):
             # Alternate the order so that neither series always runs first.
             steps = ["miss", "fetch"] if i % 2 else ["fetch", "miss"]
             for step in steps:
                 start = time.perf_counter()
                 if step == "miss":
                     answer = await client.post(
-                        predict_path(LANGUAGE_AGNOSTIC), json={"lang": "en", "rev_id": rev}
+                        predict_path(LANGUAGE_AGNOSTIC), json={"lang": "en", "rev_id": scored}
                     )
                     assert answer.headers.get("x-cache") == "miss", answer.text
                     miss_ms.append(ms_since(start))
                 else:
-                    (ctx,) = await wiki.fetch_edits([(en, rev + 1_000_000)])
+                    (ctx,) = await wiki.fetch_edits([(en, fetched)])
                     assert not isinstance(ctx, Exception), ctx
                     fetch_ms.append(ms_since(start))
             advance()
@@ -286,7 +296,10 @@ def miss_vs_calls(run: Run, base_url: str, wiki, count: int) -> None:
             for r in (rev, rev - 1, rev + 1_000_000, rev + 999_999):
                 wiki.wiki.text_of(r)
         with progress_bar(f"misses and fetches, MediaWiki {latency * 1000:g} ms", count) as advance:
-            miss_ms, fetch_ms = asyncio.run(_miss_and_fetch(base_url, wiki.url, revs, advance))
+            pairs = [(rev, rev + 1_000_000) for rev in revs]
+            miss_ms, fetch_ms = asyncio.run(
+                timed_misses(base_url, wiki.url, pairs, revs[0] - 2, advance)
+            )
         miss, fetch = Summary.of(miss_ms), Summary.of(fetch_ms)
         print(f"MediaWiki {latency * 1000:g} ms/call: miss {miss.line()}")
         print(f"{'':22s} fetch {fetch.line()}")
@@ -559,7 +572,14 @@ def write_results(path: Path, run: Run, info: dict[str, str], started: datetime,
     lines += ["", "## Notes", ""]
     lines += [f"- {g.name}: {g.note}" for g in run.goals if g.note]
     lines += [f"- {n}" for n in run.notes]
-    path.write_text("\n".join(lines) + "\n")
+    # Sections other benchmarks keep in this file survive a rewrite: marked blocks
+    # (bench_kafka_precache.py) and the request-path tail (bench_request_path.py).
+    text = path.read_text() if path.exists() else ""
+    kept = KEPT_SECTION.findall(text)
+    _, marker, tail = text.partition(REQUEST_PATH_SECTION)
+    if marker:
+        kept.append(marker + KEPT_SECTION.sub("", tail).rstrip())
+    path.write_text("\n".join(lines) + "\n" + "".join(f"\n{block}\n" for block in kept))
     print(f"\nwritten {path}")
 
 

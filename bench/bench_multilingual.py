@@ -20,7 +20,6 @@ from pathlib import Path
 import pandas as pd
 
 from revertrisk_service.edits.edit_types import diff_edit
-from revertrisk_service.edits.facts import facts_from_context
 from revertrisk_service.edits.sections import changed_sections
 from revertrisk_service.edits.texts import EditTexts, extract_texts
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
@@ -29,6 +28,7 @@ from revertrisk_service.models.multilingual.model import (
     MultilingualModel,
 )
 from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
+from revertrisk_service.signals import edit_signals
 from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.wikis import resolve_lang
 
@@ -111,9 +111,8 @@ def _stage_times(model: MultilingualModel, ctx: EditContext) -> dict[str, float]
     t1 = time.perf_counter()
     texts = extract_texts(diff.tree_diff, ctx.revision.page_title) if diff else EditTexts("")
     t2 = time.perf_counter()
-    # The remaining facts (wikitext structure stats) are the language-agnostic model's; the
-    # multilingual stages below only read edit types, texts and metadata.
-    inputs = [facts_from_context(ctx)]
+    # The signals this model reads (edit types, texts, metadata), solved again from the context.
+    inputs = [edit_signals(ctx, model.signal_names)]
     t3 = time.perf_counter()
     scores = model.text_scores(inputs)
     t4 = time.perf_counter()
@@ -171,7 +170,7 @@ def main() -> None:
         article = _article(SIZES["typical"], sentences, rng)
         contexts.append(_context(article, _edit(article, sentences, rng), 2000 + 2 * i))
     # Parsed once up front, as serving does per revision; the comparison is of scoring alone.
-    facts = [facts_from_context(c) for c in contexts]
+    facts = [edit_signals(c, model.signal_names) for c in contexts]
     model.score(facts[:2])  # warm-up
     singles, batches = [], []
     rounds = max(1, args.repeats // 2)

@@ -20,9 +20,9 @@ from pathlib import Path
 from revertrisk_devtools.article_wiki import article, edited
 from revertrisk_devtools.edit_pairs import EditPair, fixture_pairs, pairs_from_rows, read_rows
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
-from revertrisk_service.edits.facts import facts_from_context
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.registry import load_scorer
+from revertrisk_service.models.scorer import signals_for
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 from revertrisk_service.wikis import resolve_lang
 
@@ -71,7 +71,7 @@ def main() -> int:
     scores: dict[str, list[float | None]] = {}
     for i, pair in enumerate(pairs(args.rows)):
         ctx = context(pair, 1000 + 2 * i)
-        facts = facts_from_context(ctx)
+        facts = signals_for(ctx, [agnostic, multilingual])
         ml = multilingual.score([facts])[0] if multilingual.supports(ctx.wiki) else None
         scores[pair.name] = [agnostic.score([facts])[0], ml]
     if args.out:

@@ -1,19 +1,42 @@
 #!/bin/sh
 # Installs the project into the image's venv in two steps, so that the dependency layer stays
 # cached while only src/ changes:
-#   install-project.sh deps      pyproject.toml's dependencies
-#   install-project.sh wheel     the package itself as a wheel in /wheels, without dependencies
+#   install-project.sh deps cpu|gpu [EXTRA...]  pyproject.toml's dependencies and those extras'
+#   install-project.sh wheel                     the package itself as a wheel in /wheels, no deps
+# For cpu, XGBoost comes as xgboost-cpu: the same `xgboost` module without the CUDA kernels and
+# NCCL (about 700 MB) that the default wheel carries and CPU inference never loads. The project
+# wheel then goes in with --no-deps, so nothing asks for the default xgboost again.
+# PYPROJECT (default /src/pyproject.toml) and LOCAL_WHEELS (default /tmp/local, wheels an
+# offline build brings) let blubber.yaml's builders run it from a checkout.
 set -eu
+pyproject="${PYPROJECT:-/src/pyproject.toml}"
+local_wheels="${LOCAL_WHEELS:-/tmp/local}"
 case "$1" in
   deps)
-    python -c "import tomllib; print('\n'.join(tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies']))" >/tmp/requirements.txt
-    pip install --find-links /tmp/local -r /tmp/requirements.txt
+    flavour="$2"
+    shift 2
+    python - "$pyproject" "$flavour" "$@" >/tmp/requirements.txt <<'PY'
+import re, sys, tomllib
+project = tomllib.load(open(sys.argv[1], "rb"))["project"]
+flavour, extras = sys.argv[2], sys.argv[3:]
+requirements = list(project["dependencies"])
+for extra in extras:
+    requirements += project["optional-dependencies"][extra]
+if flavour == "cpu":
+    requirements = [re.sub(r"^xgboost(?=[<>=!~ \[;]|$)", "xgboost-cpu", r) for r in requirements]
+print("\n".join(requirements))
+PY
+    echo "install-project.sh: $flavour dependencies, extras: ${*:-none}"
+    links=""
+    [ -d "$local_wheels" ] && links="--find-links $local_wheels"
+    # shellcheck disable=SC2086  # $links is zero or two words
+    pip install --progress-bar off $links -r /tmp/requirements.txt
     ;;
   wheel)
-    pip wheel --no-deps --wheel-dir /wheels /src
+    pip wheel --no-deps --wheel-dir /wheels "$(dirname "$pyproject")"
     ;;
   *)
-    echo "usage: install-project.sh deps|wheel" >&2
+    echo "usage: install-project.sh deps cpu|gpu [EXTRA...] | wheel" >&2
     exit 2
     ;;
 esac

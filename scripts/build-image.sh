@@ -3,7 +3,10 @@
 # local torch wheel from pip's find-links, the host's CA bundle for pip.
 #   scripts/build-image.sh [cpu|gpu]     tags revertrisk-service:<version> or <version>-gpu
 # IMAGE overrides the tag. Docker's layer cache is kept, so a rebuild after a src/ change only
-# redoes the last layers. The gpu target pulls CUDA torch (GBs) from the PyTorch index.
+# redoes the last layers. The gpu target pulls CUDA torch (GBs) from the PyTorch index, or from
+# TORCH_CUDA_INDEX_URL (e.g. https://pypi.org/simple, whose Linux torch is the CUDA build).
+# Every image and build stage carries the label io.revertrisk.project (see the Dockerfile):
+# `make clean` removes them by it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${1:-cpu}"
@@ -22,7 +25,9 @@ find docker/local -mindepth 1 ! -name README.md -delete
 [ -f "$ca_bundle" ] && cp "$ca_bundle" docker/local/ca-certificates.crt
 build_args=(--build-arg "BASE_IMAGE=$base")
 [ -f "$ca_bundle" ] && build_args+=(--build-arg "PIP_CERT=/tmp/local/ca-certificates.crt")
-if [ "$target" = cpu ]; then
+extras="$(python3 docker/needed-extras.py models)"
+echo "Extras the manifests under models/ need: ${extras:-none}"
+if [ "$target" = cpu ] && [[ " $extras " == *" text "* ]]; then
   # torch 2.13.0's CPU wheel lies in a find-links directory of pip's configuration.
   links="${WHEEL_DIR:-$(pip config get global.find-links 2>/dev/null || true)}"
   wheel="$(ls ${links:-/opt/wheels}/torch-2.13.0*cp311*linux*x86_64.whl 2>/dev/null | head -1 || true)"
@@ -34,7 +39,14 @@ if [ "$target" = cpu ]; then
   fi
 fi
 
-echo "Building $image (target $target)"
+[ "$target" = gpu ] && [ -n "${TORCH_CUDA_INDEX_URL:-}" ] &&
+  build_args+=(--build-arg "TORCH_CUDA_INDEX_URL=$TORCH_CUDA_INDEX_URL")
+
+case "$target" in
+  cpu) expect="minutes the first time (pip installs about 1.1 GB, slimmed to 0.8), seconds when cached" ;;
+  gpu) expect="tens of minutes the first time (CUDA torch and its libraries are GBs)" ;;
+esac
+echo "Building $image (target $target): $expect; Docker prints each step"
 start=$SECONDS
 # The classic builder: this machine has no buildx; --network host reaches apt and PyPI.
 set +e
@@ -45,4 +57,5 @@ DOCKER_BUILDKIT=0 docker build --force-rm --network host --target "$target" "${b
 status=${PIPESTATUS[0]}
 set -e
 [ "$status" -eq 0 ] || { echo "docker build failed ($status)" >&2; exit "$status"; }
-echo "Built $image in $((SECONDS - start)) s"
+size="$(docker image inspect --format '{{.Size}}' "$image")"
+echo "Built $image in $((SECONDS - start)) s, $(awk -v b="$size" 'BEGIN {printf "%.2f GB", b / 1e9}')"

@@ -14,7 +14,7 @@ needed=()
 command -v dockerd >/dev/null 2>&1 || needed+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || needed+=(debootstrap)
 if [ ${#needed[@]} -gt 0 ]; then
-  echo "Installing Debian packages: ${needed[*]}"
+  echo "Installing Debian packages: ${needed[*]} (a minute or two; apt logs to /var/log/apt/term.log)"
   # Another apt may hold the dpkg lock on a shared machine: wait for it rather than fail.
   $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
@@ -48,7 +48,7 @@ security="${mirror%/debian}/debian-security"
 
 rootfs="$(mktemp -d /tmp/revertrisk-base.XXXXXX)"
 trap '$SUDO rm -rf "$rootfs"' EXIT
-echo "Building base image $BASE_IMAGE with debootstrap from $mirror"
+echo "Building base image $BASE_IMAGE with debootstrap from $mirror (about 80 s, once per machine)"
 start=$SECONDS
 $SUDO debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$rootfs.log" 2>&1 || {
   tail -20 "$rootfs.log" >&2

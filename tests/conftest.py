@@ -1,3 +1,9 @@
 """Shared fixtures: the real servers of revertrisk_devtools, started by tests/support/fixtures.py."""
 
-from support.fixtures import local_wiki, redis_server, sse_server  # noqa: F401
+from support.fixtures import (  # noqa: F401
+    kafka_broker,
+    local_wiki,
+    postgres_server,
+    redis_server,
+    sse_server,
+)

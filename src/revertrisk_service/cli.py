@@ -1,14 +1,15 @@
-"""The `revertrisk` command: serve, train, evaluate and precache."""
+"""The `revertrisk` command: serve, train, evaluate, precache and list the signals."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
-from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+from revertrisk_service.config import ALL_MODELS, LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+from revertrisk_service.dataset.cli import app as dataset_app
 from revertrisk_service.training.paths import default_data_dir
 
 app = typer.Typer(
@@ -16,13 +17,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-def _add_dataset_commands() -> None:
-    from revertrisk_service.dataset.cli import app as dataset_app
-
-    app.add_typer(dataset_app, name="dataset")
-
-
-_add_dataset_commands()
 # Every file `revertrisk train` reads, relative to the data directory.
 TRAINING_FILES = ("ki_multilingual_sample.csv", "pan_wvc_11_en_edits.csv")
 
@@ -90,9 +84,16 @@ def serve(
         from revertrisk_service.workers import prepare_multiprocess_metrics
 
         prepare_multiprocess_metrics()
+    from revertrisk_service.errors import ModelArtifactError
     from revertrisk_service.logging_setup import configure_logging
+    from revertrisk_service.models.registry import check_installed_packages
     from revertrisk_service.serving.app import serve as run
 
+    try:
+        for name in settings.enabled_models():
+            check_installed_packages(name, settings)
+    except ModelArtifactError as error:
+        raise fail(error.message) from None
     configure_logging()
     run(settings)
 
@@ -243,6 +244,25 @@ def disparate_impact(
 
 
 @app.command()
+def signals(
+    group: Annotated[str | None, typer.Option(help="Only this group, e.g. 'summary'")] = None,
+    where: Annotated[bool, typer.Option(help="Also show where each signal is declared")] = False,
+) -> None:
+    """List every signal: name, group, description, and which models read it."""
+    from rich.console import Console
+
+    from revertrisk_service.models.manifest import load_manifest
+    from revertrisk_service.signals.listing import signals_table
+
+    settings = _settings()
+    features = {}
+    for name in ALL_MODELS:
+        if (settings.model_dir(name) / "model.json").exists():
+            features[name] = load_manifest(settings.model_dir(name)).features
+    Console().print(signals_table(features, group=group, where=where))
+
+
+@app.command()
 def evaluate(
     model: Annotated[str, typer.Argument(help="Model name, e.g. revertrisk-language-agnostic")],
 ) -> None:
@@ -265,16 +285,41 @@ def precache(
     queue_size: int = 1000,
     include_bots: bool = False,
     metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus metrics on this port.")] = None,
-    shard: Annotated[str | None, typer.Option(help="INDEX/COUNT: score only this shard's pages (run COUNT processes with distinct --consumer-name).")] = None,
+    shard: Annotated[str | None, typer.Option(help="SSE only. INDEX/COUNT: score only this shard's pages (run COUNT processes with distinct --consumer-name).")] = None,
+    kafka_bootstrap: Annotated[str | None, typer.Option(help="HOST:PORT[,HOST:PORT]: read edits from Kafka instead of SSE (env KAFKA_BOOTSTRAP; TLS/SASL: KAFKA_* env).")] = None,
+    topic: Annotated[list[str] | None, typer.Option(help="Kafka topic to consume (repeatable), e.g. eqiad.mediawiki.page_change.v1.")] = None,
+    group: Annotated[str | None, typer.Option(help="Kafka consumer group: replicas with the same group share the partitions.")] = None,
+    start_from: Annotated[str, typer.Option(help="Kafka: where a group without committed offsets starts (latest or earliest).")] = "latest",
+    max_in_flight: Annotated[int, typer.Option(min=1, help="Kafka: records fetched and not yet committed, at most (what a crash re-reads).")] = 1000,
+    session_timeout_ms: Annotated[int, typer.Option(min=1000, help="Kafka consumer session timeout: how soon a dead replica's partitions move.")] = 30_000,
+    heartbeat_interval_ms: Annotated[int, typer.Option(min=100, help="Kafka consumer heartbeat interval (under a third of the session timeout).")] = 3_000,
 ) -> None:
-    """Score every matching edit of the live stream into the score cache."""
+    """Score every matching edit of the live stream (SSE, or a Kafka consumer group) into the score cache."""
     import asyncio
 
     from revertrisk_service.logging_setup import configure_logging
     from revertrisk_service.precache.run_command import PrecacheOptions, run_precache_command
 
     configure_logging()
-    settings = _settings(models=models, wiki_url=wiki_url, redis_url=redis_url)
+    settings = _settings(
+        models=models, wiki_url=wiki_url, redis_url=redis_url, kafka_bootstrap=kafka_bootstrap
+    )
+    kafka_fields = _kafka_fields(
+        settings.kafka_bootstrap, topic, group, start_from,
+        sse_only={"--shard": shard, "--stream-url": stream_url, "--since": since},
+    )
+    kafka = None
+    if settings.kafka_bootstrap and kafka_fields is not None:
+        from revertrisk_service.precache.kafka_mode import kafka_source
+
+        try:
+            kafka = kafka_source(
+                settings, settings.kafka_bootstrap, **kafka_fields, concurrency=concurrency,
+                max_in_flight=max_in_flight, session_timeout_ms=session_timeout_ms,
+                heartbeat_interval_ms=heartbeat_interval_ms,
+            )
+        except ValueError as error:  # a Kafka setting that cannot work, in one line
+            raise fail(str(error)) from None
     options = PrecacheOptions(
         stream_url=stream_url,
         since=since,
@@ -285,8 +330,34 @@ def precache(
         include_bots=include_bots,
         metrics_port=metrics_port,
         shard=_shard(shard),
+        kafka=kafka,
     )
     asyncio.run(run_precache_command(settings, options))
+
+
+def _kafka_fields(
+    bootstrap: str | None,
+    topics: list[str] | None,
+    group: str | None,
+    start_from: str,
+    sse_only: dict[str, str | None],
+) -> dict[str, Any] | None:
+    """The consumer's topics, group and start, or None for SSE mode; one line when inconsistent."""
+    if not bootstrap:
+        if topics or group:
+            raise fail("--topic and --group need --kafka-bootstrap (or KAFKA_BOOTSTRAP)")
+        return None
+    if not topics or not group:
+        raise fail("Kafka mode needs --topic (at least one) and --group")
+    given = [flag for flag, value in sse_only.items() if value is not None]
+    if given:
+        raise fail(
+            f"{', '.join(given)}: for the SSE stream only; Kafka replicas share the "
+            "partitions of their --group and resume from its committed offsets"
+        )
+    if start_from not in ("earliest", "latest"):
+        raise fail(f"--start-from {start_from!r}: expected earliest or latest")
+    return {"topics": tuple(topics), "group": group, "start_from": start_from}
 
 
 def _shard(text: str | None) -> tuple[int, int] | None:
@@ -298,6 +369,84 @@ def _shard(text: str | None) -> tuple[int, int] | None:
     return int(index), int(count)
 
 
+feedback_app = typer.Typer(help="Patroller feedback: the judgments database.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+# One `revertrisk dataset` group (TRAINING-DATA-CONTRACT): `build` from edit history (dataset/cli.py,
+# Spark imported only when it runs) and `feedback`, the patrollers' judgments, below.
+app.add_typer(dataset_app, name="dataset")
+
+
+def _feedback_store(settings: Settings):
+    from revertrisk_service.feedback.engine import DatabaseUrlError
+    from revertrisk_service.feedback.store import FeedbackStore
+
+    try:
+        return FeedbackStore.from_url(settings.feedback_database_url, settings.feedback_db_timeout_s)
+    except DatabaseUrlError as error:
+        raise fail(str(error)) from None
+
+
+@feedback_app.command("migrate")
+def feedback_migrate() -> None:
+    """Bring FEEDBACK_DATABASE_URL's tables to the newest migration (the server also does it on
+    first use; run this ahead of a deploy, or with a role allowed to change the schema)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from revertrisk_service.feedback.migrate import head_revision, upgrade_to_head
+
+    store = _feedback_store(_settings())
+    try:
+        revision = upgrade_to_head(store.engine)
+    except SQLAlchemyError as error:
+        raise fail(f"feedback database: {str(error).splitlines()[0]}") from None
+    finally:
+        store.close()
+    typer.echo(f"feedback database at migration {revision} (newest: {head_revision()})")
+
+
+@dataset_app.command("feedback")
+def dataset_feedback(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the Parquet table and dataset.json.")],
+    wiki_url: Annotated[str | None, typer.Option(help="Base URL for every wiki (env WIKI_URL).")] = None,
+) -> None:
+    """The patrollers' current judgments joined with the edits' signals (each edit fetched again
+    from MediaWiki), as a labeled Parquet table: label = judged "damaging"."""
+    import asyncio
+
+    from revertrisk_service.assembly import build_mediawiki_client
+    from revertrisk_service.errors import FeedbackUnavailable
+    from revertrisk_service.feedback.export import export_feedback
+    from revertrisk_service.models.manifest import load_manifest
+    from revertrisk_service.training.progress import progress_bar
+
+    settings = _settings(wiki_url=wiki_url)
+    store = _feedback_store(settings)
+    try:
+        judgments = store.current_judgments()
+    except FeedbackUnavailable as error:
+        raise fail(error.message) from None
+    finally:
+        store.close()
+    signals = [n for name in settings.enabled_models()
+               for n in load_manifest(settings.model_dir(name)).features]
+
+    async def run() -> dict:
+        client = build_mediawiki_client(settings)
+        revisions = len({(j["wiki_db"], j["rev_id"]) for j in judgments})
+        try:
+            with progress_bar("fetching judged edits", revisions) as step:
+                return await export_feedback(judgments, client, out, signals,
+                                             on_chunk=lambda n: step(advance=n))
+        finally:
+            await client.aclose()
+
+    summary = asyncio.run(run())
+    typer.echo(f"{summary['rows']} judgments ({summary['positives']} damaging) of "
+               f"{summary['revisions']} revisions written to {out}")
+    if summary["fetch_failed"]:
+        typer.echo(f"not fetched (signals left null): {summary['fetch_failed']}")
+
+
 @app.command("dev-wiki")
 def dev_wiki(
     port: Annotated[int, typer.Option(help="Loopback port for the wiki.")] = 8081,
@@ -305,8 +454,18 @@ def dev_wiki(
         "var/local-wiki"
     ),
 ) -> None:
-    """Run a throwaway real MediaWiki with the test fixture history (needs `make system-deps`)."""
-    from revertrisk_devtools.local_wiki import serve_until_interrupted
+    """Run a throwaway real MediaWiki with the test fixture history (a checkout's dev install:
+    `make dev-wiki`)."""
+    try:
+        from revertrisk_devtools.local_wiki import serve_until_interrupted
+    except ModuleNotFoundError as error:
+        if error.name != "revertrisk_devtools":
+            raise
+        # The dev tools are a separate package (devtools/), never in the wheel or the image.
+        raise fail(
+            "dev-wiki needs the development tools, which only a checkout's dev install has: "
+            "run `make dev-wiki` in a clone of the repository"
+        ) from None
 
     serve_until_interrupted(workdir, port)
 

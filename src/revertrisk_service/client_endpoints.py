@@ -18,6 +18,7 @@ from revertrisk_service.ores.aliases import AliasConfigError, parse_aliases
 from revertrisk_service.ores.routes import OresModels, build_ores_router
 from revertrisk_service.patrol.feed import PatrolFeed
 from revertrisk_service.patrol.routes import build_patrol_router
+from revertrisk_service.prediction_events.kafka_producer import KafkaEventProducer
 from revertrisk_service.prediction_events.poster import EventGatePoster
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.model import RevertRiskModel
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 class ClientListeners:
     listeners: ScoreListeners
     feed: PatrolFeed
-    poster: EventGatePoster | None
+    poster: EventGatePoster | KafkaEventProducer | None
 
 
 def build_listeners(settings: Settings) -> ClientListeners:
@@ -37,7 +38,7 @@ def build_listeners(settings: Settings) -> ClientListeners:
     poster = build_event_poster(settings)
     listeners = ScoreListeners(feed.offer)
     if poster is not None:
-        listeners.add(poster.offer)
+        poster.attach(listeners)
     return ClientListeners(listeners, feed, poster)
 
 

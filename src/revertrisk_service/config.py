@@ -91,11 +91,40 @@ class Settings(BaseSettings):
     eventgate_backoff_initial_s: float = Field(default=0.5, gt=0)
     eventgate_backoff_max_s: float = Field(default=30.0, gt=0)
     eventgate_timeout_s: float = Field(default=5.0, gt=0)
+    # Kafka (precache consumer and prediction-event producer): bootstrap servers, and the
+    # TLS/SASL options passed through to aiokafka (see kafka_connection.py and the README).
+    # They mirror KafkaConnection's fields (a duplicates-tool pair): here each is read from the
+    # environment, there they are checked to fit together.
+    kafka_bootstrap: str | None = None
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    # Prediction events to this Kafka topic instead of EventGate (bootstrap: its own, else
+    # KAFKA_BOOTSTRAP).
+    prediction_events_kafka_topic: str | None = None
+    prediction_events_kafka_bootstrap: str | None = None
     # Live patrol page: how many recent scores a newly opened page starts with.
     patrol_backlog: int = Field(default=200, ge=0, le=5000)
     # With Redis: recently served scores kept in this process too (0 turns it off).
     local_cache_ttl_s: float = Field(default=60.0, ge=0)
     local_cache_max_entries: int = Field(default=10_000, ge=1)
+    # Patroller feedback: on only when the operator gives the tools' hashed tokens.
+    feedback_tokens_file: Path | None = Field(
+        default=None,
+        description="Lines '<tool name> <sha256 hex of its token>'; unset: feedback is off.",
+    )
+    feedback_database_url: str = Field(
+        default="sqlite:///var/feedback/feedback.sqlite3",
+        description="SQLAlchemy URL of the judgments database: a SQLite file for one replica, "
+        "postgresql+psycopg://... when several replicas share it.",
+    )
+    feedback_rate_per_minute: int = Field(default=120, ge=1, le=100_000)
+    feedback_rate_burst: int = Field(default=20, ge=1, le=10_000)
+    feedback_db_timeout_s: float = Field(default=5.0, gt=0)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 
 class ServiceError(Exception):
     """An error with a stable machine-readable code, an HTTP status and a human message."""
@@ -32,13 +34,21 @@ class ServiceError(Exception):
         return error_body(self.code, self.message, **self.details)
 
 
-def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
+class ErrorBody(BaseModel):
     """The one shape of every error answer: `error` and `detail` carry the same human message,
     `code` the stable machine-readable one. `detail` is where Lift Wing (FastAPI HTTPException)
-    puts its message; clients written for Lift Wing, such as the ORES extension, look for it."""
-    body: dict[str, Any] = {"error": message, "code": code, "detail": message}
-    body.update(details)
-    return body
+    puts its message; clients written for Lift Wing, such as the ORES extension, look for it.
+    Some errors add fields of their own after these (`field`, `limit`, `supported_langs`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(description="Human message.")
+    code: str = Field(description="Stable machine-readable code.")
+    detail: str = Field(description="Same as `error` (Lift Wing's key).")
+
+
+def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
+    return ErrorBody(error=message, code=code, detail=message, **details).model_dump()
 
 
 class InvalidRequest(ServiceError):
@@ -174,6 +184,58 @@ class EvaluationNotAvailable(ServiceError):
 
     code = "evaluation_not_available"
     status = 404
+
+
+class FeedbackDisabled(ServiceError):
+    """Feedback asked for on a deployment without FEEDBACK_TOKENS_FILE: the route is off here
+    (404, as for any endpoint a deployment does not offer), with the code pre-save scoring uses."""
+
+    code = "feature_disabled"
+    status = 404
+
+
+class Unauthorized(ServiceError):
+    """A write (feedback) without a bearer token, or with one the operator did not configure."""
+
+    code = "unauthorized"
+    status = 401
+    headers: Mapping[str, str] = MappingProxyType({"WWW-Authenticate": 'Bearer realm="feedback"'})
+
+
+# One class per feedback field's code: the same deliberate shape as the catalogue above (a
+# duplicates-tool pair), so each 400 names the field a tool must fix.
+class InvalidJudgment(InvalidRequest):
+    code = "invalid_judgment"
+
+
+class InvalidReviewer(InvalidRequest):
+    code = "invalid_reviewer"
+
+
+class InvalidComment(InvalidRequest):
+    code = "invalid_comment"
+
+
+class InvalidScore(InvalidRequest):
+    code = "invalid_score"
+
+
+class InvalidModelName(InvalidRequest):
+    code = "invalid_model_name"
+
+
+class FeedbackRateLimited(ServiceError):
+    """One tool's token sent judgments faster than FEEDBACK_RATE_PER_MINUTE allows."""
+
+    code = "feedback_rate_limited"
+    status = 429
+
+
+class FeedbackUnavailable(ServiceError):
+    """The feedback database cannot be reached or refused the write; nothing was kept."""
+
+    code = "feedback_unavailable"
+    status = 503
 
 
 class CachedError(ServiceError):

@@ -1,8 +1,10 @@
 """Every score the service computes, announced to listeners (prediction events, the patrol page).
 
-The model publishes a ScoredEdit for each revision it has just scored (cache hits are not new
-scores). Listeners must not block: they queue the edit and do their work elsewhere, so nothing
-they do can fail or slow the scoring response.
+The scoring path (serving.revision_scoring) publishes a ScoredEdit for each revision it has just
+scored. A score found in the cache is published too (`cached=True`), but only to the listeners
+that ask for it (`wants_cached`): prediction events, which every edit from an event or the stream
+must get once, however its score was found. Listeners must not block: they queue the edit and do
+their work elsewhere, so nothing they do can fail or slow the scoring response.
 """
 
 from __future__ import annotations
@@ -43,6 +45,28 @@ class ScoredEdit:
     prediction: bool
     origin: Origin
     scored_at: datetime
+    # Found in the cache rather than computed for this announcement.
+    cached: bool = False
+
+    @property
+    def key(self) -> ScoreKey:
+        return (self.model_name, self.model_version, self.wiki.dbname, self.rev_id)
+
+    @classmethod
+    def from_body(
+        cls, context: EditContext, body: Mapping[str, Any], origin: Origin, cached: bool = False
+    ) -> ScoredEdit:
+        """From a Lift Wing prediction body, the score as every client saw it."""
+        output = body["output"]
+        return cls.from_context(
+            context,
+            model_name=body["model_name"],
+            model_version=body["model_version"],
+            probability=output["probabilities"]["true"],
+            prediction=output["prediction"],
+            origin=origin,
+            cached=cached,
+        )
 
     @classmethod
     def from_context(
@@ -54,6 +78,7 @@ class ScoredEdit:
         probability: float,
         prediction: bool,
         origin: Origin,
+        cached: bool = False,
     ) -> ScoredEdit:
         revision, user = context.revision, context.user
         return cls(
@@ -75,6 +100,7 @@ class ScoredEdit:
             prediction=prediction,
             origin=origin,
             scored_at=datetime.now(UTC),
+            cached=cached,
         )
 
 
@@ -85,19 +111,31 @@ def origin_of(headers: Mapping[str, str] | None, request_kind: str) -> Origin:
 
 
 Listener = Callable[[ScoredEdit], None]
+# Model name, model version, wiki dbname, revision id: one score.
+ScoreKey = tuple[str, str, str, int]
+# Whether a listener wants a cached score announced (it has not announced that key yet, say).
+WantsCached = Callable[[ScoreKey, Origin], bool]
 
 
 class ScoreListeners:
-    """Fans each new score out to its listeners; a failing listener is logged, never raised."""
+    """Fans each score out to its listeners; a failing listener is logged, never raised."""
 
     def __init__(self, *listeners: Listener) -> None:
-        self._listeners: list[Listener] = list(listeners)
+        self._listeners: list[tuple[Listener, WantsCached | None]] = [
+            (listener, None) for listener in listeners
+        ]
 
-    def add(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+    def add(self, listener: Listener, wants_cached: WantsCached | None = None) -> None:
+        """wants_cached: given, the listener also hears of cached scores it says yes to."""
+        self._listeners.append((listener, wants_cached))
 
     def __bool__(self) -> bool:
         return bool(self._listeners)
+
+    def wants_cached(self, body: Mapping[str, Any], wiki: Wiki, origin: Origin) -> bool:
+        """Whether any listener wants this cached score (a Lift Wing prediction body)."""
+        key = (body["model_name"], body["model_version"], wiki.dbname, body["revision_id"])
+        return any(wants is not None and wants(key, origin) for _, wants in self._listeners)
 
     def announce(
         self,
@@ -113,20 +151,12 @@ class ScoreListeners:
             context = contexts.get((wiki.dbname, rev_id))
             if not isinstance(outcome, dict) or context is None:
                 continue
-            output = outcome["output"]
-            self.publish(
-                ScoredEdit.from_context(
-                    context,
-                    model_name=outcome["model_name"],
-                    model_version=outcome["model_version"],
-                    probability=output["probabilities"]["true"],
-                    prediction=output["prediction"],
-                    origin=origin,
-                )
-            )
+            self.publish(ScoredEdit.from_body(context, outcome, origin))
 
     def publish(self, edit: ScoredEdit) -> None:
-        for listener in self._listeners:
+        for listener, wants_cached in self._listeners:
+            if edit.cached and (wants_cached is None or not wants_cached(edit.key, edit.origin)):
+                continue
             try:
                 listener(edit)
             except Exception:

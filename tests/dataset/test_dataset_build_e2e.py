@@ -147,9 +147,7 @@ def _live_contexts(wiki, rev_ids):
 def test_train_serve_parity_for_both_models(scripted, built) -> None:
     """The builder's values equal what serving computes from the live API for the same
     revisions, apart from what a dump cannot know and the as-of-edit user facts."""
-    from revertrisk_service.edits.facts import facts_from_context
-    from revertrisk_service.models.language_agnostic.features import feature_vector
-    from revertrisk_service.models.multilingual.features import feature_frame
+    from revertrisk_service.signals import edit_signals
 
     _, frame = built
     rev_ids = [int(r) for r in frame.index]
@@ -157,14 +155,13 @@ def test_train_serve_parity_for_both_models(scripted, built) -> None:
     skipped = set(DUMP_MISSING_SIGNALS) | set(AS_OF_EDIT_SIGNALS)
     compared = 0
     for rev_id, ctx in zip(rev_ids, contexts, strict=True):
-        facts = facts_from_context(ctx)
-        live = dict(zip(LANGUAGE_AGNOSTIC_SIGNALS, feature_vector(facts), strict=True))
-        live.update(feature_frame([facts], None, MULTILINGUAL_SIGNALS).iloc[0].to_dict())
+        live = edit_signals(ctx, (*LANGUAGE_AGNOSTIC_SIGNALS, *MULTILINGUAL_SIGNALS))
         row = frame.loc[rev_id]
         for name in (*LANGUAGE_AGNOSTIC_SIGNALS, *MULTILINGUAL_SIGNALS):
             if name in skipped:
                 continue
-            built_value, live_value = row[name], float(live[name])
+            built_value = row[name]
+            live_value = math.nan if live[name] is None else float(live[name])
             if name == "is_anonymous":
                 built_value = float(built_value)
             if math.isnan(live_value):
@@ -250,17 +247,16 @@ def test_both_models_train_from_a_built_dataset_and_serve(scripted, spark, tmp_p
 
     from revertrisk_devtools.history_dump import write_history_dump
     from revertrisk_service.cli import app
-    from revertrisk_service.edits.facts import facts_from_context
     from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
     from revertrisk_service.models.multilingual.model import MultilingualModel
+    from revertrisk_service.signals import edit_signals
 
     dump = write_history_dump(tmp_path / "generated.xml", pages=80, revisions_per_page=10)
     data = tmp_path / "dataset"
     result = build([dump], [], data, BuildOptions(), spark=spark, show_progress=False)
     assert result.counts["reverted"] > 10 and result.counts["rows"] > 300
 
-    facts = [facts_from_context(c) for c in _live_contexts(scripted["wiki"],
-                                                             [scripted["wiki"].revs["a_good"]])]
+    contexts = _live_contexts(scripted["wiki"], [scripted["wiki"].revs["a_good"]])
     runner = CliRunner()
     for model, loader in (("language-agnostic", LanguageAgnosticModel.load),
                           ("multilingual", MultilingualModel.load)):  # fmt: skip
@@ -270,7 +266,8 @@ def test_both_models_train_from_a_built_dataset_and_serve(scripted, spark, tmp_p
         assert (target / "EVALUATION.md").is_file() and (target / "MODEL_CARD.md").is_file()
         manifest = describe_manifest(target)
         assert manifest["training_data"]["datasets"][0]["kind"] == "history"
-        scores = loader(target).score(facts)
+        scorer = loader(target)
+        scores = scorer.score([edit_signals(c, scorer.signal_names) for c in contexts])
         assert len(scores) == 1 and 0.0 <= scores[0] <= 1.0
 
 

@@ -29,8 +29,27 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "precache": {"enabled": True},
     },
+    "precache-kafka": {
+        "redis": {"mode": "bundled"},
+        "precache": {
+            "enabled": True,
+            "source": "kafka",
+            "kafka": {
+                "bootstrap": "kafka-jumbo1001.example:9093,kafka-jumbo1002.example:9093",
+                "topics": ["eqiad.mediawiki.page_change.v1", "codfw.mediawiki.page_change.v1"],
+                "group": "revertrisk-precache",
+                "replicas": 3,
+                "securityProtocol": "SASL_SSL",
+                "tlsSecret": "kafka-ca",
+                "saslMechanism": "SCRAM-SHA-512",
+                "saslSecret": "kafka-precache-user",
+            },
+        },
+    },
     "bundled-redis": {"redis": {"mode": "bundled"}},
     "service-monitor": {"metrics": {"serviceMonitor": {"enabled": True}}},
+    "feedback": {"feedback": {"enabled": True, "tokensSecret": "feedback-tokens",
+                              "databaseSecret": "feedback-db"}},
 }
 
 
@@ -173,6 +192,31 @@ def test_external_redis_and_precache() -> None:
     assert pdb["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
 
 
+def test_kafka_precache_is_a_scaled_consumer_group_with_tls_and_sasl_from_secrets() -> None:
+    docs = render(PROFILES["precache-kafka"])
+    deployment = by_kind(docs, "Deployment")[f"{helm_chart.RELEASE}-precache"]
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    args, env = container["args"], env_of(container)
+    assert args[args.index("--kafka-bootstrap") + 1] == "kafka-jumbo1001.example:9093,kafka-jumbo1002.example:9093"
+    assert [args[i + 1] for i, a in enumerate(args) if a == "--topic"] == [
+        "eqiad.mediawiki.page_change.v1", "codfw.mediawiki.page_change.v1"
+    ]
+    assert args[args.index("--group") + 1] == "revertrisk-precache"
+    assert "--stream-url" not in args
+    assert deployment["spec"]["replicas"] == 3
+    assert deployment["spec"]["strategy"]["type"] == "RollingUpdate"
+    assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert env["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert env["KAFKA_SASL_PASSWORD"]["secretKeyRef"] == {"name": "kafka-precache-user", "key": "password"}
+    (mount,) = [m for m in container["volumeMounts"] if m["name"] == "kafka-tls"]
+    assert env["KAFKA_SSL_CAFILE"].startswith(mount["mountPath"] + "/")
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "kafka-tls"]
+    assert volume["secret"]["secretName"] == "kafka-ca"
+    pdb = by_kind(docs, "PodDisruptionBudget")[f"{helm_chart.RELEASE}-precache"]
+    assert pdb["spec"]["maxUnavailable"] == 1
+
+
 def test_service_monitor_finds_the_metrics_services() -> None:
     docs = render(PROFILES["service-monitor"])
     (monitor,) = by_kind(docs, "ServiceMonitor").values()
@@ -197,6 +241,7 @@ BAD_FILES = {
     "bad-root-user.yaml": "/podSecurityContext/runAsNonRoot",
     "bad-typo.yaml": "'modles' not allowed",
     "bad-replicas.yaml": "/models/multilingual/maxReplicas",
+    "bad-kafka-without-bootstrap.yaml": "needs precache.kafka.bootstrap",
 }
 
 
@@ -250,3 +295,27 @@ def test_every_environment_variable_the_chart_sets_is_read_by_the_service() -> N
             for container in containers:
                 unknown = set(env_of(container)) - known
                 assert not unknown, f"{name}: {doc['metadata']['name']} sets {unknown}"
+
+
+def test_feedback_mounts_tokens_and_database_url_from_secrets() -> None:
+    docs = render(PROFILES["feedback"])
+    for isvc in by_kind(docs, "InferenceService").values():
+        container = serving_container(isvc)
+        env = env_of(container)
+        assert env["FEEDBACK_TOKENS_FILE"] == "/etc/revertrisk/feedback/tokens"
+        assert env["FEEDBACK_DATABASE_URL"] == {
+            "secretKeyRef": {"name": "feedback-db", "key": "url"}}
+        mount = next(m for m in container["volumeMounts"] if m["name"] == "feedback-tokens")
+        assert mount["mountPath"] == "/etc/revertrisk/feedback" and mount["readOnly"]
+        volume = next(v for v in isvc["spec"]["predictor"]["volumes"]
+                      if v["name"] == "feedback-tokens")
+        assert volume["secret"] == {"secretName": "feedback-tokens",
+                                    "items": [{"key": "tokens", "path": "tokens"}]}
+    # Off by default: no feedback settings anywhere.
+    for isvc in by_kind(render({}), "InferenceService").values():
+        assert not any(k.startswith("FEEDBACK_") for k in env_of(serving_container(isvc)))
+
+
+def test_feedback_without_its_secrets_is_refused() -> None:
+    with pytest.raises(Exception, match="tokensSecret|minLength|databaseSecret"):
+        render({"feedback": {"enabled": True}})

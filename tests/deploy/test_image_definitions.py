@@ -31,13 +31,25 @@ def test_gpu_target_installs_cuda_torch_and_checks_it() -> None:
     assert "torch.version.cuda, " in install  # the build fails on a CPU-only torch
 
 
-def test_cpu_target_installs_cpu_torch_and_checks_it() -> None:
+def test_cpu_target_installs_cpu_torch_only_for_the_text_extra_and_checks_it() -> None:
     stages = DOCKERFILE.reaches("cpu")
     (install,) = torch_installs(stages)
     assert f'"torch=={torch_pin()}"' in install
     assert DOCKERFILE.arg_default(stages, "TORCH_INDEX_URL").endswith("/whl/cpu")
     assert "torch.version.cuda is None" in install
-    assert not stages & {"deps-gpu", "venv-gpu", "gpu"}
+    # Only when docker/needed-extras.py found a manifest that reads text-model scores.
+    assert install.startswith("if grep -qw text /tmp/extras; then")
+    assert "extras" in stages and "/tmp/extras" in " ".join(DOCKERFILE.stages["venv-cpu"].args("COPY"))
+    assert not stages & {"venv-gpu", "gpu"}
+
+
+@pytest.mark.parametrize(("target", "install"), [
+    ("cpu", "install-project.sh deps cpu $(cat /tmp/extras)"),
+    ("gpu", "install-project.sh deps gpu text"),
+])
+def test_each_target_installs_the_extras_it_needs_then_slims_the_venv(target: str, install: str) -> None:
+    runs = [r for name in DOCKERFILE.reaches(target) for r in DOCKERFILE.stages[name].args("RUN")]
+    assert f"{install} && slim-venv.sh" in runs
 
 
 def test_device_cuda_only_ever_in_the_gpu_target() -> None:

@@ -20,7 +20,9 @@ ML = "revertrisk-multilingual"
 def service(local_wiki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
     # Both models, and a batch limit below ORES's 50 so that requests are split.
     env = {"WIKI_URL": local_wiki.base_url, "MODELS": f"{LA},{ML}", "MAX_BATCH_SIZE": "4"}
-    with run_service(env, tmp_path_factory.mktemp("ores")) as running:
+    # Both models load in every scoring process before the service is ready (as in the golden
+    # responses' test): a shared, busy CI machine needs more than the default 90 s.
+    with run_service(env, tmp_path_factory.mktemp("ores"), ready_timeout_s=180) as running:
         yield running
 
 

@@ -164,3 +164,96 @@ def test_patrol_page_live_filters_keyboard_phone(service: RunningService, local_
     )
     assert resources and all(name.startswith(service.base_url) for name in resources)
     assert (ARTIFACTS / "patrol-desktop.png").stat().st_size > 0
+
+
+@pytest.fixture(scope="module")
+def feedback_service(local_wiki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningService, Path]]:
+    from revertrisk_service.feedback.tokens import hash_token
+
+    directory = tmp_path_factory.mktemp("patrol-feedback")
+    (directory / "tokens").write_text(f"patrol-page {hash_token('page-token')}\n")
+    database = directory / "feedback.sqlite3"
+    env = {"WIKI_URL": local_wiki.base_url, "MODELS": LA, "SCORING_PROCESSES": "0",
+           "FEEDBACK_TOKENS_FILE": str(directory / "tokens"),
+           "FEEDBACK_DATABASE_URL": f"sqlite:///{database}"}
+    with run_service(env, directory) as running:
+        yield running, database
+
+
+def tab_until(driver: Any, found: Callable[[Any], bool], limit: int = 60) -> Any:
+    """Press Tab until the focused element satisfies `found` (keyboard navigation only)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    for _ in range(limit):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        element = driver.switch_to.active_element
+        if found(element):
+            return element
+    raise AssertionError("Tab never reached the element")
+
+
+def test_patrol_page_keyboard_judgment_is_recorded(feedback_service, local_wiki, browser) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from sqlalchemy import create_engine, select
+
+    from revertrisk_service.feedback.schema import current
+
+    service, database = feedback_service
+    driver = browser
+    driver.set_window_size(1280, 900)
+    driver.get(f"{service.base_url}/patrol/")
+    wait_until(lambda: "Live" in driver.find_element(By.ID, "status").text)
+    rev = local_wiki.revs["anonymous_edit"]
+    score = replay(service, "en", rev)
+    wait_until(lambda: any(int(r["rev"]) == rev for r in shown_rows(driver)))
+    # Without a token, no judgment buttons.
+    assert not driver.find_elements(By.CSS_SELECTOR, "#edits [data-judgment]")
+
+    # Keyboard only: Tab to the name and token fields, type, Tab to "Use", Enter.
+    keys = ActionChains(driver)
+    tab_until(driver, lambda e: e.get_attribute("id") == "feedback-reviewer")
+    keys.send_keys("Keyboard Patroller").perform()
+    ActionChains(driver).send_keys(Keys.TAB, "page-token").perform()
+    assert driver.switch_to.active_element.get_attribute("id") == "feedback-token"
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    assert driver.switch_to.active_element.get_attribute("id") == "feedback-save"
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "#edits [data-judgment]"))
+    assert driver.execute_script("return sessionStorage.getItem('revertrisk.feedbackToken')") == "page-token"
+    assert "page-token" not in driver.current_url
+
+    # Tab into the row, then the shortcut "d" judges it as damaging.
+    tab_until(driver, lambda e: e.get_attribute("data-judgment") == "damaging")
+    ActionChains(driver).send_keys("d").perform()
+    row = f"#edits tbody tr[data-rev-id='{rev}']"
+    wait_until(lambda: "Recorded: Damaging" in driver.find_element(By.CSS_SELECTOR, row).text)
+
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        stored = connection.execute(select(current).where(current.c.rev_id == rev)).mappings().all()
+    engine.dispose()
+    assert [(r["judgment"], r["reviewer"], r["tool"], r["wiki_db"], r["model_name"])
+            for r in stored] == [("damaging", "Keyboard Patroller", "patrol-page", "enwiki", LA)]
+    assert abs(stored[0]["score"] - score) < 1e-6
+
+    # The chosen preset's observed precision is shown, as the API reports it.
+    button = tab_until(driver, lambda e: e.get_attribute("data-preset") == "high recall")
+    ActionChains(driver).send_keys(Keys.SPACE).perform()
+    assert button.get_attribute("aria-pressed") == "true"
+    observed = httpx.get(f"{service.base_url}/v1/models/{LA}/feedback").json()
+    preset = next(p for p in observed["presets"] if p["name"] == "high recall")
+    text = wait_until(lambda: (t := driver.find_element(By.ID, "observed").text) and t)
+    assert "Observed in use, high recall" in text and "not a random sample" in text
+    if preset["threshold"] is not None and preset["n"]:
+        assert f"from {preset['n']} judged edit" in text
+        assert f"{100 * preset['precision']:.0f}%" in text
+    driver.find_element(By.CSS_SELECTOR, "[data-preset='']").send_keys(Keys.ENTER)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ActionChains(driver).send_keys(Keys.SHIFT + Keys.TAB).perform()
+    button.send_keys(Keys.SPACE)
+    wait_until(lambda: driver.find_element(By.ID, "observed").text)
+    driver.save_screenshot(str(ARTIFACTS / "patrol-feedback.png"))
+    assert (ARTIFACTS / "patrol-feedback.png").stat().st_size > 0

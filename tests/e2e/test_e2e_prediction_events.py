@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,6 +87,29 @@ def test_scored_event_input_is_posted_and_plain_requests_are_not(
     assert classification["model_name"] == LA
     assert classification["model_version"] == answer.json()["model_version"]
     assert classification["probabilities"] == answer.json()["output"]["probabilities"]
+
+
+def test_an_edit_scored_on_request_then_arriving_as_an_event_gets_its_event(
+    service: RunningService, sink: EventSink, local_wiki
+) -> None:
+    """The defect of issue 15: the event's score came from the cache, and only computed scores
+    were announced, so nothing reached EventGate. Sent twice, it is posted once."""
+    revs = local_wiki.revs
+    asked = predict(service, {"lang": "en", "rev_id": revs["identity_revert"]})
+    assert asked.status_code == 200, asked.text
+    already = len(sink.events)
+    event = {"event": page_change(revs["identity_revert"], revs["anonymous_edit"])}
+    answer = predict(service, event)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["X-Cache"] == "hit"
+    (posted,) = sink.wait_for(already + 1)[already:]
+    assert posted["revision"]["rev_id"] == revs["identity_revert"]
+    assert posted["predicted_classification"]["probabilities"] == asked.json()["output"][
+        "probabilities"
+    ]
+    assert predict(service, event).status_code == 200
+    time.sleep(1.0)  # a duplicate, were one sent, would have arrived by now
+    assert len(sink.events) == already + 1
 
 
 def test_precacher_posting_to_the_server(

@@ -170,6 +170,26 @@ def test_openapi_document_is_ours(service: RunningService) -> None:
     assert single["properties"]["rev_id"]["maximum"] == 2**32 - 1
 
 
+def test_every_documented_route_is_served_and_named_in_the_404_hint(
+    service: RunningService,
+) -> None:
+    document = httpx.get(service.base_url + "/openapi.json").json()
+    hint = httpx.get(service.base_url + "/no/such/path").json()["error"]
+    for template, operations in document["paths"].items():
+        path = template.replace("{model_name}", LA)
+        for method in operations:
+            assert f"{method.upper()} {template.replace('{model_name}', '<name>')}" in hint
+            response = httpx.request(method, service.base_url + path, json={"lang": "en", "rev_id": 3})
+            # Served: an answer the document promises for this operation, never the guard's
+            # unknown-path or wrong-method refusal (feedback routes, off in this service, answer
+            # their documented 404 feature_disabled).
+            documented = operations[method]["responses"]
+            assert str(response.status_code) in documented, (method, path, response.text)
+            if response.status_code != 200:
+                code = response.json()["code"]
+                assert code not in {"not_found", "method_not_allowed"}, (method, path, code)
+
+
 def test_served_routes_still_answer(service: RunningService) -> None:
     assert httpx.get(service.base_url + "/").status_code == 200
     assert httpx.get(service.base_url + "/v1/models").json()["models"] == [LA]
@@ -202,6 +222,8 @@ def test_no_traceback_in_the_server_log(service: RunningService) -> None:
     log = service.log()
     assert "Traceback" not in log, log[-3000:]
     assert "RecursionError" not in log
+    # KServe's ORJSONResponse warned on the first request and the first score of each process.
+    assert "DeprecationWarning" not in log, log[-3000:]
 
 
 def test_contract_holds_for_json_dumped_batches(service: RunningService) -> None:

@@ -50,14 +50,19 @@ def fuzz_wiki() -> Iterator[FlakyApi]:
 def fuzz_service(
     fuzz_wiki: FlakyApi, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningService]:
+    logs = tmp_path_factory.mktemp("fuzz-logs")
+    # Feedback on (a SQLite file), so its routes answer as configured: the fuzzer holds no token.
+    (logs / "tokens").write_text(f"fuzz {'0' * 64}\n")
     env = {
+        "FEEDBACK_TOKENS_FILE": str(logs / "tokens"),
+        "FEEDBACK_DATABASE_URL": f"sqlite:///{logs / 'feedback.sqlite3'}",
         "WIKI_URL": fuzz_wiki.url,
         "MODELS": MODEL,
         "MAX_BATCH_SIZE": str(MAX_BATCH_SIZE),
         # The fuzzer sends one request at a time, so the per-client limit never applies.
         "MEDIAWIKI_DEADLINE_S": "5",
     }
-    with run_service(env, tmp_path_factory.mktemp("fuzz-logs")) as service:
+    with run_service(env, logs) as service:
         yield service
 
 

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
-from revertrisk_service.edits.facts import EditFacts, facts_from_context
 from revertrisk_service.edits.sections import MAX_MARKUP_DEPTH, markup_depth
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.registry import load_scorer
-from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.models.scorer import Scorer, signals_for
+from revertrisk_service.signals import SignalValues, edit_signals
 from revertrisk_service.wikis import resolve_lang
 
 # Per generated edit (texts of at most a few thousand characters): facts and both models.
@@ -93,8 +93,8 @@ def scorers() -> list[Scorer]:
 
 def check(scorers: list[Scorer], ctx: EditContext, bound_s: float) -> None:
     started = time.monotonic()
-    facts = facts_from_context(ctx)
-    assert isinstance(facts, EditFacts)
+    facts = signals_for(ctx, scorers)
+    assert isinstance(facts, SignalValues)
     for scorer in scorers:
         if not scorer.supports(ctx.wiki):
             continue
@@ -175,8 +175,10 @@ def test_markup_depth(text: str, depth: int) -> None:
 
 def test_too_deep_markup_leaves_the_parsed_facts_missing() -> None:
     deep = "<div>" * (MAX_MARKUP_DEPTH + 1) + "x" + "</div>" * (MAX_MARKUP_DEPTH + 1)
-    facts = facts_from_context(edit("start", deep))
-    assert facts.edit_types is None and facts.texts is None and facts.wikitext_delta is None
-    assert facts.current_chars == len(deep)  # the facts that need no parse are all there
+    names = ("edit_types", "texts", "wikitext_delta", "current_chars")
+    facts = edit_signals(edit("start", deep), names)
+    assert facts["edit_types"] is None and facts["texts"] is None
+    assert facts["wikitext_delta"] is None
+    assert facts["current_chars"] == len(deep)  # the facts that need no parse are all there
     shallow = "<div>" * 20 + "x" + "</div>" * 20
-    assert facts_from_context(edit("start", shallow)).edit_types is not None
+    assert edit_signals(edit("start", shallow), ["edit_types"])["edit_types"] is not None

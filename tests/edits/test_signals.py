@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.edits.fragments import edit_fragments, pair_difference
 from revertrisk_service.edits.language_id import language_id
 from revertrisk_service.edits.scripts import main_script_share
-from revertrisk_service.edits.signals import SIGNAL_NAMES, edit_signals
 from revertrisk_service.edits.text_stats import (
-    TEXT_STAT_NAMES,
     compression_ratio,
     emoji_count,
     longest_char_run,
@@ -18,17 +15,26 @@ from revertrisk_service.edits.text_stats import (
     off_script_share,
     removed_share_of_page,
     repeated_token_share,
-    text_stats,
     unbalanced_markup,
     uppercase_share,
 )
 from revertrisk_service.edits.texts import EditTexts
-from revertrisk_service.edits.word_priors import (
-    WORD_PRIOR_NAMES,
-    profanity_count,
-    word_priors,
-    word_rarity,
-)
+from revertrisk_service.edits.word_priors import profanity_count, word_rarity
+from revertrisk_service.signals import CATALOGUE, given_facts, missing_packages, solve
+from revertrisk_service.signals.groups import CHARACTERS, COMMENT, LANGUAGE_ID, WORD_PRIORS
+
+# The candidate signals of both models' ablations.
+CANDIDATES = tuple(n for g in (CHARACTERS, WORD_PRIORS, LANGUAGE_ID, COMMENT)
+                   for n in CATALOGUE.in_group(g))
+
+
+def signals_of(names=CANDIDATES, **facts):
+    """The named signals of an edit whose facts are given (the others unknown)."""
+    return solve(names, given_facts(**facts))
+
+
+def texts(inserts=(), removes=(), changes=()):
+    return EditTexts("Page", inserts=list(inserts), removes=list(removes), changes=list(changes))
 
 
 def test_shouting_and_keyboard_mashing_stand_out():
@@ -67,9 +73,8 @@ def test_markup_emoji_and_blanking():
     assert removed_share_of_page(5000, 1000) == 1.0
 
 
-def test_text_stats_names_are_complete_and_empty_edits_are_missing_not_zero():
-    values = text_stats([], [], "en")
-    assert tuple(values) == TEXT_STAT_NAMES
+def test_text_stats_of_an_empty_edit_are_missing_not_zero():
+    values = signals_of(CATALOGUE.in_group(CHARACTERS), lang="en", texts=texts())
     assert values["ins_uppercase_share"] is None
     assert values["ins_chars"] == 0.0
 
@@ -98,18 +103,23 @@ def test_profanity_is_missing_for_languages_without_a_list():
     assert profanity_count("a perfectly fine sentence", "en") == 0
     assert profanity_count("Arschloch", "de") == 1
     assert profanity_count("anything", "ka") is None
-    priors = word_priors(["you asshole"], ["asshole"], "en")
-    assert tuple(priors) == WORD_PRIOR_NAMES
+    priors = signals_of(CATALOGUE.in_group(WORD_PRIORS), lang="en",
+                        texts=texts(["you asshole"], ["asshole"]))
+    assert priors["ins_profanity"] == 1.0
     assert priors["ins_profanity_minus_removed"] == 0.0
-    assert word_priors(["x"], [], "ka")["ins_profanity"] is None
+    assert signals_of(["ins_profanity"], lang="ka", texts=texts(["x"]))["ins_profanity"] is None
 
 
 def test_language_id_says_whether_inserted_text_is_in_the_wiki_language():
-    english = ["The quick brown fox jumps over the lazy dog near the river bank."]
-    assert language_id(english, "en")["ins_is_wiki_lang"] == 1.0
-    assert language_id(english, "de")["ins_wiki_lang_prob"] < 0.1
-    assert language_id(["too short"], "en") == {"ins_wiki_lang_prob": None, "ins_is_wiki_lang": None}
-    assert language_id(english, "xx")["ins_wiki_lang_prob"] is None
+    english = "The quick brown fox jumps over the lazy dog near the river bank."
+    assert language_id(english, "en")[1] is True
+    assert language_id(english, "de")[0] < 0.1
+    assert language_id("too short", "en") is None
+    assert language_id(english, "xx") is None
+    names = CATALOGUE.in_group(LANGUAGE_ID)
+    assert signals_of(names, lang="en", texts=texts([english]))["ins_is_wiki_lang"] == 1.0
+    short = signals_of(names, lang="en", texts=texts(["too short"]))
+    assert short == {"ins_wiki_lang_prob": None, "ins_is_wiki_lang": None}
 
 
 @pytest.mark.parametrize(
@@ -124,26 +134,26 @@ def test_language_id_says_whether_inserted_text_is_in_the_wiki_language():
     ],
 )
 def test_summary_signals(comment, automatic, section, revert):
-    signals = edit_signals(EditFacts(lang="en", comment=comment))
+    signals = signals_of(lang="en", comment=comment)
     assert signals["comment_is_automatic"] == float(automatic)
-    assert signals["comment_is_section_edit"] == float(section)
+    assert signals["comment_has_section_autosummary"] == float(section)
     assert signals["comment_mentions_revert"] == float(revert)
 
 
 def test_signals_are_missing_when_their_facts_are_unknown():
-    unknown = edit_signals(EditFacts(lang="en"))
-    assert tuple(unknown) == SIGNAL_NAMES
+    unknown = signals_of(lang="en")
+    assert tuple(unknown) == CANDIDATES
     assert all(value is None for value in unknown.values())
-    known = edit_signals(EditFacts(
+    known = signals_of(
         lang="en", comment="",
         texts=EditTexts("Paris", inserts=["LOL YOU ARE ALL STUPID!!!!!!"],
                         changes=[("Paris is big.", "Paris is an asshole.")]),
-    ))  # fmt: skip
+    )  # fmt: skip
     assert known["ins_longest_char_run"] == 6.0
     assert known["ins_profanity"] >= 1.0
     assert known["comment_is_automatic"] == 1.0
     # A language the profanity list does not cover: missing, never another language's list.
-    georgian = edit_signals(EditFacts(lang="ka", texts=EditTexts("x", inserts=["ძალიან კარგი"])))
+    georgian = signals_of(lang="ka", texts=EditTexts("x", inserts=["ძალიან კარგი"]))
     assert georgian["ins_profanity"] is None
     assert georgian["ins_off_script_share"] == 0.0
 
@@ -155,8 +165,6 @@ def test_blanking_share():
 
 def test_optional_packages_are_named_when_missing(monkeypatch: pytest.MonkeyPatch):
     import importlib.util
-
-    from revertrisk_service.edits.signals import missing_packages
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",

@@ -1,4 +1,5 @@
-"""The shared feature list: values from known facts, NaN for unknown ones, and the serving adapter."""
+"""The language-agnostic feature list: values from known facts, NaN for unknown ones, and from a
+fetched edit."""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from revertrisk_service.edits.facts import EditFacts, describe_facts, facts_from_context
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
-    FEATURES,
     feature_matrix,
     feature_vector,
 )
+from revertrisk_service.signals import FACTS, describe, edit_signals, given_facts, solve
 from revertrisk_service.wikis import resolve_lang
 
 EDIT_TIME = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -44,17 +44,22 @@ def _context(user: User, **revision_overrides) -> EditContext:
     )
 
 
-def _features(facts: EditFacts) -> dict[str, float]:
-    return dict(zip(FEATURE_NAMES, feature_vector(facts)))
+def _features(given) -> dict[str, float]:
+    """The features as the booster reads them, from an EditContext or from given facts."""
+    if isinstance(given, EditContext):
+        values = edit_signals(given, FEATURE_NAMES)
+    else:
+        values = solve(FEATURE_NAMES, given)
+    return dict(zip(FEATURE_NAMES, feature_vector(values)))
 
 
 def test_feature_names_are_unique_and_described() -> None:
-    assert len(set(FEATURE_NAMES)) == len(FEATURES)
-    assert all(feature.description for feature in FEATURES)
+    assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
+    assert all(describe(name) for name in FEATURE_NAMES)
 
 
 def test_unknown_facts_give_nan_everywhere() -> None:
-    assert all(math.isnan(value) for value in feature_vector(EditFacts()))
+    assert all(math.isnan(value) for value in _features(given_facts()).values())
 
 
 def test_registered_editor_context() -> None:
@@ -63,14 +68,14 @@ def test_registered_editor_context() -> None:
                 registration=EDIT_TIME - timedelta(days=365))  # fmt: skip
     ctx = _context(user, comment="/* Geschichte */ Quelle ergänzt", tags=("visualeditor",),
                    minor=True)  # fmt: skip
-    facts = facts_from_context(ctx)
-    assert facts.wiki_db == "dewiki"
-    assert facts.bytes_diff == len(CURRENT_TEXT.encode()) - len(PARENT_TEXT.encode())
-    assert facts.seconds_since_parent_revision == 7200
-    assert facts.page_age_seconds == 10 * 86_400
-    assert facts.user_age_seconds == 365 * 86_400
+    facts = edit_signals(ctx, FACTS)
+    assert facts["wiki_db"] == "dewiki"
+    assert facts["bytes_diff"] == len(CURRENT_TEXT.encode()) - len(PARENT_TEXT.encode())
+    assert facts["seconds_since_parent_revision"] == 7200
+    assert facts["page_age_seconds"] == 10 * 86_400
+    assert facts["user_age_seconds"] == 365 * 86_400
 
-    values = _features(facts)
+    values = _features(ctx)
     assert values["user_is_anonymous"] == 0.0
     assert values["user_is_admin"] == 1.0
     assert values["user_is_reviewer"] == 0.0
@@ -93,7 +98,7 @@ def test_anonymous_editor_context_has_no_account_facts() -> None:
     user = User(name="192.0.2.5", user_id=0, is_anonymous=True, is_temporary=False,
                 groups=("*",))  # fmt: skip
     ctx = _context(user, comment="Rückgängig gemacht", tags=("mobile edit", "mobile web edit"))
-    values = _features(facts_from_context(ctx))
+    values = _features(ctx)
     assert values["user_is_anonymous"] == 1.0
     assert math.isnan(values["user_age_days"])
     assert math.isnan(values["user_log_editcount"])
@@ -102,23 +107,23 @@ def test_anonymous_editor_context_has_no_account_facts() -> None:
     assert values["comment_mentions_revert"] == 1.0
 
 
-def test_every_fact_is_described_once() -> None:
-    described = describe_facts()
-    assert all(described.values())
-    assert "edit_types" in described and "texts" in described
+def test_every_fact_is_described() -> None:
+    assert all(describe(name) for name in FACTS)
+    assert "edit_types" in FACTS and "texts" in FACTS
 
 
 def test_comment_features_in_other_scripts() -> None:
     for comment in ("откат правок", "取り消し", "رجوع عن تعديل", "Undid revision 123 by X"):
-        assert _features(EditFacts(comment=comment))["comment_mentions_revert"] == 1.0, comment
-    assert _features(EditFacts(comment="نص عربي"))["comment_uppercase_ratio"] == 0.0
-    assert _features(EditFacts(comment="HELLO there"))["comment_uppercase_ratio"] == 0.5
-    assert _features(EditFacts(comment=""))["comment_is_empty"] == 1.0
+        assert _features(given_facts(comment=comment))["comment_mentions_revert"] == 1.0, comment
+    assert _features(given_facts(comment="نص عربي"))["comment_uppercase_ratio"] == 0.0
+    assert _features(given_facts(comment="HELLO there"))["comment_uppercase_ratio"] == 0.5
+    assert _features(given_facts(comment=""))["comment_is_empty"] == 1.0
 
 
 def test_matrix_stacks_vectors_as_float32() -> None:
-    facts = [EditFacts(bytes_diff=12, user_is_anonymous=True), EditFacts()]
+    facts = [solve(FEATURE_NAMES, given_facts(bytes_diff=12, user_is_anonymous=True)),
+             solve(FEATURE_NAMES, given_facts())]
     matrix = feature_matrix(facts)
-    assert matrix.shape == (2, len(FEATURES))
+    assert matrix.shape == (2, len(FEATURE_NAMES))
     assert matrix.dtype == np.float32
     np.testing.assert_array_equal(matrix[0], np.asarray(feature_vector(facts[0]), np.float32))

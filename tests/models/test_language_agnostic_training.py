@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from revertrisk_service.edits.facts import EditFacts, facts_from_context
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES
@@ -19,7 +18,8 @@ from revertrisk_service.models.language_agnostic.model import (
     LanguageAgnosticModel,
 )
 from revertrisk_service.models.language_agnostic.train import DEFAULT_DATA_DIR, main
-from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.models.scorer import Scorer, signals_for
+from revertrisk_service.signals import given_facts, solve
 from revertrisk_service.training.datasets import KI_FILE
 from revertrisk_service.wikis import resolve_lang
 
@@ -49,7 +49,8 @@ def test_training_is_reproducible_on_a_subsample(tmp_path: Path) -> None:
 
 
 def _facts(contexts):
-    return [facts_from_context(c) for c in contexts]
+    model = LanguageAgnosticModel.load(DEFAULT_MODEL_DIR)
+    return [signals_for(c, [model]) for c in contexts]
 
 
 def _context(text_before: str, text_after: str, anonymous: bool) -> EditContext:
@@ -87,7 +88,8 @@ def test_shipped_artifact_loads_and_scores_deterministically() -> None:
     assert all(0.0 <= s <= 1.0 for s in scores)
     assert model.score(_facts(contexts)) == scores
     assert model.score(_facts([])) == []
-    assert model.score([EditFacts()])[0] == model.score([EditFacts()])[0]
+    unknown = solve(FEATURE_NAMES, given_facts())
+    assert model.score([unknown])[0] == model.score([unknown])[0]
 
 
 def test_shipped_manifest_describes_the_training(tmp_path: Path) -> None:

@@ -15,20 +15,21 @@ from transformers import BertConfig, BertForSequenceClassification, BertTokenize
 from typer.testing import CliRunner
 
 from revertrisk_service import cli
-from revertrisk_service.edits.facts import facts_from_context
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.manifest import load_manifest
 from revertrisk_service.models.multilingual.features import ALL_FEATURES
 from revertrisk_service.models.multilingual.model import DEFAULT_MODEL_DIR, MultilingualModel
-from revertrisk_service.models.multilingual.text_classifiers import TEXT_KINDS, TEXT_SCORE_FEATURES
 from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
 from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.signals import edit_signals, model_inputs
+from revertrisk_service.signals.text_models import TEXT_KINDS, TEXT_SCORE_FEATURES
 from revertrisk_service.wikis import resolve_lang
 
 
 def _facts(contexts):
-    return [facts_from_context(c) for c in contexts]
+    """What any multilingual artifact may read (its own manifest picks its features)."""
+    return [edit_signals(c, model_inputs(ALL_FEATURES)) for c in contexts]
 
 
 def _revision(rev_id: int, content: str, title: str, tags: tuple[str, ...] = ()) -> Revision:

@@ -9,6 +9,7 @@ from support.edits import scored_edit as edit
 
 from revertrisk_devtools.event_sink import running_sink
 from revertrisk_devtools.ports import free_port
+from revertrisk_service.prediction_events.announced import RecentKeys
 from revertrisk_service.prediction_events.event_shape import SCHEMA, prediction_event
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
 
@@ -92,7 +93,7 @@ async def test_server_errors_are_retried_and_rejections_are_not() -> None:
         await asyncio.sleep(0.3)
         await poster.aclose()
     assert poster.counts == {"posted": 1, "rejected": 1, "dropped_queue_full": 0,
-                             "dropped_after_retries": 0}
+                             "dropped_after_retries": 0, "duplicate": 0}
     assert len(sink.requests) == 4  # the 400 was not retried
 
 
@@ -119,6 +120,38 @@ async def test_full_queue_drops_and_counts() -> None:
         poster.offer(edit(rev_id))
     assert poster.counts["dropped_queue_full"] == 15
     await poster.aclose()
+
+
+async def test_an_edit_seen_twice_is_posted_once_per_model_version() -> None:
+    from dataclasses import replace
+
+    with running_sink() as sink:
+        poster = poster_for(sink.url)
+        first = edit(7, "precache")
+        assert poster.wants_cached(first.key, "event")
+        poster.offer(first)
+        # The same edit again, from an event this time, computed or found in the cache.
+        assert not poster.wants_cached(first.key, "event")
+        poster.offer(replace(edit(7, "event"), cached=True))
+        # Another model version of the same edit is another event.
+        poster.offer(replace(edit(7, "event"), model_version="0.2.0"))
+        await poster.drain(5)
+        events = await asyncio.to_thread(sink.wait_for, 2)
+        await poster.aclose()
+    assert [e["predicted_classification"]["model_version"] for e in events] == [
+        "0.1.0-abc", "0.2.0",
+    ]
+    assert poster.counts["duplicate"] == 1
+    assert not poster.wants_cached(edit(8).key, "request")  # API calls get no events
+
+
+def test_remembered_edits_are_bounded() -> None:
+    remembered = RecentKeys(3)
+    for rev_id in range(1, 6):
+        assert remembered.add(edit(rev_id).key)
+    assert len(remembered) == 3
+    assert edit(1).key not in remembered and edit(5).key in remembered
+    assert not remembered.add(edit(5).key)
 
 
 def test_hidden_editor_is_left_out() -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from support.contexts import context
+
+from revertrisk_service.signals import SignalValues
 from revertrisk_service.serving.scoring_pool import (
     MAX_AUTO_WORKERS,
     ThreadScoring,
@@ -29,18 +32,23 @@ def test_worker_count_follows_the_cpus_within_a_bound() -> None:
     assert auto_workers(64) == MAX_AUTO_WORKERS
 
 
-class DoublingScorer:
-    name = "doubling"
-    version = "1"
+class LengthScorer:
+    """Scores an edit by its new text's length: what comes back must follow the edits' order."""
 
-    def score(self, facts: Sequence[float]) -> list[float]:
-        return [2 * f for f in facts]
+    name = "length"
+    version = "1"
+    signal_names = ("current_wikitext_chars",)
+
+    def score(self, facts: Sequence[SignalValues]) -> list[float]:
+        return [f["current_wikitext_chars"] / 1000 for f in facts]
 
 
 def test_thread_scoring_keeps_the_order() -> None:
     runner = ThreadScoring(2)
+    edits = [context(rev_id, "x" * length) for rev_id, length in ((1, 300), (2, 100), (3, 200))]
     try:
-        result = asyncio.run(runner.score(DoublingScorer(), [0.1, 0.2, 0.3]))  # type: ignore[arg-type]
+        result = asyncio.run(runner.score_edits(edits, [LengthScorer()]))  # type: ignore[list-item]
     finally:
         runner.close()
-    assert result == [0.2, 0.4, 0.6]
+    assert result.probabilities == {"length": [0.3, 0.1, 0.2]}
+    assert (runner.counted.calls, runner.counted.edits) == (1, 3)

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,22 +37,54 @@ def require_docker() -> None:
     pytest.skip(message)
 
 
-def build_image(target: str = "cpu") -> str:
-    """scripts/build-image.sh, as `make image` runs it; Docker's layer cache makes reruns quick."""
-    result = subprocess.run(
+# The build's own progress lines, shown while it runs (the whole log goes to var/).
+PROGRESS_PREFIXES = ("Extras ", "Building revertrisk", "Step ", "install-project.sh:", "slim-venv.sh:",
+                     "smoke test:", "Built ", "docker build failed")
+
+
+def terminal_writer(config: pytest.Config) -> Callable[[str], None]:
+    """A line writer that reaches the terminal while pytest captures output: a first image
+    build takes minutes and must not look like a hung test."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+
+    def write(line: str) -> None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
+
+    return write
+
+
+def build_image(target: str = "cpu", report: Callable[[str], None] = print) -> str:
+    """scripts/build-image.sh, as `make image` runs it; Docker's layer cache makes reruns quick.
+    Progress lines go to `report`, the full output to var/image-build-<target>.log."""
+    log_path = REPO / "var" / f"image-build-{target}.log"
+    log_path.parent.mkdir(exist_ok=True)
+    report(f"building the {target} image (minutes the first time, seconds when cached); log: {log_path}")
+    process = subprocess.Popen(
         ["bash", "scripts/build-image.sh", target],
-        check=False,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=1800,
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    if result.returncode != 0:
-        raise AssertionError(f"image build failed:\n{(result.stdout + result.stderr)[-6000:]}")
-    built = [line for line in result.stdout.splitlines() if line.startswith("Built ")]
-    assert built, result.stdout[-2000:]
-    # "Built revertrisk-service:0.1.0 in 12 s"
+    built = []
+    with log_path.open("w") as log:
+        for line in process.stdout:
+            log.write(line)
+            log.flush()
+            if line.startswith(PROGRESS_PREFIXES):
+                report(f"  {line.rstrip()[:150]}")
+            if line.startswith("Built "):
+                built.append(line)
+    if process.wait(timeout=1800) != 0:
+        raise AssertionError(f"image build failed:\n{log_path.read_text()[-6000:]}")
+    assert built, log_path.read_text()[-2000:]
+    # "Built revertrisk-service:0.1.0 in 12 s, 0.93 GB"
     return built[-1].split()[1]
+
+
+def image_size_bytes(image: str) -> int | None:
+    """The image's size as `docker images` counts it (all its layers), or None when absent."""
+    result = docker("image", "inspect", "--format", "{{.Size}}", image, check=False)
+    return int(result.stdout) if result.returncode == 0 else None
 
 
 @dataclass

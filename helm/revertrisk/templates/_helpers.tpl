@@ -90,6 +90,26 @@ Kubernetes expands $(REDIS_PASSWORD) into the URL, so it never appears in a mani
 {{- end }}
 {{- end -}}
 
+{{/* Patroller feedback: the tokens file from a Secret volume, the database URL from a Secret. */}}
+{{- define "revertrisk.feedbackEnv" -}}
+{{- if .Values.feedback.enabled }}
+{{- if not (and .Values.feedback.tokensSecret .Values.feedback.databaseSecret) }}
+{{- fail "feedback.enabled needs feedback.tokensSecret and feedback.databaseSecret" }}
+{{- end }}
+- name: FEEDBACK_TOKENS_FILE
+  value: /etc/revertrisk/feedback/tokens
+- name: FEEDBACK_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.feedback.databaseSecret | quote }}
+      key: {{ .Values.feedback.databaseUrlKey | quote }}
+- name: FEEDBACK_RATE_PER_MINUTE
+  value: {{ .Values.feedback.ratePerMinute | quote }}
+- name: FEEDBACK_RATE_BURST
+  value: {{ .Values.feedback.rateBurst | quote }}
+{{- end }}
+{{- end -}}
+
 {{- define "revertrisk.prometheusAnnotations" -}}
 prometheus.io/scrape: "true"
 prometheus.io/port: {{ .port | quote }}

@@ -11,7 +11,7 @@ import typer
 
 from revertrisk_service.dataset.defaults import DEFAULT_RADIUS, DEFAULT_WINDOW
 
-app = typer.Typer(help="Training data from a wiki's edit history.", no_args_is_help=True)
+app = typer.Typer(help="Labeled training datasets (TRAINING-DATA-CONTRACT): from edit history or patroller feedback.", no_args_is_help=True)
 
 
 def _fail(message: str) -> typer.Exit:

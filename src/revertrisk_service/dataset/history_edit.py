@@ -1,6 +1,6 @@
 """A revision from the history becomes the same root object serving builds from the API (an
 `EditContext`), and its signal values come from ONE adapter function, `signal_values`, through
-the shared edit layer (edits.facts + each model's feature declarations).
+the signal declarations serving solves (`signals.edit_signals`).
 
 What a history dump cannot know stays None, never guessed: the editor's groups and the change
 tags (so every signal built on them), and whether a named account is temporary. The editor's
@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from revertrisk_service.edits.facts import EditFacts, facts_from_context
-from revertrisk_service.edits.user import FLAGGED_GROUPS, INTERFACE_TAGS
+from revertrisk_service.edits.texts import EditTexts
+from revertrisk_service.edits.user import INTERFACE_TAGS
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.language_agnostic import features as language_agnostic
 from revertrisk_service.models.multilingual import features as multilingual
 from revertrisk_service.models.multilingual.train import SHIPPED_GROUPS as MULTILINGUAL_GROUPS
+from revertrisk_service.signals import CATALOGUE, SignalValues, edit_signals
 from revertrisk_service.wikis import Wiki
 
-# Facts of EditFacts a dump does not carry: set to None after the shared computation.
+# Facts (signals read off the EditContext) a dump does not carry.
 DUMP_MISSING_FACTS: tuple[str, ...] = ("user_groups", "user_is_temporary", *INTERFACE_TAGS)
 
 LANGUAGE_AGNOSTIC_SIGNALS: tuple[str, ...] = language_agnostic.FEATURE_NAMES
@@ -43,12 +44,13 @@ IDENTITY_SIGNALS: tuple[str, ...] = ("is_anonymous",)
 # The signal columns of a dataset file.
 SIGNAL_COLUMNS: tuple[str, ...] = tuple(n for n in SIGNAL_NAMES if n not in IDENTITY_SIGNALS)
 
-# Signals whose value a dump cannot know (null in every history-built row), by model.
-_GROUP_SIGNALS = ("user_is_admin", "user_is_reviewer", "user_is_extendedconfirmed",
-                  "user_known_group_count", *(f"is_{g}" for g in FLAGGED_GROUPS))  # fmt: skip
+# Signals whose value a dump cannot know (null in every history-built row): every signal built on
+# a fact it does not carry, found through the declarations' dependencies.
 DUMP_MISSING_SIGNALS: tuple[str, ...] = tuple(
-    n for n in SIGNAL_NAMES if n in (*_GROUP_SIGNALS, *INTERFACE_TAGS, "user_is_temporary")
+    n for n in SIGNAL_NAMES if set(CATALOGUE.closure([n])) & set(DUMP_MISSING_FACTS)
 )
+# What the adapter solves: the signals and the edit's texts (written as columns.TEXT_COLUMNS).
+_SOLVED: tuple[str, ...] = (*SIGNAL_NAMES, "texts")
 # Signals a dump knows but defines as of the edit, where serving reads today's account.
 AS_OF_EDIT_SIGNALS: tuple[str, ...] = ("user_age_days", "user_log_editcount")
 
@@ -134,11 +136,6 @@ def edit_context(
     )
 
 
-def history_facts(ctx: EditContext) -> EditFacts:
-    """The shared facts of the edit, with what a dump cannot know set back to unknown."""
-    return replace(facts_from_context(ctx), **dict.fromkeys(DUMP_MISSING_FACTS, None))
-
-
 def _value(value: Any) -> float | None:
     if value is None:
         return None
@@ -146,34 +143,29 @@ def _value(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
-def signal_values(contexts: Sequence[EditContext]) -> list[tuple[dict[str, float | None], EditFacts]]:
+def signal_values(contexts: Sequence[EditContext]
+                  ) -> list[tuple[dict[str, float | None], SignalValues]]:
     """THE adapter: every model signal of each history edit by its declared name (None =
-    unknown), computed by the same code serving runs, with the edit's facts (for its texts).
-    Takes a batch so each model's feature code runs once per partition, not once per edit."""
-    facts = [history_facts(ctx) for ctx in contexts]
-    if not facts:
-        return []
-    frame = multilingual.feature_frame(facts, None, MULTILINGUAL_SIGNALS)
-    multilingual_rows = frame.to_dict("records")
+    unknown), solved by the same declarations serving solves, with the solved values (for the
+    edit's texts)."""
     out = []
-    for one, multilingual_values in zip(facts, multilingual_rows, strict=True):
-        values: dict[str, Any] = dict(
-            zip(LANGUAGE_AGNOSTIC_SIGNALS, language_agnostic.feature_vector(one), strict=True)
-        )
-        values.update(multilingual_values)
-        # The multilingual frame writes 0 for an unknown tag or group (serving always knows
-        # them); in history data they are unknown, so null, never a guessed 0.
+    for ctx in contexts:
+        values = edit_signals(ctx, _SOLVED)
+        # The EditContext says "no groups, no tags, not temporary" where the dump says nothing;
+        # serving always knows them, history rows must not guess them.
         values.update(dict.fromkeys(DUMP_MISSING_SIGNALS))
-        out.append(({name: _value(values[name]) for name in SIGNAL_NAMES}, one))
+        out.append(({name: _value(values[name]) for name in SIGNAL_NAMES}, values))
     return out
 
 
-def texts_of(facts: EditFacts) -> Mapping[str, list]:
-    """The edit's texts in the KI sample's columns (None when the edit was too large to diff)."""
-    if facts.texts is None:
+def texts_of(values: SignalValues) -> Mapping[str, list | None]:
+    """The edit's texts (the `texts` signal) in the KI sample's columns (None when the edit was
+    too large to diff)."""
+    texts: EditTexts | None = values["texts"]
+    if texts is None:
         return {"texts_insert": None, "texts_removed": None, "texts_change": None}
     return {
-        "texts_insert": list(facts.texts.inserts),
-        "texts_removed": list(facts.texts.removes),
-        "texts_change": [[old, new] for old, new in facts.texts.changes],
+        "texts_insert": list(texts.inserts),
+        "texts_removed": list(texts.removes),
+        "texts_change": [[old, new] for old, new in texts.changes],
     }

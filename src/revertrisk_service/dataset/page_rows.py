@@ -152,7 +152,7 @@ def page_dataset_rows(
                 continue
             assert parent is not None
             kept.append((edit_context(wiki, rev, parent, _user(raw), created_at), label))
-    for (ctx, label), (signals, facts) in zip(kept, signal_values([c for c, _ in kept]),
+    for (ctx, label), (signals, solved) in zip(kept, signal_values([c for c, _ in kept]),
                                               strict=True):
         rev = ctx.revision
         counts["rows"] += 1
@@ -171,6 +171,6 @@ def page_dataset_rows(
             "seconds_to_revert": label.seconds_to_revert,
             "label": label.reverted,
             **{n: v for n, v in signals.items() if n not in IDENTITY_SIGNALS},
-            **texts_of(facts),
+            **texts_of(solved),
         })  # fmt: skip
     return out, counts

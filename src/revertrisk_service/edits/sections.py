@@ -3,7 +3,7 @@
 Parsing whole revisions (mwparserfromhell, mwedittypes) takes seconds on long articles. An edit
 usually touches one section, and mwedittypes sets identical sections aside itself, so parsing
 only the sections that differ gives the same counts at a fraction of the cost: split once per
-revision (see edits.facts); tests/test_sections.py and bench/check_changed_sections.py compare
+revision (see signals.facts); tests/test_sections.py and bench/check_changed_sections.py compare
 the two on real and generated edits.
 """
 

@@ -4,7 +4,8 @@ These are the hand-made signals that did best in the PAN Wikipedia vandalism com
 shouting, keyboard mashing, one endless token, digits and punctuation instead of prose, letters
 from another script, highly repetitive (compressible) text, links added and markup broken.
 
-Every statistic is a pure function of plain strings. A share over zero characters is None:
+Every statistic is a pure function of plain strings; the signals built on them are declared in
+revertrisk_service.signals.characters. A share over zero characters is None:
 an edit that inserted nothing has no upper-case share, which is not the same as 0.
 """
 
@@ -14,8 +15,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from revertrisk_service.edits.scripts import is_letter, main_script_share
 
@@ -121,72 +121,6 @@ def off_script_share(text: str, lang: str | None) -> float | None:
     script or text without letters."""
     share = main_script_share(text, lang)
     return None if share is None else 1.0 - share
-
-
-@dataclass(frozen=True)
-class TextStat:
-    """One statistic of one side (inserted or removed) of the edit."""
-
-    name: str
-    description: str
-    compute: Callable[[str, str | None], float | None]
-
-
-def _plain(fn: Callable[[str], float | int | None]) -> Callable[[str, str | None], float | None]:
-    def compute(text: str, lang: str | None) -> float | None:
-        value = fn(text)
-        return None if value is None else float(value)
-
-    return compute
-
-
-# Statistics of the inserted text.
-INSERTED_STATS: tuple[TextStat, ...] = (
-    TextStat("ins_chars", "Characters inserted.", _plain(len)),
-    TextStat("ins_uppercase_share", "Upper-case share of the inserted cased letters.",
-             _plain(uppercase_share)),
-    TextStat("ins_longest_char_run", "Longest run of one repeated character in inserted text.",
-             _plain(longest_char_run)),
-    TextStat("ins_longest_token", "Longest inserted token, characters.", _plain(longest_token)),
-    TextStat("ins_digit_share", "Digit share of inserted non-space characters.",
-             _plain(digit_share)),
-    TextStat("ins_punctuation_share", "Punctuation share of inserted non-space characters.",
-             _plain(punctuation_share)),
-    TextStat("ins_non_letter_share", "Non-letter share of inserted non-space characters.",
-             _plain(non_letter_share)),
-    TextStat("ins_off_script_share", "Share of inserted letters outside the wiki's main script.",
-             off_script_share),
-    TextStat("ins_compression_ratio", "zlib ratio of the inserted text (low: repetitive).",
-             _plain(compression_ratio)),
-    TextStat("ins_repeated_token_share", "Share of inserted tokens repeating an earlier one.",
-             _plain(repeated_token_share)),
-    TextStat("ins_max_token_repeats", "Most repeats of one inserted token.",
-             _plain(max_token_repeats)),
-    TextStat("ins_bare_urls", "URL-like strings left in the inserted prose.", _plain(external_links)),
-    TextStat("ins_emoji", "Emoji in the inserted text.", _plain(emoji_count)),
-    TextStat("ins_unbalanced_markup", "Unbalanced {{ }}, [[ ]], <ref> pairs in inserted text.",
-             _plain(unbalanced_markup)),
-)  # fmt: skip
-
-# Statistics of the removed text. Removed references, templates, links and categories are
-# mwedittypes node counts (the edit-structure group); these text pieces hold prose only.
-REMOVED_STATS: tuple[TextStat, ...] = (
-    TextStat("rem_chars", "Characters removed.", _plain(len)),
-    TextStat("rem_uppercase_share", "Upper-case share of the removed cased letters.",
-             _plain(uppercase_share)),
-    TextStat("rem_digit_share", "Digit share of removed non-space characters.",
-             _plain(digit_share)),
-)  # fmt: skip
-
-TEXT_STAT_NAMES: tuple[str, ...] = tuple(s.name for s in (*INSERTED_STATS, *REMOVED_STATS))
-
-
-def text_stats(inserted: Sequence[str], removed: Sequence[str], lang: str | None) -> dict[str, float | None]:
-    """Every statistic of one edit, by name. `inserted`/`removed` are the edit's text pieces."""
-    ins, rem = joined(inserted), joined(removed)
-    values = {s.name: s.compute(ins, lang) for s in INSERTED_STATS}
-    values.update({s.name: s.compute(rem, lang) for s in REMOVED_STATS})
-    return values
 
 
 def removed_share_of_page(removed_chars: int, parent_chars: int | None) -> float | None:

@@ -32,7 +32,3 @@ def flagged_groups(groups: Iterable[str]) -> frozenset[str]:
     """The editor's groups that the Data Lake flags; any other group is never looked at."""
     return frozenset(groups) & frozenset(FLAGGED_GROUPS)
 
-
-def interface_flags(tags: Iterable[str]) -> dict[str, bool]:
-    present = set(tags)
-    return {flag: any(tag in present for tag in names) for flag, names in INTERFACE_TAGS.items()}

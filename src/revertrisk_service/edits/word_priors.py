@@ -7,14 +7,14 @@ Sources (both maintained PyPI packages that ship their data, no downloads at run
 - profanity: the per-language JSON word lists bundled in `glin-profanity` (MIT).
 
 A language a source does not cover gets None (missing) for that source's statistics, never a
-guess from another language's list.
+guess from another language's list. The signals built on these are declared in
+revertrisk_service.signals.word_priors.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 
@@ -99,41 +99,3 @@ def profanity_count(text: str, lang: str | None) -> int | None:
     singles, phrases = listed
     lowered = text.casefold()
     return sum(w in singles for w in words(text)) + sum(lowered.count(p) for p in phrases)
-
-
-WORD_PRIOR_NAMES: tuple[str, ...] = (
-    "ins_mean_zipf",
-    "ins_min_zipf",
-    "ins_unknown_word_share",
-    "rem_mean_zipf",
-    "ins_profanity",
-    "rem_profanity",
-    "ins_profanity_minus_removed",
-)
-
-WORD_PRIOR_DESCRIPTIONS: dict[str, str] = {
-    "ins_mean_zipf": "Mean wordfreq Zipf frequency of inserted words (missing: language not covered).",
-    "ins_min_zipf": "Rarest inserted word's Zipf frequency (missing: language not covered).",
-    "ins_unknown_word_share": "Inserted words absent from the language's wordfreq list.",
-    "rem_mean_zipf": "Mean Zipf frequency of removed words (missing: language not covered).",
-    "ins_profanity": "Inserted words/phrases on glin-profanity's list (missing: no list).",
-    "rem_profanity": "Removed words/phrases on glin-profanity's list (missing: no list).",
-    "ins_profanity_minus_removed": "Profanity inserted minus removed (cleanup is negative).",
-}
-
-
-def word_priors(inserted: Sequence[str], removed: Sequence[str], lang: str | None) -> dict[str, float | None]:
-    ins, rem = "\n".join(inserted), "\n".join(removed)
-    ins_rarity, rem_rarity = word_rarity(ins, lang), word_rarity(rem, lang)
-    ins_bad, rem_bad = profanity_count(ins, lang), profanity_count(rem, lang)
-    return {
-        "ins_mean_zipf": ins_rarity["mean_zipf"],
-        "ins_min_zipf": ins_rarity["min_zipf"],
-        "ins_unknown_word_share": ins_rarity["unknown_share"],
-        "rem_mean_zipf": rem_rarity["mean_zipf"],
-        "ins_profanity": None if ins_bad is None else float(ins_bad),
-        "rem_profanity": None if rem_bad is None else float(rem_bad),
-        "ins_profanity_minus_removed": (
-            None if ins_bad is None or rem_bad is None else float(ins_bad - rem_bad)
-        ),
-    }

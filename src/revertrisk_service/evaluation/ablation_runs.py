@@ -16,26 +16,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from revertrisk_service.edits.facts import EditFacts
-from revertrisk_service.edits.signals import (
-    CHARACTERS,
-    LANGUAGE_ID,
-    WORD_PRIORS,
-    edit_signals,
-    signal_columns,
-    signals_in,
-)
 from revertrisk_service.evaluation.ablation import (
     CvPlan,
     PageBootstrap,
     ablation_rows,
     out_of_fold,
 )
+from revertrisk_service.signals import CATALOGUE, solve
+from revertrisk_service.signals.groups import CHARACTERS, LANGUAGE_ID, TEXT_MODELS, WORD_PRIORS
 from revertrisk_service.training.holdout import HOLDOUT_DESCRIPTION, holdout_mask
 from revertrisk_service.training.progress import progress_bar
 
 ABLATION_FILE = "ablation.json"
-TEXT_MODELS = "text models"
 CV_FOLDS_FOR_TEXT_MODELS = 5
 FitPredict = Callable[[pd.DataFrame, np.ndarray, pd.DataFrame, int], np.ndarray]
 
@@ -135,8 +127,11 @@ def _development(df: pd.DataFrame) -> np.ndarray:
     return ~holdout_mask(df["wiki_db"], df["page_title"])
 
 
-def _signals_frame(facts: Sequence[EditFacts], names: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame(signal_columns([edit_signals(f) for f in facts], list(names)))
+def _signals_frame(facts: Sequence[Mapping[str, Any]], names: Sequence[str]) -> pd.DataFrame:
+    """The candidate signals of the given facts as the booster reads them (NaN: missing)."""
+    solved = [solve(names, f) for f in facts]
+    return pd.DataFrame({n: [np.nan if s[n] is None else float(s[n]) for s in solved]
+                         for n in names})
 
 
 SIGNAL_GROUPS = (CHARACTERS, WORD_PRIORS, LANGUAGE_ID)
@@ -155,13 +150,15 @@ def multilingual_spec(data_dir: Path, seed: int = 42, shipped_only: bool = False
     from revertrisk_service.models.multilingual import features as ml
     from revertrisk_service.models.multilingual import train as ml_train
 
-    df, facts = ml_train.read_labelled(data_dir)
+    df, given = ml_train.read_labelled(data_dir)
     keep = _development(df)
     df = df[keep].reset_index(drop=True)
-    facts = [f for f, k in zip(facts, keep, strict=True) if k]
+    given = [f for f, k in zip(given, keep, strict=True) if k]
     labels = df[ml_train.LABEL].astype(int).to_numpy()
     pages = (df["wiki_db"] + ":" + df["page_title"].astype(str)).to_numpy()
     groups = _kept_groups(ml.FEATURE_GROUPS, ml_train.SHIPPED_GROUPS, shipped_only)
+    columns = [c for g in groups.values() for c in g]
+    facts = ml.solved_inputs(given, columns)
     ml_train.seed_everything(seed)
     text_scores = None
     if TEXT_MODELS in groups:
@@ -170,7 +167,7 @@ def multilingual_spec(data_dir: Path, seed: int = 42, shipped_only: bool = False
             text_scores = ml_train.cross_fitted_text_scores(
                 facts, labels, pages, seed, CV_FOLDS_FOR_TEXT_MODELS, step
             )
-    frame = ml.feature_frame(facts, text_scores, [c for g in groups.values() for c in g])
+    frame = ml.feature_frame(facts, text_scores, columns)
 
     def fit_predict(x_train, y_train, x_test, run_seed):
         categorical = [c for c in ml.CATEGORICAL_FEATURES if c in x_train.columns]
@@ -203,17 +200,19 @@ def language_agnostic_spec(data_dir: Path, seed: int = 42, shipped_only: bool = 
     from revertrisk_service.training.datasets import load_ki
 
     data = load_ki(Path(data_dir))
-    keep = holdout_mask([f.wiki_db or "" for f in data.facts], [f.page_title or "" for f in data.facts])
+    keep = holdout_mask([f["wiki_db"] or "" for f in data.facts],
+                        [f["page_title"] or "" for f in data.facts])
     rows = np.flatnonzero(~keep)
     facts = [data.facts[i] for i in rows]
-    shipped = pd.DataFrame(la.feature_matrix(facts), columns=list(la.FEATURE_NAMES))
+    shipped = pd.DataFrame(la.feature_matrix(la.solved_features(facts)),
+                           columns=list(la.FEATURE_NAMES))
     group_of = la.feature_group
     groups: dict[str, tuple[str, ...]] = {}
     for name in la.FEATURE_NAMES:
         groups.setdefault(group_of(name), ())
         groups[group_of(name)] += (name,)
     for group in SIGNAL_GROUPS:
-        groups[group] = signals_in(group)
+        groups[group] = CATALOGUE.in_group(group)
     groups = _kept_groups(groups, la.SHIPPED_GROUPS, shipped_only)
     extra_names = [n for g in SIGNAL_GROUPS if g in groups for n in groups[g]]
     frame = pd.concat([shipped, _signals_frame(facts, extra_names)], axis=1)
@@ -234,7 +233,7 @@ def language_agnostic_spec(data_dir: Path, seed: int = 42, shipped_only: bool = 
         shipped_groups=tuple(la.SHIPPED_GROUPS),
         labels=np.asarray([data.labels[i] for i in rows]),
         pages=np.asarray([data.groups[i] for i in rows]),
-        anonymous=np.array([bool(f.user_is_anonymous) for f in facts]),
+        anonymous=np.array([bool(f["user_is_anonymous"]) for f in facts]),
         fit_predict=fit_predict,
         notes=(
             ("The language-agnostic model has no text models by design (it must serve every "

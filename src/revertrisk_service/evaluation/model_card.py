@@ -132,6 +132,20 @@ def render_model_card_markdown(card: dict[str, Any]) -> str:
             "",
         ]
     lines += ["## Limitations", "", *_bullets(card["limitations"]), ""]
+    lines += [
+        "## Observed in use",
+        "",
+        (
+            "With patroller feedback on, a running service reports at "
+            f"`GET /v1/models/{card['name']}/feedback` (and in `/info` as `observed_in_use`) how many "
+        "edits patrollers judged and, at each threshold preset and per wiki, the share of judged "
+        "edits at or above the threshold that they judged damaging, with a 95% Wilson interval "
+        "and the number of judgments behind it. Patrollers choose which edits they open, so this "
+        "is not a random sample: it describes the judged edits, not the model's precision on "
+            "every edit, and says nothing about recall."
+        ),
+        "",
+    ]
     if card.get("verdict"):
         lines += ["## Training verdict", "", card["verdict"], ""]
     if card["library_versions"]:

@@ -89,6 +89,7 @@ def plot_per_language_auc(report: dict[str, Any], path: Path) -> Path:
     return _save(figure, path)
 
 
+# Its axes are set like the curves' above (the same duplicates-tool pair, for the same reason).
 def plot_reliability(report: dict[str, Any], path: Path) -> Path:
     bins = [b for b in report["calibration"]["bins"] if b["count"]]
     figure, axes = plt.subplots(figsize=(5, 4))

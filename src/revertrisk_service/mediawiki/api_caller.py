@@ -3,13 +3,13 @@
 Retried: maxlag answers, HTTP 429 and 5xx, timeouts of one attempt and connection failures, with
 exponential backoff plus jitter, honouring Retry-After. Never retried: other API errors, other
 HTTP statuses and unparsable JSON, because asking again gives the same answer. No sleep ever runs
-past the caller's deadline: if the wait would, the last error is returned at once.
+past the caller's deadline: if the wait would, the last error is returned at once. The waits are
+the service's one retry policy (retry.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ import httpx
 from revertrisk_service.errors import ServiceError, UpstreamTimeout, UpstreamUnavailable
 from revertrisk_service.mediawiki import metrics
 from revertrisk_service.mediawiki.parsing import api_error
+from revertrisk_service.retry import RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,9 @@ class ApiCaller:
     ) -> None:
         self._http = http
         self._timeout_s = timeout_s
-        self._max_retries = max_retries
-        self._backoff_base_s = backoff_base_s
-        self._backoff_max_s = backoff_max_s
+        self._retry = RetryPolicy(
+            backoff_base_s, backoff_max_s, max_attempts=max_retries + 1, jitter=0.1
+        )
         # Bounds how many requests one process has in flight, so a batch touching many pages
         # (one creation-time query each) does not open dozens of connections at once.
         self._slots = asyncio.Semaphore(max_concurrency)
@@ -94,7 +95,7 @@ class ApiCaller:
         query_kind: str,
         host: str,
     ) -> dict[str, Any]:
-        failures = 0
+        retries = self._retry.start()
         while True:
             if deadline.remaining() <= 0:
                 raise self._give_up(
@@ -106,22 +107,13 @@ class ApiCaller:
             try:
                 return await self._attempt(url, params, headers, deadline, query_kind, host)
             except _RetryableFailure as failure:
-                failures += 1
-                if failures > self._max_retries:
-                    raise self._give_up(query_kind, failure.error) from None
-                delay = self._delay(failures, failure.retry_after)
-                if delay >= deadline.remaining():
+                delay = retries.next_delay(failure.retry_after, within=deadline.remaining())
+                if delay is None:
                     raise self._give_up(query_kind, failure.error) from None
                 metrics.RETRIES.labels(query_kind, failure.reason).inc()
                 await asyncio.sleep(delay)
             except ServiceError as error:
                 raise self._give_up(query_kind, error) from None
-
-    def _delay(self, failures: int, retry_after: float | None) -> float:
-        backoff = min(self._backoff_max_s, self._backoff_base_s * 2 ** (failures - 1))
-        base = retry_after if retry_after is not None else backoff
-        # Jitter spreads the retries of concurrent requests so they do not arrive together.
-        return base + random.uniform(0, 0.1 * max(backoff, self._backoff_base_s))
 
     @staticmethod
     def _give_up(query_kind: str, error: ServiceError) -> ServiceError:
@@ -160,6 +152,7 @@ class ApiCaller:
             metrics.REQUESTS.labels(query_kind, outcome).inc()
             metrics.LATENCY.labels(query_kind).observe(time.perf_counter() - started)
 
+    # get_json's parameters again (same duplicates-tool pair): the exchange inside one try.
     async def _send(
         self,
         url: str,

@@ -33,6 +33,15 @@ def read_manifest(name: str, settings: Settings) -> ModelManifest:
     return load_manifest(settings.model_dir(name))
 
 
+def check_installed_packages(name: str, settings: Settings) -> None:
+    """Raise ModelArtifactError when the model's manifest reads signals whose optional packages
+    are not installed (see MultilingualModel.check_packages); cheap, from the manifest alone."""
+    if name == MULTILINGUAL:
+        from revertrisk_service.models.multilingual.model import check_packages
+
+        check_packages(read_manifest(name, settings))
+
+
 def describe_scorer(name: str, settings: Settings) -> Scorer:
     """The model from its manifest alone, for a process whose scoring processes load it."""
     return ManifestOnlyScorer(

@@ -1,13 +1,19 @@
-"""The contract between the callers (serving, precaching) and a model: edit facts in, revert
-probabilities out. The facts are computed once per revision (edits.facts) and shared by every model."""
+"""The contract between the callers (serving, precaching) and a model: solved signal values in,
+revert probabilities out.
+
+A model names the signals it reads (`signal_names`, from its manifest's feature list); the caller
+solves exactly those for each edit (`signals_for`, once per edit for every model that asks) and
+hands each model the values.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
-from revertrisk_service.edits.facts import EditFacts
+from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.manifest import ModelManifest
+from revertrisk_service.signals import SignalValues, edit_signals, model_inputs
 from revertrisk_service.wikis import Wiki
 
 
@@ -17,6 +23,8 @@ class Scorer(Protocol):
 
     name: str
     version: str
+    # The signals this model's `score` reads, for the solver.
+    signal_names: tuple[str, ...]
 
     def supports(self, wiki: Wiki) -> bool:
         """Whether this model serves that wiki at all."""
@@ -26,9 +34,20 @@ class Scorer(Protocol):
         """The language codes served, or None when every Wikipedia is."""
         ...
 
-    def score(self, facts: Sequence[EditFacts]) -> list[float]:
+    def score(self, values: Sequence[SignalValues]) -> list[float]:
         """The probability that each edit gets reverted, in order."""
         ...
+
+
+def signals_needed(scorers: Iterable[Scorer]) -> tuple[str, ...]:
+    """The signals that these models read, each once."""
+    return tuple(dict.fromkeys(name for scorer in scorers for name in scorer.signal_names))
+
+
+def signals_for(context: EditContext, scorers: Iterable[Scorer]) -> SignalValues:
+    """Every signal these models read, of one fetched edit: each computed once, and nothing that
+    none of them reads."""
+    return edit_signals(context, signals_needed(scorers))
 
 
 class ManifestIdentity:
@@ -43,6 +62,10 @@ class ManifestIdentity:
         self.manifest = manifest
         self.name = manifest.name
         self.version = manifest.version
+
+    @property
+    def signal_names(self) -> tuple[str, ...]:
+        return model_inputs(self.manifest.features)
 
     def supports(self, wiki: Wiki) -> bool:
         if self.manifest.supported_wikis is None:
@@ -65,5 +88,5 @@ class ManifestOnlyScorer(ManifestIdentity):
         super().__init__(manifest)
         self.SERVES_EVERY_WIKI_UNLISTED = serves_every_wiki_unlisted
 
-    def score(self, facts: Sequence[EditFacts]) -> list[float]:
+    def score(self, values: Sequence[SignalValues]) -> list[float]:
         raise RuntimeError(f"{self.name} is scored in the scoring processes, not in this one")

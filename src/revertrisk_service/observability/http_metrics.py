@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from revertrisk_service.observability.metrics import REQUEST_LATENCY, REQUESTS
-from revertrisk_service.serving.paths import PREDICT_PATH
+from revertrisk_service.serving.routes import predict_model
 
 
 class PredictMetricsMiddleware:
@@ -18,12 +18,12 @@ class PredictMetricsMiddleware:
         self.served_models = served_models
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = PREDICT_PATH.match(scope["path"]) if scope["type"] == "http" else None
-        if match is None:
+        named = predict_model(scope["path"]) if scope["type"] == "http" else None
+        if named is None:
             await self.app(scope, receive, send)
             return
         # Only served names become label values: a client cannot grow the series count.
-        model = match["name"] if match["name"] in set(self.served_models()) else "unknown"
+        model = named if named in set(self.served_models()) else "unknown"
         status = 500
         start = time.perf_counter()
 

@@ -46,7 +46,12 @@ def timed_stage(model: str, stage: str) -> Iterator[None]:
     try:
         yield
     finally:
-        STAGE_LATENCY.labels(model, stage).observe(time.perf_counter() - start)
+        observe_stage(model, stage, time.perf_counter() - start)
+
+
+def observe_stage(model: str, stage: str, seconds: float) -> None:
+    """A stage timed elsewhere: in a scoring process, which reports its seconds back."""
+    STAGE_LATENCY.labels(model, stage).observe(seconds)
 
 
 def record_model(model: str, version: str) -> None:

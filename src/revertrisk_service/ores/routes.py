@@ -5,14 +5,14 @@
     GET      /v3/scores/{wiki}/{rev_id}/[{model}/]          one revision
     ...&model_info=version|type|statistics.thresholds.true."maximum recall @ precision >= 0.9"
 
-Every revision goes through the model's own request path (serving.revision_batches), so ORES
-requests share the KServe endpoints' cache, de-duplication and batching. Each path is also
+Every revision goes through the scoring path of the KServe endpoints (serving.revision_scoring),
+with every model named at once, so ORES requests share their cache and de-duplication, and a
+revision asked of two models is fetched and parsed once. Each path is also
 registered without its trailing slash: Huggle sends `/v3/scores/<wiki>?revids=<id>`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,8 +33,7 @@ from revertrisk_service.ores.query import (
 from revertrisk_service.ores.shapes import score_entry
 from revertrisk_service.serving.body_limit import read_body_within
 from revertrisk_service.serving.json_body import parse_json_body
-from revertrisk_service.serving.model import RevertRiskModel
-from revertrisk_service.serving.revision_batches import score_revisions
+from revertrisk_service.serving.model import RevertRiskModel, count_answers
 from revertrisk_service.transparency.routes import ModelFiles
 from revertrisk_service.transparency.threshold_query import answer_threshold_query
 from revertrisk_service.wikis import Wiki, all_wikis, wiki_by_dbname
@@ -122,12 +121,15 @@ def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
         return JSONResponse({wiki.dbname: body})
 
     async def score_all(wiki: Wiki, names: list[str], rev_ids: list[int]) -> dict[str, Any]:
-        # An alias and its model are one computation; every served model runs concurrently.
-        targets = list(dict.fromkeys(ores.target(n).name for n in names))
-        answers = await asyncio.gather(
-            *(score_revisions(ores.models[t], [(wiki, r) for r in rev_ids]) for t in targets)
+        # An alias and its model are one computation; every served model in one call.
+        targets = [ores.models[t] for t in dict.fromkeys(ores.target(n).name for n in names)]
+        answers = await targets[0].scoring.score(
+            [t.loaded for t in targets], [(wiki, r) for r in rev_ids]
         )
-        by_target = dict(zip(targets, answers, strict=True))
+        by_target: dict[str, list[dict[str, Any]]] = {}
+        for target, answer in zip(targets, answers, strict=True):
+            count_answers(target.name, answer.outcomes)
+            by_target[target.name] = [_as_answer(o) for o in answer.outcomes]
         return {
             str(rev_id): {n: score_entry(by_target[ores.target(n).name][i]) for n in names}
             for i, rev_id in enumerate(rev_ids)
@@ -177,6 +179,14 @@ def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
         return await scores(wiki, {**request.query_params, "revids": rev_id}, only_model=model)
 
     return router
+
+
+def _as_answer(outcome: object) -> dict[str, Any]:
+    """A prediction body, or an error in the shape score_entry reads."""
+    if isinstance(outcome, ServiceError):
+        return {"error": outcome.to_dict()}
+    assert isinstance(outcome, dict)  # every named model serves the wiki (checked above)
+    return outcome
 
 
 async def _body_params(request: Request, max_body_bytes: int) -> dict[str, Any]:

@@ -17,17 +17,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response, Streamin
 
 from revertrisk_service.errors import error_body
 from revertrisk_service.patrol.feed import PatrolFeed
+from revertrisk_service.transparency.presets import PRESETS, preset_thresholds
 from revertrisk_service.transparency.routes import ModelFiles
-from revertrisk_service.transparency.threshold_query import answer_threshold_query
 
-# The two uses ORES's RecentChanges filters were built on, as threshold queries.
-PRESETS = {
-    "high precision": "maximum recall @ precision >= 0.9",  # bot-like use: few false alarms
-    "high recall": "maximum filter_rate @ recall >= 0.9",  # review queues: miss little
-}
 ASSETS = {
     "index.html": "text/html; charset=utf-8",
     "patrol.js": "text/javascript; charset=utf-8",
+    "feedback.js": "text/javascript; charset=utf-8",
     "patrol.css": "text/css; charset=utf-8",
 }
 KEEPALIVE_S = 15.0
@@ -70,19 +66,11 @@ def build_patrol_router(
     async def presets() -> JSONResponse:
         answer: dict[str, Any] = {}
         for name, model_files in files.items():
-            loaded = model_files.thresholds()
+            thresholds = preset_thresholds(model_files)
             answer[name] = {
                 "version": versions.get(name),
                 "presets": [
-                    {
-                        "name": preset,
-                        "query": query,
-                        "threshold": (
-                            (answer_threshold_query(loaded[0], query) or {}).get("threshold")
-                            if loaded
-                            else None
-                        ),
-                    }
+                    {"name": preset, "query": query, "threshold": thresholds[preset]}
                     for preset, query in PRESETS.items()
                 ],
             }

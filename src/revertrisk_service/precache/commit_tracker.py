@@ -8,19 +8,23 @@ unhandled event nor re-scores a handled one at or before it.
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Generic, TypeVar
+
+# An SSE event id (str) for the stream runner; the next Kafka offset (int) for the consumer.
+Position = TypeVar("Position")
 
 
-class CommitTracker:
+class CommitTracker(Generic[Position]):
     def __init__(self) -> None:
         self._next_seq = 0
         # seq -> [event id, handled], in stream order; only the not-yet-committable tail.
         self._pending: OrderedDict[int, list] = OrderedDict()
-        self.committable_id: str | None = None
+        self.committable_id: Position | None = None
 
     def __len__(self) -> int:
         return len(self._pending)
 
-    def add(self, event_id: str | None) -> int:
+    def add(self, event_id: Position | None) -> int:
         """Register the next event in stream order; returns its sequence number."""
         seq = self._next_seq
         self._next_seq += 1

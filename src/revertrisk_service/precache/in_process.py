@@ -1,8 +1,8 @@
 """In-process precaching: score stream revisions with every served model, filling their cache.
 
-Each batch fetches a revision once and computes its edit facts once (RevisionFacts), then asks
-each model's Scorer directly, through the same cache step as the HTTP server, so both share cache
-keys, de-duplication and response bodies.
+Each batch goes through the one scoring path of the HTTP server (serving.revision_scoring), with
+every model at once: a revision is fetched once and sent to the scoring processes once, and both
+share cache keys, de-duplication, response bodies and prediction events.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from revertrisk_service.events import EventRevision
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer
-from revertrisk_service.serving.model import score_facts
-from revertrisk_service.serving.revision_facts import EditFetcher, RevisionFacts
+from revertrisk_service.serving.revision_scoring import EditFetcher, RevisionScoring
 from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
 from revertrisk_service.wikis import Wiki
 
@@ -32,40 +31,26 @@ class InProcessPrecacher:
         runner: ScoringRunner | None = None,
     ) -> None:
         self.scorers = list(scorers)
-        self.fetcher = fetcher
-        self.cache = cache
-        self.listeners = listeners or ScoreListeners()
         # The scoring processes when run by `revertrisk precache`; threads otherwise (tests).
         self._owns_runner = runner is None
         self._runner: ScoringRunner = runner or ThreadScoring(cpu_workers)
+        self.scoring = RevisionScoring(fetcher, self._runner, cache, listeners)
 
     def supports(self, wiki: Wiki) -> bool:
         return any(s.supports(wiki) for s in self.scorers)
 
     async def __call__(self, revisions: list[EventRevision]) -> list[Any]:
         """Per revision: {"scores": {model: prediction}}, or {"error": ...} if no model scored it."""
-        facts = RevisionFacts(self.fetcher, self._runner)
+        answers = await self.scoring.score(
+            self.scorers, [(r.wiki, r.rev_id) for r in revisions], origin="precache"
+        )
         scores: list[dict[str, Any]] = [{} for _ in revisions]
         errors: list[dict[str, Any]] = [{} for _ in revisions]
-        for scorer in self.scorers:
-            picked = [i for i, r in enumerate(revisions) if scorer.supports(r.wiki)]
-            if not picked:
-                continue
-            wanted = [(revisions[i].wiki, revisions[i].rev_id) for i in picked]
-
-            async def compute(todo: list[int], scorer=scorer, wanted=wanted) -> list[Any]:
-                chosen = [wanted[i] for i in todo]
-                outcomes = await score_facts(scorer, chosen, await facts.get(chosen), self._runner)
-                self.listeners.announce(chosen, outcomes, facts.contexts, "precache")
-                return outcomes
-
-            answers = await self.cache.answer(
-                scorer.name, scorer.version, wanted, refresh=False, compute=compute
-            )
-            for i, outcome in zip(picked, answers.outcomes, strict=True):
+        for scorer, answer in zip(self.scorers, answers, strict=True):
+            for i, outcome in enumerate(answer.outcomes):
                 if isinstance(outcome, ServiceError):
                     errors[i][scorer.name] = outcome.to_dict()
-                else:
+                elif outcome is not None:
                     scores[i][scorer.name] = outcome
         return [
             {"scores": s} if s else {"error": e or {"code": "unsupported"}}

@@ -1,4 +1,5 @@
-"""What `revertrisk precache` runs: in-process models (sharing the server's cache) or an HTTP poster."""
+"""What `revertrisk precache` runs: in-process models (sharing the server's cache) or an HTTP poster,
+fed by the SSE stream or, with --kafka-bootstrap, by a Kafka consumer group (kafka_mode.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from revertrisk_service.events import EventRevision
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.http_poster import HttpPoster
 from revertrisk_service.precache.in_process import InProcessPrecacher
+from revertrisk_service.precache.kafka_consumer import KafkaSource
+from revertrisk_service.precache.kafka_mode import run_kafka_precache
+from revertrisk_service.precache.runner import ScoreFn
 from revertrisk_service.precache.service import PrecacheConfig, run_precache
 from revertrisk_service.precache.stream import DEFAULT_STREAM_URL
 from revertrisk_service.scored_edits import ScoreListeners
@@ -36,9 +40,12 @@ class PrecacheOptions:
     include_bots: bool = False
     metrics_port: int | None = None
     shard: tuple[int, int] | None = None
+    # Kafka mode (cli.py builds it, so that setting mistakes fail before anything starts).
+    kafka: KafkaSource | None = None
 
 
 async def run_precache_command(settings: Settings, options: PrecacheOptions) -> None:
+    kafka = options.kafka
     if options.metrics_port:
         start_http_server(options.metrics_port)
     config = PrecacheConfig(
@@ -52,12 +59,24 @@ async def run_precache_command(settings: Settings, options: PrecacheOptions) -> 
         event_filter=PrecacheFilter(include_bots=options.include_bots, shard=options.shard),
     )
     if options.server_url:
-        await _run_posting(settings, options.server_url, config)
+        await _run_posting(settings, options.server_url, config, kafka)
     else:
-        await _run_in_process(settings, config)
+        await _run_in_process(settings, config, kafka)
 
 
-async def _run_posting(settings: Settings, server_url: str, config: PrecacheConfig) -> None:
+async def _consume(
+    config: PrecacheConfig, kafka: KafkaSource | None, score: ScoreFn, supports: Any
+) -> None:
+    """The edit source: the SSE stream, or a Kafka consumer group when one is configured."""
+    if kafka is None:
+        await run_precache(config, score, supports=supports)
+    else:
+        await run_kafka_precache(kafka, score, supports, config.event_filter)
+
+
+async def _run_posting(
+    settings: Settings, server_url: str, config: PrecacheConfig, kafka: KafkaSource | None
+) -> None:
     # The server does the scoring; the manifests say which wikis each model serves.
     served = ServedWikis(settings)
     posters = {
@@ -78,7 +97,7 @@ async def _run_posting(settings: Settings, server_url: str, config: PrecacheConf
         ]
 
     try:
-        await run_precache(config, score, supports=served.supports)
+        await _consume(config, kafka, score, served.supports)
     finally:
         for poster in posters.values():
             await poster.close()
@@ -88,21 +107,22 @@ def _succeeded(answer: Any) -> bool:
     return isinstance(answer, dict) and "error" not in answer
 
 
-async def _run_in_process(settings: Settings, config: PrecacheConfig) -> None:
+async def _run_in_process(
+    settings: Settings, config: PrecacheConfig, kafka: KafkaSource | None
+) -> None:
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     poster = build_event_poster(settings)
     # No HTTP clients to keep responsive here: scoring runs at full priority.
     runner = build_scoring_runner(settings, settings.enabled_models(), niceness=0)
+    listeners = ScoreListeners()
+    if poster is not None:
+        poster.attach(listeners)
     scorer = InProcessPrecacher(
-        build_scorers(settings, runner),
-        client,
-        cache,
-        runner=runner,
-        listeners=ScoreListeners(poster.offer) if poster is not None else None,
+        build_scorers(settings, runner), client, cache, runner=runner, listeners=listeners
     )
     try:
-        await run_precache(config, scorer, supports=scorer.supports)
+        await _consume(config, kafka, scorer, scorer.supports)
     finally:
         if poster is not None:
             await poster.aclose()

@@ -16,6 +16,7 @@ import httpx
 from httpx_sse import SSEError, aconnect_sse
 
 from revertrisk_service.precache.metrics import RECONNECTS
+from revertrisk_service.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -63,26 +64,31 @@ class EventStream:
     async def messages(self) -> AsyncIterator[StreamMessage]:
         """Every message event, in order, forever. Never raises for network or server trouble."""
         client = self._client or httpx.AsyncClient(timeout=self._timeout)
-        delay = self.backoff_initial_s
+        # Never gives up: no attempt limit.
+        retries = RetryPolicy(self.backoff_initial_s, self.backoff_max_s).start()
         try:
             while True:
                 try:
                     async for message in self._one_connection(client):
-                        delay = self.backoff_initial_s  # data flows again: start backoff over
+                        retries.reset()  # data flows again: start backoff over
                         yield message
                     log.info("Event stream %s closed by the server; reconnecting", self.url)
+                    failure = None
                 except (httpx.HTTPError, SSEError) as exc:
+                    failure = exc
+                delay = retries.next_delay()
+                assert delay is not None  # no attempt limit
+                if failure is not None:
                     log.warning(
                         "Event stream %s failed (%s: %s); reconnecting in %.1fs",
                         self.url,
-                        type(exc).__name__,
-                        exc,
+                        type(failure).__name__,
+                        failure,
                         delay,
                     )
                 self.reconnects += 1
                 RECONNECTS.inc()
                 await self._sleep(delay)
-                delay = min(delay * 2, self.backoff_max_s)
         finally:
             if self._owns_client:
                 await client.aclose()

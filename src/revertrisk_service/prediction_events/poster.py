@@ -6,6 +6,9 @@ what is queued in batches (EventGate takes a JSON array), retrying a failed batc
 exponential backoff; a batch still failing after `max_attempts` is dropped and counted, so a long
 outage cannot wedge the queue. 4xx answers other than 429 mean EventGate rejected the events
 (schema validation): they are counted, not retried.
+
+Each edit and model version is posted once per replica (announced.RecentKeys), whether its score
+was computed or found in the cache (`wants_cached` asks for the latter).
 """
 
 from __future__ import annotations
@@ -20,22 +23,27 @@ from typing import Any
 import httpx
 from prometheus_client import Counter, Gauge
 
+from revertrisk_service.prediction_events.announced import RecentKeys
 from revertrisk_service.prediction_events.event_shape import prediction_event
-from revertrisk_service.scored_edits import ScoredEdit
+from revertrisk_service.retry import RetryPolicy
+from revertrisk_service.scored_edits import Origin, ScoredEdit, ScoreKey, ScoreListeners
 
 log = logging.getLogger(__name__)
 
 EVENTS = Counter(
     "revertrisk_prediction_events_total",
-    "Prediction events by outcome: posted, rejected (4xx), dropped_queue_full, dropped_after_retries.",
+    "Prediction events by outcome: posted, rejected (4xx), dropped_queue_full, "
+    "dropped_after_retries, duplicate (already posted by this replica, not sent again).",
     ["outcome"],
 )
 QUEUED = Gauge("revertrisk_prediction_events_queued", "Prediction events waiting to be posted.")
 RETRIES = Counter("revertrisk_prediction_event_retries_total", "Failed EventGate posts retried.")
 
-OUTCOMES = ("posted", "rejected", "dropped_queue_full", "dropped_after_retries")
+OUTCOMES = ("posted", "rejected", "dropped_queue_full", "dropped_after_retries", "duplicate")
 
 
+# A plain record of settings; its field list has the shape of other dataclasses (a
+# duplicates-tool pair by shape only).
 @dataclass(frozen=True)
 class PosterSettings:
     url: str
@@ -49,6 +57,8 @@ class PosterSettings:
     batch_size: int = 50
     # Lift Wing posts events for the edits it scores from the stream, not for every API call.
     origins: Collection[str] = ("event", "precache")
+    # Edits and model versions remembered as posted (about 200 bytes each).
+    remembered: int = 100_000
 
 
 class EventGatePoster:
@@ -58,15 +68,29 @@ class EventGatePoster:
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         self.counts = dict.fromkeys(OUTCOMES, 0)
+        self._posted = RecentKeys(settings.remembered)
+
+    def attach(self, listeners: ScoreListeners) -> None:
+        """Hear of every score of an edit from an event or the stream, computed or cached."""
+        listeners.add(self.offer, wants_cached=self.wants_cached)
+
+    def wants_cached(self, key: ScoreKey, origin: Origin) -> bool:
+        """A cached score is wanted for an edit of the stream or an event not yet posted."""
+        return origin in self.settings.origins and key not in self._posted
 
     def offer(self, edit: ScoredEdit) -> None:
         if edit.origin not in self.settings.origins:
+            return
+        if edit.key in self._posted:
+            self._count("duplicate")
             return
         self._ensure_running()
         try:
             self._queue.put_nowait(prediction_event(edit, self.settings.stream))
         except asyncio.QueueFull:
             self._count("dropped_queue_full")
+        else:
+            self._posted.add(edit.key)
         QUEUED.set(self._queue.qsize())
 
     def _ensure_running(self) -> None:
@@ -93,18 +117,22 @@ class EventGatePoster:
             await self._client.aclose()
 
     async def _deliver(self, batch: list[dict[str, Any]]) -> None:
-        delay = self.settings.backoff_initial_s
-        for attempt in range(1, self.settings.max_attempts + 1):
-            outcome = await self._post(batch)
-            if outcome is not None:
-                self._count(outcome, len(batch))
+        retries = RetryPolicy(
+            self.settings.backoff_initial_s,
+            self.settings.backoff_max_s,
+            max_attempts=self.settings.max_attempts,
+        ).start()
+        while (outcome := await self._post(batch)) is None:
+            delay = retries.next_delay()
+            if delay is None:
+                log.warning(
+                    "EventGate: dropped %d events after %d attempts", len(batch), retries.failures
+                )
+                self._count("dropped_after_retries", len(batch))
                 return
-            if attempt < self.settings.max_attempts:
-                RETRIES.inc()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.settings.backoff_max_s)
-        log.warning("EventGate: dropped %d events after %d attempts", len(batch), attempt)
-        self._count("dropped_after_retries", len(batch))
+            RETRIES.inc()
+            await asyncio.sleep(delay)
+        self._count(outcome, len(batch))
 
     async def _post(self, batch: list[dict[str, Any]]) -> str | None:
         """'posted' or 'rejected' when EventGate decided; None when worth another try."""

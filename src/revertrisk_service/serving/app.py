@@ -6,25 +6,33 @@ from __future__ import annotations
 import math
 import socket
 import sys
+import warnings
 from functools import partial
 
 import kserve
 from fastapi import FastAPI
+from fastapi.exceptions import FastAPIDeprecationWarning
 from kserve import model_server
 
 from revertrisk_service.assembly import build_cache_layer, build_mediawiki_client, build_models
 from revertrisk_service.client_endpoints import build_listeners, mount_client_endpoints
 from revertrisk_service.config import Settings
+from revertrisk_service.feedback.routes import build_feedback_router
+from revertrisk_service.feedback.service import build_feedback
 from revertrisk_service.kserve_socket import serve_on_socket
 from revertrisk_service.logging_setup import configure_logging
 from revertrisk_service.observability.install import install_observability
 from revertrisk_service.observability.metrics import record_model
-from revertrisk_service.serving.client_address import parse_networks
+from revertrisk_service.serving.client_address import (
+    ClientAddress,
+    disable_server_proxy_headers,
+    parse_networks,
+)
 from revertrisk_service.serving.client_limit import ClientConcurrencyLimit
 from revertrisk_service.serving.error_contract import ErrorContract
 from revertrisk_service.serving.errors_http import install_error_handlers
 from revertrisk_service.serving.http_guard import PredictGuard
-from revertrisk_service.serving.openapi import install_openapi_route
+from revertrisk_service.serving.openapi import install_openapi
 from revertrisk_service.serving.route_guard import RouteGuard
 from revertrisk_service.serving.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.transparency.routes import build_transparency_router
@@ -42,6 +50,8 @@ def serve(settings: Settings) -> None:
 
 
 def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
+    disable_server_proxy_headers()
+    _quiet_kserve_orjson_response()
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     extras = build_listeners(settings)
@@ -56,8 +66,17 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     # Outermost: every answer, the error contract's and the client limit's included, is counted
     # and carries the request id.
     install_observability(app, served_models=lambda: names)
-    app.include_router(build_transparency_router({n: settings.model_dir(n) for n in names}))
+    model_dirs = {n: settings.model_dir(n) for n in names}
+    feedback = build_feedback(settings, model_dirs, {m.name: m.version for m in models})
+    app.include_router(
+        build_transparency_router(
+            model_dirs, observed_in_use=feedback.observed_for_card if feedback else None
+        )
+    )
+    app.include_router(build_feedback_router(feedback, settings.max_body_bytes))
     app.router.on_shutdown.extend([client.aclose, cache.close, runner.close])
+    if feedback is not None:
+        app.router.on_shutdown.append(feedback.store.close)
     server = kserve.ModelServer(
         http_port=settings.http_port,
         enable_grpc=False,
@@ -73,6 +92,19 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         serve_on_socket(server, models, sock)
 
 
+def _quiet_kserve_orjson_response() -> None:
+    """KServe 0.21 (pinned) answers through `fastapi.responses.ORJSONResponse`: it is its app's
+    default response class (GET /v1/models, the first request of every process) and its V1
+    predict endpoint builds one. FastAPI 0.131 deprecated that class and warns when one is first
+    made, so every process logged a warning on its first request and again on its first score.
+    The class still works and its orjson bytes are the ones the golden responses record; what
+    would stop it is a change inside KServe's module. Only this one message is silenced, so any
+    other deprecation still shows. Remove when KServe stops using the class."""
+    warnings.filterwarnings(
+        "ignore", message="ORJSONResponse is deprecated", category=FastAPIDeprecationWarning
+    )
+
+
 def _stopping(server: kserve.ModelServer) -> bool:
     """Whether uvicorn is shutting down: open patrol streams must end so that it can."""
     uvicorn_server = getattr(getattr(server, "_rest_server", None), "_server", None)
@@ -80,14 +112,12 @@ def _stopping(server: kserve.ModelServer) -> bool:
 
 
 def install_http_layers(app: FastAPI, settings: Settings, names: list[str]) -> None:
-    """Middleware, outermost last: error shape, route table, per-client limit, body checks."""
+    """Middleware, outermost last: who the client is, error shape, route table, per-client
+    limit, body checks."""
     app.add_middleware(PredictGuard, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(
-        ClientConcurrencyLimit,
-        limit=settings.client_concurrency_limit,
-        trusted_proxies=parse_networks(settings.trusted_proxies),
-    )
+    app.add_middleware(ClientConcurrencyLimit, limit=settings.client_concurrency_limit)
     app.add_middleware(RouteGuard, served_models=lambda: names)
     app.add_middleware(ErrorContract)
+    app.add_middleware(ClientAddress, trusted_proxies=parse_networks(settings.trusted_proxies))
     install_error_handlers(app)
-    install_openapi_route(app, settings, names)
+    install_openapi(app, settings, names)

@@ -74,6 +74,17 @@ class CachedAnswers:
 # Given the positions of the revisions this request must compute, their outcomes in that order:
 # a response body (dict) or a ServiceError.
 Compute = Callable[[list[int]], Awaitable[Sequence[Any]]]
+# The same for several models at once: positions per model in, outcomes per model out.
+ComputeMany = Callable[[list[list[int]]], Awaitable[Sequence[Sequence[Any]]]]
+
+
+@dataclass(frozen=True)
+class CacheRequest:
+    """One model's revisions in an `answer_many` call."""
+
+    model: str
+    version: str
+    revisions: Sequence[tuple[Wiki, int]]
 
 
 @dataclass
@@ -101,24 +112,56 @@ class CacheLayer:
         compute: Compute,
     ) -> CachedAnswers:
         """Answer every revision from the cache, from another computation, or via `compute`."""
+
+        async def compute_one(todo: list[list[int]]) -> list[Sequence[Any]]:
+            return [await compute(todo[0])]
+
+        (answers,) = await self.answer_many(
+            [CacheRequest(model, version, revisions)], refresh=refresh, compute=compute_one
+        )
+        return answers
+
+    async def answer_many(
+        self, requests: Sequence[CacheRequest], *, refresh: bool, compute: ComputeMany
+    ) -> list[CachedAnswers]:
+        """`answer` for several models at once: one `compute` call gets what every model must
+        compute, so that a revision two models miss is fetched and parsed once."""
         tickets = [
-            CacheTicket(score_cache_key(model, version, wiki.dbname, rev_id))
-            for wiki, rev_id in revisions
+            [
+                CacheTicket(score_cache_key(r.model, r.version, wiki.dbname, rev_id))
+                for wiki, rev_id in r.revisions
+            ]
+            for r in requests
         ]
         try:
-            outcomes = await self.lookup(tickets, refresh)
-            todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
-            if todo:
-                for i, outcome in zip(todo, await compute(todo), strict=True):
-                    outcomes[i] = outcome
-            await self.store(tickets, outcomes)
+            # One model (every /v1 request): awaited directly, as a gather costs a task per
+            # model, a measurable share of a cache hit.
+            outcomes = (
+                [await self.lookup(tickets[0], refresh)]
+                if len(tickets) == 1
+                else list(await asyncio.gather(*(self.lookup(t, refresh) for t in tickets)))
+            )
+            todo = [[i for i, o in enumerate(found) if o is None] for found in outcomes]
+            if any(todo):
+                for found, positions, computed in zip(
+                    outcomes, todo, await compute(todo), strict=True
+                ):
+                    for i, outcome in zip(positions, computed, strict=True):
+                        found[i] = outcome
+            for model_tickets, found in zip(tickets, outcomes, strict=True):
+                await self.store(model_tickets, found)
         finally:
             # Whatever failed before storing: waiters compute for themselves, markers go.
-            self.abandon(tickets)
-            await self.release_markers(tickets)
-        for ticket in tickets:
-            CACHE_LOOKUPS.labels(model, ticket.status).inc()
-        return CachedAnswers(outcomes, response_headers(tickets))
+            for model_tickets in tickets:
+                self.abandon(model_tickets)
+                await self.release_markers(model_tickets)
+        for request, model_tickets in zip(requests, tickets, strict=True):
+            for ticket in model_tickets:
+                CACHE_LOOKUPS.labels(request.model, ticket.status).inc()
+        return [
+            CachedAnswers(found, response_headers(t))
+            for found, t in zip(outcomes, tickets, strict=True)
+        ]
 
     async def lookup(self, tickets: Sequence[CacheTicket], refresh: bool) -> list[Any]:
         """For each ticket: a cached/shared answer (dict or ServiceError), or None to compute."""
@@ -168,6 +211,8 @@ class CacheLayer:
     ) -> None:
         assert self.inflight is not None
         owned = [(i, t) for i, t in enumerate(tickets) if t.owns_flight]
+        if not owned:  # every revision was a hit
+            return
         acquired = await asyncio.gather(
             *(self.inflight.try_acquire(t.key, self.settings.inflight_ttl_ms) for _, t in owned)
         )
@@ -221,6 +266,8 @@ class CacheLayer:
         if self.inflight is None:
             return
         owned = [t for t in tickets if t.owns_marker]
+        if not owned:
+            return
         for ticket in owned:
             ticket.owns_marker = False
         await asyncio.gather(*(self.inflight.release(t.key) for t in owned))

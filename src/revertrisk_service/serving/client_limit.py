@@ -1,21 +1,18 @@
 """A per-client limit on predict requests in flight, answered with 429 and Retry-After beyond it.
 
 The way ORES protected itself with per-IP PoolCounter limits: one client cannot take every
-worker. The client is the peer address, or, when the peer is a configured trusted proxy, the
-`X-Client-IP` it sets (Wikimedia's edge) or else the first `X-Forwarded-For` hop.
+worker. Who the client is was decided before this layer (client_address.ClientAddress).
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from revertrisk_service.errors import TooManyRequests
-from revertrisk_service.serving.client_address import IPNetwork, client_address
+from revertrisk_service.serving.client_address import client_of
 from revertrisk_service.serving.error_response import send_error
-from revertrisk_service.serving.paths import PREDICT_PATH
+from revertrisk_service.serving.routes import predict_model
 
 REJECTED = Counter(
     "revertrisk_client_limit_rejections_total",
@@ -28,21 +25,19 @@ class ClientConcurrencyLimit:
         self,
         app: ASGIApp,
         limit: int,
-        trusted_proxies: Sequence[IPNetwork] = (),
         retry_after_s: int = 1,
     ) -> None:
         self.app = app
         self.limit = limit
-        self.trusted_proxies = list(trusted_proxies)
         self.retry_after_s = retry_after_s
         # One event loop per process, so plain counts need no lock.
         self.in_flight: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.limit <= 0 or scope["type"] != "http" or not PREDICT_PATH.match(scope["path"]):
+        if self.limit <= 0 or scope["type"] != "http" or predict_model(scope["path"]) is None:
             await self.app(scope, receive, send)
             return
-        client = client_address(scope, self.trusted_proxies)
+        client = client_of(scope)
         count = self.in_flight.get(client, 0)
         if count >= self.limit:
             REJECTED.inc()

@@ -74,6 +74,8 @@ def reshaped(status: int, raw: bytes) -> bytes:
     return json.dumps(error_body(code, message)).encode()
 
 
+# Opens like RequestIdMiddleware (a duplicates-tool pair): the pure-ASGI middleware preamble,
+# which passes non-HTTP traffic through; each middleware has its own body after it.
 class ErrorContract:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,7 +16,8 @@ from revertrisk_service.errors import PayloadTooLarge, ServiceError
 from revertrisk_service.serving.body_limit import read_body_within
 from revertrisk_service.serving.error_response import send_error
 from revertrisk_service.serving.json_body import parse_json_body
-from revertrisk_service.serving.paths import PREDICT_PATH
+from revertrisk_service.serving.refresh import as_cache_control
+from revertrisk_service.serving.routes import predict_model
 
 
 class PredictGuard:
@@ -29,11 +29,11 @@ class PredictGuard:
         if not (
             scope["type"] == "http"
             and scope["method"] == "POST"
-            and PREDICT_PATH.match(scope["path"])
+            and predict_model(scope["path"]) is not None
         ):
             await self.app(scope, receive, send)
             return
-        scope = _without_cloudevent_headers(_with_refresh_header(scope))
+        scope = _without_cloudevent_headers(as_cache_control(scope))
         body = await self._read_body(scope, receive, send)
         if body is None:
             return
@@ -52,19 +52,6 @@ class PredictGuard:
         except ClientDisconnect:
             pass
         return None
-
-
-REFRESH_HEADER = b"x-revertrisk-refresh"
-_TRUE = {"1", "true", "yes"}
-
-
-def _with_refresh_header(scope: Scope) -> Scope:
-    """`?refresh=true` bypasses and refreshes the score cache; KServe passes only headers on."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    if not any(v.lower() in _TRUE for v in query.get("refresh", [])):
-        return scope
-    headers = [h for h in scope.get("headers", []) if h[0] != REFRESH_HEADER]
-    return {**scope, "headers": [*headers, (REFRESH_HEADER, b"true")]}
 
 
 def _without_cloudevent_headers(scope: Scope) -> Scope:

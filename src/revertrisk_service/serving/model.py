@@ -1,33 +1,28 @@
-"""One KServe model per revert-risk model: preprocess parses, predict answers (cache, fetch, facts,
-score), postprocess shapes the response."""
+"""One KServe model per revert-risk model: preprocess parses, predict answers through the shared
+scoring path (serving.revision_scoring: cache, fetch, one scoring call), postprocess shapes the
+response."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import kserve
 from prometheus_client import Counter
 
-from revertrisk_service.edits.facts import EditFacts
-from revertrisk_service.errors import ScoringFailed, ServiceError, UnsupportedLanguage
+from revertrisk_service.errors import ServiceError, UnsupportedLanguage
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
-from revertrisk_service.observability.metrics import timed_stage
 from revertrisk_service.scored_edits import Origin, ScoreListeners, origin_of
 from revertrisk_service.serving.cache_layer import CacheLayer
 from revertrisk_service.serving.json_body import parse_json_body
 from revertrisk_service.serving.presave import context_from_revision_data
+from revertrisk_service.serving.refresh import wants_refresh
 from revertrisk_service.serving.requests import ParsedRequest, RejectedInstance, parse_request
-from revertrisk_service.serving.responses import batch_error_body, prediction_body
-from revertrisk_service.serving.revision_facts import (
-    EditFetcher,
-    FactsOutcome,
-    RevisionFacts,
-    compute_facts,
-)
+from revertrisk_service.serving.responses import batch_error_body
+from revertrisk_service.serving.revision_scoring import EditFetcher, RevisionScoring
 from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
 from revertrisk_service.wikis import Wiki
 
@@ -41,9 +36,7 @@ SCORED = Counter(
     ["model", "outcome"],
 )
 
-REFRESH_HEADER = "x-revertrisk-refresh"
-
-__all__ = ["EditFetcher", "RevertRiskModel", "score_facts", "wants_refresh"]
+__all__ = ["EditFetcher", "RevertRiskModel", "count_answers"]
 
 
 @dataclass
@@ -74,40 +67,11 @@ class ScoringJob:
     cache_headers: dict[str, str] = field(default_factory=dict)
 
 
-def wants_refresh(headers: dict[str, str] | None) -> bool:
-    if not headers:
-        return False
-    cache_control = headers.get("cache-control", "").lower()
-    return "no-cache" in cache_control or headers.get(REFRESH_HEADER, "") in {"1", "true"}
-
-
-async def score_facts(
-    scorer: Scorer,
-    revisions: Sequence[tuple[Wiki, int]],
-    facts: Sequence[FactsOutcome],
-    runner: ScoringRunner,
-) -> list[dict[str, Any] | ServiceError]:
-    """Score the revisions whose facts are known; the others keep their error."""
-    failed = ScoringFailed(f"{scorer.name} could not score this revision.")
-    outcomes: list[dict[str, Any] | ServiceError] = [
-        f if isinstance(f, ServiceError) else failed for f in facts
-    ]
-    ready = [i for i, f in enumerate(facts) if isinstance(f, EditFacts)]
-    if not ready:
-        return outcomes
-    known = [f for f in facts if isinstance(f, EditFacts)]
-    try:
-        with timed_stage(scorer.name, "inference"):
-            probabilities = await runner.score(scorer, known)
-    except Exception:
-        log.exception("%s failed to score %d revisions", scorer.name, len(ready))
-        return [failed if i in ready else o for i, o in enumerate(outcomes)]
-    for i, probability in zip(ready, probabilities, strict=True):
-        wiki, rev_id = revisions[i]
-        outcomes[i] = prediction_body(
-            scorer.name, scorer.version, wiki.dbname, rev_id, float(probability)
-        )
-    return outcomes
+def count_answers(model: str, outcomes: Iterable[object]) -> None:
+    """Count revisions answered, for every front door (KServe's predict, ORES)."""
+    for outcome in outcomes:
+        if outcome is not None:  # None: the model does not serve that wiki, nothing answered
+            SCORED.labels(model, outcome.code if isinstance(outcome, ServiceError) else "ok").inc()
 
 
 class RevertRiskModel(kserve.Model):
@@ -136,6 +100,7 @@ class RevertRiskModel(kserve.Model):
         # of its own, so that a slow multilingual batch does not queue up the cheap model.
         self._owns_runner = runner is None
         self.runner: ScoringRunner = runner or ThreadScoring(cpu_workers)
+        self.scoring = RevisionScoring(fetcher, self.runner, cache, self.listeners)
 
     @classmethod
     def with_scorer(cls, scorer: Scorer, fetcher: EditFetcher, **options: Any) -> RevertRiskModel:
@@ -220,41 +185,18 @@ class RevertRiskModel(kserve.Model):
         presave = [s for s in job.slots if s.pending and s.context is not None]
         if presave:
             contexts = [s.context for s in presave if s.context is not None]
-            facts = await compute_facts(contexts, self.runner)
-            self._settle(presave, await self._score(presave, facts))
+            (outcomes,) = await self.scoring.score_contexts([self.loaded], contexts)
+            self._settle(presave, outcomes)
         stored = [s for s in job.slots if s.pending and s.context is None]
-        if self.cache is None:
-            self._settle(stored, await self._fetch_and_score(stored, job.origin))
-            return job
-        revisions = _revisions(stored)
-        answers = await self.cache.answer(
-            self.name,
-            self.version,
-            revisions,
-            refresh=job.refresh,
-            compute=lambda todo: self._fetch_and_score([stored[i] for i in todo], job.origin),
+        (answers,) = await self.scoring.score(
+            [self.loaded], _revisions(stored), refresh=job.refresh, origin=job.origin
         )
         self._settle(stored, answers.outcomes)
-        job.cache_headers = answers.headers
-        if response_headers is not None:
-            response_headers.update(answers.headers)
+        if self.cache is not None:
+            job.cache_headers = answers.headers
+            if response_headers is not None:
+                response_headers.update(answers.headers)
         return job
-
-    async def _fetch_and_score(
-        self, slots: list[Slot], origin: Origin
-    ) -> list[dict[str, Any] | ServiceError]:
-        if not slots:
-            return []
-        revision_facts = RevisionFacts(self.fetcher, self.runner, self.name)
-        revisions = _revisions(slots)
-        outcomes = await self._score(slots, await revision_facts.get(revisions))
-        self.listeners.announce(revisions, outcomes, revision_facts.contexts, origin)
-        return outcomes
-
-    async def _score(
-        self, slots: list[Slot], facts: Sequence[FactsOutcome]
-    ) -> list[dict[str, Any] | ServiceError]:
-        return await score_facts(self.loaded, _revisions(slots), facts, self.runner)
 
     @staticmethod
     def _settle(slots: Sequence[Slot], outcomes: Sequence[Any]) -> None:

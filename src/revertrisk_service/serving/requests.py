@@ -5,12 +5,18 @@ Shapes accepted:
 - batch:    {"instances": [{"lang": "en", "rev_id": 123}, ...]}  (mixed languages allowed)
 - event:    {"event": <mediawiki.page_change.v1 | mediawiki.revision-create | recentchange>}
 - pre-save: {"revision_data": {...}}  (only when ENABLE_PRESAVE is on; see presave.py)
+
+The pydantic models below declare these shapes for the OpenAPI document; parsing is done by hand
+so that each mistake gets its own error code and message (errors.py), which pydantic's
+validation errors would not give.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, create_model
 
 from revertrisk_service.errors import (
     FeatureDisabled,
@@ -20,11 +26,46 @@ from revertrisk_service.errors import (
     TooManyInstances,
 )
 from revertrisk_service.mediawiki.types import MAX_REV_ID
-from revertrisk_service.wikis import Wiki, resolve_lang
+from revertrisk_service.serving.presave import PresaveRevision
+from revertrisk_service.wikis import Wiki, all_wikis, resolve_lang
 
 RequestKind = Literal["single", "batch", "event", "presave"]
 
 
+class SingleRequest(BaseModel):
+    lang: str = Field(
+        description="Wikipedia language code (aliases such as `nb` are accepted too).",
+        json_schema_extra={"enum": sorted(w.lang for w in all_wikis())},
+    )
+    rev_id: int = Field(ge=1, le=MAX_REV_ID)
+
+
+class EventRequest(BaseModel):
+    event: dict[str, Any] = Field(
+        description="A mediawiki.page_change.v1, mediawiki.revision-create or recentchange "
+        "event announcing the edit."
+    )
+
+
+class PresaveRequest(BaseModel):
+    revision_data: PresaveRevision
+
+
+def request_shapes(*, max_batch_size: int, presave_enabled: bool) -> list[type[BaseModel]]:
+    """The bodies that a predict request may have on this deployment."""
+    batch = create_model(
+        "BatchRequest",
+        instances=(
+            Annotated[list[SingleRequest], Field(min_length=1, max_length=max_batch_size)],
+            ...,
+        ),
+    )
+    shapes: list[type[BaseModel]] = [SingleRequest, batch, EventRequest]
+    return [*shapes, PresaveRequest] if presave_enabled else shapes
+
+
+# Plain records; their field lists have the shape of other dataclasses (a duplicates-tool pair
+# by shape only).
 @dataclass(frozen=True)
 class RevisionRef:
     wiki: Wiki

@@ -1,83 +1,53 @@
-"""Answers only the routes this service serves; everything else is a 404 or 405 in the error shape.
+"""Answers only the routes this service serves (routes.ROUTES); everything else is a 404 or 405
+in the error shape.
 
-KServe registers more than we serve (V2 inference, `:explain`, its own OpenAPI page) and answers
-unknown paths with FastAPI's `{"detail": "Not Found"}`. Checking the route table here, before
-KServe, turns those off and gives every miss a stable code.
+KServe registers more than we serve (V2 inference, `:explain`, its own docs) and answers unknown
+paths with FastAPI's `{"detail": "Not Found"}`. Checking the route table here, before KServe,
+turns those off and gives every miss a stable code.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from revertrisk_service.errors import MethodNotAllowed, ModelNotFound, RouteNotFound
 from revertrisk_service.serving.error_response import send_error
-
-
-@dataclass(frozen=True)
-class Route:
-    pattern: re.Pattern[str]
-    methods: frozenset[str]
-
-
-def _route(pattern: str, *methods: str) -> Route:
-    # No implicit HEAD: KServe's FastAPI routes do not answer it either.
-    return Route(re.compile(pattern), frozenset(methods))
-
-
-_NAME = r"(?P<name>[^/:]+)"
-ROUTES = (
-    _route(r"^/$", "GET"),
-    _route(r"^/metrics$", "GET"),
-    _route(r"^/openapi\.json$", "GET"),
-    _route(r"^/v1/models$", "GET"),
-    _route(rf"^/v1/models/{_NAME}$", "GET"),
-    _route(rf"^/v1/models/{_NAME}:predict$", "POST"),
-    _route(rf"^/v1/models/{_NAME}/(?:info|thresholds)$", "GET"),
-)
-
-
-# Routers mounted beside KServe's own (client_endpoints): the ORES v3 layer and the patrol page
-# answer their own paths and methods; FastAPI's 404/405 inside them are still reshaped.
-DELEGATED = re.compile(r"^/(?:v3|patrol)(?:/|$)")
+from revertrisk_service.serving.routes import MODEL_NAME, delegated, matching, served_summary
 
 
 class RouteGuard:
     def __init__(self, app: ASGIApp, served_models: Callable[[], Iterable[str]]) -> None:
         self.app = app
         self.served_models = served_models
+        self.hint = served_summary()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or delegated(scope["path"]):
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if DELEGATED.match(path):
-            await self.app(scope, receive, send)
-            return
-        match = next(((r, m) for r in ROUTES if (m := r.pattern.match(path))), None)
-        if match is None:
+        found = matching(path)
+        if not found:
             await send_error(
                 send,
                 RouteNotFound(
-                    f"This service has no endpoint {path[:100]!r}. It serves "
-                    "POST /v1/models/<name>:predict, GET /v1/models and /openapi.json."
+                    f"This service has no endpoint {path[:100]!r}. It serves {self.hint}. "
+                    "GET /openapi.json describes them."
                 ),
             )
             return
-        route, found = match
-        if scope["method"] not in route.methods:
-            allowed = ", ".join(sorted(route.methods))
+        # No implicit HEAD: KServe's FastAPI routes do not answer it either.
+        allowed = sorted({route.method for route, _ in found})
+        if scope["method"] not in allowed:
             await send_error(
                 send,
-                MethodNotAllowed(f"{scope['method'][:20]} is not allowed here; use {allowed}."),
-                headers={"Allow": allowed},
+                MethodNotAllowed(f"{scope['method'][:20]} is not allowed here; use {', '.join(allowed)}."),
+                headers={"Allow": ", ".join(allowed)},
             )
             return
-        name = found.groupdict().get("name")
+        name = found[0][1].groupdict().get(MODEL_NAME)
         served = sorted(self.served_models())
         if name is not None and name not in served:
             await send_error(

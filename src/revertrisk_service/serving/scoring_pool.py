@@ -3,8 +3,9 @@
 Edit facts (mwparserfromhell, mwedittypes) and scoring are pure-Python CPU work. Run in threads
 of the serving process, one 2 MB multilingual miss held the GIL for seconds and every cache hit,
 Redis write and health check waited behind it. Each worker process loads its own copy of the
-models once; the event loop sends it fetched edits (for their facts) or facts (for a model's
-probabilities). A batch is cut into one contiguous chunk per worker, so it spreads over the CPUs.
+models once; the event loop sends it fetched edits and the names of the models to score them
+with, in ONE call per edit (serving.edit_scoring.score_edits), and gets back probabilities only.
+A batch is cut into one contiguous chunk per worker, so it spreads over the CPUs.
 
 Workers run at a lower priority (`niceness`) than the serving process: when CPUs are scarce,
 answering hits and moving bytes wins over scoring.
@@ -20,40 +21,50 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import partial
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from revertrisk_service.config import Settings
 from revertrisk_service.cpus import available_cpus
-from revertrisk_service.edits.facts import EditFacts, facts_from_context
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.serving.edit_scoring import EditScores, score_edits
 
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
-_R = TypeVar("_R")
 
 # Scoring processes yield the CPU to the serving process, whose own work (hits) is short.
 SERVER_NICENESS = 5
 MAX_AUTO_WORKERS = 8
 
 
+@dataclass
+class WorkerCalls:
+    """Counted where the work leaves the event loop: calls made, and edits they carried."""
+
+    calls: int = 0
+    edits: int = 0
+
+    def count(self, edits: int) -> None:
+        self.calls += 1
+        self.edits += edits
+
+
 class ScoringRunner(Protocol):
-    async def facts(self, contexts: Sequence[EditContext]) -> list[EditFacts]:
-        """The facts of each edit, in order (raises if they cannot be computed)."""
+    counted: WorkerCalls
+
+    async def score_edits(
+        self, contexts: Sequence[EditContext], scorers: Sequence[Scorer]
+    ) -> EditScores:
+        """Facts and every scorer's probabilities for each edit, in order (raises only when the
+        workers themselves fail)."""
         ...
 
-    async def score(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[float]: ...
-
     def close(self) -> None: ...
-
-
-def facts_of(contexts: Sequence[EditContext]) -> list[EditFacts]:
-    return [facts_from_context(c) for c in contexts]
 
 
 def chunks(items: Sequence[_T], parts: int) -> list[Sequence[_T]]:
@@ -73,14 +84,14 @@ class ThreadScoring:
 
     def __init__(self, workers: int = 1) -> None:
         self._pool: Executor = ThreadPoolExecutor(workers, thread_name_prefix="scoring")
+        self.counted = WorkerCalls()
 
-    async def facts(self, contexts: Sequence[EditContext]) -> list[EditFacts]:
+    async def score_edits(
+        self, contexts: Sequence[EditContext], scorers: Sequence[Scorer]
+    ) -> EditScores:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, facts_of, list(contexts))
-
-    async def score(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[float]:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, scorer.score, list(facts))
+        self.counted.count(len(contexts))
+        return await loop.run_in_executor(self._pool, score_edits, list(contexts), list(scorers))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -89,7 +100,10 @@ class ThreadScoring:
 # -- inside a worker process ------------------------------------------------------------------
 
 _worker_scorers: dict[str, Scorer] = {}
+_worker_barrier: Any = None
 _PR_SET_PDEATHSIG = 1
+# How long the warm-up waits for the slowest worker to load its models.
+WARM_UP_TIMEOUT_S = 600.0
 
 
 def _die_with_parent() -> None:
@@ -101,9 +115,13 @@ def _die_with_parent() -> None:
         pass
 
 
-def _start_worker(settings: Settings, names: list[str], threads: int, niceness: int) -> None:
+def _start_worker(
+    settings: Settings, names: list[str], threads: int, niceness: int, barrier: Any
+) -> None:
     from revertrisk_service.models.registry import load_scorer
 
+    global _worker_barrier
+    _worker_barrier = barrier
     _die_with_parent()
     if niceness:
         os.nice(niceness)
@@ -115,11 +133,14 @@ def _start_worker(settings: Settings, names: list[str], threads: int, niceness: 
         configure_cpu_threads(threads)
 
 
-def _score_in_worker(name: str, facts: Sequence[EditFacts]) -> list[float]:
-    return _worker_scorers[name].score(facts)
+def _score_in_worker(names: Sequence[str], contexts: Sequence[EditContext]) -> EditScores:
+    return score_edits(contexts, [_worker_scorers[n] for n in names])
 
 
 def _worker_ready() -> int:
+    """Held until every worker has taken one: otherwise the first worker up answers them all,
+    and the others load their models on the first request instead."""
+    _worker_barrier.wait(WARM_UP_TIMEOUT_S)
     return os.getpid()
 
 
@@ -139,16 +160,24 @@ class ProcessScoring:
         cpus = available_cpus()
         self._threads = max(1, cpus // self.workers)
         self._niceness = niceness
+        self.counted = WorkerCalls()
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn: the serving process has threads and an event loop, which fork would copy
         # half-way; a fresh interpreter imports the libraries and loads the models itself.
+        context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(
             self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=context,
             initializer=_start_worker,
-            initargs=(self._settings, self._names, self._threads, self._niceness),
+            initargs=(
+                self._settings,
+                self._names,
+                self._threads,
+                self._niceness,
+                context.Barrier(self.workers),
+            ),
         )
 
     def warm_up(self) -> list[int]:
@@ -156,21 +185,18 @@ class ProcessScoring:
         futures = [self._pool.submit(_worker_ready) for _ in range(self.workers)]
         return [f.result() for f in futures]
 
-    async def facts(self, contexts: Sequence[EditContext]) -> list[EditFacts]:
-        return await self._spread(facts_of, list(contexts))
-
-    async def score(self, scorer: Scorer, facts: Sequence[EditFacts]) -> list[float]:
-        return await self._spread(partial(_score_in_worker, scorer.name), list(facts))
-
-    async def _spread(self, fn: Callable[[Sequence[Any]], list[_R]], items: list[Any]) -> list[_R]:
+    async def score_edits(
+        self, contexts: Sequence[EditContext], scorers: Sequence[Scorer]
+    ) -> EditScores:
         loop = asyncio.get_running_loop()
         pool = self._pool
+        names = [s.name for s in scorers]
+        parts = chunks(list(contexts), self.workers)
+        for part in parts:
+            self.counted.count(len(part))
         try:
-            parts = await asyncio.gather(
-                *(
-                    loop.run_in_executor(pool, fn, list(chunk))
-                    for chunk in chunks(items, self.workers)
-                )
+            answers = await asyncio.gather(
+                *(loop.run_in_executor(pool, _score_in_worker, names, list(p)) for p in parts)
             )
         except BrokenProcessPool:
             # A worker died (killed for memory, say): the next request gets a fresh pool.
@@ -178,7 +204,7 @@ class ProcessScoring:
             if self._pool is pool:
                 self._pool = self._new_pool()
             raise
-        return [p for part in parts for p in part]
+        return EditScores.joined(answers)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

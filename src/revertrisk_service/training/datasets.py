@@ -1,8 +1,10 @@
-"""Adapters from the offline labelled CSVs in shared/data to `EditFacts` and labels.
+"""Adapters from the offline labelled CSVs in shared/data to edit facts and labels.
 
-Neither file has wikitext, so the facts parsed from it stay None (NaN features), except what the
-Data Lake extract precomputed: its mwedittypes columns and its extracted texts. This is the one
-reader of those files, for every model. See shared/data/README.md.
+Neither file has an EditContext: each row gives the values of the facts it knows
+(signals.given_facts), and every signal above them is solved from those exactly as in serving.
+Neither has wikitext, so the facts parsed from it stay None (NaN features), except what the Data
+Lake extract precomputed: its mwedittypes columns and its extracted texts. This is the one reader
+of those files, for every model. See shared/data/README.md.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from typing import Any
 import pandas as pd
 
 from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
-from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.edits.texts import EditTexts
 from revertrisk_service.edits.user import FLAGGED_GROUPS, INTERFACE_TAGS
+from revertrisk_service.signals import given_facts
 from revertrisk_service.wikis import wiki_by_dbname
 
 KI_FILE = "ki_multilingual_sample.csv"
@@ -30,10 +32,11 @@ KI_LABEL = "revision_is_identity_reverted"
 
 @dataclass(frozen=True)
 class LabelledEdits:
-    """Facts, labels and the identifiers used for splitting and for reporting predictions."""
+    """Facts (signal values by name), labels and the identifiers used for splitting and for
+    reporting predictions."""
 
     source: str
-    facts: list[EditFacts]
+    facts: list[dict[str, Any]]
     labels: list[int]
     groups: list[str]  # one id per page: all edits of a page must land on the same split side
 
@@ -83,11 +86,11 @@ def _ki_texts(row: dict[str, Any]) -> EditTexts | None:
 ANONYMOUS_COLUMNS = ("is_anon", "is_anonymous")
 
 
-def facts_from_ki_row(row: dict[str, Any], anonymous_column: str = "is_anon") -> EditFacts:
+def facts_from_ki_row(row: dict[str, Any], anonymous_column: str = "is_anon") -> dict[str, Any]:
     """One row of ki_multilingual_sample.csv (a Data Lake mediawiki_history extract)."""
     wiki = wiki_by_dbname(str(row["wiki_db"]))
     anonymous = _bool(row[anonymous_column])
-    # The Data Lake stores group membership as is_<group> flags; EditFacts holds group names.
+    # The Data Lake stores group membership as is_<group> flags; the user_groups fact holds names.
     groups = frozenset(g for g in FLAGGED_GROUPS if _bool(row.get(f"is_{g}")))
     edit_types = {
         column: int(row[column])
@@ -95,7 +98,7 @@ def facts_from_ki_row(row: dict[str, Any], anonymous_column: str = "is_anon") ->
         if not _is_missing(row.get(column)) and int(row[column])
     }
     comment = row.get("event_comment")
-    return EditFacts(
+    return given_facts(
         wiki_db=str(row["wiki_db"]),
         lang=wiki.lang if wiki else None,
         rev_id=_int(row["revision_id"]),
@@ -120,11 +123,11 @@ def _is_ip(name: str) -> bool:
     return True
 
 
-def facts_from_pan_row(row: dict[str, Any]) -> EditFacts:
+def facts_from_pan_row(row: dict[str, Any]) -> dict[str, Any]:
     """One row of pan_wvc_11_en_edits.csv: only the editor, the summary and the time are known."""
     comment = row.get("editcomment")
     edited = row.get("edittime")
-    return EditFacts(
+    return given_facts(
         wiki_db="enwiki",
         lang="en",
         rev_id=_int(row.get("newrevisionid")),

@@ -93,8 +93,13 @@ def _error(error: ServiceError) -> JSONResponse:
     return JSONResponse(status_code=error.status, content=error.to_dict())
 
 
-def build_transparency_router(model_dirs: dict[str, Path]) -> APIRouter:
-    """Routes for the models in `model_dirs` (model name -> directory holding model.json etc.)."""
+def build_transparency_router(
+    model_dirs: dict[str, Path],
+    observed_in_use: Callable[[str], dict[str, Any]] | None = None,
+) -> APIRouter:
+    """Routes for the models in `model_dirs` (model name -> directory holding model.json etc.).
+    With patroller feedback on, `observed_in_use` gives each card its "observed in use" section
+    (absent otherwise, so a deployment without feedback serves the card it always did)."""
     files = {name: ModelFiles(Path(directory)) for name, directory in model_dirs.items()}
     router = APIRouter(tags=["transparency"])
 
@@ -124,7 +129,10 @@ def build_transparency_router(model_dirs: dict[str, Path]) -> APIRouter:
 
         def handler() -> dict[str, Any]:
             model, manifest = lookup(name)
-            return build_model_card(manifest, model.evaluation())
+            card = build_model_card(manifest, model.evaluation())
+            if observed_in_use is not None:
+                card["observed_in_use"] = observed_in_use(name)
+            return card
 
         return guarded(handler)
 

@@ -1,4 +1,4 @@
-"""The language-agnostic revert-risk model as a `Scorer`: XGBoost over `FEATURES`."""
+"""The language-agnostic revert-risk model as a `Scorer`: XGBoost over `FEATURE_NAMES`."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
-from revertrisk_service.edits.facts import EditFacts
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES, feature_matrix
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.scorer import ManifestIdentity
+from revertrisk_service.signals import SignalValues
 from revertrisk_service.training.paths import artifact_dir
 
 MODEL_FILE = "model.ubj"
@@ -43,9 +43,9 @@ class LanguageAgnosticModel(ManifestIdentity):
         booster.set_param({"nthread": 1})
         return cls(booster, manifest)
 
-    def score(self, facts: Sequence[EditFacts]) -> list[float]:
-        if not facts:
+    def score(self, values: Sequence[SignalValues]) -> list[float]:
+        if not values:
             return []
-        matrix = feature_matrix(facts)
+        matrix = feature_matrix(values)
         probabilities = self._booster.inplace_predict(matrix, missing=np.nan)
         return [float(p) for p in probabilities]

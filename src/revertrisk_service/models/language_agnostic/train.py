@@ -27,10 +27,11 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
-    FEATURES,
     feature_matrix,
+    solved_features,
 )
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
+from revertrisk_service.signals import describe
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.training.datasets import LabelledEdits, load_ki, load_pan
 from revertrisk_service.training.holdout import HOLDOUT_DESCRIPTION, holdout_mask
@@ -106,13 +107,13 @@ def _unused_features(x: np.ndarray) -> list[str]:
 
 
 def _describe_data(data: LabelledEdits, x: np.ndarray) -> dict[str, Any]:
-    stamps = [f.timestamp for f in data.facts if f.timestamp is not None]
+    stamps = [f["timestamp"] for f in data.facts if f["timestamp"] is not None]
     return {
         "file": data.source,
         "rows": len(data),
         "positives": int(sum(data.labels)),
-        "anonymous_rows": int(sum(bool(f.user_is_anonymous) for f in data.facts)),
-        "wikis": len({f.wiki_db for f in data.facts}),
+        "anonymous_rows": int(sum(bool(f["user_is_anonymous"]) for f in data.facts)),
+        "wikis": len({f["wiki_db"] for f in data.facts}),
         "pages": len(set(data.groups)),
         "date_range": [min(stamps).isoformat(), max(stamps).isoformat()] if stamps else None,
         "features_unused_absent_or_constant": _unused_features(x),
@@ -147,12 +148,12 @@ def train(data: LabelledEdits, seed: int) -> tuple[xgb.Booster, dict[str, Any], 
     reported hold-out AUC is the AUC of exactly the artifact that ships.
     """
     ids = RowIds(
-        wiki_db=[f.wiki_db or "" for f in data.facts],
-        page_title=[f.page_title or "" for f in data.facts],
-        rev_id=[f.rev_id for f in data.facts],
-        anonymous=np.array([bool(f.user_is_anonymous) for f in data.facts]),
+        wiki_db=[f["wiki_db"] or "" for f in data.facts],
+        page_title=[f["page_title"] or "" for f in data.facts],
+        rev_id=[f["rev_id"] for f in data.facts],
+        anonymous=np.array([bool(f["user_is_anonymous"]) for f in data.facts]),
     )
-    return train_matrix(feature_matrix(data.facts), np.asarray(data.labels, dtype=np.float32),
+    return train_matrix(feature_matrix(solved_features(data.facts)), np.asarray(data.labels, dtype=np.float32),
                         ids, data.groups, seed)
 
 
@@ -191,7 +192,7 @@ def train_matrix(x: np.ndarray, y: np.ndarray, ids: RowIds, groups: Sequence[str
 
 def _out_of_domain_check(booster: xgb.Booster, data_dir: Path) -> dict[str, Any]:
     pan = load_pan(data_dir)
-    scores = predict(booster, feature_matrix(pan.facts))
+    scores = predict(booster, feature_matrix(solved_features(pan.facts)))
     labels = np.asarray(pan.labels)
     return {
         "file": pan.source,
@@ -222,7 +223,7 @@ def main(output_dir: Path = DEFAULT_OUTPUT_DIR, data_dir: Path = DEFAULT_DATA_DI
             step("PAN-WVC-11 check")
 
     training_data = {
-        **_describe_data(data, feature_matrix(data.facts)),
+        **_describe_data(data, feature_matrix(solved_features(data.facts))),
         "label": "revision_is_identity_reverted",
         "choice": (
             "Trained on ki_multilingual_sample.csv only: it has the label served "
@@ -246,7 +247,7 @@ def _write_artifact(output_dir: Path, booster: xgb.Booster, predictions: pd.Data
         name=MODEL_NAME,
         version=content_version(MODEL_VERSION_PREFIX, output_dir, [output_dir / MODEL_FILE]),
         features=list(FEATURE_NAMES),
-        feature_descriptions={f.name: f.description for f in FEATURES},
+        feature_descriptions={name: describe(name) for name in FEATURE_NAMES},
         training_data=training_data,
         split=HOLDOUT_DESCRIPTION,
         verdict=SHIPPING_DECISION,

@@ -1,35 +1,35 @@
-"""Which edit facts the final classifier reads, and in what order: shared by training and serving.
+"""Which signals the multilingual model reads, by group, and how its CatBoost frame encodes them.
 
-Training reads `EditFacts` out of CSV rows, serving computes them from an EditContext; both then
-go through `text_features` and `feature_frame`, so names and order cannot drift apart.
+Each name is a signal declared once in revertrisk_service.signals; this module lists which ones
+the model can read, in catalogue order (a manifest lists the ones an artifact was trained on, a
+subset, in this order), and computes the text-classifier scores, which the model runs itself.
+Training and serving both go through `feature_frame`, so names, order and encoding cannot drift.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
-from revertrisk_service.edits.facts import EditFacts
-from revertrisk_service.edits.signals import (
+from revertrisk_service.edits.texts import EditTexts
+from revertrisk_service.edits.user import FLAGGED_GROUPS, INTERFACE_TAGS
+from revertrisk_service.models.multilingual.text_classifiers import TextClassifier, pool_scores
+from revertrisk_service.signals import CATALOGUE, SignalValues, model_inputs, solve
+from revertrisk_service.signals.groups import (
     CHARACTERS,
     COMMENT,
+    EDIT_STRUCTURE,
     LANGUAGE_ID,
+    TEXT_MODELS,
+    USER,
     WORD_PRIORS,
-    edit_signals,
-    signal_columns,
-    signals_in,
 )
-from revertrisk_service.edits.texts import EditTexts
-from revertrisk_service.edits.user import FLAGGED_GROUPS, INTERFACE_TAGS, flagged_groups
-from revertrisk_service.models.multilingual.text_classifiers import (
-    TEXT_SCORE_FEATURES,
-    TextClassifier,
-    pool_scores,
-)
+from revertrisk_service.signals.text_models import TEXT_SCORE_FEATURES
 
 DEFAULT_MAX_TEXTS_PER_REVISION = 32
 
@@ -47,25 +47,25 @@ BASE_FEATURES: tuple[str, ...] = (
     WIKI_FEATURE,
 )
 CATEGORICAL_FEATURES = (WIKI_FEATURE,)
+# The Data Lake's flag columns, which the artifact was trained with as 0 when not set (the CSV
+# has no "unknown"): a missing flag is encoded 0 here too, every other missing value as NaN.
+_ZERO_WHEN_MISSING = frozenset((*USER_FEATURES, *INTERFACE_TAGS))
+# The summary signals this model may read (the ablations' candidate summary group).
+SUMMARY_FEATURES = ("comment_is_automatic", "comment_has_section_autosummary",
+                    "comment_mentions_revert", "comment_written_chars", "comment_has_wikilink")
 
-# Every feature this code can compute, by group: the ablations compare the groups, and a model's
+# Every feature this model can read, by group: the ablations compare the groups, and a model's
 # manifest lists the features it was trained on (a subset, in this order).
-USER = "user"
-EDIT_STRUCTURE = "edit structure"
-TEXT_MODELS = "text models"
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     USER: USER_FEATURES,
     EDIT_STRUCTURE: (*EDIT_TYPE_COLUMNS, *TEXT_COUNT_FEATURES, "revision_text_bytes_diff",
                      *INTERFACE_TAGS, WIKI_FEATURE),
-    COMMENT: signals_in(COMMENT),
-    CHARACTERS: signals_in(CHARACTERS),
-    WORD_PRIORS: signals_in(WORD_PRIORS),
-    LANGUAGE_ID: signals_in(LANGUAGE_ID),
+    COMMENT: SUMMARY_FEATURES,
+    CHARACTERS: CATALOGUE.in_group(CHARACTERS),
+    WORD_PRIORS: CATALOGUE.in_group(WORD_PRIORS),
+    LANGUAGE_ID: CATALOGUE.in_group(LANGUAGE_ID),
     TEXT_MODELS: TEXT_SCORE_FEATURES,
 }  # fmt: skip
-SIGNAL_FEATURES: frozenset[str] = frozenset(
-    name for group in (COMMENT, CHARACTERS, WORD_PRIORS, LANGUAGE_ID) for name in FEATURE_GROUPS[group]
-)
 
 
 def features_of(groups: Sequence[str]) -> tuple[str, ...]:
@@ -83,11 +83,18 @@ def uses_text_models(feature_names: Sequence[str]) -> bool:
     return any(name in TEXT_SCORE_FEATURES for name in feature_names)
 
 
-def edit_texts(facts: EditFacts) -> EditTexts:
-    """The facts' texts; none when the edit was too large to parse (the title is always known)."""
-    if facts.texts is not None:
-        return facts.texts
-    return EditTexts(title=(facts.page_title or "").replace("_", " "))
+def signal_names(feature_names: Sequence[str]) -> tuple[str, ...]:
+    """What the solver computes for these features (the texts, for the text classifiers)."""
+    return model_inputs(feature_names)
+
+
+def solved_inputs(
+    givens: Sequence[Mapping[str, Any]], feature_names: Sequence[str]
+) -> list[SignalValues]:
+    """The solved inputs of edits whose facts are given (the training rows), with the texts the
+    text classifiers are trained on."""
+    names = (*signal_names(feature_names), "edit_texts")
+    return [solve(names, g) for g in givens]
 
 
 def cap_texts(texts: EditTexts, max_texts: int) -> EditTexts:
@@ -123,38 +130,30 @@ def text_features(
     return features
 
 
-def _count(edit_types: Mapping[str, int] | None, column: str) -> float:
-    return math.nan if edit_types is None else int(edit_types.get(column, 0))
+def _encode(name: str, value: Any) -> Any:
+    """One value as the artifact was trained on it (see _ZERO_WHEN_MISSING)."""
+    if name in _ZERO_WHEN_MISSING:
+        return int(bool(value))
+    kind = CATALOGUE[name].kind
+    if kind == "category":
+        return value
+    if value is None:
+        return math.nan
+    return int(value) if kind == "count" else float(value)
 
 
 def feature_frame(
-    inputs: Sequence[EditFacts],
+    inputs: Sequence[Mapping[str, Any]],
     text_scores: Mapping[str, np.ndarray] | None,
     feature_names: Sequence[str] = FEATURE_NAMES,
 ) -> pd.DataFrame:
-    """The final classifier's input, columns in `feature_names` order."""
-    # Unknown edit types (an edit too large to parse) are NaN, which CatBoost treats as missing.
-    columns: dict[str, list | np.ndarray] = {
-        name: [_count(r.edit_types, name) for r in inputs] for name in EDIT_TYPE_COLUMNS
-    }
-    texts = [edit_texts(r) for r in inputs]
-    columns["n_insert_texts"] = [len(t.inserts) for t in texts]
-    columns["n_remove_texts"] = [len(t.removes) for t in texts]
-    columns["n_change_texts"] = [len(t.changes) for t in texts]
-    columns["revision_text_bytes_diff"] = [r.bytes_diff for r in inputs]
-    for flag in INTERFACE_TAGS:
-        columns[flag] = [int(bool(getattr(r, flag))) for r in inputs]
-    columns["is_anonymous"] = [int(bool(r.user_is_anonymous)) for r in inputs]
-    groups = [flagged_groups(r.user_groups or ()) for r in inputs]
-    for group in FLAGGED_GROUPS:
-        columns[f"is_{group}"] = [int(group in g) for g in groups]
-    columns[WIKI_FEATURE] = [r.wiki_db for r in inputs]
-    wanted_signals = [name for name in feature_names if name in SIGNAL_FEATURES]
-    if wanted_signals:
-        columns.update(signal_columns([edit_signals(r) for r in inputs], wanted_signals))
-    if text_scores is not None:
-        columns.update(text_scores)
-    missing = [name for name in feature_names if name not in columns]
-    if missing:
-        raise ValueError(f"features not computed: {missing[:5]}")
-    return pd.DataFrame({name: columns[name] for name in feature_names})
+    """The final classifier's input, columns in `feature_names` order, from solved values."""
+    columns: dict[str, list | np.ndarray] = {}
+    for name in feature_names:
+        if CATALOGUE[name].source == "model":
+            if text_scores is None or name not in text_scores:
+                raise ValueError(f"features not computed: {name} (the text classifiers')")
+            columns[name] = text_scores[name]
+        else:
+            columns[name] = [_encode(name, values[name]) for values in inputs]
+    return pd.DataFrame(columns)

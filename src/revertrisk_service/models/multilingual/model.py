@@ -8,28 +8,48 @@ from pathlib import Path
 import numpy as np
 from catboost import CatBoostClassifier, CatBoostError
 
-from revertrisk_service.edits.facts import EditFacts
-from revertrisk_service.edits.signals import missing_packages
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.multilingual.features import (
     ALL_FEATURES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
-    edit_texts,
     feature_frame,
     text_features,
     uses_text_models,
 )
 from revertrisk_service.models.multilingual.text_classifiers import (
     DEFAULT_MAX_LENGTH,
-    TEXT_KINDS,
+    TEXT_EXTRA_HINT,
     TextClassifier,
+    missing_text_packages,
 )
 from revertrisk_service.models.scorer import ManifestIdentity
+from revertrisk_service.signals import SignalValues, missing_packages
+from revertrisk_service.signals.text_models import TEXT_KINDS
 from revertrisk_service.training.paths import artifact_dir
 
 MODEL_FILE = "model.cbm"
 DEFAULT_MODEL_DIR = artifact_dir("revertrisk-multilingual")
+
+
+def check_packages(manifest: ModelManifest) -> None:
+    """Fail in one line when the artifact reads signals whose optional packages (the `signals`
+    or `text` extra) this installation lacks. The serving process calls it from the manifest
+    alone, before any scoring process starts, so the line is not lost in their tracebacks."""
+    missing = missing_packages(manifest.features)
+    if missing:
+        raise ModelArtifactError(
+            f"{manifest.name} {manifest.version} reads word priors or language ID, which need "
+            f"{', '.join(missing)}: install revertrisk-service[signals]",
+            model=manifest.name,
+        )
+    missing = missing_text_packages() if uses_text_models(manifest.features) else []
+    if missing:
+        raise ModelArtifactError(
+            f"{manifest.name} {manifest.version} reads text classifiers' scores, which need "
+            f"{', '.join(missing)}: {TEXT_EXTRA_HINT}",
+            model=manifest.name,
+        )
 
 
 class MultilingualModel(ManifestIdentity):
@@ -68,13 +88,7 @@ class MultilingualModel(ManifestIdentity):
         if unknown:
             # The same message as an order or length mismatch: the code cannot compute them.
             check_features(manifest, ALL_FEATURES)
-        missing = missing_packages(manifest.features)
-        if missing:
-            raise ModelArtifactError(
-                f"{manifest.name} {manifest.version} reads word priors or language ID, which need "
-                f"{', '.join(missing)}: install revertrisk-service[signals]",
-                model=manifest.name,
-            )
+        check_packages(manifest)
         booster = CatBoostClassifier()
         try:
             booster.load_model(str(model_dir / MODEL_FILE), format="cbm")
@@ -105,21 +119,21 @@ class MultilingualModel(ManifestIdentity):
 
     # The stages are public so the benchmark can time them one by one. Which wikis are served
     # is checked once, by the callers (serving.model, precache), through supports().
-    def text_scores(self, facts: Sequence[EditFacts]) -> dict[str, np.ndarray] | None:
+    def text_scores(self, values: Sequence[SignalValues]) -> dict[str, np.ndarray] | None:
         if not self.classifiers:
             return None
         return text_features(
-            self.classifiers, [edit_texts(f) for f in facts], self.max_texts_per_revision
+            self.classifiers, [v["edit_texts"] for v in values], self.max_texts_per_revision
         )
 
     def predict(
-        self, facts: Sequence[EditFacts], text_scores: Mapping[str, np.ndarray] | None
+        self, values: Sequence[SignalValues], text_scores: Mapping[str, np.ndarray] | None
     ) -> list[float]:
-        frame = feature_frame(facts, text_scores, self.feature_names)
+        frame = feature_frame(values, text_scores, self.feature_names)
         probabilities = self._booster.predict_proba(frame, thread_count=1)[:, 1]
         return [float(p) for p in probabilities]
 
-    def score(self, facts: Sequence[EditFacts]) -> list[float]:
-        if not facts:
+    def score(self, values: Sequence[SignalValues]) -> list[float]:
+        if not values:
             return []
-        return self.predict(facts, self.text_scores(facts))
+        return self.predict(values, self.text_scores(values))

@@ -1,49 +1,49 @@
 """The four text classifiers (title, insert, remove, change) and the pooling of their outputs
-into per-revision features.
+into per-revision features (their names and descriptions: signals.text_models).
 
 Any Hugging Face sequence-classification checkpoint with at least two labels works: the
 project's small trained BERTs, or the production fine-tuned mBERT dropped into the same folder.
+
+torch and transformers (the `text` extra) are imported only when a checkpoint is loaded: the
+feature names and the pooling are numpy, and an image whose models read no text scores does
+not carry them.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
-from transformers.utils import logging as transformers_logging
 
-from revertrisk_service.models.multilingual.runtime import configure_cpu_threads, resolve_device
+if TYPE_CHECKING:
+    import torch
 
-TEXT_KINDS = ("title", "insert", "remove", "change")
-POOLED_KINDS = ("insert", "change", "remove")
-_CSV_KIND_ORDER = ("insert", "change", "title", "remove")
+from revertrisk_service.signals.text_models import pooled_feature_names
+
 DEFAULT_MAX_LENGTH = 512
 DEFAULT_BATCH_SIZE = 32
 
 Text = str | tuple[str, str]  # a sentence, or an (old, new) pair for the change classifier
-
-
-def pooled_feature_names(kind: str) -> list[str]:
-    """The CSV's names: raw scores `s`, probabilities `p`, classes 0 and 1, max then mean.
-    The title is one text per revision, so it has no pooling and only class 0."""
-    if kind == "title":
-        return ["title_s_0", "title_p_0"]
-    return [
-        f"{kind}_{value}_{label}_{stat}"
-        for stat in ("max", "mean")
-        for value in ("s", "p")
-        for label in (0, 1)
-    ]
-
-
-TEXT_SCORE_FEATURES: tuple[str, ...] = tuple(
-    name for kind in _CSV_KIND_ORDER for name in pooled_feature_names(kind)
-)
 MISSING = -1.0
+# The import names of the `text` extra (pyproject.toml), which loading a checkpoint needs.
+TEXT_EXTRA_PACKAGES = ("torch", "transformers", "tokenizers")
+TEXT_EXTRA_HINT = "pip install 'revertrisk-service[text]' (or use the -gpu image)"
+
+
+def missing_text_packages() -> list[str]:
+    """The `text` extra's packages this installation cannot import. Importing, not find_spec:
+    they are imported right after anyway, and a package that is present but broken counts."""
+    missing = []
+    for name in TEXT_EXTRA_PACKAGES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
 
 
 @dataclass
@@ -64,6 +64,14 @@ class TextClassifier:
         max_length: int = DEFAULT_MAX_LENGTH,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> TextClassifier:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers.utils import logging as transformers_logging
+
+        from revertrisk_service.models.multilingual.runtime import (
+            configure_cpu_threads,
+            resolve_device,
+        )
+
         torch_device = resolve_device(device)
         if torch_device.type == "cpu":
             configure_cpu_threads()
@@ -86,6 +94,8 @@ class TextClassifier:
         out = np.zeros((len(texts), 2), dtype=np.float32)
         if not texts:
             return out
+        import torch
+
         order = sorted(range(len(texts)), key=lambda i: _text_length(texts[i]))
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):

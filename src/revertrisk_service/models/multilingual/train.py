@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import catboost
 import mwedittypes
@@ -26,8 +27,6 @@ import transformers
 from catboost import CatBoostClassifier
 from sklearn.model_selection import StratifiedGroupKFold
 
-from revertrisk_service.edits.facts import EditFacts
-from revertrisk_service.edits.signals import SIGNAL_DESCRIPTIONS
 from revertrisk_service.edits.texts import EditTexts
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.models.multilingual.features import (
@@ -39,16 +38,12 @@ from revertrisk_service.models.multilingual.features import (
     USER,
     WIKI_FEATURE,
     cap_texts,
-    edit_texts,
     feature_frame,
     features_of,
+    solved_inputs,
     text_features,
 )
-from revertrisk_service.models.multilingual.text_classifiers import (
-    TEXT_KINDS,
-    TEXT_SCORE_FEATURES,
-    TextClassifier,
-)
+from revertrisk_service.models.multilingual.text_classifiers import TextClassifier
 from revertrisk_service.models.multilingual.text_training import (
     TRAIN_MAX_LENGTH,
     as_classifier,
@@ -56,6 +51,9 @@ from revertrisk_service.models.multilingual.text_training import (
     train_text_classifier,
     train_tokenizer,
 )
+from revertrisk_service.signals import CATALOGUE, SignalValues, describe, given_facts, solve
+from revertrisk_service.signals.groups import CHARACTERS, COMMENT, LANGUAGE_ID, WORD_PRIORS
+from revertrisk_service.signals.text_models import TEXT_KINDS, TEXT_SCORE_FEATURES
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.training.datasets import facts_from_ki_row
 from revertrisk_service.training.holdout import HOLDOUT_DESCRIPTION, holdout_mask
@@ -104,12 +102,12 @@ CATBOOST_PARAMS = {
 
 
 def _examples(
-    inputs: Sequence[EditFacts], labels: np.ndarray, max_texts: int
+    inputs: Sequence[SignalValues], labels: np.ndarray, max_texts: int
 ) -> dict[str, tuple[list, list[int]]]:
     """(texts, labels) per classifier kind; every text carries its revision's label."""
     examples: dict[str, tuple[list, list[int]]] = {kind: ([], []) for kind in TEXT_KINDS}
     for revision, label in zip(inputs, labels, strict=True):
-        texts = cap_texts(edit_texts(revision), max_texts)
+        texts = cap_texts(revision["edit_texts"], max_texts)
         for kind, items in (
             ("title", [texts.title]),
             ("insert", texts.inserts),
@@ -156,7 +154,7 @@ def supported_wikis(df: pd.DataFrame) -> list[dict[str, str]]:
 
 
 def cross_fitted_text_scores(
-    facts: Sequence[EditFacts], y: np.ndarray, pages: np.ndarray, seed: int, folds: int,
+    facts: Sequence[SignalValues], y: np.ndarray, pages: np.ndarray, seed: int, folds: int,
     step=None,
 ) -> dict[str, np.ndarray]:
     """Text-classifier features for every row, each from small classifiers (and a tokenizer)
@@ -169,7 +167,7 @@ def cross_fitted_text_scores(
         tokenizer = train_tokenizer(_corpus(fit_facts))
         models = _train_classifiers(tokenizer, fit_facts, y[fit], seed + 10 * fold, max_texts)
         held_scores = text_features(
-            _scorers(tokenizer, models), [edit_texts(facts[i]) for i in held], max_texts
+            _scorers(tokenizer, models), [facts[i]["edit_texts"] for i in held], max_texts
         )
         for name, values in held_scores.items():
             scores[name][held] = values
@@ -178,9 +176,9 @@ def cross_fitted_text_scores(
     return scores
 
 
-def _corpus(facts: Sequence[EditFacts]):
+def _corpus(facts: Sequence[SignalValues]):
     for revision in facts:
-        texts = edit_texts(revision)
+        texts = revision["edit_texts"]
         yield texts.title
         yield from texts.inserts
         yield from texts.removes
@@ -197,7 +195,8 @@ def load_checkpoints(directory: Path) -> dict[str, TextClassifier]:
     }
 
 
-def read_labelled(data_dir: Path) -> tuple[pd.DataFrame, list[EditFacts]]:
+def read_labelled(data_dir: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The rows and the facts each gives (solve them with features.solved_inputs)."""
     df = pd.read_csv(Path(data_dir) / DATA_FILE)
     # The one CSV reader; this model was trained on the CSV's `is_anonymous` column.
     return df, [facts_from_ki_row(row, "is_anonymous") for row in df.to_dict("records")]
@@ -214,7 +213,7 @@ class TrainingRows:
     pages: np.ndarray  # one id per page: the split and the text models' folds group by it
     y: np.ndarray
     anonymous: np.ndarray
-    facts: list[EditFacts]
+    facts: list[SignalValues]  # solved; the text models read their "edit_texts"
     features: Callable[[np.ndarray, dict | None, Sequence[str]], pd.DataFrame]
 
 
@@ -233,7 +232,8 @@ def main(
     text_models/. Without it the text-model group trains the project's small classifiers.
     Returns the manifest.
     """
-    df, facts = read_labelled(data_dir)
+    df, given = read_labelled(data_dir)
+    facts = solved_inputs(given, features_of(_with_text_models(groups, text_models_dir)))
 
     def features(idx: np.ndarray, scores: dict | None, names: Sequence[str]) -> pd.DataFrame:
         return feature_frame([facts[i] for i in idx], scores, names)
@@ -305,27 +305,33 @@ def main_from_datasets(
     return _train_and_write(output_dir, rows, seed, groups, text_models_dir, training_data, wikis)
 
 
-def _facts_with_texts(row: dict) -> EditFacts:
-    """What the text models read from a dataset row: its texts and title."""
+def _facts_with_texts(row: dict) -> SignalValues:
+    """What the text models read from a dataset row: its texts (the title alone when the row has
+    none), through the same `edit_texts` signal serving uses."""
     title = str(row.get("page_title") or "")
     inserts, removes, changes = (row.get(c) for c in ("texts_insert", "texts_removed",
                                                       "texts_change"))
-    if inserts is None and changes is None:
-        return EditFacts(page_title=title)
-    return EditFacts(page_title=title, texts=EditTexts(
+    texts = None if inserts is None and changes is None else EditTexts(
         title=title.replace("_", " "),
         inserts=[str(t) for t in (inserts if inserts is not None else [])],
         removes=[str(t) for t in (removes if removes is not None else [])],
         changes=[(str(p[0]), str(p[1])) for p in (changes if changes is not None else [])],
-    ))  # fmt: skip
+    )  # fmt: skip
+    return solve(["edit_texts"], given_facts(page_title=title, texts=texts))
+
+
+def _with_text_models(groups: Sequence[str], text_models_dir: Path | None) -> tuple[str, ...]:
+    """Operator checkpoints imply the text-model group."""
+    if text_models_dir is not None and TEXT_MODELS not in groups:
+        return (*groups, TEXT_MODELS)
+    return tuple(groups)
 
 
 def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_dir,
                      training_data, wikis) -> dict:
     seed_everything(seed)
     output_dir = Path(output_dir)
-    if text_models_dir is not None and TEXT_MODELS not in groups:
-        groups = (*groups, TEXT_MODELS)
+    groups = _with_text_models(groups, text_models_dir)
     feature_names = features_of(groups)
     with_text = TEXT_MODELS in groups
     facts, y, anonymous, pages = rows.facts, rows.y, rows.anonymous, rows.pages
@@ -342,8 +348,8 @@ def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_d
         text_source = None
         if with_text and text_models_dir is not None:
             classifiers = load_checkpoints(text_models_dir)
-            train_scores = text_features(classifiers, [edit_texts(f) for f in train_facts], max_texts)
-            test_scores = text_features(classifiers, [edit_texts(f) for f in test_facts], max_texts)
+            train_scores = text_features(classifiers, [f["edit_texts"] for f in train_facts], max_texts)
+            test_scores = text_features(classifiers, [f["edit_texts"] for f in test_facts], max_texts)
             text_source = f"operator checkpoints from {Path(text_models_dir).name}/"
             step("text classifiers scored")
         elif with_text:
@@ -354,7 +360,7 @@ def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_d
             tokenizer = train_tokenizer(_corpus(train_facts))
             final_models = _train_classifiers(tokenizer, train_facts, y_train, seed, max_texts)
             test_scores = text_features(
-                _scorers(tokenizer, final_models), [edit_texts(f) for f in test_facts], max_texts
+                _scorers(tokenizer, final_models), [f["edit_texts"] for f in test_facts], max_texts
             )
             text_source = "the project's small BERT classifiers, trained on the training rows"
             step("final text classifiers")
@@ -415,14 +421,19 @@ def _csv_training_data(n_train: int, n_test: int) -> dict:
     }
 
 
+_DESCRIBED_GROUPS = frozenset((COMMENT, CHARACTERS, WORD_PRIORS, LANGUAGE_ID))
+
+
 def _manifest(wikis, training_data, metrics, seed, feature_names, groups, text_source) -> dict:
     return {
         "name": MODEL_NAME,
         "version": MODEL_VERSION,
         "features": list(feature_names),
         "feature_groups": list(groups),
-        "feature_descriptions": {n: SIGNAL_DESCRIPTIONS[n] for n in feature_names
-                                 if n in SIGNAL_DESCRIPTIONS},
+        # Described here: the candidate signal groups' features (the manifests shipped so far
+        # list none, so their descriptions stay as they were).
+        "feature_descriptions": {n: describe(n) for n in feature_names
+                                 if CATALOGUE[n].group in _DESCRIBED_GROUPS},
         "categorical_features": [c for c in CATEGORICAL_FEATURES if c in feature_names],
         "text_models": (
             {kind: f"text_models/{kind}" for kind in TEXT_KINDS} if text_source else None

@@ -30,9 +30,9 @@ class RunningService:
 
 @contextmanager
 def run_service(
-    env: Mapping[str, str], log_dir: Path, *, ready_timeout_s: float = 90.0
+    env: Mapping[str, str], log_dir: Path, *, ready_timeout_s: float = 90.0, port: int | None = None
 ) -> Iterator[RunningService]:
-    port = free_port()
+    port = port or free_port()
     log_path = log_dir / f"service-{port}.log"
     full_env = {**os.environ, "HTTP_PORT": str(port), "LOG_LEVEL": "INFO", **env}
     with log_path.open("wb") as log_file:

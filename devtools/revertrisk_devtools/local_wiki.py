@@ -35,9 +35,9 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from revertrisk_devtools.ports import free_port
@@ -177,37 +177,90 @@ def load_history(path: Path = HISTORY_FILE) -> FixtureHistory:
     return history
 
 
+def _dump_root() -> ET.Element:
+    ET.register_namespace("", _EXPORT_NS)
+    return ET.Element(f"{{{_EXPORT_NS}}}mediawiki", {"version": "0.11", f"{{{_XML_NS}}}lang": "en"})
+
+
+def _child(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{_EXPORT_NS}}}{tag}")
+    element.text = text
+    return element
+
+
+def _append_page(
+    root: ET.Element, title: str, model: str, revisions: Sequence[tuple[FixtureRevision, str]]
+) -> None:
+    """One <page> of an export-0.11 dump: each revision with the text it was saved with."""
+    page_el = _child(root, "page")
+    _child(page_el, "title", title)
+    for revision, text in revisions:
+        rev_el = _child(page_el, "revision")
+        _child(rev_el, "timestamp", revision.timestamp)
+        contributor = _child(rev_el, "contributor")
+        if _is_ip(revision.user):
+            _child(contributor, "ip", revision.user)
+        else:
+            _child(contributor, "username", revision.user)
+        if revision.minor:
+            _child(rev_el, "minor")
+        _child(rev_el, "comment", revision.comment)
+        _child(rev_el, "model", model)
+        _child(rev_el, "format", _CONTENT_FORMATS[model])
+        text_el = _child(rev_el, "text", text)
+        text_el.set(f"{{{_XML_NS}}}space", "preserve")
+        text_el.set("bytes", str(len(text.encode("utf-8"))))
+
+
 def build_dump_xml(history: FixtureHistory, texts_dir: Path = FIXTURE_DIR / "texts") -> bytes:
     """An export-0.11 XML dump of the fixture pages, as Special:Export would write it."""
-    ET.register_namespace("", _EXPORT_NS)
-
-    def child(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{_EXPORT_NS}}}{tag}")
-        element.text = text
-        return element
-
-    root = ET.Element(f"{{{_EXPORT_NS}}}mediawiki", {"version": "0.11", f"{{{_XML_NS}}}lang": "en"})
+    root = _dump_root()
     for page in history.pages:
-        page_el = child(root, "page")
-        child(page_el, "title", page.title)
-        for revision in page.revisions:
-            rev_el = child(page_el, "revision")
-            child(rev_el, "timestamp", revision.timestamp)
-            contributor = child(rev_el, "contributor")
-            if _is_ip(revision.user):
-                child(contributor, "ip", revision.user)
-            else:
-                child(contributor, "username", revision.user)
-            if revision.minor:
-                child(rev_el, "minor")
-            child(rev_el, "comment", revision.comment)
-            child(rev_el, "model", page.model)
-            child(rev_el, "format", _CONTENT_FORMATS[page.model])
-            text = (texts_dir / revision.text).read_text(encoding="utf-8")
-            text_el = child(rev_el, "text", text)
-            text_el.set(f"{{{_XML_NS}}}space", "preserve")
-            text_el.set("bytes", str(len(text.encode("utf-8"))))
+        revisions = [
+            (r, (texts_dir / r.text).read_text(encoding="utf-8"))
+            for r in page.revisions
+        ]
+        _append_page(root, page.title, page.model, revisions)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def import_pages(
+    wiki: LocalWiki, pages: Mapping[str, Sequence[str]], user: str
+) -> dict[str, list[int]]:
+    """Add wikitext pages (title -> its successive texts, by `user`) to a running local wiki,
+    for benchmarks that need larger articles than the fixtures'. Returns each page's revision
+    ids, oldest first."""
+    root = _dump_root()
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    for n, (title, texts) in enumerate(pages.items()):
+        revisions = [
+            (
+                FixtureRevision(
+                    key=f"{title}#{i}", user=user, minor=False, comment=f"edit {i}", text="",
+                    timestamp=(start + timedelta(minutes=10 * n + i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                ),
+                text,
+            )
+            for i, text in enumerate(texts)
+        ]
+        _append_page(root, title, "wikitext", revisions)
+    dump = wiki.workdir / f"import-{os.getpid()}-{time.monotonic_ns()}.xml"
+    dump.write_bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
+    _maintenance(wiki.workdir, "importDump.php", "--no-updates", str(dump))
+    dump.unlink()
+    ids: dict[str, list[int]] = {}
+    db = _database(wiki.workdir)
+    try:
+        for title in pages:
+            rows = db.execute(
+                "SELECT rev_id FROM revision JOIN page ON rev_page = page_id "
+                "WHERE page_namespace = 0 AND page_title = ? ORDER BY rev_id",
+                (title.replace(" ", "_"),),
+            )
+            ids[title] = [int(rev_id) for (rev_id,) in rows]
+    finally:
+        db.close()
+    return ids
 
 
 def check_prerequisites() -> None:

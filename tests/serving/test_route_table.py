@@ -1,0 +1,93 @@
+"""The route table: what the guard lets through, the predict match, the 404 hint, the refresh flag."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from revertrisk_service.serving.refresh import as_cache_control, wants_refresh
+from revertrisk_service.serving.route_guard import RouteGuard
+from revertrisk_service.serving.routes import ROUTES, predict_model, served_summary
+
+LA = "revertrisk-language-agnostic"
+
+
+def guarded(method: str, path: str) -> tuple[int, dict, dict]:
+    """(status, headers, body) of RouteGuard in front of an app that answers 200 {}."""
+    sent: list[dict] = []
+
+    async def app(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path, "headers": []}
+    asyncio.run(RouteGuard(app, served_models=lambda: [LA])(scope, None, send))
+    start, body = sent
+    return start["status"], dict(start["headers"]), json.loads(body["body"])
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_every_route_of_the_table_passes_the_guard(route) -> None:
+    path = route.path.replace("{model_name}", LA)
+    assert guarded(route.method, path)[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/v2/health/ready", 404, "not_found"),
+        ("POST", f"/v1/models/{LA}:explain", 404, "not_found"),
+        ("POST", f"/v1/models/{LA}:predict/x", 404, "not_found"),
+        ("GET", f"/v1/models/{LA}:predict", 405, "method_not_allowed"),
+        ("HEAD", "/v1/models", 405, "method_not_allowed"),
+        ("POST", "/v1/models/other:predict", 404, "model_not_found"),
+        ("GET", "/v1/models/other/info", 404, "model_not_found"),
+    ],
+)
+def test_what_the_table_does_not_list_is_refused(method, path, status, code) -> None:
+    answered, headers, body = guarded(method, path)
+    assert (answered, body["code"]) == (status, code)
+    if status == 405:
+        assert headers[b"allow"] == (b"POST" if path.endswith(":predict") else b"GET")
+
+
+def test_delegated_routers_answer_their_own_paths() -> None:
+    assert guarded("DELETE", "/v3/scores/enwiki/")[0] == 200
+    assert guarded("GET", "/patrol/anything")[0] == 200
+
+
+def test_the_404_hint_lists_every_route() -> None:
+    _, _, body = guarded("GET", "/nope")
+    for route in ROUTES:
+        assert route.hint() in body["error"]
+    assert "/v3/" in body["error"] and "/patrol/" in body["error"]
+    assert served_summary() in body["error"]
+
+
+def test_predict_model() -> None:
+    assert predict_model(f"/v1/models/{LA}:predict") == LA
+    assert predict_model(f"/v1/models/{LA}") is None
+    assert predict_model("/v1/models/a:b:predict") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "refresh"),
+    [
+        (b"", [], False),
+        (b"refresh=true", [], True),
+        (b"refresh=1", [(b"cache-control", b"max-age=0")], True),
+        (b"refresh=false", [], False),
+        (b"", [(b"cache-control", b"no-cache")], True),
+        (b"", [(b"x-revertrisk-refresh", b"true")], False),
+    ],
+)
+def test_the_refresh_flag_is_read_in_one_place(query, headers, refresh) -> None:
+    scope = as_cache_control({"type": "http", "query_string": query, "headers": headers})
+    # As KServe hands the headers to the model.
+    as_kserve_passes_them = {k.decode(): v.decode() for k, v in scope["headers"]}
+    assert wants_refresh(as_kserve_passes_them) is refresh

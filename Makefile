@@ -22,7 +22,7 @@ $(INSTALLED): pyproject.toml devtools/pyproject.toml Makefile
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first and pinned: 2.13.0 is the CPU build on this machine's disk; anything else pulls CUDA.
 	$(BIN)/python -m pip install --progress-bar on torch==2.13.0
-	$(BIN)/python -m pip install --progress-bar on -e '.[dev,signals,text,evaluation]' -e ./devtools
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev,signals,text,evaluation,dataset]' -e ./devtools
 	# ORES's own API client for the ORES-layer contract test. The package pins 2019 dependencies
 	# (celery 4.1 with metadata current pip rejects, PyYAML 4.2b4, werkzeug 0.16, revscoring) that
 	# do not install on Python 3.11; its `ores.api.Session` needs only requests and more-itertools.

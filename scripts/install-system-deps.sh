@@ -14,6 +14,8 @@ command -v openssl >/dev/null 2>&1 || needed+=(openssl)
 # The patrol page test runs in Debian's headless Chromium through chromedriver.
 command -v chromium >/dev/null 2>&1 || needed+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || needed+=(chromium-driver)
+# `revertrisk dataset build` runs on PySpark, which needs a Java runtime (17 is Debian 12's).
+command -v java >/dev/null 2>&1 || needed+=(openjdk-17-jre-headless)
 # The feedback tests start their own PostgreSQL with Debian's initdb and pg_ctl.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || needed+=(postgresql)
 if [ ${#needed[@]} -eq 0 ]; then

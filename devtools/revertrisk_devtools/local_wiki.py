@@ -122,6 +122,8 @@ class LocalWiki:
     api_url: str
     workdir: Path
     history: FixtureHistory
+    # Where the fixture revisions' text files are (history.json's "text" names them).
+    texts_dir: Path = FIXTURE_DIR / "texts"
     # Fixture revision key (see history.json) -> real revision id; "missing" is an id that
     # does not exist.
     revs: dict[str, int] = field(default_factory=dict)
@@ -134,7 +136,7 @@ class LocalWiki:
     def text_of(self, key: str) -> str:
         """The wikitext (or JSON) a fixture revision was saved with."""
         _, revision = self.history.revision(key)
-        return (FIXTURE_DIR / "texts" / revision.text).read_text(encoding="utf-8")
+        return (self.texts_dir / revision.text).read_text(encoding="utf-8")
 
 
 def load_history(path: Path = HISTORY_FILE) -> FixtureHistory:
@@ -210,12 +212,12 @@ def _append_page(
         text_el.set("bytes", str(len(text.encode("utf-8"))))
 
 
-def build_dump_xml(history: FixtureHistory) -> bytes:
+def build_dump_xml(history: FixtureHistory, texts_dir: Path = FIXTURE_DIR / "texts") -> bytes:
     """An export-0.11 XML dump of the fixture pages, as Special:Export would write it."""
     root = _dump_root()
     for page in history.pages:
         revisions = [
-            (r, (FIXTURE_DIR / "texts" / r.text).read_text(encoding="utf-8"))
+            (r, (texts_dir / r.text).read_text(encoding="utf-8"))
             for r in page.revisions
         ]
         _append_page(root, page.title, page.model, revisions)
@@ -281,16 +283,18 @@ def check_prerequisites() -> None:
 
 
 def start_local_wiki(
-    workdir: Path, port: int | None = None
+    workdir: Path, port: int | None = None, history_file: Path = HISTORY_FILE
 ) -> tuple[LocalWiki, subprocess.Popen[bytes]]:
     """Install a fresh fixture wiki in workdir and serve it; stop it with stop_local_wiki().
 
     workdir must be empty, missing, or a directory this function created before (it is wiped).
+    `history_file` is a history.json with its texts in a `texts/` folder beside it.
     """
     check_prerequisites()
     port = port or free_port()
     workdir = _prepare_workdir(Path(workdir).resolve())
-    history = load_history()
+    history = load_history(history_file)
+    texts_dir = Path(history_file).parent / "texts"
     base_url = f"http://127.0.0.1:{port}"
 
     _install(workdir, base_url)
@@ -298,7 +302,7 @@ def start_local_wiki(
         _create_user(workdir, user)
     _number_revisions_from(workdir, FIRST_FIXTURE_REVISION_ID)
     dump = workdir / "fixture-history.xml"
-    dump.write_bytes(build_dump_xml(history))
+    dump.write_bytes(build_dump_xml(history, texts_dir))
     _maintenance(workdir, "importDump.php", "--no-updates", str(dump))
     # Link tables, edit counts and the job queue are brought up to date after the import.
     _maintenance(workdir, "refreshLinks.php")
@@ -310,6 +314,7 @@ def start_local_wiki(
         api_url=f"{base_url}/w/api.php",
         workdir=workdir,
         history=history,
+        texts_dir=texts_dir,
         users={u.role: u.name for u in history.users} | history.anonymous_editors,
         page_titles={p.name: p.title for p in history.pages},
     )
@@ -345,12 +350,25 @@ def stop_local_wiki(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_local_wiki(workdir: Path, port: int | None = None) -> Iterator[LocalWiki]:
-    wiki, process = start_local_wiki(workdir, port)
+def running_local_wiki(
+    workdir: Path, port: int | None = None, history_file: Path = HISTORY_FILE
+) -> Iterator[LocalWiki]:
+    wiki, process = start_local_wiki(workdir, port, history_file)
     try:
         yield wiki
     finally:
         stop_local_wiki(process)
+
+
+def export_full_history(wiki: LocalWiki, out: Path) -> Path:
+    """The wiki's every revision as a real MediaWiki XML history dump (dumpBackup.php --full),
+    the format of Wikimedia's pages-meta-history files; `.bz2` or `.gz` names compress it."""
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    compress = {".bz2": "bzip2", ".gz": "gzip"}.get(out.suffix)
+    target = f"{compress}:{out}" if compress else f"file:{out}"
+    _maintenance(wiki.workdir, "dumpBackup.php", "--full", f"--output={target}")
+    return out
 
 
 # --- installation steps ---------------------------------------------------------------------

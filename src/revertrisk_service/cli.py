@@ -9,6 +9,7 @@ import typer
 from pydantic import ValidationError
 
 from revertrisk_service.config import ALL_MODELS, LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+from revertrisk_service.dataset.cli import app as dataset_app
 from revertrisk_service.training.paths import default_data_dir
 
 app = typer.Typer(
@@ -104,6 +105,11 @@ def train(
         Path | None,
         typer.Option(help="Labelled data (env DATA_DIR; default ../shared/data).", show_default=False),
     ] = None,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option("--data", help="A training dataset directory (`revertrisk dataset build`, "
+                     "feedback export); repeatable. Replaces --data-dir's bundled sample."),
+    ] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Where the artifact goes.")] = None,
     seed: int = 42,
     text_models: Annotated[
@@ -117,16 +123,15 @@ def train(
     settings = _settings()
     data_dir = data_dir or default_data_dir()
     if model == "language-agnostic":
-        from revertrisk_service.models.language_agnostic.train import main as train_main
+        from revertrisk_service.models.language_agnostic import train as trainer
 
         name = LANGUAGE_AGNOSTIC
     elif model == "multilingual":
-        from revertrisk_service.models.multilingual.train import main as train_main  # type: ignore[no-redef]
+        from revertrisk_service.models.multilingual import train as trainer  # type: ignore[no-redef]
 
         name = MULTILINGUAL
     else:
         raise fail(f"unknown model {model!r}: choose language-agnostic or multilingual")
-    check_data_dir(data_dir)
     extra: dict[str, object] = {}
     if text_models is not None:
         if name != MULTILINGUAL:
@@ -137,7 +142,17 @@ def train(
             raise fail(f"--text-models {text_models}: no checkpoint (config.json) for {missing}")
         extra["text_models_dir"] = text_models
     target = output_dir or settings.models_dir / name
-    summary = train_main(output_dir=target, data_dir=data_dir, seed=seed, **extra)
+    if data:
+        from revertrisk_service.dataset.reader import DatasetError
+
+        try:
+            summary = trainer.main_from_datasets(output_dir=target, data_dirs=data, seed=seed,
+                                                 **extra)
+        except DatasetError as error:
+            raise fail(str(error)) from None
+    else:
+        check_data_dir(data_dir)
+        summary = trainer.main(output_dir=target, data_dir=data_dir, seed=seed, **extra)
     typer.echo(f"trained {name} {summary.get('version', '')} into {target}")
     typer.echo(f"held-out metrics: {summary.get('metrics', {})}")
     _evaluate_dir(target)
@@ -356,7 +371,8 @@ def _shard(text: str | None) -> tuple[int, int] | None:
 
 feedback_app = typer.Typer(help="Patroller feedback: the judgments database.", no_args_is_help=True)
 app.add_typer(feedback_app, name="feedback")
-dataset_app = typer.Typer(help="Labeled training datasets (TRAINING-DATA-CONTRACT).", no_args_is_help=True)
+# One `revertrisk dataset` group (TRAINING-DATA-CONTRACT): `build` from edit history (dataset/cli.py,
+# Spark imported only when it runs) and `feedback`, the patrollers' judgments, below.
 app.add_typer(dataset_app, name="dataset")
 
 

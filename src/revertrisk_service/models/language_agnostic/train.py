@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import platform
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
@@ -129,20 +131,40 @@ def _top_features(booster: xgb.Booster, limit: int = 15) -> list[dict[str, Any]]
     return [{"feature": name, "total_gain": round(gain, 3)} for name, gain in ranked]
 
 
+@dataclass(frozen=True)
+class RowIds:
+    """What identifies each training row, for the hold-out split and the predictions file."""
+
+    wiki_db: list[str]
+    page_title: list[str]
+    rev_id: list[int | None]
+    anonymous: np.ndarray  # bool
+
+
 def train(data: LabelledEdits, seed: int) -> tuple[xgb.Booster, dict[str, Any], pd.DataFrame]:
     """Fit on the development rows; return the booster, metrics and hold-out predictions.
 
     The shipped booster is fitted without the project's hold-out pages (training.holdout), so the
     reported hold-out AUC is the AUC of exactly the artifact that ships.
     """
-    x = feature_matrix(solved_features(data.facts))
-    y = np.asarray(data.labels, dtype=np.float32)
-    held_out = holdout_mask([f["wiki_db"] or "" for f in data.facts],
-                            [f["page_title"] or "" for f in data.facts])
+    ids = RowIds(
+        wiki_db=[f["wiki_db"] or "" for f in data.facts],
+        page_title=[f["page_title"] or "" for f in data.facts],
+        rev_id=[f["rev_id"] for f in data.facts],
+        anonymous=np.array([bool(f["user_is_anonymous"]) for f in data.facts]),
+    )
+    return train_matrix(feature_matrix(solved_features(data.facts)), np.asarray(data.labels, dtype=np.float32),
+                        ids, data.groups, seed)
+
+
+def train_matrix(x: np.ndarray, y: np.ndarray, ids: RowIds, groups: Sequence[str], seed: int
+                 ) -> tuple[xgb.Booster, dict[str, Any], pd.DataFrame]:
+    """`train` on a ready feature matrix (columns in FEATURE_NAMES order) and float32 labels."""
+    held_out = holdout_mask(ids.wiki_db, ids.page_title)
     train_idx, test_idx = np.flatnonzero(~held_out), np.flatnonzero(held_out)
     booster = fit_booster(x[train_idx], y[train_idx], seed)
     scores = predict(booster, x[test_idx])
-    anonymous = np.array([bool(data.facts[i]["user_is_anonymous"]) for i in test_idx])
+    anonymous = ids.anonymous[test_idx]
     y_test = y[test_idx]
     metrics = {
         "heldout_auc": _auc(y_test, scores),
@@ -155,12 +177,12 @@ def train(data: LabelledEdits, seed: int) -> tuple[xgb.Booster, dict[str, Any], 
         "train_rows": len(train_idx),
         "train_positives": int(y[train_idx].sum()),
         "grouped_cross_validation": _grouped_cv_auc(
-            x[train_idx], y[train_idx], [data.groups[i] for i in train_idx], seed
+            x[train_idx], y[train_idx], [groups[i] for i in train_idx], seed
         ),
     }
     predictions = pd.DataFrame({
-        "wiki_db": [data.facts[i]["wiki_db"] for i in test_idx],
-        "rev_id": [data.facts[i]["rev_id"] for i in test_idx],
+        "wiki_db": [ids.wiki_db[i] for i in test_idx],
+        "rev_id": [ids.rev_id[i] for i in test_idx],
         "is_anonymous": anonymous.astype(int),
         "label": y_test.astype(int),
         "score": np.round(scores.astype(float), 6),
@@ -200,6 +222,23 @@ def main(output_dir: Path = DEFAULT_OUTPUT_DIR, data_dir: Path = DEFAULT_DATA_DI
             metrics["out_of_domain_pan_wvc_11"] = _out_of_domain_check(booster, data_dir)
             step("PAN-WVC-11 check")
 
+    training_data = {
+        **_describe_data(data, feature_matrix(solved_features(data.facts))),
+        "label": "revision_is_identity_reverted",
+        "choice": (
+            "Trained on ki_multilingual_sample.csv only: it has the label served "
+            "(identity-reverted) and 46 wikis. PAN-WVC-11 has a different label "
+            "(vandalism), one wiki and 2009 edits, so it is only an out-of-domain check."
+        ),
+        "has_wikitext": False,
+    }
+    return _write_artifact(output_dir, booster, predictions, metrics, training_data, seed)
+
+
+def _write_artifact(output_dir: Path, booster: xgb.Booster, predictions: pd.DataFrame,
+                    metrics: dict[str, Any], training_data: dict[str, Any], seed: int
+                    ) -> dict[str, Any]:
+    """model.ubj, test_predictions.csv and model.json; returns the manifest."""
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / MODEL_FILE).write_bytes(bytes(booster.save_raw(raw_format="ubj")))
     predictions.to_csv(output_dir / PREDICTIONS_FILE, index=False)
@@ -209,16 +248,7 @@ def main(output_dir: Path = DEFAULT_OUTPUT_DIR, data_dir: Path = DEFAULT_DATA_DI
         version=content_version(MODEL_VERSION_PREFIX, output_dir, [output_dir / MODEL_FILE]),
         features=list(FEATURE_NAMES),
         feature_descriptions={name: describe(name) for name in FEATURE_NAMES},
-        training_data={
-            **_describe_data(data, feature_matrix(solved_features(data.facts))),
-            "label": "revision_is_identity_reverted",
-            "choice": (
-                "Trained on ki_multilingual_sample.csv only: it has the label served "
-                "(identity-reverted) and 46 wikis. PAN-WVC-11 has a different label "
-                "(vandalism), one wiki and 2009 edits, so it is only an out-of-domain check."
-            ),
-            "has_wikitext": False,
-        },
+        training_data=training_data,
         split=HOLDOUT_DESCRIPTION,
         verdict=SHIPPING_DECISION,
         metrics=metrics,
@@ -230,6 +260,42 @@ def main(output_dir: Path = DEFAULT_OUTPUT_DIR, data_dir: Path = DEFAULT_DATA_DI
     )
     write_manifest(output_dir, manifest)
     return manifest.model_dump()
+
+
+def main_from_datasets(output_dir: Path, data_dirs: Sequence[Path], seed: int = 42
+                       ) -> dict[str, Any]:
+    """Train from training datasets (`revertrisk dataset build`, feedback exports): the same
+    booster, features by their declared names, the same page-grouped hold-out and CV."""
+    from revertrisk_service.dataset.reader import feature_columns, load_datasets, page_groups
+
+    frame, described = load_datasets(data_dirs)
+    x = feature_columns(frame, FEATURE_NAMES).to_numpy(dtype=np.float32)
+    y = frame["label"].to_numpy(dtype=np.float32)
+    anonymous = (frame["is_anonymous"].fillna(False).astype(bool).to_numpy()
+                 if "is_anonymous" in frame.columns else np.zeros(len(frame), dtype=bool))
+    ids = RowIds(frame["wiki_db"].astype(str).tolist(), frame["page_title"].astype(str).tolist(),
+                 [int(r) for r in frame["rev_id"]], anonymous)
+    groups = page_groups(frame).tolist()
+    with progress_bar("training revertrisk-language-agnostic", 1) as step:
+        booster, metrics, predictions = train_matrix(x, y, ids, groups, seed)
+        step("trained")
+    stamps = pd.to_datetime(frame["rev_timestamp"], utc=True) if "rev_timestamp" in frame else None
+    training_data = {
+        "datasets": [{k: d.get(k) for k in ("dir", "kind", "created", "counts")}
+                     for d in described],
+        "rows": len(frame),
+        "positives": int(y.sum()),
+        "anonymous_rows": int(anonymous.sum()),
+        "wikis": int(frame["wiki_db"].nunique()),
+        "pages": len(set(groups)),
+        "date_range": ([stamps.min().isoformat(), stamps.max().isoformat()]
+                       if stamps is not None and stamps.notna().any() else None),
+        "features_unused_absent_or_constant": _unused_features(x),
+        "missing_signals": sorted({n for d in described for n in d.get("missing_signals", [])}),
+        "label": "label (history: revision_is_identity_reverted)",
+        "has_wikitext": True,
+    }
+    return _write_artifact(Path(output_dir), booster, predictions, metrics, training_data, seed)
 
 
 if __name__ == "__main__":

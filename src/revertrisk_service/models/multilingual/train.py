@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import platform
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,16 @@ import transformers
 from catboost import CatBoostClassifier
 from sklearn.model_selection import StratifiedGroupKFold
 
+from revertrisk_service.edits.texts import EditTexts
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.models.multilingual.features import (
+    ALL_FEATURES,
     CATEGORICAL_FEATURES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
     EDIT_STRUCTURE,
     TEXT_MODELS,
     USER,
+    WIKI_FEATURE,
     cap_texts,
     feature_frame,
     features_of,
@@ -47,7 +51,7 @@ from revertrisk_service.models.multilingual.text_training import (
     train_text_classifier,
     train_tokenizer,
 )
-from revertrisk_service.signals import CATALOGUE, SignalValues, describe
+from revertrisk_service.signals import CATALOGUE, SignalValues, describe, given_facts, solve
 from revertrisk_service.signals.groups import CHARACTERS, COMMENT, LANGUAGE_ID, WORD_PRIORS
 from revertrisk_service.signals.text_models import TEXT_KINDS, TEXT_SCORE_FEATURES
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
@@ -198,6 +202,21 @@ def read_labelled(data_dir: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     return df, [facts_from_ki_row(row, "is_anonymous") for row in df.to_dict("records")]
 
 
+@dataclass(frozen=True)
+class TrainingRows:
+    """The labelled rows either source gives: identifiers, labels, facts (for the texts) and the
+    final classifier's input for any subset of rows."""
+
+    wiki_db: np.ndarray
+    rev_id: np.ndarray
+    page_title: np.ndarray
+    pages: np.ndarray  # one id per page: the split and the text models' folds group by it
+    y: np.ndarray
+    anonymous: np.ndarray
+    facts: list[SignalValues]  # solved; the text models read their "edit_texts"
+    features: Callable[[np.ndarray, dict | None, Sequence[str]], pd.DataFrame]
+
+
 def main(
     output_dir: Path,
     data_dir: Path,
@@ -213,18 +232,110 @@ def main(
     text_models/. Without it the text-model group trains the project's small classifiers.
     Returns the manifest.
     """
+    df, given = read_labelled(data_dir)
+    facts = solved_inputs(given, features_of(_with_text_models(groups, text_models_dir)))
+
+    def features(idx: np.ndarray, scores: dict | None, names: Sequence[str]) -> pd.DataFrame:
+        return feature_frame([facts[i] for i in idx], scores, names)
+
+    rows = TrainingRows(
+        wiki_db=df["wiki_db"].to_numpy(),
+        rev_id=df["revision_id"].to_numpy(),
+        page_title=df["page_title"].to_numpy(),
+        pages=(df["wiki_db"] + ":" + df["page_title"].astype(str)).to_numpy(),
+        y=df[LABEL].astype(int).to_numpy(),
+        anonymous=df["is_anonymous"].astype(bool).to_numpy(),
+        facts=facts,
+        features=features,
+    )
+    return _train_and_write(output_dir, rows, seed, groups, text_models_dir,
+                            lambda n_train, n_test: _csv_training_data(n_train, n_test),
+                            supported_wikis(df))
+
+
+def main_from_datasets(
+    output_dir: Path,
+    data_dirs: Sequence[Path],
+    seed: int = 42,
+    groups: Sequence[str] = SHIPPED_GROUPS,
+    text_models_dir: Path | None = None,
+) -> dict:
+    """Train from training datasets (`revertrisk dataset build`, feedback exports): the signals
+    by their declared names, the texts for the text models, the same page-grouped split."""
+    from revertrisk_service.dataset.reader import feature_columns, load_datasets, page_groups
+
+    frame, described = load_datasets(data_dirs)
+    facts = [_facts_with_texts(row) for row in frame.to_dict("records")]
+    anonymous = (frame["is_anonymous"].fillna(False).astype(bool).to_numpy()
+                 if "is_anonymous" in frame.columns else np.zeros(len(frame), dtype=bool))
+    values = feature_columns(frame, [n for n in ALL_FEATURES if n != WIKI_FEATURE])
+    values["is_anonymous"] = anonymous.astype(float)
+    values[WIKI_FEATURE] = frame["wiki_db"].astype(str)
+
+    def features(idx: np.ndarray, scores: dict | None, names: Sequence[str]) -> pd.DataFrame:
+        chosen = values.iloc[idx].reset_index(drop=True)
+        if scores is not None:
+            chosen = chosen.assign(**scores)
+        return chosen[list(names)]
+
+    rows = TrainingRows(
+        wiki_db=frame["wiki_db"].astype(str).to_numpy(),
+        rev_id=frame["rev_id"].to_numpy(),
+        page_title=frame["page_title"].astype(str).to_numpy(),
+        pages=page_groups(frame),
+        y=frame["label"].astype(int).to_numpy(),
+        anonymous=anonymous,
+        facts=facts,
+        features=features,
+    )
+    wikis = [{"lang": w.lang, "dbname": w.dbname}
+             for w in (wiki_by_dbname(db) for db in sorted(set(rows.wiki_db))) if w is not None]
+
+    def training_data(n_train: int, n_test: int) -> dict:
+        return {
+            "datasets": [{k: d.get(k) for k in ("dir", "kind", "created", "counts")}
+                         for d in described],
+            "description": "Training datasets built from edit history or feedback exports.",
+            "missing_signals": sorted({n for d in described for n in d.get("missing_signals", [])}),
+            "split": f"{HOLDOUT_DESCRIPTION} Trained on the other {n_train} rows, scored once "
+                     f"on the {n_test} held-out rows.",
+            "label": "label (history: revision_is_identity_reverted)",
+        }
+
+    return _train_and_write(output_dir, rows, seed, groups, text_models_dir, training_data, wikis)
+
+
+def _facts_with_texts(row: dict) -> SignalValues:
+    """What the text models read from a dataset row: its texts (the title alone when the row has
+    none), through the same `edit_texts` signal serving uses."""
+    title = str(row.get("page_title") or "")
+    inserts, removes, changes = (row.get(c) for c in ("texts_insert", "texts_removed",
+                                                      "texts_change"))
+    texts = None if inserts is None and changes is None else EditTexts(
+        title=title.replace("_", " "),
+        inserts=[str(t) for t in (inserts if inserts is not None else [])],
+        removes=[str(t) for t in (removes if removes is not None else [])],
+        changes=[(str(p[0]), str(p[1])) for p in (changes if changes is not None else [])],
+    )  # fmt: skip
+    return solve(["edit_texts"], given_facts(page_title=title, texts=texts))
+
+
+def _with_text_models(groups: Sequence[str], text_models_dir: Path | None) -> tuple[str, ...]:
+    """Operator checkpoints imply the text-model group."""
+    if text_models_dir is not None and TEXT_MODELS not in groups:
+        return (*groups, TEXT_MODELS)
+    return tuple(groups)
+
+
+def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_dir,
+                     training_data, wikis) -> dict:
     seed_everything(seed)
     output_dir = Path(output_dir)
-    if text_models_dir is not None and TEXT_MODELS not in groups:
-        groups = (*groups, TEXT_MODELS)
+    groups = _with_text_models(groups, text_models_dir)
     feature_names = features_of(groups)
     with_text = TEXT_MODELS in groups
-    df, given = read_labelled(data_dir)
-    facts = solved_inputs(given, feature_names)
-    y = df[LABEL].astype(int).to_numpy()
-    anonymous = df["is_anonymous"].astype(bool).to_numpy()
-    pages = (df["wiki_db"] + ":" + df["page_title"].astype(str)).to_numpy()
-    held_out = holdout_mask(df["wiki_db"], df["page_title"])
+    facts, y, anonymous, pages = rows.facts, rows.y, rows.anonymous, rows.pages
+    held_out = holdout_mask(rows.wiki_db, rows.page_title)
     train_idx, test_idx = np.flatnonzero(~held_out), np.flatnonzero(held_out)
     train_facts = [facts[i] for i in train_idx]
     test_facts = [facts[i] for i in test_idx]
@@ -253,8 +364,8 @@ def main(
             )
             text_source = "the project's small BERT classifiers, trained on the training rows"
             step("final text classifiers")
-        x_train = feature_frame(train_facts, train_scores, feature_names)
-        x_test = feature_frame(test_facts, test_scores, feature_names)
+        x_train = rows.features(train_idx, train_scores, feature_names)
+        x_test = rows.features(test_idx, test_scores, feature_names)
         step("features")
         model = CatBoostClassifier(**CATBOOST_PARAMS, random_seed=seed)
         categorical = [c for c in CATEGORICAL_FEATURES if c in feature_names]
@@ -277,27 +388,43 @@ def main(
     model.save_model(str(output_dir / "model.cbm"), format="cbm")
     pd.DataFrame(
         {
-            "wiki_db": df["wiki_db"].to_numpy()[test_idx],
-            "revision_id": df["revision_id"].to_numpy()[test_idx],
+            "wiki_db": rows.wiki_db[test_idx],
+            "revision_id": rows.rev_id[test_idx],
             "is_anonymous": anonymous[test_idx],
             "label": y_test,
             "score": np.round(score, 6),
         }
     ).to_csv(output_dir / PREDICTIONS_FILE, index=False)
 
-    manifest = _manifest(df, metrics, seed, len(train_idx), len(test_idx), feature_names, groups,
-                         text_source)
+    manifest = _manifest(wikis, training_data(len(train_idx), len(test_idx)), metrics, seed,
+                         feature_names, groups, text_source)
     artifacts = [output_dir / "model.cbm", *sorted((output_dir / "text_models").rglob("*"))]
     manifest["version"] = content_version(MODEL_VERSION, output_dir, artifacts)
     write_manifest(output_dir, ModelManifest.model_validate(manifest))
     return manifest
 
 
+def _csv_training_data(n_train: int, n_test: int) -> dict:
+    return {
+        "file": DATA_FILE,
+        "description": (
+            "1,000 real revisions from 46 Wikipedias (2022-07-01..07), label "
+            "revision_is_identity_reverted, from the KI_multilingual_training sample "
+            "(Apache-2.0). Edit types from its mwedittypes columns, texts from its text "
+            "columns; the production mBERT outputs in the CSV are NOT used."
+        ),
+        "split": (
+            f"{HOLDOUT_DESCRIPTION} Trained on the other {n_train} rows, scored once on "
+            f"the {n_test} held-out rows."
+        ),
+        "label": LABEL,
+    }
+
+
 _DESCRIBED_GROUPS = frozenset((COMMENT, CHARACTERS, WORD_PRIORS, LANGUAGE_ID))
 
 
-def _manifest(df, metrics, seed, n_train, n_test, feature_names, groups,
-              text_source) -> dict:
+def _manifest(wikis, training_data, metrics, seed, feature_names, groups, text_source) -> dict:
     return {
         "name": MODEL_NAME,
         "version": MODEL_VERSION,
@@ -313,21 +440,8 @@ def _manifest(df, metrics, seed, n_train, n_test, feature_names, groups,
         ),
         "text_models_source": text_source,
         "max_texts_per_revision": DEFAULT_MAX_TEXTS_PER_REVISION,
-        "supported_wikis": supported_wikis(df),
-        "training_data": {
-            "file": DATA_FILE,
-            "description": (
-                "1,000 real revisions from 46 Wikipedias (2022-07-01..07), label "
-                "revision_is_identity_reverted, from the KI_multilingual_training sample "
-                "(Apache-2.0). Edit types from its mwedittypes columns, texts from its text "
-                "columns; the production mBERT outputs in the CSV are NOT used."
-            ),
-            "split": (
-                f"{HOLDOUT_DESCRIPTION} Trained on the other {n_train} rows, scored once on "
-                f"the {n_test} held-out rows."
-            ),
-            "label": LABEL,
-        },
+        "supported_wikis": wikis,
+        "training_data": training_data,
         "metrics": metrics,
         "verdict": SHIPPING_DECISION,
         "seed": seed,

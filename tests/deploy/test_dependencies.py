@@ -59,8 +59,9 @@ def providers(module: str) -> set[str]:
 
 # Imported only in functions that first check they are installed (signals.missing_packages,
 # the `signals` extra), for the text classifiers only when a manifest reads their scores, and for
-# the evaluation plots only by `revertrisk evaluate`.
-OPTIONAL = {"signals", "text", "evaluation"}
+# the evaluation plots only by `revertrisk evaluate`, and Spark, mwxml and mwreverts only by
+# `revertrisk dataset build` (the `dataset` extra; without it the command fails in one line).
+OPTIONAL = {"signals", "text", "evaluation", "dataset"}
 
 
 def test_every_imported_package_is_declared() -> None:

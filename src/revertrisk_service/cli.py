@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +25,13 @@ TRAINING_FILES = ("ki_multilingual_sample.csv", "pan_wvc_11_en_edits.csv")
 def fail(message: str) -> typer.Exit:
     typer.echo(f"revertrisk: error: {message}", err=True)
     return typer.Exit(code=2)
+
+
+def require_parquet() -> None:
+    """Parquet tables (training datasets, the feedback export) need pyarrow, which the `dataset`
+    extra brings: the serving image leaves it out (163 MB the server never imports)."""
+    if importlib.util.find_spec("pyarrow") is None:
+        raise fail("Parquet needs pyarrow: pip install 'revertrisk-service[dataset]'")
 
 
 def _describe_validation(error: ValidationError) -> str:
@@ -122,6 +130,8 @@ def train(
     """Train a shipped model from the labelled data, reproducibly, and evaluate it."""
     settings = _settings()
     data_dir = data_dir or default_data_dir()
+    if data:
+        require_parquet()
     if model == "language-agnostic":
         from revertrisk_service.models.language_agnostic import train as trainer
 
@@ -419,6 +429,7 @@ def dataset_feedback(
     from revertrisk_service.models.manifest import load_manifest
     from revertrisk_service.training.progress import progress_bar
 
+    require_parquet()
     settings = _settings(wiki_url=wiki_url)
     store = _feedback_store(settings)
     try:

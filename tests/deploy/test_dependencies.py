@@ -75,8 +75,8 @@ def test_every_imported_package_is_declared() -> None:
 
 
 # Loaded by name rather than imported: SQLAlchemy's dialect loads psycopg for a
-# postgresql+psycopg:// FEEDBACK_DATABASE_URL, and pandas loads pyarrow as its Parquet engine.
-LOADED_BY_NAME = {"psycopg", "pyarrow"}
+# postgresql+psycopg:// FEEDBACK_DATABASE_URL.
+LOADED_BY_NAME = {"psycopg"}
 
 
 def test_every_runtime_dependency_is_imported() -> None:

@@ -81,3 +81,11 @@ def test_dev_wiki_without_the_dev_tools_fails_in_one_line() -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr[-3000:]
     assert "make dev-wiki" in lines[0] and "development tools" in lines[0]
+
+
+def test_training_from_parquet_without_pyarrow_fails_in_one_line(tmp_path: Path) -> None:
+    result = cli_without(("pyarrow",), "train", "language-agnostic", "--data", str(tmp_path))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr[-3000:]
+    assert "pip install 'revertrisk-service[dataset]'" in lines[0]

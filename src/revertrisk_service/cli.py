@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,8 +29,10 @@ def fail(message: str) -> typer.Exit:
 def require_parquet() -> None:
     """Parquet tables (training datasets, the feedback export) need pyarrow, which the `dataset`
     extra brings: the serving image leaves it out (163 MB the server never imports)."""
-    if importlib.util.find_spec("pyarrow") is None:
-        raise fail("Parquet needs pyarrow: pip install 'revertrisk-service[dataset]'")
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise fail("Parquet needs pyarrow: pip install 'revertrisk-service[dataset]'") from None
 
 
 def _describe_validation(error: ValidationError) -> str:

@@ -56,7 +56,6 @@ from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.wikis import resolve_lang
 
 BOTH = f"{LANGUAGE_AGNOSTIC},{MULTILINGUAL}"
-REQUEST_PATH_SECTION = "<!-- request path (bench/bench_request_path.py) -->"
 LATENCY_S = 0.080
 GLOBAL_EDITS_PER_S = 16.0
 
@@ -572,13 +571,8 @@ def write_results(path: Path, run: Run, info: dict[str, str], started: datetime,
     lines += ["", "## Notes", ""]
     lines += [f"- {g.name}: {g.note}" for g in run.goals if g.note]
     lines += [f"- {n}" for n in run.notes]
-    # Sections other benchmarks keep in this file survive a rewrite: marked blocks
-    # (bench_kafka_precache.py) and the request-path tail (bench_request_path.py).
-    text = path.read_text() if path.exists() else ""
-    kept = KEPT_SECTION.findall(text)
-    _, marker, tail = text.partition(REQUEST_PATH_SECTION)
-    if marker:
-        kept.append(marker + KEPT_SECTION.sub("", tail).rstrip())
+    # The marked blocks other benchmarks keep in this file (common.replace_section) survive.
+    kept = KEPT_SECTION.findall(path.read_text()) if path.exists() else []
     path.write_text("\n".join(lines) + "\n" + "".join(f"\n{block}\n" for block in kept))
     print(f"\nwritten {path}")
 

@@ -31,10 +31,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from bench_goals import KEPT_SECTION
-from bench_goals import REQUEST_PATH_SECTION as SECTION
 from bench_goals import fmt_load, machine, noop_server, predict_path, timed_misses
-from common import LANGUAGE_AGNOSTIC, REPO, Summary, fake_wiki, header, redis_server, service_env
+from common import (
+    LANGUAGE_AGNOSTIC,
+    REPO,
+    Summary,
+    fake_wiki,
+    header,
+    redis_server,
+    replace_section,
+    service_env,
+)
 
 from revertrisk_devtools.article_wiki import REV_20KB, ArticleWiki, article, edited
 from revertrisk_devtools.local_wiki import import_pages, running_local_wiki
@@ -212,7 +219,6 @@ def profile_scoring(wiki_url: str, revs: Sequence[int], out: Path) -> None:
 def report(results: Sequence[Measured], started: datetime, loads, rounds: int, count: int) -> str:
     info = machine()
     lines = [
-        SECTION,
         "## Request path (issue 15): `bench/bench_request_path.py`",
         "",
         (f"Run on {started:%Y-%m-%d %H:%M} UTC, commit {info['commit']}, "
@@ -242,15 +248,7 @@ def report(results: Sequence[Measured], started: datetime, loads, rounds: int, c
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, text: str, notes: str) -> None:
-    """Replace this bench's section of RESULTS.md (everything from its marker on), keeping the
-    rest, which bench_goals.py writes."""
-    current = path.read_text() if path.exists() else ""
-    head, _, tail = current.partition(SECTION)
-    # Marked blocks of other benches (bench_kafka_precache.py) that stood after it stay.
-    others = "".join(f"\n{block}\n" for block in KEPT_SECTION.findall(tail))
-    kept = head.rstrip() + "\n\n" if current else ""
-    path.write_text(kept + text + notes + others)
+SECTION_NAME = "bench_request_path.py"
 
 
 def main() -> None:
@@ -283,7 +281,8 @@ def main() -> None:
                             args.profile / "scoring-local.txt")
     text = report(results, started, (load_start, os.getloadavg()), args.rounds, args.samples)
     notes = args.notes.read_text() if args.notes else ""
-    write_section(args.out, text, notes)
+    # The shared marked-block writer: bench_goals.py's rewrite keeps the block.
+    replace_section(args.out, SECTION_NAME, (text + notes).rstrip("\n").split("\n"))
     print(text)
 
 

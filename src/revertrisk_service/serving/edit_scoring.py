@@ -63,13 +63,13 @@ class EditScores:
         )
 
 
-def _facts_or_none(context: EditContext, names: Sequence[str]) -> SignalValues | None:
+def _signals_or_none(context: EditContext, names: Sequence[str]) -> SignalValues | None:
     try:
         return edit_signals(context, names)
     except Exception:
         # A parser crash fails this edit only, not its batch or the process.
         log.exception(
-            "could not compute the facts of %s %d", context.wiki.dbname, context.revision.rev_id
+            "could not solve the signals of %s %d", context.wiki.dbname, context.revision.rev_id
         )
         return None
 
@@ -83,7 +83,7 @@ def score_edits(
     names = signals_needed(scorers)
     if explain:
         names = tuple(dict.fromkeys((*names, DIFF_SIGNAL)))
-    facts = [_facts_or_none(c, names) for c in contexts]
+    facts = [_signals_or_none(c, names) for c in contexts]
     facts_seconds = time.perf_counter() - start
     known = [f for f in facts if f is not None]
     probabilities: dict[str, list[float | None]] = {}

@@ -8,6 +8,7 @@ gRPC), it answers every predict with a fixed body shaped like a revert-risk scor
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -35,6 +36,8 @@ class NoOpModel(kserve.Model):
 
 
 if __name__ == "__main__":
-    kserve.ModelServer(http_port=int(sys.argv[1]), enable_grpc=False, workers=1).start(
-        [NoOpModel()]
-    )
+    server = kserve.ModelServer(http_port=int(sys.argv[1]), enable_grpc=False, workers=1)
+    # The benches run the service at LOG_LEVEL=WARNING, which quiets KServe's two timing lines per
+    # request (kserve.trace); the floor it is compared with logs at the same level.
+    logging.getLogger("kserve.trace").setLevel(logging.WARNING)
+    server.start([NoOpModel()])

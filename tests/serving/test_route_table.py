@@ -91,3 +91,31 @@ def test_the_refresh_flag_is_read_in_one_place(query, headers, refresh) -> None:
     # As KServe hands the headers to the model.
     as_kserve_passes_them = {k.decode(): v.decode() for k, v in scope["headers"]}
     assert wants_refresh(as_kserve_passes_them) is refresh
+
+
+def test_the_predict_route_is_moved_to_the_front_and_answers_stay_the_same() -> None:
+    from fastapi import APIRouter, FastAPI
+    from fastapi.testclient import TestClient
+
+    from revertrisk_service.serving.app import predict_route_first
+
+    app = FastAPI()
+    ours = APIRouter()
+    ours.add_api_route("/v1/models/{name}/info", lambda name: {"info": name})
+    ours.add_api_route("/v3/scores/{wiki}", lambda wiki: {"ores": wiki})
+    app.include_router(ours)
+    kserves = APIRouter()  # registered last, as KServe does when its server starts
+    kserves.add_api_route("/v1/models/{model_name}", lambda model_name: {"ready": model_name})
+    kserves.add_api_route(
+        "/v1/models/{model_name}:predict", lambda model_name: {"predicted": model_name},
+        methods=["POST"],
+    )  # fmt: skip
+    app.include_router(kserves)
+    client = TestClient(app)
+    paths = [("GET", "/v1/models/m/info"), ("GET", "/v3/scores/enwiki"), ("GET", "/v1/models/m"),
+             ("POST", "/v1/models/m:predict"), ("GET", "/v1/models/m:predict")]  # fmt: skip
+    before = [client.request(m, p).json() for m, p in paths]
+    predict_route_first(app)
+    probe = {"type": "http", "method": "POST", "path": "/v1/models/m:predict", "root_path": ""}
+    assert app.router.routes[0].matches(probe)[0].name == "FULL"
+    assert [client.request(m, p).json() for m, p in paths] == before

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 
 from support.contexts import context
 
-from revertrisk_service.signals import SignalValues
 from revertrisk_service.serving.scoring_pool import (
     MAX_AUTO_WORKERS,
     ThreadScoring,
     auto_workers,
     chunks,
 )
+from revertrisk_service.signals import SignalValues
 
 
 def test_a_batch_is_cut_into_contiguous_near_equal_chunks_in_order() -> None:

@@ -26,19 +26,17 @@ class MemoryScoreCache:
         return len(self._entries)
 
     async def get_many(self, keys: Sequence[str]) -> list[CacheValue | None]:
-        now = self._clock()
-        values: list[CacheValue | None] = []
-        for key in keys:
-            entry = self._entries.get(key)
-            if entry is None:
-                values.append(None)
-            elif entry[0] <= now:
-                del self._entries[key]
-                values.append(None)
-            else:
-                self._entries.move_to_end(key)
-                values.append(json.loads(entry[1]))
-        return values
+        return [self.peek(key) for key in keys]
+
+    def peek(self, key: str) -> CacheValue | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return json.loads(entry[1])
 
     async def set_many(self, items: Sequence[CacheItem]) -> None:
         now = self._clock()

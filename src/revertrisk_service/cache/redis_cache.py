@@ -46,6 +46,9 @@ class RedisScoreCache:
         raw = await self.redis.call("mget", mget, misses)
         return [_decode(key, value) for key, value in zip(keys, raw, strict=True)]
 
+    def peek(self, key: str) -> CacheValue | None:
+        return None  # nothing held in this process: every lookup is a round trip
+
     async def set_many(self, items: Sequence[CacheItem]) -> None:
         encoded = [
             (key, json.dumps(value, separators=(",", ":")), max(1, int(ttl_s * 1000)))

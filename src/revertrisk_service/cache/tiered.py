@@ -40,6 +40,9 @@ class TieredScoreCache:
         await self.local.set_many(keep)
         return values
 
+    def peek(self, key: str) -> CacheValue | None:
+        return self.local.peek(key)
+
     async def set_many(self, items: Sequence[CacheItem]) -> None:
         await self.shared.set_many(items)
         await self.local.set_many(

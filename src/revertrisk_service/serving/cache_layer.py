@@ -187,6 +187,21 @@ class CacheLayer:
             for found, t in zip(outcomes, tickets, strict=True)
         ]
 
+    def answer_held(
+        self, model: str, version: str, wiki: Wiki, rev_id: int
+    ) -> CachedAnswers | None:
+        """One revision's score if this process holds it in memory, counted as the hit it is;
+        else None, and nothing is counted (the caller then takes the full path, which looks the
+        revision up as usual). No I/O, no flight, no marker: serving.local_hits answers with it
+        before the request reaches KServe. Negative entries are left to the full path, which
+        shapes their errors."""
+        key = score_cache_key(model, version, wiki.dbname, rev_id)
+        value = self.cache.peek(key)
+        if value is None or "error" in value:
+            return None
+        CACHE_LOOKUPS.labels(model, "hit").inc()
+        return CachedAnswers([value], response_headers([CacheTicket(key, status="hit")]))
+
     async def lookup(
         self, tickets: Sequence[CacheTicket], refresh: bool, explain: bool = False
     ) -> list[Any]:
@@ -316,7 +331,9 @@ def _to_cache_value(outcome: Any) -> CacheValue | None:
     if isinstance(outcome, dict):
         return outcome
     if isinstance(outcome, NEGATIVE_CACHEABLE):
-        return {"error": {"code": outcome.code, "status": outcome.status, "message": outcome.message}}
+        return {
+            "error": {"code": outcome.code, "status": outcome.status, "message": outcome.message}
+        }
     return None
 
 

@@ -5,7 +5,7 @@ response."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,9 +129,7 @@ class RevertRiskModel(kserve.Model):
     def version(self) -> str:
         return self.loaded.version
 
-    async def preprocess(
-        self, payload: Any, headers: dict[str, str] | None = None
-    ) -> ScoringJob:
+    async def preprocess(self, payload: Any, headers: dict[str, str] | None = None) -> ScoringJob:
         try:
             if isinstance(payload, bytes):
                 # KServe leaves non-JSON content types undecoded; curl -d sends form encoding
@@ -208,6 +206,35 @@ class RevertRiskModel(kserve.Model):
                 response_headers.update(answers.headers)
         return job
 
+    def answer_held(
+        self, payload: object, headers: Mapping[str, str]
+    ) -> tuple[dict[str, Any], dict[str, str]] | None:
+        """The response body and cache headers for a single-revision request whose score this
+        process holds in memory, computed without awaiting anything; None for every other
+        request, which then takes KServe's path and is answered there, errors included."""
+        if not self.ready or self.cache is None:
+            return None
+        try:
+            parsed = parse_request(
+                payload, max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
+            )
+            explained = explain_options(payload, headers)
+        except ServiceError:
+            return None
+        if parsed.kind != "single" or explained is not None or wants_refresh(headers):
+            return None
+        (item,) = parsed.items
+        if isinstance(item, RejectedInstance) or not self.loaded.supports(item.wiki):
+            return None
+        origin = origin_of(headers, parsed.kind)
+        answer = self.scoring.answer_held(self.loaded, item.wiki, item.rev_id, origin)
+        if answer is None:
+            return None
+        (result,) = answer.outcomes
+        assert isinstance(result, dict)
+        SCORED.labels(self.name, "ok").inc()
+        return shown_result(result, self.loaded.feature_names, None), answer.headers
+
     @staticmethod
     def _settle(slots: Sequence[Slot], outcomes: Sequence[Any]) -> None:
         for slot, outcome in zip(slots, outcomes, strict=True):
@@ -233,7 +260,9 @@ class RevertRiskModel(kserve.Model):
             return shown_result(slot.result, names, job.explain)
         return {
             "predictions": [
-                shown_result(s.result, names, job.explain) for s in job.slots if s.result is not None
+                shown_result(s.result, names, job.explain)
+                for s in job.slots
+                if s.result is not None
             ],
             "errors": [
                 batch_error_body(s.index, s.lang, s.rev_id, s.error)

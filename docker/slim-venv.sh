@@ -13,4 +13,7 @@ before="$(du -sm "$site" | cut -f1)"
 pip uninstall --yes --quiet plotly narwhals matplotlib contourpy cycler fonttools kiwisolver graphviz
 find "$site" -depth -type d -name tests -path "$site/*/tests" -exec rm -rf {} +
 rm -rf "$site/kubernetes/aio"
+# Last, pip itself (16 MB): the runtime stages copy the project in already installed (the
+# Dockerfile's `project` stage), and nothing installs into a running image.
+pip uninstall --yes --quiet pip
 echo "slim-venv.sh: site-packages $before MB -> $(du -sm "$site" | cut -f1) MB"

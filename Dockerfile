@@ -59,16 +59,21 @@ RUN if grep -qw text /tmp/extras; then \
 COPY docker/install-project.sh /usr/local/bin/
 # Only pyproject.toml: a README edit must not reinstall the dependencies.
 COPY pyproject.toml /src/
+RUN install-project.sh deps cpu $(cat /tmp/extras)
+# A layer of its own: a change to what it removes does not reinstall the dependencies (only the
+# stage's final /opt/venv reaches the image, so what it removes is gone from the image).
 COPY docker/slim-venv.sh /usr/local/bin/
-RUN install-project.sh deps cpu $(cat /tmp/extras) && slim-venv.sh
+RUN slim-venv.sh
 
-FROM builder AS project-wheel
+# The project itself, installed under /project as if into /opt/venv: the runtime stages copy it
+# over their venv, which carries no pip (slim-venv.sh removes it).
+FROM builder AS project
 COPY docker/install-project.sh /usr/local/bin/
 COPY pyproject.toml README.md /src/
 COPY src /src/src
-RUN install-project.sh wheel
+RUN install-project.sh project /project
 
-# Slim runtime: Debian's python3.11, the venv, the model artifacts; no compilers, no pip cache.
+# Slim runtime: Debian's python3.11, the venv, the model artifacts; no compilers, no pip.
 FROM python-base AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     MODELS_DIR=/srv/revertrisk/models HTTP_PORT=8080 MODEL= \
@@ -87,10 +92,10 @@ ENTRYPOINT ["revertrisk", "serve"]
 
 FROM runtime AS cpu
 COPY --from=venv-cpu /opt/venv /opt/venv
-COPY --from=project-wheel /wheels /tmp/wheels
+# The project in its own small layer: a src/ change leaves the dependency layer above cached.
+COPY --from=project /project/opt/venv /opt/venv
 # Then the smoke test: every shipped model loads in the finished venv, before anything is tagged.
-RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels \
-    && python /usr/local/lib/revertrisk/smoke-test.py
+RUN python /usr/local/lib/revertrisk/smoke-test.py
 ENV DEVICE=cpu
 LABEL org.opencontainers.image.title="revertrisk-service (CPU)"
 USER 65533:65533
@@ -103,14 +108,14 @@ RUN pip install --progress-bar off --index-url "$TORCH_CUDA_INDEX_URL" "torch==2
 COPY docker/install-project.sh /usr/local/bin/
 COPY pyproject.toml /src/
 # The text classifiers are what a GPU is for: this image always carries the `text` extra.
+RUN install-project.sh deps gpu text
 COPY docker/slim-venv.sh /usr/local/bin/
-RUN install-project.sh deps gpu text && slim-venv.sh
+RUN slim-venv.sh
 
 FROM runtime AS gpu
 COPY --from=venv-gpu /opt/venv /opt/venv
-COPY --from=project-wheel /wheels /tmp/wheels
-RUN PIP_NO_CACHE_DIR=1 pip install --no-deps --no-index /tmp/wheels/*.whl && rm -rf /tmp/wheels \
-    && python /usr/local/lib/revertrisk/smoke-test.py
+COPY --from=project /project/opt/venv /opt/venv
+RUN python /usr/local/lib/revertrisk/smoke-test.py
 # Read by the NVIDIA container runtime; DEVICE=cuda only ever in this target.
 ENV DEVICE=cuda NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
 LABEL org.opencontainers.image.title="revertrisk-service (GPU)"

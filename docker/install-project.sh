@@ -2,7 +2,9 @@
 # Installs the project into the image's venv in two steps, so that the dependency layer stays
 # cached while only src/ changes:
 #   install-project.sh deps cpu|gpu [EXTRA...]  pyproject.toml's dependencies and those extras'
-#   install-project.sh wheel                     the package itself as a wheel in /wheels, no deps
+#   install-project.sh project ROOT              the package itself, no deps, installed into this
+#                                                venv as if ROOT were / (ROOT/opt/venv/...): the
+#                                                runtime stages copy that over their pip-less venv
 # For cpu, XGBoost comes as xgboost-cpu: the same `xgboost` module without the CUDA kernels and
 # NCCL (about 700 MB) that the default wheel carries and CPU inference never loads. The project
 # wheel then goes in with --no-deps, so nothing asks for the default xgboost again.
@@ -32,11 +34,13 @@ PY
     # shellcheck disable=SC2086  # $links is zero or two words
     pip install --progress-bar off $links -r /tmp/requirements.txt
     ;;
-  wheel)
-    pip wheel --no-deps --wheel-dir /wheels "$(dirname "$pyproject")"
+  project)
+    pip wheel --no-deps --wheel-dir /tmp/wheels "$(dirname "$pyproject")"
+    # --root keeps the venv's own paths: the script's shebang is /opt/venv/bin/python.
+    pip install --no-deps --no-index --no-warn-script-location --root "$2" /tmp/wheels/*.whl
     ;;
   *)
-    echo "usage: install-project.sh deps cpu|gpu [EXTRA...] | wheel" >&2
+    echo "usage: install-project.sh deps cpu|gpu [EXTRA...] | project ROOT" >&2
     exit 2
     ;;
 esac

@@ -48,8 +48,23 @@ def test_cpu_target_installs_cpu_torch_only_for_the_text_extra_and_checks_it() -
     ("gpu", "install-project.sh deps gpu text"),
 ])
 def test_each_target_installs_the_extras_it_needs_then_slims_the_venv(target: str, install: str) -> None:
-    runs = [r for name in DOCKERFILE.reaches(target) for r in DOCKERFILE.stages[name].args("RUN")]
-    assert f"{install} && slim-venv.sh" in runs
+    (venv,) = [name for name in DOCKERFILE.reaches(target) if install in DOCKERFILE.stages[name].args("RUN")]
+    runs = DOCKERFILE.stages[venv].args("RUN")
+    # Its own step after the install: a change to slim-venv.sh does not reinstall the dependencies.
+    assert "slim-venv.sh" in runs[runs.index(install) + 1:]
+    assert venv in DOCKERFILE.stages[target].copied_from()
+
+
+@pytest.mark.parametrize("target", ["cpu", "gpu"])
+def test_the_runtime_takes_the_project_installed_and_runs_no_pip(target: str) -> None:
+    # slim-venv.sh removes pip from the venv: the project comes installed from the `project`
+    # stage, in a layer of its own above the dependencies' (a src/ change re-copies only that).
+    stage = DOCKERFILE.stages[target]
+    copies = stage.args("COPY")
+    assert copies.index("--from=project /project/opt/venv /opt/venv") > copies.index(
+        f"--from=venv-{target} /opt/venv /opt/venv"
+    )
+    assert not [run for run in stage.args("RUN") if "pip " in run]
 
 
 def test_device_cuda_only_ever_in_the_gpu_target() -> None:

@@ -40,6 +40,8 @@ from common import (
     Summary,
     fake_wiki,
     header,
+    interleaved_blocks,
+    ms_since,
     redis_server,
     serving,
 )
@@ -64,10 +66,6 @@ KEPT_SECTION = re.compile(r"<!-- begin: [\w.]+ -->.*?<!-- end: [\w.]+ -->", re.D
 
 def predict_path(model: str) -> str:
     return f"/v1/models/{model}:predict"
-
-
-def ms_since(start: float) -> float:
-    return (time.perf_counter() - start) * 1000
 
 
 @dataclass
@@ -168,9 +166,6 @@ def noop_server() -> Iterator[str]:
 def hit_vs_noop(run: Run, base_url: str, noop_url: str, redis_url: str, rounds: int) -> None:
     header("1. Cache hit vs a no-op KServe model")
     body = {"lang": "en", "rev_id": 10_001}
-    hit_ms: list[float] = []
-    first_ms: list[float] = []
-    noop_ms: list[float] = []
     with (
         httpx.Client(base_url=base_url, timeout=30) as client,
         httpx.Client(base_url=noop_url, timeout=30) as noop,
@@ -193,25 +188,23 @@ def hit_vs_noop(run: Run, base_url: str, noop_url: str, redis_url: str, rounds: 
             client.post(predict_path(LANGUAGE_AGNOSTIC), json={"lang": "en", "rev_id": rev})
             noop.post(predict_path(NOOP), json=body)
         unseen = iter(fresh[50:])
-        # Interleaved blocks: noise from the shared machine hits all series alike.
-        for _ in range(max(1, rounds // 25)):
-            for _ in range(25):
-                start = time.perf_counter()
-                answer = client.post(predict_path(LANGUAGE_AGNOSTIC), json=body)
-                hit_ms.append(ms_since(start))
-                assert answer.headers.get("x-cache") == "hit", answer.headers
-            for _ in range(25):
-                rev_body = {"lang": "en", "rev_id": next(unseen)}
-                start = time.perf_counter()
-                answer = client.post(predict_path(LANGUAGE_AGNOSTIC), json=rev_body)
-                first_ms.append(ms_since(start))
-                assert answer.headers.get("x-cache") == "hit", answer.headers
-            for _ in range(25):
-                start = time.perf_counter()
-                noop.post(predict_path(NOOP), json=body).raise_for_status()
-                noop_ms.append(ms_since(start))
-            step()
-    hit, from_redis, floor = Summary.of(hit_ms), Summary.of(first_ms), Summary.of(noop_ms)
+
+        def hit() -> None:
+            answer = client.post(predict_path(LANGUAGE_AGNOSTIC), json=body)
+            assert answer.headers.get("x-cache") == "hit", answer.headers
+
+        def first_hit() -> None:
+            rev_body = {"lang": "en", "rev_id": next(unseen)}
+            answer = client.post(predict_path(LANGUAGE_AGNOSTIC), json=rev_body)
+            assert answer.headers.get("x-cache") == "hit", answer.headers
+
+        def floor() -> None:
+            noop.post(predict_path(NOOP), json=body).raise_for_status()
+
+        times = interleaved_blocks(
+            {"hit": hit, "first": first_hit, "noop": floor}, max(1, rounds // 25), after_round=step
+        )
+    hit, from_redis, floor = (Summary.of(times[k]) for k in ("hit", "first", "noop"))
     print(f"cache hit, repeated      {hit.line()}")
     print(f"cache hit, from Redis    {from_redis.line()}")
     print(f"no-op model              {floor.line()}")

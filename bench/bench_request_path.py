@@ -38,6 +38,7 @@ from common import (
     Summary,
     fake_wiki,
     header,
+    interleaved_blocks,
     redis_server,
     replace_section,
     service_env,
@@ -65,10 +66,6 @@ class Measured:
     load: tuple[float, float, float]
 
 
-def ms_since(start: float) -> float:
-    return (time.perf_counter() - start) * 1000
-
-
 # -- servers ------------------------------------------------------------------------------------
 
 
@@ -87,7 +84,9 @@ def served(redis_url: str, wiki_url: str, profile: Path | None) -> Iterator[Runn
         process = subprocess.Popen(
             [sys.executable, str(REPO / "bench" / "profiled_serve.py")],
             env={**os.environ, **env, "HTTP_PORT": str(port), "PROFILE_PREFIX": str(profile)},
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         service = RunningService(f"http://127.0.0.1:{port}", process, Path(logs) / "serve.log")
         try:
@@ -126,27 +125,24 @@ def profiling(service: RunningService, report: Path | None) -> Iterator[None]:
 
 def hits(base_url: str, noop_url: str, rounds: int) -> tuple[Summary, Summary]:
     body = {"lang": "en", "rev_id": REV_20KB - 10}
-    hit_ms: list[float] = []
-    noop_ms: list[float] = []
     with (
         httpx.Client(base_url=base_url, timeout=30) as client,
         httpx.Client(base_url=noop_url, timeout=30) as noop,
     ):
+
+        def hit() -> None:
+            answer = client.post(predict_path(LANGUAGE_AGNOSTIC), json=body)
+            assert answer.headers.get("x-cache") == "hit", answer.headers
+
+        def floor() -> None:
+            noop.post(predict_path("noop"), json=body).raise_for_status()
+
         client.post(predict_path(LANGUAGE_AGNOSTIC), json=body).raise_for_status()
         for _ in range(50):  # warm: connections, code paths
-            client.post(predict_path(LANGUAGE_AGNOSTIC), json=body)
-            noop.post(predict_path("noop"), json=body)
-        for _ in range(rounds):
-            for _ in range(25):
-                start = time.perf_counter()
-                answer = client.post(predict_path(LANGUAGE_AGNOSTIC), json=body)
-                hit_ms.append(ms_since(start))
-                assert answer.headers.get("x-cache") == "hit", answer.headers
-            for _ in range(25):
-                start = time.perf_counter()
-                noop.post(predict_path("noop"), json=body).raise_for_status()
-                noop_ms.append(ms_since(start))
-    return Summary.of(hit_ms), Summary.of(noop_ms)
+            hit()
+            floor()
+        times = interleaved_blocks({"hit": hit, "noop": floor}, rounds)
+    return Summary.of(times["hit"]), Summary.of(times["noop"])
 
 
 def fake_pairs(wiki: ArticleWiki, count: int) -> list[tuple[int, int]]:
@@ -170,8 +166,15 @@ def local_pairs(local, count: int) -> list[tuple[int, int]]:
     return list(zip(edits[0::2], edits[1::2], strict=True))
 
 
-def measure(name: str, redis_url: str, wiki_url: str, noop_url: str, pairs, rounds: int,
-            profile_dir: Path | None) -> Measured:
+def measure(
+    name: str,
+    redis_url: str,
+    wiki_url: str,
+    noop_url: str,
+    pairs,
+    rounds: int,
+    profile_dir: Path | None,
+) -> Measured:
     header(f"{name}: cache hit vs no-op; 20 KB language-agnostic miss vs its MediaWiki calls")
     profile = profile_dir / f"serve-{name.split()[0]}" if profile_dir else None
     with served(redis_url, wiki_url, profile) as service:
@@ -185,8 +188,10 @@ def measure(name: str, redis_url: str, wiki_url: str, noop_url: str, pairs, roun
         miss, fetch = Summary.of(miss_ms), Summary.of(fetch_ms)
     result = Measured(name, hit, noop, miss, fetch, os.getloadavg())
     print(f"hit   {hit.line()}\nno-op {noop.line()}\nmiss  {miss.line()}\nfetch {fetch.line()}")
-    print(f"hit/no-op {hit.median / noop.median:.2f}x; miss/fetch {miss.median / fetch.median:.2f}x"
-          f"; load {fmt_load(result.load)}")
+    print(
+        f"hit/no-op {hit.median / noop.median:.2f}x; miss/fetch {miss.median / fetch.median:.2f}x"
+        f"; load {fmt_load(result.load)}"
+    )
     return result
 
 
@@ -221,18 +226,24 @@ def report(results: Sequence[Measured], started: datetime, loads, rounds: int, c
     lines = [
         "## Request path (issue 15): `bench/bench_request_path.py`",
         "",
-        (f"Run on {started:%Y-%m-%d %H:%M} UTC, commit {info['commit']}, "
-        f"{info['CPUs usable (affinity, cgroup quota)']}. Load average (1/5/15 min) at the start "
-        f"{fmt_load(loads[0])}, at the end {fmt_load(loads[1])}: other sessions share these "
-        "CPUs, so compare the ratios, not the absolute figures."),
-        (f"Hits: {rounds} interleaved blocks of 25 (hit, then no-op), one keep-alive connection "
-        "each, the score in the replica's local copy (Redis behind it). Misses: "
-        f"{count} distinct 20 KB articles, each with a typical edit, alternating with the same "
-        "calls by the service's MediaWiki client on another article of the same size."),
+        (
+            f"Run on {started:%Y-%m-%d %H:%M} UTC, commit {info['commit']}, "
+            f"{info['CPUs usable (affinity, cgroup quota)']}. Load average (1/5/15 min) at the start "
+            f"{fmt_load(loads[0])}, at the end {fmt_load(loads[1])}: other sessions share these "
+            "CPUs, so compare the ratios, not the absolute figures."
+        ),
+        (
+            f"Hits: {rounds} interleaved blocks of 25 (hit, then no-op), one keep-alive connection "
+            "each, the score in the replica's local copy (Redis behind it). Misses: "
+            f"{count} distinct 20 KB articles, each with a typical edit, alternating with the same "
+            "calls by the service's MediaWiki client on another article of the same size."
+        ),
         "",
-        ("| MediaWiki | cache hit (median / p95 ms) | no-op model | hit ratio (goal <= "
-        f"{HIT_BOUND:g}x) | 20 KB LA miss (median / p95 ms) | its MediaWiki calls | miss ratio "
-        f"(goal <= {MISS_BOUND:g}x) | load (1/5/15) |"),
+        (
+            "| MediaWiki | cache hit (median / p95 ms) | no-op model | hit ratio (goal <= "
+            f"{HIT_BOUND:g}x) | 20 KB LA miss (median / p95 ms) | its MediaWiki calls | miss ratio "
+            f"(goal <= {MISS_BOUND:g}x) | load (1/5/15) |"
+        ),
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
@@ -271,14 +282,33 @@ def main() -> None:
         running_local_wiki(Path(workdir)) as local,
     ):
         pairs = fake_pairs(fake.wiki, args.samples)
-        results.append(measure("fake wiki (loopback, answers at once)", redis_srv.url, fake.url,
-                               noop_url, pairs, args.rounds, args.profile))
+        results.append(
+            measure(
+                "fake wiki (loopback, answers at once)",
+                redis_srv.url,
+                fake.url,
+                noop_url,
+                pairs,
+                args.rounds,
+                args.profile,
+            )
+        )
         pairs = local_pairs(local, args.samples)
-        results.append(measure("local MediaWiki (Debian's, php on loopback)", redis_srv.url,
-                               local.base_url, noop_url, pairs, args.rounds, args.profile))
+        results.append(
+            measure(
+                "local MediaWiki (Debian's, php on loopback)",
+                redis_srv.url,
+                local.base_url,
+                noop_url,
+                pairs,
+                args.rounds,
+                args.profile,
+            )
+        )
         if args.profile:
-            profile_scoring(local.base_url, [p[0] for p in pairs[:10]],
-                            args.profile / "scoring-local.txt")
+            profile_scoring(
+                local.base_url, [p[0] for p in pairs[:10]], args.profile / "scoring-local.txt"
+            )
     text = report(results, started, (load_start, os.getloadavg()), args.rounds, args.samples)
     notes = args.notes.read_text() if args.notes else ""
     # The shared marked-block writer: bench_goals.py's rewrite keeps the block.

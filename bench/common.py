@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -285,3 +285,26 @@ def replace_section(path: Path, name: str, lines: Sequence[str]) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text)
+
+
+def ms_since(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
+
+
+def interleaved_blocks(
+    calls: Mapping[str, Callable[[], object]],
+    rounds: int,
+    block: int = 25,
+    after_round: Callable[[], object] = lambda: None,
+) -> dict[str, list[float]]:
+    """Milliseconds per call of each series: `block` calls of one, then of the next, `rounds`
+    times, so that noise from the shared machine falls on every series alike."""
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            for _ in range(block):
+                start = time.perf_counter()
+                call()
+                times[name].append(ms_since(start))
+        after_round()
+    return times

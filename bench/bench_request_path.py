@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -64,6 +65,8 @@ class Measured:
     miss: Summary
     fetch: Summary
     load: tuple[float, float, float]
+    # Mean milliseconds per miss of each stage, from the service's own stage histograms.
+    stages: dict[str, float]
 
 
 # -- servers ------------------------------------------------------------------------------------
@@ -181,18 +184,32 @@ def measure(
         # Profiles: <prefix>-1.txt the hits, <prefix>-2.txt the misses.
         with profiling(service, profile and Path(f"{profile}-1.txt")):
             hit, noop = hits(service.base_url, noop_url, rounds)
+        before = stage_seconds(service.base_url)
         with profiling(service, profile and Path(f"{profile}-2.txt")):
             miss_ms, fetch_ms = asyncio.run(
                 timed_misses(service.base_url, wiki_url, pairs[1:], pairs[0][1])
             )
+        after = stage_seconds(service.base_url)
         miss, fetch = Summary.of(miss_ms), Summary.of(fetch_ms)
-    result = Measured(name, hit, noop, miss, fetch, os.getloadavg())
+    stages = {k: (after[k] - before.get(k, 0.0)) * 1000 / len(miss_ms) for k in after}
+    result = Measured(name, hit, noop, miss, fetch, os.getloadavg(), stages)
     print(f"hit   {hit.line()}\nno-op {noop.line()}\nmiss  {miss.line()}\nfetch {fetch.line()}")
     print(
         f"hit/no-op {hit.median / noop.median:.2f}x; miss/fetch {miss.median / fetch.median:.2f}x"
         f"; load {fmt_load(result.load)}"
     )
     return result
+
+
+def stage_seconds(base_url: str) -> dict[str, float]:
+    """The service's revertrisk_stage_duration_seconds sums, per stage (one model served)."""
+    metrics = httpx.get(f"{base_url}/metrics", timeout=30).text
+    found = re.findall(
+        r'^revertrisk_stage_duration_seconds_sum\{model="[^"]*",stage="([^"]+)"\} (\S+)$',
+        metrics,
+        re.MULTILINE,
+    )
+    return {stage: float(seconds) for stage, seconds in found}
 
 
 def profile_scoring(wiki_url: str, revs: Sequence[int], out: Path) -> None:
@@ -242,9 +259,10 @@ def report(results: Sequence[Measured], started: datetime, loads, rounds: int, c
         (
             "| MediaWiki | cache hit (median / p95 ms) | no-op model | hit ratio (goal <= "
             f"{HIT_BOUND:g}x) | 20 KB LA miss (median / p95 ms) | its MediaWiki calls | miss ratio "
-            f"(goal <= {MISS_BOUND:g}x) | load (1/5/15) |"
+            f"(goal <= {MISS_BOUND:g}x) | a miss in the service: fetch / signals / model (mean ms) "
+            "| load (1/5/15) |"
         ),
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         hit_ratio = r.hit.median / r.noop.median
@@ -254,7 +272,8 @@ def report(results: Sequence[Measured], started: datetime, loads, rounds: int, c
             f"{r.noop.p95:.2f} | {hit_ratio:.2f}x {'met' if hit_ratio <= HIT_BOUND else 'NOT met'}"
             f" | {r.miss.median:.1f} / {r.miss.p95:.1f} | {r.fetch.median:.1f} / {r.fetch.p95:.1f}"
             f" | {miss_ratio:.2f}x {'met' if miss_ratio <= MISS_BOUND else 'NOT met'} "
-            f"| {fmt_load(r.load)} |"
+            f"| {r.stages.get('mediawiki_fetch', 0):.1f} / {r.stages.get('edit_facts', 0):.1f} / "
+            f"{r.stages.get('inference', 0):.1f} | {fmt_load(r.load)} |"
         )
     return "\n".join(lines) + "\n"
 

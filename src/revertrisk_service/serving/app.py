@@ -130,14 +130,15 @@ def _stopping(server: kserve.ModelServer) -> bool:
 
 
 def install_http_layers(app: FastAPI, settings: Settings, models: list[RevertRiskModel]) -> None:
-    """Middleware, outermost last: scores held in memory answered at once; then who the client
-    is, error shape, route table, per-client limit, body checks."""
+    """Middleware, outermost last: who the client is; scores held in memory answered at once;
+    then error shape, route table, per-client limit, body checks."""
     names = [m.name for m in models]
     app.add_middleware(PredictGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ClientConcurrencyLimit, limit=settings.client_concurrency_limit)
     app.add_middleware(RouteGuard, served_models=lambda: names)
     app.add_middleware(ErrorContract)
-    app.add_middleware(ClientAddress, trusted_proxies=parse_networks(settings.trusted_proxies))
     app.add_middleware(LocalHits, models={m.name: m for m in models})
+    # Outside the held hits too: uvicorn's access log reads the client this layer sets.
+    app.add_middleware(ClientAddress, trusted_proxies=parse_networks(settings.trusted_proxies))
     install_error_handlers(app)
     install_openapi(app, settings, names)

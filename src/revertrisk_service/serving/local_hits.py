@@ -1,7 +1,7 @@
 """Answers a single-revision predict whose score this replica holds in memory, at the door.
 
-Such a hit needs nothing of what lies behind this layer: not the client address and per-client
-limit (it takes no scoring capacity), not the route table (the path names a served model), not the
+Such a hit needs nothing of what lies behind this layer: not the per-client limit (it takes no
+scoring capacity), not the route table (the path names a served model), not the
 body guard or error contract (the body parsed and nothing failed), not FastAPI's routing or KServe's
 dataplane. Walking them all made a hit cost more than a KServe model that does nothing (issue 15);
 answered here, it costs less. Everything else, and every request this layer is unsure of, goes on

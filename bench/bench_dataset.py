@@ -151,9 +151,7 @@ def main() -> None:
         one, two = report["local[1]"], report["local[2]"]
         report["speedup_1_to_2"] = round(two["rows_per_s"] / one["rows_per_s"], 2)
         if "plain_loop" in report:
-            report["local1_vs_plain"] = round(
-                one["rows_per_s"] / report["plain_loop"]["rows_per_s"], 2
-            )
+            report["local1_vs_plain"] = round(one["rows_per_s"] / report["plain_loop"]["rows_per_s"], 2)
         # Per executor core as measured on local[2] (its parallel efficiency included); that the
         # efficiency holds at N executors is an assumption, not a measurement.
         per_core = two["revisions_per_s"] / 2

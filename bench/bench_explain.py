@@ -81,9 +81,7 @@ def paired(
                 start = time.perf_counter()
                 answer = client.post(path, json=body)
                 elapsed = (time.perf_counter() - start) * 1000
-                assert answer.status_code == 200 and answer.headers["x-cache"] == "miss", (
-                    answer.text
-                )
+                assert answer.status_code == 200 and answer.headers["x-cache"] == "miss", answer.text
                 (explained if explain else plain).append(elapsed)
             step()
     return plain, explained

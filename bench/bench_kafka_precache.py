@@ -53,9 +53,8 @@ RESULTS = REPO / "bench" / "RESULTS.md"
 BEGIN, END = "<!-- begin: bench_kafka_precache.py -->", "<!-- end: bench_kafka_precache.py -->"
 # (figure, measured, against the global edit rate, load average when measured)
 ROWS: list[tuple[str, str, str, str]] = []
-COMMIT = subprocess.run(
-    ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO, check=False
-).stdout.strip()
+COMMIT = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                        cwd=REPO, check=False).stdout.strip()
 RUN = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {COMMIT}"
 # The SSE precacher's rate on the same machine in the same run (edits/s), when measured.
 BASELINE: list[float] = []
@@ -80,48 +79,24 @@ class Replica:
 
 
 @contextmanager
-def replica(
-    broker: KafkaBroker,
-    topic: str,
-    group: str,
-    wiki_url: str,
-    redis_url: str,
-    session_timeout_ms: int,
-    replicas: int,
-) -> Iterator[Replica]:
+def replica(broker: KafkaBroker, topic: str, group: str, wiki_url: str, redis_url: str,
+            session_timeout_ms: int, replicas: int) -> Iterator[Replica]:
     port = free_port()
     command = [
-        sys.executable,
-        "-m",
-        "revertrisk_service.cli",
-        "precache",
-        "--kafka-bootstrap",
-        broker.bootstrap,
-        "--topic",
-        topic,
-        "--group",
-        group,
-        "--start-from",
-        "earliest",
-        "--metrics-port",
-        str(port),
-        "--session-timeout-ms",
-        str(session_timeout_ms),
-        "--heartbeat-interval-ms",
-        "1000",
+        sys.executable, "-m", "revertrisk_service.cli", "precache", "--kafka-bootstrap",
+        broker.bootstrap, "--topic", topic, "--group", group, "--start-from", "earliest",
+        "--metrics-port", str(port), "--session-timeout-ms", str(session_timeout_ms),
+        "--heartbeat-interval-ms", "1000",
     ]
     env = {
-        **os.environ,
-        **service_env(LANGUAGE_AGNOSTIC, redis_url, wiki_url),
+        **os.environ, **service_env(LANGUAGE_AGNOSTIC, redis_url, wiki_url),
         # Replicas share the CPUs: each gets its part of the scoring processes.
         "SCORING_PROCESSES": str(max(1, available_cpus() // replicas)),
     }
     with tempfile.TemporaryDirectory(prefix="bench-kafka-") as log_dir:
         log_path = Path(log_dir) / "precache.log"
         with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO
-            )
+            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
         try:
             yield Replica(process, f"http://127.0.0.1:{port}/metrics", log_path)
         finally:
@@ -136,9 +111,7 @@ async def _produce(bootstrap: str, topic: str, first_rev: int, count: int) -> No
         for i in range(count):
             rev = first_rev + 2 * i
             event = page_change(rev, LANGS[i % len(LANGS)])
-            futures.append(
-                await producer.send(topic, json.dumps(event).encode(), key=str(rev).encode())
-            )
+            futures.append(await producer.send(topic, json.dumps(event).encode(), key=str(rev).encode()))
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -149,9 +122,7 @@ def produce(bootstrap: str, topic: str, first_rev: int, count: int) -> None:
 
 
 async def _committed(bootstrap: str, topic: str, group: str) -> dict[int, int]:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
@@ -197,16 +168,12 @@ def write_results(args: argparse.Namespace, started: str, start_load: str) -> No
         BEGIN,
         "## Kafka precache (bench/bench_kafka_precache.py)",
         "",
-        (
-            f"Last run {started} (commit {commit}); {len(os.sched_getaffinity(0))} CPUs, shared with "
-            "other sessions' builds and tests while it ran, so the figures are lower bounds and move "
-            f"between runs. Load average (1/5/15 min) at the start: {start_load}; at the end: {loads()}."
-        ),
-        (
-            f"Broker: Tansu (Kafka-compatible, not Apache Kafka), 4 partitions; MediaWiki: the fake "
-            f"wiki answering after {args.wiki_latency_ms:g} ms per call; model: language-agnostic; "
-            f"session timeout {args.session_timeout_ms} ms, heartbeat 1 s."
-        ),
+        (f"Last run {started} (commit {commit}); {len(os.sched_getaffinity(0))} CPUs, shared with "
+        "other sessions' builds and tests while it ran, so the figures are lower bounds and move "
+        f"between runs. Load average (1/5/15 min) at the start: {start_load}; at the end: {loads()}."),
+        (f"Broker: Tansu (Kafka-compatible, not Apache Kafka), 4 partitions; MediaWiki: the fake "
+        f"wiki answering after {args.wiki_latency_ms:g} ms per call; model: language-agnostic; "
+        f"session timeout {args.session_timeout_ms} ms, heartbeat 1 s."),
         "",
         "| figure | measured | against the global ~16 edits/s (and the SSE baseline of the same run) | load (1/5/15) when measured (run) |",
         "| --- | --- | --- | --- |",
@@ -215,15 +182,10 @@ def write_results(args: argparse.Namespace, started: str, start_load: str) -> No
     ]
     text = RESULTS.read_text() if RESULTS.exists() else ""
     if BEGIN in text and END in text:
-        old = text[text.index(BEGIN) : text.index(END)].splitlines()
+        old = text[text.index(BEGIN): text.index(END)].splitlines()
         fresh = {row[0] for row in ROWS}
-        kept = [
-            line
-            for line in old
-            if line.startswith("| ")
-            and not line.startswith(("| figure", "| ---"))
-            and line.split(" | ")[0][2:] not in fresh
-        ]
+        kept = [line for line in old if line.startswith("| ") and not line.startswith(("| figure", "| ---"))
+                and line.split(" | ")[0][2:] not in fresh]
         lines[-1:-1] = kept
         # Notes written by hand under the table (what a figure means, which run it came from).
         notes = [line for line in old if line.startswith("- ")]
@@ -231,32 +193,23 @@ def write_results(args: argparse.Namespace, started: str, start_load: str) -> No
             lines[-1:-1] = ["", *notes]
     section = "\n".join(lines)
     if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
+        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     RESULTS.write_text(text)
     print(f"written {RESULTS}")
 
 
-def throughput(
-    broker,
-    wiki_url,
-    redis_url,
-    replicas: int,
-    events: int,
-    first_rev: int,
-    session_timeout_ms: int,
-    limit_s: float,
-) -> float | None:
+def throughput(broker, wiki_url, redis_url, replicas: int, events: int, first_rev: int,
+               session_timeout_ms: int, limit_s: float) -> float | None:
     topic = f"throughput-{replicas}"
     broker.create_topic(topic, PARTITIONS)
     header(f"{replicas} replica(s): {events} backlogged edits, 4 partitions ({load()})")
     produce(broker.bootstrap, topic, first_rev, events)
     with ExitStack() as stack:
         started = [
-            stack.enter_context(
-                replica(broker, topic, "bench", wiki_url, redis_url, session_timeout_ms, replicas)
-            )
+            stack.enter_context(replica(broker, topic, "bench", wiki_url, redis_url,
+                                        session_timeout_ms, replicas))
             for _ in range(replicas)
         ]
         points: list[tuple[float, float]] = []
@@ -271,51 +224,32 @@ def throughput(
         low = next((p for p in points if p[1] >= 0.1 * events), None)
         high = next((p for p in points if p[1] >= 0.9 * events), points[-1])
         if low is None or high[0] <= low[0]:
-            print(
-                f"too few edits scored ({points[-1][1]:.0f}); log tail:\n"
-                f"{started[0].log_path.read_text()[-1500:]}"
-            )
+            print(f"too few edits scored ({points[-1][1]:.0f}); log tail:\n"
+                  f"{started[0].log_path.read_text()[-1500:]}")
             return None
         rate = (high[1] - low[1]) / (high[0] - low[0])
-    print(
-        f"steady state (10%-90% of the edits): {rate:.1f} edits/s "
-        f"({rate / GLOBAL_EDITS_PER_S:.2f}x the global ~{GLOBAL_EDITS_PER_S:g} edits/s)"
-    )
-    ROWS.append(
-        (
-            f"edits/s, {replicas} replica(s), {events} backlogged edits (steady state 10%-90%)",
-            f"{rate:.1f} edits/s",
-            f"{rate / GLOBAL_EDITS_PER_S:.2f}x"
-            + (f"; {rate / BASELINE[0]:.2f}x SSE" if BASELINE else ""),
-            stamp(),
-        )
-    )
+    print(f"steady state (10%-90% of the edits): {rate:.1f} edits/s "
+          f"({rate / GLOBAL_EDITS_PER_S:.2f}x the global ~{GLOBAL_EDITS_PER_S:g} edits/s)")
+    ROWS.append((f"edits/s, {replicas} replica(s), {events} backlogged edits (steady state 10%-90%)",
+                 f"{rate:.1f} edits/s", f"{rate / GLOBAL_EDITS_PER_S:.2f}x" + (f"; {rate / BASELINE[0]:.2f}x SSE" if BASELINE else ""),
+                 stamp()))
     return rate
 
 
 def takeover(broker, wiki_url, redis_url, first_rev: int, session_timeout_ms: int) -> None:
     topic = "takeover"
     broker.create_topic(topic, PARTITIONS)
-    header(
-        f"takeover: 2 replicas, one SIGKILLed, session timeout {session_timeout_ms} ms ({load()})"
-    )
+    header(f"takeover: 2 replicas, one SIGKILLed, session timeout {session_timeout_ms} ms ({load()})")
     with ExitStack() as stack:
-        a, b = (
-            stack.enter_context(
-                replica(broker, topic, "bench", wiki_url, redis_url, session_timeout_ms, 2)
-            )
-            for _ in range(2)
-        )
+        a, b = (stack.enter_context(replica(broker, topic, "bench", wiki_url, redis_url,
+                                            session_timeout_ms, 2)) for _ in range(2))
         if wait_until(lambda: a.metric(ASSIGNED) == 2 and b.metric(ASSIGNED) == 2, 240) is None:
             print("replicas did not both join; skipped")
             return
         produce(broker.bootstrap, topic, first_rev, 40)
         wait_until(lambda: sum(committed(broker.bootstrap, topic, "bench").values()) >= 40, 120)
-        mine = {
-            int(k.split('partition="')[1].split('"')[0])
-            for k in scrape(a.metrics_url)
-            if k.startswith("revertrisk_precache_kafka_lag{")
-        }
+        mine = {int(k.split('partition="')[1].split('"')[0]) for k in scrape(a.metrics_url)
+                if k.startswith("revertrisk_precache_kafka_lag{")}
         a.process.kill()
         killed = time.monotonic()
         before = committed(broker.bootstrap, topic, "bench")
@@ -324,47 +258,27 @@ def takeover(broker, wiki_url, redis_url, first_rev: int, session_timeout_ms: in
         assigned = wait_until(lambda: b.metric(ASSIGNED) == PARTITIONS, 120, 0.1)
         consumed = wait_until(
             lambda: all(committed(broker.bootstrap, topic, "bench")[p] > before[p] for p in mine),
-            120,
-            0.1,
+            120, 0.1,
         )
         since_kill = time.monotonic() - killed
-        ROWS.append(
-            (
-                "SIGKILLed replica: until the survivor is assigned its partitions",
-                f"{assigned:.1f} s" if assigned is not None else "not within 120 s",
-                "-",
-                stamp(),
-            )
-        )
-        ROWS.append(
-            (
-                "SIGKILLed replica: until its partitions' offsets are committed again",
-                f"{since_kill:.1f} s" if consumed is not None else "not within 120 s",
-                "-",
-                stamp(),
-            )
-        )
-        print(
-            f"dead replica's partitions {sorted(mine)}: survivor assigned them "
-            f"{assigned if assigned is not None else float('nan'):.1f} s after the kill; their "
-            f"offsets committed again {since_kill if consumed is not None else float('nan'):.1f} s "
-            f"after the kill ({load()})"
-        )
+        ROWS.append(("SIGKILLed replica: until the survivor is assigned its partitions",
+                     f"{assigned:.1f} s" if assigned is not None else "not within 120 s", "-", stamp()))
+        ROWS.append(("SIGKILLed replica: until its partitions' offsets are committed again",
+                     f"{since_kill:.1f} s" if consumed is not None else "not within 120 s", "-", stamp()))
+        print(f"dead replica's partitions {sorted(mine)}: survivor assigned them "
+              f"{assigned if assigned is not None else float('nan'):.1f} s after the kill; their "
+              f"offsets committed again {since_kill if consumed is not None else float('nan'):.1f} s "
+              f"after the kill ({load()})")
 
 
-def burst(
-    broker, wiki_url, redis_url, first_rev: int, count: int, session_timeout_ms: int, limit_s: float
-) -> None:
+def burst(broker, wiki_url, redis_url, first_rev: int, count: int, session_timeout_ms: int,
+          limit_s: float) -> None:
     topic = "burst"
     broker.create_topic(topic, PARTITIONS)
     header(f"burst: {count} edits at once onto 2 running replicas ({load()})")
     with ExitStack() as stack:
-        replicas = [
-            stack.enter_context(
-                replica(broker, topic, "bench", wiki_url, redis_url, session_timeout_ms, 2)
-            )
-            for _ in range(2)
-        ]
+        replicas = [stack.enter_context(replica(broker, topic, "bench", wiki_url, redis_url,
+                                                session_timeout_ms, 2)) for _ in range(2)]
         if wait_until(lambda: all(r.metric(ASSIGNED) == 2 for r in replicas), 240) is None:
             print("replicas did not both join; skipped")
             return
@@ -386,18 +300,12 @@ def burst(
             time.sleep(1)
         elapsed = time.monotonic() - start
         drained = count - lag
-        print(
-            f"lag {peak:.0f} -> {lag:.0f} in {elapsed:.0f} s: {drained / elapsed:.1f} edits/s drained "
-            f"({'recovered' if lag <= 0 else 'NOT recovered within the limit'}; {load()})"
-        )
-        ROWS.append(
-            (
-                f"burst of {count} edits onto 2 replicas: lag back to 0",
-                f"{elapsed:.0f} s" if lag <= 0 else f"lag {lag:.0f} left after {elapsed:.0f} s",
-                f"{drained / elapsed:.1f} edits/s drained = {drained / elapsed / GLOBAL_EDITS_PER_S:.2f}x",
-                stamp(),
-            )
-        )
+        print(f"lag {peak:.0f} -> {lag:.0f} in {elapsed:.0f} s: {drained / elapsed:.1f} edits/s drained "
+              f"({'recovered' if lag <= 0 else 'NOT recovered within the limit'}; {load()})")
+        ROWS.append((f"burst of {count} edits onto 2 replicas: lag back to 0",
+                     f"{elapsed:.0f} s" if lag <= 0 else f"lag {lag:.0f} left after {elapsed:.0f} s",
+                     f"{drained / elapsed:.1f} edits/s drained = {drained / elapsed / GLOBAL_EDITS_PER_S:.2f}x",
+                     stamp()))
 
 
 def main() -> None:
@@ -406,9 +314,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=10_000)
     parser.add_argument("--wiki-latency-ms", type=float, default=80.0)
     parser.add_argument("--session-timeout-ms", type=int, default=10_000)
-    parser.add_argument(
-        "--seconds", type=float, default=240.0, help="time limit per throughput run"
-    )
+    parser.add_argument("--seconds", type=float, default=240.0, help="time limit per throughput run")
     parser.add_argument("--burst-seconds", type=float, default=1500.0)
     parser.add_argument("--skip-burst", action="store_true")
     parser.add_argument("--skip-takeover", action="store_true")
@@ -418,65 +324,32 @@ def main() -> None:
     args = parser.parse_args()
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     start_load = loads()
-    print(
-        f"{len(os.sched_getaffinity(0))} CPUs, {load()}; MediaWiki {args.wiki_latency_ms:g} ms per call"
-    )
+    print(f"{len(os.sched_getaffinity(0))} CPUs, {load()}; MediaWiki {args.wiki_latency_ms:g} ms per call")
     with ExitStack() as stack:
         redis_srv = stack.enter_context(redis_server())
         wiki = stack.enter_context(fake_wiki())
-        wiki.fallback = (
-            Step(delay_s=args.wiki_latency_ms / 1000) if args.wiki_latency_ms > 0 else None
-        )
+        wiki.fallback = Step(delay_s=args.wiki_latency_ms / 1000) if args.wiki_latency_ms > 0 else None
         log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-tansu-")))
         broker = KafkaBroker(log_dir / "tansu.log")
         broker.start()
         stack.callback(broker.stop)
         if 1 in args.replicas and not args.skip_baseline:
-            sse = bench_model(
-                LANGUAGE_AGNOSTIC,
-                redis_srv.url,
-                args.events,
-                args.seconds,
-                args.wiki_latency_ms,
-                4,
-                first_rev=9_000_001,
-            )
+            sse = bench_model(LANGUAGE_AGNOSTIC, redis_srv.url, args.events, args.seconds,
+                              args.wiki_latency_ms, 4, first_rev=9_000_001)
             if sse.edits_per_s:
                 BASELINE.append(sse.edits_per_s)
-                ROWS.append(
-                    (
-                        f"baseline: SSE precache, 1 process, {args.events} backlogged edits",
-                        f"{sse.edits_per_s:.1f} edits/s",
-                        f"{sse.edits_per_s / GLOBAL_EDITS_PER_S:.2f}x",
-                        stamp(),
-                    )
-                )
+                ROWS.append((f"baseline: SSE precache, 1 process, {args.events} backlogged edits",
+                             f"{sse.edits_per_s:.1f} edits/s",
+                             f"{sse.edits_per_s / GLOBAL_EDITS_PER_S:.2f}x", stamp()))
         # Distinct revisions per run: runs share the Redis cache.
-        for replicas, first in [
-            (n, f) for n, f in ((1, 1_000_001), (2, 3_000_001)) if n in args.replicas
-        ]:
-            throughput(
-                broker,
-                wiki.url,
-                redis_srv.url,
-                replicas,
-                args.events,
-                first,
-                args.session_timeout_ms,
-                args.seconds,
-            )
+        for replicas, first in [(n, f) for n, f in ((1, 1_000_001), (2, 3_000_001)) if n in args.replicas]:
+            throughput(broker, wiki.url, redis_srv.url, replicas, args.events, first,
+                       args.session_timeout_ms, args.seconds)
         if not args.skip_takeover:
             takeover(broker, wiki.url, redis_srv.url, 5_000_001, args.session_timeout_ms)
         if not args.skip_burst:
-            burst(
-                broker,
-                wiki.url,
-                redis_srv.url,
-                7_000_001,
-                args.burst,
-                args.session_timeout_ms,
-                args.burst_seconds,
-            )
+            burst(broker, wiki.url, redis_srv.url, 7_000_001, args.burst, args.session_timeout_ms,
+                  args.burst_seconds)
     if not args.no_write:
         write_results(args, started, start_load)
 

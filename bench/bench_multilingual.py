@@ -138,11 +138,8 @@ def main() -> None:
     t = time.perf_counter()
     model = MultilingualModel.load(args.model_dir, device=args.device)
     load_s = time.perf_counter() - t
-    device = (
-        next(iter(model.classifiers.values())).device
-        if model.classifiers
-        else "CPU, no text classifiers (the artifact was trained without them)"
-    )
+    device = (next(iter(model.classifiers.values())).device if model.classifiers
+              else "CPU, no text classifiers (the artifact was trained without them)")
     print(f"model load: {load_s:.2f} s on {device}; RSS {rss_before:.0f} MiB before load "
           f"(imports), {_rss_mib():.0f} MiB after load")  # fmt: skip
 

@@ -274,7 +274,9 @@ async def drive(base_url: str, pid: int, args: argparse.Namespace, revs: list[in
                 await asyncio.sleep(args.sample_s)
 
         sampler = asyncio.create_task(sample_memory())
-        soak = await run_rate(client, Mix(revs, seed=7), soak_rate, args.soak_s, args.max_in_flight)
+        soak = await run_rate(
+            client, Mix(revs, seed=7), soak_rate, args.soak_s, args.max_in_flight
+        )
         sampler.cancel()
         print(describe(soak), flush=True)
         if soak.errors:

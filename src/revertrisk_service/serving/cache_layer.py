@@ -331,9 +331,7 @@ def _to_cache_value(outcome: Any) -> CacheValue | None:
     if isinstance(outcome, dict):
         return outcome
     if isinstance(outcome, NEGATIVE_CACHEABLE):
-        return {
-            "error": {"code": outcome.code, "status": outcome.status, "message": outcome.message}
-        }
+        return {"error": {"code": outcome.code, "status": outcome.status, "message": outcome.message}}
     return None
 
 

@@ -51,7 +51,9 @@ class EditScores:
         return EditScores(
             probabilities={n: [p for part in parts for p in part.probabilities[n]] for n in names},
             facts_seconds=max((p.facts_seconds for p in parts), default=0.0),
-            inference_seconds={n: max(p.inference_seconds[n] for p in parts) for n in names},
+            inference_seconds={
+                n: max(p.inference_seconds[n] for p in parts) for n in names
+            },
             explanations={
                 n: [e for part in parts for e in (part.explanations or {})[n]] for n in names
             }

@@ -129,7 +129,9 @@ class RevertRiskModel(kserve.Model):
     def version(self) -> str:
         return self.loaded.version
 
-    async def preprocess(self, payload: Any, headers: dict[str, str] | None = None) -> ScoringJob:
+    async def preprocess(
+        self, payload: Any, headers: dict[str, str] | None = None
+    ) -> ScoringJob:
         try:
             if isinstance(payload, bytes):
                 # KServe leaves non-JSON content types undecoded; curl -d sends form encoding
@@ -260,9 +262,7 @@ class RevertRiskModel(kserve.Model):
             return shown_result(slot.result, names, job.explain)
         return {
             "predictions": [
-                shown_result(s.result, names, job.explain)
-                for s in job.slots
-                if s.result is not None
+                shown_result(s.result, names, job.explain) for s in job.slots if s.result is not None
             ],
             "errors": [
                 batch_error_body(s.index, s.lang, s.rev_id, s.error)

@@ -49,7 +49,9 @@ def openapi_document(
     model_name = Literal[tuple(sorted(model_names))]  # type: ignore[valid-type]
     shapes = request_shapes(max_batch_size=max_batch_size, presave_enabled=presave_enabled)
     predict_body = Union[tuple(shapes)]  # type: ignore[valid-type]  # noqa: UP007
-    routes = [_api_route(route, model_name, predict_body) for route in ROUTES if route.documented]
+    routes = [
+        _api_route(route, model_name, predict_body) for route in ROUTES if route.documented
+    ]
     document = get_openapi(
         title="revertrisk-service",
         version=__version__,
@@ -66,9 +68,7 @@ def _api_route(route: Route, model_name: Any, predict_body: Any) -> APIRoute:
     for query in route.query:
         annotation = Annotated[
             query.type,
-            Query(
-                description=query.description, examples=[query.example] if query.example else None
-            ),
+            Query(description=query.description, examples=[query.example] if query.example else None),
         ]
         parameters.append(_parameter(query.name, annotation, default=None))
     if route.predict_body:

@@ -110,7 +110,8 @@ def parse_rev_id(value: object) -> int:
     # bool is an int subclass in Python; JSON true must not become revision 1.
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidRevId(
-            f"'rev_id' must be a positive integer, got {type(value).__name__} {str(value)[:40]!r}.",
+            f"'rev_id' must be a positive integer, got {type(value).__name__} "
+            f"{str(value)[:40]!r}.",
             field="rev_id",
         )
     if not 0 < value <= MAX_REV_ID:
@@ -131,14 +132,16 @@ def parse_instance(instance: object) -> RevisionRef:
     missing = [k for k in ("lang", "rev_id") if k not in instance]
     if missing:
         raise InvalidRequest(
-            f'Missing field(s) {missing}: send {{"lang": "en", "rev_id": 12345}}.',
+            f"Missing field(s) {missing}: send {{\"lang\": \"en\", \"rev_id\": 12345}}.",
             field=missing[0],
         )
     wiki = resolve_lang(instance["lang"])
     return RevisionRef(wiki=wiki, rev_id=parse_rev_id(instance["rev_id"]))
 
 
-def parse_request(body: object, *, max_batch_size: int, presave_enabled: bool) -> ParsedRequest:
+def parse_request(
+    body: object, *, max_batch_size: int, presave_enabled: bool
+) -> ParsedRequest:
     if not isinstance(body, dict):
         raise InvalidRequest(
             "The request body must be a JSON object: "

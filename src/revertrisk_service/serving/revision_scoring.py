@@ -120,7 +120,9 @@ class RevisionScoring:
         `explain`, each answer carries its explanation in stored form (explanations.shaping)."""
         # Computed with explanations when asked, and for the patrol page while one is open.
         explaining = explain or self.listeners.wants_explanations()
-        picked = [[i for i, (wiki, _) in enumerate(revisions) if s.supports(wiki)] for s in scorers]
+        picked = [
+            [i for i, (wiki, _) in enumerate(revisions) if s.supports(wiki)] for s in scorers
+        ]
         wanted = [[revisions[i] for i in positions] for positions in picked]
         fetched: dict[RevisionKey, EditContext] = {}
         computed: set[tuple[int, int]] = set()  # (model, revision) pairs scored by this call
@@ -140,10 +142,8 @@ class RevisionScoring:
 
         if self.cache is None:
             per_model = await compute([list(range(len(p))) for p in picked])
-            answers = [
-                ModelAnswers(self._spread(o, p, len(revisions)))
-                for o, p in zip(per_model, picked, strict=True)
-            ]
+            answers = [ModelAnswers(self._spread(o, p, len(revisions))) for o, p in zip(
+                per_model, picked, strict=True)]
         else:
             cached = await self.cache.answer_many(
                 [CacheRequest(s.name, s.version, w) for s, w in zip(scorers, wanted, strict=True)],
@@ -304,9 +304,7 @@ class RevisionScoring:
         origin: Origin,
     ) -> None:
         try:
-            missing = list(
-                dict.fromkeys((w, r) for w, r, _ in pending if _key(w, r) not in fetched)
-            )
+            missing = list(dict.fromkeys((w, r) for w, r, _ in pending if _key(w, r) not in fetched))
             if missing:
                 for (wiki, rev_id), context in zip(
                     missing, await self.fetcher.fetch_edits(missing), strict=True
@@ -318,8 +316,7 @@ class RevisionScoring:
                 if context is None:
                     log.warning(
                         "could not announce the cached score of %s %d: not fetched",
-                        wiki.dbname,
-                        rev_id,
+                        wiki.dbname, rev_id,
                     )
                     continue
                 self.listeners.publish(ScoredEdit.from_body(context, body, origin, cached=True))

@@ -43,9 +43,7 @@ class RouteGuard:
         if scope["method"] not in allowed:
             await send_error(
                 send,
-                MethodNotAllowed(
-                    f"{scope['method'][:20]} is not allowed here; use {', '.join(allowed)}."
-                ),
+                MethodNotAllowed(f"{scope['method'][:20]} is not allowed here; use {', '.join(allowed)}."),
                 headers={"Allow": ", ".join(allowed)},
             )
             return

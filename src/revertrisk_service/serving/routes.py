@@ -74,8 +74,7 @@ def _compiled(path: str) -> re.Pattern[str]:
     # `…:predict` (a GET there is a 405, not an unknown model).
     pieces = re.split(r"\{(\w+)\}", path)
     regex = "".join(
-        re.escape(piece) if i % 2 == 0 else rf"(?P<{piece}>[^/:]+)"
-        for i, piece in enumerate(pieces)
+        re.escape(piece) if i % 2 == 0 else rf"(?P<{piece}>[^/:]+)" for i, piece in enumerate(pieces)
     )
     return re.compile(f"^{regex}$")
 
@@ -88,9 +87,8 @@ PREDICT = Route(
     response=Prediction | BatchResponse,
     errors=(400, 404, 413, 429, 500, 502, 504),
     query=(
-        Query(
-            "refresh", bool, "Bypass the score cache and refresh it (as `Cache-Control: no-cache`)."
-        ),
+        Query("refresh", bool, "Bypass the score cache and refresh it (as `Cache-Control: "
+              "no-cache`)."),
         Query("explain", bool, "As `explain` in the body: add each score's explanation."),
         Query("explain_top", int, "As `explain_top` in the body (1-500, default 10)."),
     ),

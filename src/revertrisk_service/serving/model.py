@@ -22,7 +22,12 @@ from revertrisk_service.serving.cache_layer import CacheLayer
 from revertrisk_service.serving.json_body import parse_json_body
 from revertrisk_service.serving.presave import context_from_revision_data
 from revertrisk_service.serving.refresh import wants_refresh
-from revertrisk_service.serving.requests import ParsedRequest, RejectedInstance, parse_request
+from revertrisk_service.serving.requests import (
+    ParsedRequest,
+    RejectedInstance,
+    RevisionRef,
+    parse_request,
+)
 from revertrisk_service.serving.responses import batch_error_body
 from revertrisk_service.serving.revision_scoring import EditFetcher, RevisionScoring
 from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
@@ -226,7 +231,9 @@ class RevertRiskModel(kserve.Model):
         if parsed.kind != "single" or explained is not None or wants_refresh(headers):
             return None
         (item,) = parsed.items
-        if isinstance(item, RejectedInstance) or not self.loaded.supports(item.wiki):
+        # Only a batch holds rejected instances; a bad single request raised above.
+        assert isinstance(item, RevisionRef)
+        if not self.loaded.supports(item.wiki):
             return None
         origin = origin_of(headers, parsed.kind)
         answer = self.scoring.answer_held(self.loaded, item.wiki, item.rev_id, origin)

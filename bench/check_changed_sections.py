@@ -23,10 +23,11 @@ from rich.progress import track
 
 from revertrisk_devtools.article_wiki import article, edited
 from revertrisk_devtools.edit_pairs import EditPair, fixture_pairs, pairs_from_rows, read_rows
-from revertrisk_service.edits.edit_types import diff_edit, diff_texts
+from revertrisk_service.edits.edit_types import diff_outlines, diff_texts
+from revertrisk_service.edits.outline_trees import parse_outlines
 from revertrisk_service.edits.sections import changed_sections
 from revertrisk_service.edits.texts import extract_texts
-from revertrisk_service.edits.wikitext import wikitext_stats
+from revertrisk_service.edits.wikitext import outline_delta, wikitext_stats
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 
 
@@ -39,11 +40,11 @@ def compare(pair: EditPair) -> tuple[list[str], float, float]:
         wikitext_stats(pair.parent, pair.lang)
     )
     middle = time.perf_counter()
-    changed = changed_sections(pair.parent, pair.current)
-    trimmed = diff_edit(changed, pair.lang)
-    trimmed_stats = wikitext_stats(changed.current, pair.lang).minus(
-        wikitext_stats(changed.parent, pair.lang)
-    )
+    # As serving does (signals.facts): one parse of each outline for both readers, the structure
+    # counts taken after the differ has been over the trees.
+    trees = parse_outlines(changed_sections(pair.parent, pair.current))
+    trimmed = diff_outlines(trees, pair.lang)
+    trimmed_stats = outline_delta(trees, pair.lang)
     end = time.perf_counter()
     if trimmed is None:
         return ["trimmed diff capped or failed"], middle - start, end - middle

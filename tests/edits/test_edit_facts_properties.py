@@ -182,3 +182,29 @@ def test_too_deep_markup_leaves_the_parsed_facts_missing() -> None:
     assert facts["current_chars"] == len(deep)  # the facts that need no parse are all there
     shallow = "<div>" * 20 + "x" + "</div>" * 20
     assert edit_signals(edit("start", shallow), ["edit_types"])["edit_types"] is not None
+
+
+def test_the_diff_and_the_structure_counts_share_one_parse_per_side(monkeypatch) -> None:
+    # mwedittypes and the wikitext counts read the same two parsed outlines
+    # (edits.outline_trees): a third text parse would be the cost this saves, back again.
+    from mwparserfromhell.parser import Parser
+
+    parsed: list[str] = []
+    original = Parser.parse
+
+    def counting(self, text, *args, **kwargs):
+        parsed.append(text)
+        return original(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Parser, "parse", counting)
+    lead = "'''Zweig''' is a [[town]].{{Infobox|a=1}}\n"
+    section = "== History ==\nFounded in [[1200]].<ref>{{cite web|url=https://x.org}}</ref>\n"
+    facts = edit_signals(
+        edit(lead + section, lead + section.replace("1200", "1201") + "[[Category:Towns]]\n"),
+        ("edit_types", "texts", "wikitext_delta"),
+    )
+    assert facts["edit_types"]["change_Wikilink"] == 1
+    assert facts["wikitext_delta"].categories == 1
+    # mwedittypes still parses the few changed nodes on their own ('[[1200]]'); the outlines,
+    # the only texts holding the section, are parsed once each.
+    assert len([text for text in parsed if "== History ==" in text]) == 2

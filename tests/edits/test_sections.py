@@ -9,7 +9,8 @@ import re
 import pytest
 
 from revertrisk_devtools.edit_pairs import EditPair, fixture_pairs, pairs_from_rows, read_rows
-from revertrisk_service.edits.edit_types import diff_edit, diff_texts
+from revertrisk_service.edits.edit_types import diff_edit, diff_outlines, diff_texts
+from revertrisk_service.edits.outline_trees import parse_outlines
 from revertrisk_service.edits.sections import (
     MAX_CHANGED_CHARS,
     changed_sections,
@@ -17,7 +18,7 @@ from revertrisk_service.edits.sections import (
     split_sections,
 )
 from revertrisk_service.edits.texts import extract_texts
-from revertrisk_service.edits.wikitext import wikitext_stats
+from revertrisk_service.edits.wikitext import outline_delta, wikitext_stats
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 
 # The MULTILINE search it replaces: the definition of a heading line has not changed.
@@ -47,18 +48,17 @@ def test_split_rejoins_and_never_cuts_inside_comments_or_templates() -> None:
 
 def assert_same_as_whole_pages(pair: EditPair) -> None:
     whole = diff_texts(pair.parent, pair.current, pair.lang)
-    changed = changed_sections(pair.parent, pair.current)
-    trimmed = diff_edit(changed, pair.lang)
+    # As serving does (signals.facts): the outlines parsed once, the differ over the trees, then
+    # the structure counts over the same trees.
+    trees = parse_outlines(changed_sections(pair.parent, pair.current))
+    trimmed = diff_outlines(trees, pair.lang)
     assert trimmed is not None, pair.name
     assert trimmed.counts == whole.counts, pair.name
     assert extract_texts(trimmed.tree_diff, "T") == extract_texts(whole.tree_diff, "T"), pair.name
     whole_delta = wikitext_stats(pair.current, pair.lang).minus(
         wikitext_stats(pair.parent, pair.lang)
     )
-    delta = wikitext_stats(changed.current, pair.lang).minus(
-        wikitext_stats(changed.parent, pair.lang)
-    )
-    assert delta == whole_delta, pair.name
+    assert outline_delta(trees, pair.lang) == whole_delta, pair.name
 
 
 @pytest.mark.parametrize("pair", list(fixture_pairs()), ids=lambda p: p.name)

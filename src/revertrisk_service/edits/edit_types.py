@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mwedittypes import StructuredEditTypes
+from mwparserfromhell.wikicode import Wikicode
 
+from revertrisk_service.edits.outline_trees import OutlineTrees, parse_outlines
 from revertrisk_service.edits.sections import ChangedSections
 
 log = logging.getLogger(__name__)
@@ -63,17 +65,23 @@ class EditDiff:
 
 def diff_edit(changed: ChangedSections, lang: str) -> EditDiff | None:
     """mwedittypes over the changed sections, or None when too large, too deep or unparseable."""
-    if not changed.parseable:
+    return diff_outlines(parse_outlines(changed), lang)
+
+
+def diff_outlines(trees: OutlineTrees | None, lang: str) -> EditDiff | None:
+    """mwedittypes over the parsed outlines (edits.outline_trees), or None without them."""
+    if trees is None:
         return None
     try:
-        return diff_texts(changed.parent_outline, changed.current_outline, lang)
-    except Exception:  # a parser failure on odd wikitext must not fail the request
+        return diff_texts(trees.parent, trees.current, lang)
+    except Exception:  # a differ failure on odd wikitext must not fail the request
         log.warning("mwedittypes failed on an edit; its edit types are left missing", exc_info=True)
         return None
 
 
-def diff_texts(parent: str, current: str, lang: str) -> EditDiff:
-    """mwedittypes over two texts exactly as given (whole pages in the equality checks)."""
+def diff_texts(parent: str | Wikicode, current: str | Wikicode, lang: str) -> EditDiff:
+    """mwedittypes over two texts exactly as given (whole pages in the equality checks), or over
+    their trees parsed with style tags skipped, which mwedittypes then does not parse again."""
     structured = StructuredEditTypes("wikitext", parent, current, lang=lang)
     summary = structured.get_diff()
     tree_diff = structured.tree_diff or {action: [] for action in ACTIONS}

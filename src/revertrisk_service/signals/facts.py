@@ -16,11 +16,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from revertrisk_service.edits.edit_types import EditDiff, diff_edit
-from revertrisk_service.edits.sections import ChangedSections, changed_sections
+from revertrisk_service.edits.edit_types import EditDiff, diff_outlines
+from revertrisk_service.edits.outline_trees import parse_outlines
+from revertrisk_service.edits.sections import changed_sections
 from revertrisk_service.edits.texts import EditTexts, extract_texts
 from revertrisk_service.edits.user import INTERFACE_TAGS
-from revertrisk_service.edits.wikitext import WikitextStats, wikitext_stats
+from revertrisk_service.edits.wikitext import outline_delta
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.signals.core import Signal, root, signal
 from revertrisk_service.signals.groups import EDIT_DATA, EDIT_STRUCTURE, USER
@@ -32,12 +33,6 @@ def _seconds_between(later: datetime | None, earlier: datetime | None) -> float 
     if later is None or earlier is None:
         return None
     return (later - earlier).total_seconds()
-
-
-def _wikitext_delta(changed: ChangedSections, lang: str) -> WikitextStats | None:
-    if not changed.parseable:
-        return None
-    return wikitext_stats(changed.current, lang).minus(wikitext_stats(changed.parent, lang))
 
 
 def _texts(diff: EditDiff | None, page_title: str) -> EditTexts | None:
@@ -82,16 +77,19 @@ FACT_SIGNALS: tuple[Signal, ...] = (
     signal("changed_sections", "The sections the edit changed, with an outline of the rest "
            "(edits.sections).", EDIT_DATA, [EDIT_CONTEXT],
            lambda c: changed_sections(c.parent.content, c.revision.content), "data"),
+    signal("outline_trees", "Both outlines of the changed sections parsed once, for the diff and "
+           "the structure counts (edits.outline_trees; missing: too large or unparseable).",
+           EDIT_DATA, ["changed_sections"], parse_outlines, "data"),
     signal("edit_diff", "The structured mwedittypes diff of the changed sections (missing: too "
-           "large or unparseable).", EDIT_DATA, ["changed_sections", "lang"], diff_edit, "data"),
+           "large or unparseable).", EDIT_DATA, ["outline_trees", "lang"], diff_outlines, "data"),
     signal("edit_types", "mwedittypes counts keyed '<action>_<Category>' (edits.edit_types, "
            "the one counter).", EDIT_DATA, ["edit_diff"],
            lambda d: None if d is None else d.counts, "data"),
     signal("texts", "Inserted, removed and changed sentences and the title (edits.texts).",
            EDIT_DATA, ["edit_diff", "page_title"], _texts, "data"),
     signal("wikitext_delta", "Structure counts of the revision minus its parent, over the "
-           "changed sections (edits.wikitext).", EDIT_DATA, ["changed_sections", "lang"],
-           _wikitext_delta, "data"),
+           "changed sections (edits.wikitext).", EDIT_DATA, ["outline_trees", "lang"],
+           outline_delta, "data"),
     # --- the revision's metadata
     signal("bytes_diff", "Revision size minus parent size, bytes.", EDIT_STRUCTURE,
            [EDIT_CONTEXT], lambda c: c.revision.size - c.parent.size, "count"),

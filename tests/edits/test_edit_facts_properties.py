@@ -208,3 +208,15 @@ def test_the_diff_and_the_structure_counts_share_one_parse_per_side(monkeypatch)
     # mwedittypes still parses the few changed nodes on their own ('[[1200]]'); the outlines,
     # the only texts holding the section, are parsed once each.
     assert len([text for text in parsed if "== History ==" in text]) == 2
+
+
+def test_a_parser_failure_leaves_the_parsed_facts_missing_not_the_edit(monkeypatch) -> None:
+    from mwparserfromhell.parser import Parser
+
+    def failing(self, text, *args, **kwargs):
+        raise RuntimeError("odd wikitext")
+
+    monkeypatch.setattr(Parser, "parse", failing)
+    facts = edit_signals(edit("a [[b]]", "a [[c]]"), ("edit_types", "wikitext_delta", "bytes_diff"))
+    assert facts["edit_types"] is None and facts["wikitext_delta"] is None
+    assert facts["bytes_diff"] == 0

@@ -109,11 +109,11 @@ def markup_depth(text: str, stop_above: int = MAX_MARKUP_DEPTH) -> int:
 class ChangedSections:
     """An edit's two texts reduced to the sections that differ.
 
-    `parent`/`current` drop the sections both sides share: enough for counts that treat a page
-    as a bag of nodes (mwedittypes' simple differ, structure counts). `parent_outline`/
-    `current_outline` put a short placeholder heading where each shared section was, the same
-    placeholder on both sides, so that a differ which aligns sections by position (mwedittypes'
-    structured differ) still sees every section, in order, and still sees sections move.
+    `parent`/`current` drop the sections both sides share: what the size cap and the depth
+    check measure. `parent_outline`/`current_outline` put a short placeholder heading where each
+    shared section was, the same placeholder on both sides, so that a differ which aligns
+    sections by position (mwedittypes' structured differ) still sees every section, in order,
+    and still sees sections move; the structure counts read them too (edits.outline_trees).
     """
 
     parent: str

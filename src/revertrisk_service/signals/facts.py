@@ -7,7 +7,8 @@ know left None) and tests. The offline training CSVs have no EditContext: their 
 is computed the same way as in serving.
 
 The revision pair is parsed once per edit, and only when a requested signal needs it:
-`changed_sections` feeds both the mwedittypes diff and the wikitext statistics.
+`outline_trees` (the changed sections' outlines, parsed) feeds both the mwedittypes diff and the
+wikitext statistics.
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
@@ -24,6 +23,7 @@ from revertrisk_devtools.flaky_api import (
     unavailable,
 )
 from revertrisk_devtools.local_wiki import LocalWiki
+from revertrisk_devtools.ports import free_port
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.mediawiki.types import EditContext
@@ -244,10 +244,8 @@ async def test_total_deadline_bounds_the_whole_fetch(api: FlakyApi):
 
 
 async def test_unreachable_mediawiki_is_502():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    # Nothing listens on that port any more: every connection is refused.
+    # Nothing listens on that port: every connection is refused.
+    port = free_port()
     async with make_client(f"http://127.0.0.1:{port}", max_retries=1) as mw:
         [result] = await mw.fetch_edits([(EN, 42)])
 

@@ -29,8 +29,11 @@ from revertrisk_service.wikis import resolve_lang
 REPO = Path(__file__).resolve().parents[2]
 SRC = REPO / "src"
 MANIFESTS = sorted((REPO / "models").glob("*/model.json"))
-# A declaration: signal("name", ...), root(...), alias(...), or a family's family="pattern".
-DECLARATION = re.compile(r'\b(?:signal|root|alias|model_output)\(\s*"([^"]+)"|family="([^"]+)"')
+# A declaration: signal("name", ...), root(...), alias(...), or a family's pattern, written as
+# family="pattern" or named once (`EDIT_TYPE_FAMILY = "pattern"`) for catalogue queries.
+DECLARATION = re.compile(
+    r'\b(?:signal|root|alias|model_output)\(\s*"([^"]+)"|(?:family=|_FAMILY = )"([^"]+)"'
+)
 
 
 def _declared_names_in_src() -> list[str]:

@@ -17,16 +17,16 @@ from datetime import datetime
 from typing import Any
 
 from revertrisk_service.edits.texts import EditTexts
-from revertrisk_service.edits.user import INTERFACE_TAGS
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.language_agnostic import features as language_agnostic
 from revertrisk_service.models.multilingual import features as multilingual
 from revertrisk_service.models.multilingual.train import SHIPPED_GROUPS as MULTILINGUAL_GROUPS
 from revertrisk_service.signals import CATALOGUE, SignalValues, edit_signals
+from revertrisk_service.signals.facts import INTERFACE_FLAG_FAMILY
 from revertrisk_service.wikis import Wiki
 
 # Facts (signals read off the EditContext) a dump does not carry.
-DUMP_MISSING_FACTS: tuple[str, ...] = ("user_groups", "user_is_temporary", *INTERFACE_TAGS)
+DUMP_MISSING_FACTS: tuple[str, ...] = ("user_groups", "user_is_temporary", *CATALOGUE.names(family=INTERFACE_FLAG_FAMILY))
 
 LANGUAGE_AGNOSTIC_SIGNALS: tuple[str, ...] = language_agnostic.FEATURE_NAMES
 # The multilingual model's shipped features without its categorical wiki_db (an identity

@@ -1,4 +1,4 @@
-"""Editor and interface facts: the user groups and change tags the Data Lake turns into flags."""
+"""Editor facts: the user groups the Data Lake turns into flags."""
 
 from __future__ import annotations
 
@@ -15,18 +15,6 @@ REVIEWER_GROUPS = frozenset({
     "editor", "trusted", "autoreview", "autoreviewer", "autopatrolled", "patroller",
     "rollbacker", "reviewer",
 })  # fmt: skip
-
-# MediaWiki change tags -> the Data Lake's editor-interface flags (the CSV's is_* columns).
-INTERFACE_TAGS: dict[str, tuple[str, ...]] = {
-    "is_mobile_edit": ("mobile edit",),
-    "is_mobile_web_edit": ("mobile web edit",),
-    "is_visualeditor": ("visualeditor", "visualeditor-wikitext", "visualeditor-switched"),
-    "is_wikieditor": ("wikieditor",),
-    "is_mobile_app_edit": ("mobile app edit",),
-    "is_android_app_edit": ("android app edit",),
-    "is_ios_app_edit": ("ios app edit",),
-}
-
 
 def flagged_groups(groups: Iterable[str]) -> frozenset[str]:
     """The editor's groups that the Data Lake flags; any other group is never looked at."""

@@ -66,7 +66,14 @@ class Catalogue(Mapping[str, Signal]):
         return id(self)
 
     def in_group(self, group: str) -> tuple[str, ...]:
-        return tuple(s.name for s in self._by_name.values() if s.group == group)
+        return self.names(group=group)
+
+    def names(self, *, group: str | None = None, family: str | None = None) -> tuple[str, ...]:
+        """The names declared in this group and family (either or both), in declaration order:
+        how code outside the declarations lists a family without spelling its names again."""
+        return tuple(s.name for s in self._by_name.values()
+                     if (group is None or s.group == group)
+                     and (family is None or s.family == family))  # fmt: skip
 
     def closure(self, names: Iterable[str]) -> tuple[str, ...]:
         """The named signals and everything they depend on, each once, dependencies first."""

@@ -21,13 +21,25 @@ from revertrisk_service.edits.edit_types import EditDiff, diff_outlines
 from revertrisk_service.edits.outline_trees import parse_outlines
 from revertrisk_service.edits.sections import changed_sections
 from revertrisk_service.edits.texts import EditTexts, extract_texts
-from revertrisk_service.edits.user import INTERFACE_TAGS
 from revertrisk_service.edits.wikitext import outline_delta
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.signals.core import Signal, root, signal
 from revertrisk_service.signals.groups import EDIT_DATA, EDIT_STRUCTURE, USER
 
 EDIT_CONTEXT = "edit_context"  # the root, declared below
+
+# The editor-interface flags, as `Catalogue.names(family=...)` finds them: MediaWiki change tags
+# that the Data Lake turns into is_<interface> flags (the training CSV's columns, in its order).
+INTERFACE_FLAG_FAMILY = "is_{interface}"
+_INTERFACE_TAGS: dict[str, tuple[str, ...]] = {
+    "mobile_edit": ("mobile edit",),
+    "mobile_web_edit": ("mobile web edit",),
+    "visualeditor": ("visualeditor", "visualeditor-wikitext", "visualeditor-switched"),
+    "wikieditor": ("wikieditor",),
+    "mobile_app_edit": ("mobile app edit",),
+    "android_app_edit": ("android app edit",),
+    "ios_app_edit": ("ios app edit",),
+}
 
 
 def _seconds_between(later: datetime | None, earlier: datetime | None) -> float | None:
@@ -40,9 +52,7 @@ def _texts(diff: EditDiff | None, page_title: str) -> EditTexts | None:
     return None if diff is None else extract_texts(diff.tree_diff, page_title)
 
 
-def _tagged(flag: str) -> Callable[[EditContext], bool]:
-    tags = INTERFACE_TAGS[flag]
-
+def _tagged(tags: tuple[str, ...]) -> Callable[[EditContext], bool]:
     def compute(ctx: EditContext) -> bool:
         return any(tag in ctx.revision.tags for tag in tags)
 
@@ -92,27 +102,15 @@ FACT_SIGNALS: tuple[Signal, ...] = (
            "changed sections (edits.wikitext).", EDIT_DATA, ["outline_trees", "lang"],
            outline_delta, "data"),
     # --- the revision's metadata
-    signal("bytes_diff", "Revision size minus parent size, bytes.", EDIT_STRUCTURE,
+    signal("bytes_diff", "Size of the page after the edit minus before, bytes.", EDIT_STRUCTURE,
            [EDIT_CONTEXT], lambda c: c.revision.size - c.parent.size, "count"),
     signal("comment", "The edit summary ('' when empty).", EDIT_DATA, [EDIT_CONTEXT],
            lambda c: c.revision.comment or "", "data"),
     signal("is_minor", "Marked as a minor edit.", EDIT_STRUCTURE, [EDIT_CONTEXT],
            lambda c: c.revision.minor, "flag"),
-    # The editor-interface tags the Data Lake turns into flags (edits.user.INTERFACE_TAGS).
-    signal("is_mobile_edit", "Tagged 'mobile edit'.", EDIT_STRUCTURE, [EDIT_CONTEXT],
-           _tagged("is_mobile_edit"), "flag"),
-    signal("is_mobile_web_edit", "Tagged 'mobile web edit'.", EDIT_STRUCTURE, [EDIT_CONTEXT],
-           _tagged("is_mobile_web_edit"), "flag"),
-    signal("is_visualeditor", "Tagged 'visualeditor'.", EDIT_STRUCTURE, [EDIT_CONTEXT],
-           _tagged("is_visualeditor"), "flag"),
-    signal("is_wikieditor", "Tagged 'wikieditor'.", EDIT_STRUCTURE, [EDIT_CONTEXT],
-           _tagged("is_wikieditor"), "flag"),
-    signal("is_mobile_app_edit", "Tagged 'mobile app edit'.", EDIT_STRUCTURE, [EDIT_CONTEXT],
-           _tagged("is_mobile_app_edit"), "flag"),
-    signal("is_android_app_edit", "Tagged 'android app edit'.", EDIT_STRUCTURE, [EDIT_CONTEXT],
-           _tagged("is_android_app_edit"), "flag"),
-    signal("is_ios_app_edit", "Tagged 'ios app edit'.", EDIT_STRUCTURE, [EDIT_CONTEXT],
-           _tagged("is_ios_app_edit"), "flag"),
+    *(signal(f"is_{interface}", f"Tagged {tags[0]!r}.", EDIT_STRUCTURE, [EDIT_CONTEXT],
+             _tagged(tags), "flag", family=INTERFACE_FLAG_FAMILY)
+      for interface, tags in _INTERFACE_TAGS.items()),
     signal("seconds_since_parent_revision", "Time since the page's previous revision, seconds.",
            EDIT_STRUCTURE, [EDIT_CONTEXT],
            lambda c: _seconds_between(c.revision.timestamp, c.parent.timestamp)),

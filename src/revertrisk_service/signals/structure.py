@@ -13,8 +13,52 @@ from revertrisk_service.signals.groups import EDIT_DATA, EDIT_STRUCTURE
 
 # The language-agnostic model was trained on these three of the counter's actions (no moves).
 LA_EDIT_ACTIONS: tuple[str, ...] = ("insert", "remove", "change")
-_DONE = {"change": "changed", "insert": "inserted", "move": "moved", "remove": "removed"}
 _FACT = {s.name: s for s in FACT_SIGNALS}
+
+# The families declared below, as `Catalogue.names(family=...)` finds them.
+EDIT_TYPE_FAMILY = "{action}_{Category}"
+LA_EDIT_TYPE_FAMILY = "actions_{action}_{category}"
+WIKITEXT_DELTA_FAMILY = "wikitext_delta_{stat}"
+
+# mwedittypes' node categories, as a patroller would name the things an edit touched.
+CATEGORY_WORDS: dict[str, str] = {
+    "Argument": "template parameters",
+    "Category": "categories",
+    "Comment": "hidden comments",
+    "ExternalLink": "links to other websites",
+    "Gallery": "image galleries",
+    "HTMLEntity": "special-character codes (such as &nbsp;)",
+    "Heading": "headings",
+    "List": "lists",
+    "Media": "images or other media",
+    "Paragraph": "paragraphs",
+    "Punctuation": "punctuation marks",
+    "Reference": "references (citations)",
+    "Section": "sections",
+    "Sentence": "sentences",
+    "Table": "tables",
+    "Table Element": "table rows or cells",
+    "Template": "templates",
+    "Text": "pieces of text",
+    "Text Formatting": "pieces of bold or italic formatting",
+    "Whitespace": "spaces or blank lines",
+    "Wikilink": "links to other wiki pages",
+    "Word": "words",
+}
+_DONE = {"insert": "added", "remove": "removed", "change": "changed", "move": "moved"}
+# The wikitext structure counts, as a patroller would name them ("chars" reads on its own).
+STAT_WORDS: dict[str, str] = {
+    "references": "references (citations)",
+    "wikilinks": "links to other wiki pages",
+    "external_links": "links to other websites",
+    "categories": "categories",
+    "media": "images or other media",
+    "headings": "headings",
+    "templates": "templates",
+    "list_items": "list items",
+    "tables": "tables",
+    "quote_markup": "bold or italic markers",
+}
 
 
 def _count(column: str) -> Callable[[Mapping[str, int] | None], int | None]:
@@ -36,11 +80,20 @@ def _edit_texts(texts: EditTexts | None, page_title: str | None) -> EditTexts:
     return EditTexts(title=(page_title or "").replace("_", " "))
 
 
+def _edit_type_words(action: str, category: str) -> str:
+    return f"How many {CATEGORY_WORDS[category]} the edit {_DONE[action]}."
+
+
+def _delta_words(stat: str) -> str:
+    if stat == "chars":
+        return "How much longer the edited sections became, characters (negative: shorter)."
+    return f"How many {STAT_WORDS[stat]} the edit added to its sections (negative: removed)."
+
+
 def _edit_type_count(action: str, category: str) -> Signal:
-    return signal(f"{action}_{category}",
-                  f"How many '{category}' elements the edit {_DONE[action]} (mwedittypes).",
-                  EDIT_STRUCTURE, ["edit_types"], _count(f"{action}_{category}"), "count",
-                  family="{action}_{Category}")  # fmt: skip
+    return signal(f"{action}_{category}", _edit_type_words(action, category), EDIT_STRUCTURE,
+                  ["edit_types"], _count(f"{action}_{category}"), "count",
+                  family=EDIT_TYPE_FAMILY)  # fmt: skip
 
 
 EDIT_TYPE_SIGNALS: tuple[Signal, ...] = tuple(
@@ -50,20 +103,19 @@ _BY_COLUMN = {s.name: s for s in EDIT_TYPE_SIGNALS}
 
 STRUCTURE_SIGNALS: tuple[Signal, ...] = (
     *EDIT_TYPE_SIGNALS,
-    signal("actions_total", "Sum of all mwedittypes action counts.", EDIT_STRUCTURE,
-           ["edit_types"], unless_missing(_total_actions), "count"),
+    signal("actions_total", "How many things the edit added, removed or changed, all kinds "
+           "together.", EDIT_STRUCTURE, ["edit_types"], unless_missing(_total_actions), "count"),
     # The language-agnostic artifact's names for the same counts.
     *(alias(f"actions_{action}_{category.replace(' ', '_').lower()}",
-            _BY_COLUMN[f"{action}_{category}"], f"mwedittypes count of '{category}' {action}s.",
-            family="actions_{action}_{category}")
+            _BY_COLUMN[f"{action}_{category}"], _edit_type_words(action, category),
+            family=LA_EDIT_TYPE_FAMILY)
       for category in EDIT_CATEGORIES for action in LA_EDIT_ACTIONS),
     alias("current_wikitext_chars", _FACT["current_chars"], "Revision wikitext length, characters.",
           group=EDIT_STRUCTURE),
     alias("parent_wikitext_chars", _FACT["parent_chars"], "Parent wikitext length, characters.",
           group=EDIT_STRUCTURE),
-    *(signal(f"wikitext_delta_{stat}", f"Change in '{stat}' (mwparserfromhell count) from parent "
-             "to revision, changed sections.", EDIT_STRUCTURE, ["wikitext_delta"], _delta(stat),
-             "count", family="wikitext_delta_{stat}")
+    *(signal(f"wikitext_delta_{stat}", _delta_words(stat), EDIT_STRUCTURE, ["wikitext_delta"],
+             _delta(stat), "count", family=WIKITEXT_DELTA_FAMILY)
       for stat in STAT_NAMES),
     signal("page_age_days", "Page age at edit time, days.", EDIT_STRUCTURE, ["page_age_seconds"],
            unless_missing(lambda s: s / 86_400.0)),

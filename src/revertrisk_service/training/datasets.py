@@ -21,8 +21,9 @@ import pandas as pd
 
 from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
 from revertrisk_service.edits.texts import EditTexts
-from revertrisk_service.edits.user import FLAGGED_GROUPS, INTERFACE_TAGS
-from revertrisk_service.signals import given_facts
+from revertrisk_service.edits.user import FLAGGED_GROUPS
+from revertrisk_service.signals import CATALOGUE, given_facts
+from revertrisk_service.signals.facts import INTERFACE_FLAG_FAMILY
 from revertrisk_service.wikis import wiki_by_dbname
 
 KI_FILE = "ki_multilingual_sample.csv"
@@ -109,7 +110,7 @@ def facts_from_ki_row(row: dict[str, Any], anonymous_column: str = "is_anon") ->
         bytes_diff=_int(row.get("revision_text_bytes_diff")),
         # pandas reads an empty summary as NaN: in the Data Lake it is an empty string.
         comment="" if _is_missing(comment) else str(comment),
-        **{flag: _bool(row.get(flag)) for flag in INTERFACE_TAGS},
+        **{flag: _bool(row.get(flag)) for flag in CATALOGUE.names(family=INTERFACE_FLAG_FAMILY)},
         user_is_anonymous=anonymous,
         user_groups=groups,
     )

@@ -13,11 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from revertrisk_service.edits.edit_types import EDIT_CATEGORIES
-from revertrisk_service.edits.wikitext import STAT_NAMES
 from revertrisk_service.signals import CATALOGUE, SignalValues, solve
 from revertrisk_service.signals.groups import COMMENT, EDIT_STRUCTURE, USER
-from revertrisk_service.signals.structure import LA_EDIT_ACTIONS
+from revertrisk_service.signals.structure import LA_EDIT_TYPE_FAMILY, WIKITEXT_DELTA_FAMILY
 
 FEATURE_NAMES: tuple[str, ...] = (
     # --- editor
@@ -32,10 +30,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "seconds_since_parent_revision", "page_age_days",
     # --- structure of the change (mwedittypes)
     "actions_total",
-    *(f"actions_{a}_{t.replace(' ', '_').lower()}" for t in EDIT_CATEGORIES for a in LA_EDIT_ACTIONS),
+    *CATALOGUE.names(family=LA_EDIT_TYPE_FAMILY),
     # --- wikitext (needs the revision texts; the offline training data has none)
     "current_wikitext_chars", "parent_wikitext_chars",
-    *(f"wikitext_delta_{s}" for s in STAT_NAMES),
+    *CATALOGUE.names(family=WIKITEXT_DELTA_FAMILY),
 )  # fmt: skip
 
 # The groups of the ablations (evaluation.ablation_runs). The shipped list is all of

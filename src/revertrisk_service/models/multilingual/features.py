@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
 from revertrisk_service.edits.texts import EditTexts
-from revertrisk_service.edits.user import FLAGGED_GROUPS, INTERFACE_TAGS
 from revertrisk_service.models.multilingual.text_classifiers import TextClassifier, pool_scores
 from revertrisk_service.signals import CATALOGUE, SignalValues, model_inputs, solve
+from revertrisk_service.signals.editor import GROUP_FLAG_FAMILY
+from revertrisk_service.signals.facts import INTERFACE_FLAG_FAMILY
 from revertrisk_service.signals.groups import (
     CHARACTERS,
     COMMENT,
@@ -29,27 +29,30 @@ from revertrisk_service.signals.groups import (
     USER,
     WORD_PRIORS,
 )
+from revertrisk_service.signals.structure import EDIT_TYPE_FAMILY
 from revertrisk_service.signals.text_models import TEXT_SCORE_FEATURES
 
 DEFAULT_MAX_TEXTS_PER_REVISION = 32
 
-USER_FEATURES = ("is_anonymous", *(f"is_{group}" for group in FLAGGED_GROUPS))
+EDIT_TYPE_FEATURES = CATALOGUE.names(family=EDIT_TYPE_FAMILY)
+INTERFACE_FEATURES = CATALOGUE.names(family=INTERFACE_FLAG_FAMILY)
+USER_FEATURES = ("is_anonymous", *CATALOGUE.names(family=GROUP_FLAG_FAMILY))
 # How many texts of each kind the edit had before the per-revision cap was applied.
 TEXT_COUNT_FEATURES = ("n_insert_texts", "n_remove_texts", "n_change_texts")
 WIKI_FEATURE = "wiki_db"
 
 BASE_FEATURES: tuple[str, ...] = (
-    *EDIT_TYPE_COLUMNS,
+    *EDIT_TYPE_FEATURES,
     *TEXT_COUNT_FEATURES,
     "revision_text_bytes_diff",
-    *INTERFACE_TAGS,
+    *INTERFACE_FEATURES,
     *USER_FEATURES,
     WIKI_FEATURE,
 )
 CATEGORICAL_FEATURES = (WIKI_FEATURE,)
 # The Data Lake's flag columns, which the artifact was trained with as 0 when not set (the CSV
 # has no "unknown"): a missing flag is encoded 0 here too, every other missing value as NaN.
-_ZERO_WHEN_MISSING = frozenset((*USER_FEATURES, *INTERFACE_TAGS))
+_ZERO_WHEN_MISSING = frozenset((*USER_FEATURES, *INTERFACE_FEATURES))
 # The summary signals this model may read (the ablations' candidate summary group).
 SUMMARY_FEATURES = ("comment_is_automatic", "comment_has_section_autosummary",
                     "comment_mentions_revert", "comment_written_chars", "comment_has_wikilink")
@@ -58,8 +61,8 @@ SUMMARY_FEATURES = ("comment_is_automatic", "comment_has_section_autosummary",
 # manifest lists the features it was trained on (a subset, in this order).
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     USER: USER_FEATURES,
-    EDIT_STRUCTURE: (*EDIT_TYPE_COLUMNS, *TEXT_COUNT_FEATURES, "revision_text_bytes_diff",
-                     *INTERFACE_TAGS, WIKI_FEATURE),
+    EDIT_STRUCTURE: (*EDIT_TYPE_FEATURES, *TEXT_COUNT_FEATURES, "revision_text_bytes_diff",
+                     *INTERFACE_FEATURES, WIKI_FEATURE),
     COMMENT: SUMMARY_FEATURES,
     CHARACTERS: CATALOGUE.in_group(CHARACTERS),
     WORD_PRIORS: CATALOGUE.in_group(WORD_PRIORS),

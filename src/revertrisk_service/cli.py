@@ -309,7 +309,7 @@ def precache(
     import asyncio
 
     from revertrisk_service.logging_setup import configure_logging
-    from revertrisk_service.precache.run_command import PrecacheOptions, run_precache_command
+    from revertrisk_service.precache.command import PrecacheOptions, run_precache_command
 
     configure_logging()
     settings = _settings(
@@ -321,7 +321,7 @@ def precache(
     )
     kafka = None
     if settings.kafka_bootstrap and kafka_fields is not None:
-        from revertrisk_service.precache.kafka_mode import kafka_source
+        from revertrisk_service.precache.kafka.mode import kafka_source
 
         try:
             kafka = kafka_source(

@@ -24,7 +24,7 @@ from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.precache import MemoryCheckpoint, PrecacheRunner
 from revertrisk_service.precache.in_process import InProcessPrecacher
-from revertrisk_service.precache.stream import EventStream
+from revertrisk_service.precache.sse.stream import EventStream
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings

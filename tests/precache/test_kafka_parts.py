@@ -11,7 +11,7 @@ import pytest
 from aiokafka import TopicPartition
 
 from revertrisk_service.kafka_connection import KafkaConfigError, KafkaConnection
-from revertrisk_service.precache.kafka_offsets import OffsetBook
+from revertrisk_service.precache.kafka.offsets import OffsetBook
 from revertrisk_service.precache.retry_policy import is_transient
 
 TP0, TP1 = TopicPartition("t", 0), TopicPartition("t", 1)

@@ -1,11 +1,11 @@
 """Score new edits from the Wikimedia event stream ahead of requests, so that they hit the cache."""
 
-from revertrisk_service.precache.checkpoint import Checkpoint, MemoryCheckpoint, RedisCheckpoint
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.http_poster import HttpPoster
 from revertrisk_service.precache.runner import PrecacheRunner, PrecacheStats, ScoreFn
-from revertrisk_service.precache.service import PrecacheConfig, run_precache
-from revertrisk_service.precache.stream import DEFAULT_STREAM_URL, EventStream, StreamMessage
+from revertrisk_service.precache.sse.checkpoint import Checkpoint, MemoryCheckpoint, RedisCheckpoint
+from revertrisk_service.precache.sse.mode import PrecacheConfig, run_precache
+from revertrisk_service.precache.sse.stream import DEFAULT_STREAM_URL, EventStream, StreamMessage
 
 __all__ = [
     "DEFAULT_STREAM_URL",

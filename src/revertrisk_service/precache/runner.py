@@ -20,10 +20,10 @@ from typing import Any
 from revertrisk_service.errors import InvalidEvent
 from revertrisk_service.events import EventRevision, IrrelevantEvent, parse_event
 from revertrisk_service.precache import metrics
-from revertrisk_service.precache.checkpoint import Checkpoint
 from revertrisk_service.precache.commit_tracker import CommitTracker
 from revertrisk_service.precache.filters import PrecacheFilter
-from revertrisk_service.precache.stream import EventStream, StreamMessage
+from revertrisk_service.precache.sse.checkpoint import Checkpoint
+from revertrisk_service.precache.sse.stream import EventStream, StreamMessage
 from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)

@@ -40,9 +40,10 @@ from aiokafka.errors import KafkaError
 from revertrisk_service.errors import InvalidEvent
 from revertrisk_service.events import EventRevision, IrrelevantEvent, parse_event
 from revertrisk_service.kafka_connection import KafkaConnection
-from revertrisk_service.precache import kafka_metrics, metrics
+from revertrisk_service.precache import metrics
 from revertrisk_service.precache.filters import PrecacheFilter
-from revertrisk_service.precache.kafka_offsets import OffsetBook, PartitionProgress
+from revertrisk_service.precache.kafka import metrics as kafka_metrics
+from revertrisk_service.precache.kafka.offsets import OffsetBook, PartitionProgress
 from revertrisk_service.precache.retry_policy import is_transient
 from revertrisk_service.precache.runner import PrecacheStats, ScoreFn, is_error_result
 from revertrisk_service.wikis import Wiki

@@ -12,7 +12,7 @@ from typing import Any
 from revertrisk_service.config import Settings
 from revertrisk_service.kafka_connection import connection_from_settings
 from revertrisk_service.precache.filters import PrecacheFilter
-from revertrisk_service.precache.kafka_consumer import KafkaPrecacher, KafkaSource
+from revertrisk_service.precache.kafka.consumer import KafkaPrecacher, KafkaSource
 from revertrisk_service.precache.runner import ScoreFn
 from revertrisk_service.wikis import Wiki
 

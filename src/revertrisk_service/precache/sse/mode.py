@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from revertrisk_service.cache.guarded_redis import GuardedRedis
-from revertrisk_service.precache.checkpoint import Checkpoint, MemoryCheckpoint, RedisCheckpoint
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.runner import PrecacheRunner, ScoreFn
-from revertrisk_service.precache.stream import DEFAULT_STREAM_URL, EventStream
+from revertrisk_service.precache.sse.checkpoint import Checkpoint, MemoryCheckpoint, RedisCheckpoint
+from revertrisk_service.precache.sse.stream import DEFAULT_STREAM_URL, EventStream
 from revertrisk_service.wikis import Wiki
 
 

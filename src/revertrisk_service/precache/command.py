@@ -20,11 +20,11 @@ from revertrisk_service.events import EventRevision
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.http_poster import HttpPoster
 from revertrisk_service.precache.in_process import InProcessPrecacher
-from revertrisk_service.precache.kafka_consumer import KafkaSource
-from revertrisk_service.precache.kafka_mode import run_kafka_precache
+from revertrisk_service.precache.kafka.consumer import KafkaSource
+from revertrisk_service.precache.kafka.mode import run_kafka_precache
 from revertrisk_service.precache.runner import ScoreFn
-from revertrisk_service.precache.service import PrecacheConfig, run_precache
-from revertrisk_service.precache.stream import DEFAULT_STREAM_URL
+from revertrisk_service.precache.sse.mode import PrecacheConfig, run_precache
+from revertrisk_service.precache.sse.stream import DEFAULT_STREAM_URL
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.scoring_pool import build_scoring_runner
 

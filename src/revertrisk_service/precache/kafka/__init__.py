@@ -1,0 +1,1 @@
+"""Precaching as a Kafka consumer-group member, its position kept as committed offsets."""

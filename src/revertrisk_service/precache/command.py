@@ -1,5 +1,6 @@
 """What `revertrisk precache` runs: in-process models (sharing the server's cache) or an HTTP poster,
-fed by the SSE stream or, with --kafka-bootstrap, by a Kafka consumer group (kafka_mode.py)."""
+fed by the SSE stream (precache.sse) or, with --kafka-bootstrap, by a Kafka consumer group
+(precache.kafka)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ same scoring entry point as SSE mode (in-process models, or an HttpPoster).
 Delivery is at least once:
 - offsets are committed by hand, per partition, only up to the newest record whose predecessors
   in that partition are all handled (scored and stored, or counted as invalid, filtered out or
-  unscorable), see kafka_offsets.py;
+  unscorable), see offsets.py;
 - a transient failure (MediaWiki down) is retried with capped backoff and holds its partition's
   commit back meanwhile; only after `max_attempts` is it counted as an error and passed;
 - a malformed record (poison) or an unscorable edit is counted, logged and committed at once.

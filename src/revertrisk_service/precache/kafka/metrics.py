@@ -1,5 +1,5 @@
 """Prometheus metrics of the Kafka precache consumer, beside the stream precacher's own
-(precache/metrics.py: events seen, invalid, filtered, scored, errors), which it also counts.
+(precache.metrics: events seen, invalid, filtered, scored, errors), which it also counts.
 
 Edits scored per second: rate(revertrisk_precache_scored_total), as in SSE mode.
 """

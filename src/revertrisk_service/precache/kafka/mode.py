@@ -1,4 +1,4 @@
-"""`revertrisk precache` in Kafka mode: the consumer the command line and the KAFKA_* settings
+"""The Kafka mode of `revertrisk precache` (precache.command): the consumer the command line and the KAFKA_* settings
 describe, and running it over a scorer."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ order (several workers, batches, retries), so the committable offset is the one 
 newest record whose predecessors in that partition are all handled (stored, or counted as
 invalid, filtered out or unscorable). A consumer that dies then leaves behind at most its
 *uncommitted* records, which the partition's next owner reads again: the fetch loop keeps that
-number at or under `max_in_flight` (see kafka_consumer.py), which is the documented bound.
+number at or under `max_in_flight` (see consumer.py), which is the documented bound.
 """
 
 from __future__ import annotations

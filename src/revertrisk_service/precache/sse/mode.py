@@ -1,4 +1,5 @@
-"""`revertrisk precache`: wire the stream, the filters, the checkpoint and a scorer together."""
+"""The SSE mode of `revertrisk precache` (precache.command): wire the EventStreams stream, the
+filters, the event-id checkpoint and a scorer into the shared runner."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The Kafka mode of `revertrisk precache` (precache.command): the consumer the command line and the KAFKA_* settings
-describe, and running it over a scorer."""
+"""The Kafka mode of `revertrisk precache` (precache.command): the consumer the command line and
+the KAFKA_* settings describe, and running it over a scorer."""
 
 from __future__ import annotations
 

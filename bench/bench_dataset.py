@@ -1,4 +1,4 @@
-"""Throughput of `revertrisk dataset build` (issue 16): rows/s on Spark local[1] and local[2]
+"""Throughput of `revertrisk dataset build`: rows/s on Spark local[1] and local[2]
 over a generated history of at least 100 MB, the speed-up from one core to two (goal: x1.7),
 against a plain single-process loop over the same dump (the same functions, no Spark); peak
 memory of the Spark driver JVM and of each Python worker; and a projection for a wiki of 50

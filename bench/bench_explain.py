@@ -1,4 +1,4 @@
-"""The cost of an explanation (issue 17): per cache miss and per batch of 20, for both models,
+"""The cost of an explanation: per cache miss and per batch of 20, for both models,
 against the same requests without one, measured in the same run; plus the compute alone, in
 process. Writes its section of bench/RESULTS.md (goal: at most 10% of a miss's time).
 
@@ -177,7 +177,7 @@ def main() -> None:
     header("Compute alone, in process (score vs explain on the same facts)")
     compute_rows = compute_alone(max(10, rounds))
     lines = [
-        "## Explanation cost (issue 17): `bench/bench_explain.py`",
+        "## Explanation cost: `bench/bench_explain.py`",
         "",
         (
             f"Run on {started:%Y-%m-%d %H:%M} UTC; load average (1/5/15 min) at the start "

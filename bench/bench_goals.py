@@ -1,4 +1,4 @@
-"""The speed goals of issue 12, measured in one run and written to bench/RESULTS.md.
+"""The speed goals, measured in one run and written to bench/RESULTS.md.
 
 Every figure is a ratio against a baseline measured in the same run (or an absolute bound where
 the goal is one), with the machine and its load average, because this 2-core machine is shared
@@ -537,7 +537,7 @@ def precache(run: Run, redis_url: str, seconds: float) -> None:
 
 def write_results(path: Path, run: Run, info: dict[str, str], started: datetime, loads) -> None:
     lines = [
-        "# Speed goals (issue 12): results of `make bench`",
+        "# Speed goals: results of `make bench`",
         "",
         (
             f"Written by `bench/bench_goals.py` on {started:%Y-%m-%d %H:%M} UTC. Ratios compare "

@@ -1,4 +1,4 @@
-"""The request-path goals of issue 15, against the bench's fake wiki AND a real local MediaWiki.
+"""The request-path goals, against the bench's fake wiki AND a real local MediaWiki.
 
     .venv/bin/python bench/bench_request_path.py [--samples N] [--profile DIR]
 
@@ -241,7 +241,7 @@ def profile_scoring(wiki_url: str, revs: Sequence[int], out: Path) -> None:
 def report(results: Sequence[Measured], started: datetime, loads, rounds: int, count: int) -> str:
     info = machine()
     lines = [
-        "## Request path (issue 15): `bench/bench_request_path.py`",
+        "## Request path: `bench/bench_request_path.py`",
         "",
         (
             f"Run on {started:%Y-%m-%d %H:%M} UTC, commit {info['commit']}, "

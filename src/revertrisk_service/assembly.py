@@ -116,7 +116,6 @@ def build_kafka_event_producer(settings: Settings, topic: str) -> KafkaEventProd
     )
 
 
-# Parameters with defaults, shaped like signals.core.alias's (a duplicates-tool pair by shape only).
 def build_models(
     settings: Settings,
     client: MediaWikiClient,

@@ -281,8 +281,8 @@ def evaluate(
     _evaluate_dir(_settings().model_dir(model))
 
 
-# Its options have serve's shape on purpose (a duplicates-tool pair): typer reads each command's
-# own signature, and both map onto the same Settings through _settings().
+# Its options repeat serve's: typer reads each command's own signature, and both map onto the
+# same Settings through _settings().
 @app.command()
 def precache(
     stream_url: Annotated[str | None, typer.Option(help="EventStreams SSE URL.")] = None,

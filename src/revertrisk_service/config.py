@@ -93,8 +93,8 @@ class Settings(BaseSettings):
     eventgate_timeout_s: float = Field(default=5.0, gt=0)
     # Kafka (precache consumer and prediction-event producer): bootstrap servers, and the
     # TLS/SASL options passed through to aiokafka (see kafka_connection.py and the README).
-    # They mirror KafkaConnection's fields (a duplicates-tool pair): here each is read from the
-    # environment, there they are checked to fit together.
+    # They mirror KafkaConnection's fields: here each is read from the environment, there they
+    # are checked to fit together.
     kafka_bootstrap: str | None = None
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_ssl_cafile: Path | None = None

@@ -56,8 +56,8 @@ class InvalidRequest(ServiceError):
     status = 400
 
 
-# The catalogue repeats one short shape on purpose (a duplicates-tool pair): one class per
-# stable code, so handlers and tests name each case and the README table maps 1:1.
+# One short class per stable code, so handlers and tests name each case and the README table
+# maps 1:1.
 class MalformedJson(InvalidRequest):
     code = "malformed_json"
 
@@ -208,8 +208,8 @@ class Unauthorized(ServiceError):
     headers: Mapping[str, str] = MappingProxyType({"WWW-Authenticate": 'Bearer realm="feedback"'})
 
 
-# One class per feedback field's code: the same deliberate shape as the catalogue above (a
-# duplicates-tool pair), so each 400 names the field a tool must fix.
+# One class per feedback field's code, as in the catalogue above, so each 400 names the field a
+# client must fix.
 class InvalidJudgment(InvalidRequest):
     code = "invalid_judgment"
 

@@ -117,8 +117,8 @@ def _parse_page_change(event: Mapping[str, Any], meta: Mapping[str, Any]) -> Eve
     )
 
 
-# Parsed like the page-change schema on purpose (a duplicates-tool pair): the two schemas name
-# the same facts differently, and one parser per schema keeps each mapping readable.
+# Parsed like the page-change schema: the two schemas name the same facts differently, and one
+# parser per schema keeps each mapping readable.
 def _parse_revision_create(event: Mapping[str, Any], meta: Mapping[str, Any]) -> EventRevision:
     performer = event.get("performer")
     performer = performer if isinstance(performer, Mapping) else {}

@@ -111,8 +111,8 @@ class KafkaConnection:
 
 def connection_from_settings(settings: Any, bootstrap: str) -> KafkaConnection:
     """The connection to `bootstrap` with the KAFKA_* security settings of `settings`."""
-    # Named one by one (a duplicates-tool pair by shape with other keyword pass-throughs): the
-    # settings carry a `kafka_` prefix, and each field is found by name when grepping.
+    # Named one by one: the settings carry a `kafka_` prefix, and each field is found by name
+    # when grepping.
     return KafkaConnection.parse(
         bootstrap,
         security_protocol=settings.kafka_security_protocol,

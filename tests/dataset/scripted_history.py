@@ -1,7 +1,7 @@
 """A scripted edit history for the dataset builder's end-to-end tests, written as a history.json
 with its texts (the local wiki's fixture format), and the labels it must give, by revision key.
 
-Every case of issue 16 is here: vandalism reverted by another editor, consecutive bad edits
+Every case the labels must handle is here: vandalism reverted by another editor, consecutive bad edits
 reverted at once, a partial undo restoring no earlier state, good edits, an IP editor, page
 creations, an edit war, a revert outside the 48-hour window, plus a bot and a talk page.
 """

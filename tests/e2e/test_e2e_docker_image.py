@@ -40,7 +40,7 @@ NON_ROOT_UID = 65533
 REDIS_PASSWORD = "e2e-Secret-0123456789"
 
 
-# The issue's goal for the CPU image (issue 15): the shipped models read no text-model scores, so
+# The goal for the CPU image: the shipped models read no text-model scores, so
 # it carries neither torch nor transformers. Sizes as Docker counts them (all layers, 1 GB = 1e9 B).
 CPU_IMAGE_GOAL_BYTES = 1.0e9
 
@@ -61,7 +61,7 @@ def test_image_sizes_are_measured_and_carry_no_text_models_or_dev_tools(
     # The GPU image is not built by the tests (CUDA torch is GBs); measured when one is here.
     gpu = image_size_bytes(f"{image}-gpu")
     report(f"image sizes: {image}-gpu " + (f"{gpu / 1e9:.2f} GB" if gpu else "not built on this machine"))
-    # Issue 15's goal is a CPU image of at most 1.0 GB. It was met (0.97 GB) before the feedback
+    # The goal is a CPU image of at most 1.0 GB. It was met (0.97 GB) before the feedback
     # store and the Kafka client became runtime dependencies, which took it to 1.02 GB; what
     # docker/slim-venv.sh removes since (pip, grpcio-tools, Pillow, the kubernetes client's API
     # classes and models) brought it to 0.92 GB. A size is a measurement to report, like a timing,

@@ -1,19 +1,19 @@
 """Response bytes of both served models against the fixture wiki, compared with a recording.
 
-The recording (tests/fixtures/golden_responses.json) was first taken before the restructure of
-issue 8 (commit 7d5da25) and re-taken once, when the one mwedittypes counter replaced the two
+The recording (tests/fixtures/golden_responses.json) was first taken before the package was
+restructured (commit 7d5da25) and re-taken once, when the one mwedittypes counter replaced the two
 (commit fe64b9b): 43 of 48 responses stayed byte-identical; the multilingual score of two
-revisions moved, as its edit-type counts now follow the training data. Re-taken for issue 9:
-every error body gained `detail`, and the four answers about the revision itself went from
-404/422 to 400 (the README's Compatibility section says why). Re-taken for issue 10: both
-models retrained (new versions, scores, cards and threshold tables in 26 of 48 responses; no
-status, error body or cache header changed). Re-taken for issue 12: mwedittypes now diffs an
-outline of the changed sections that gives the same counts as the whole pages (edits.sections,
-bench/check_changed_sections.py), where the changed sections alone had lost their section
-context; 4 of 48 responses differ, all the multilingual score of one revision (1234002), in its
-single, batch and event forms. Re-taken for the disparate-impact check of issue 10: the two
+revisions moved, as its edit-type counts now follow the training data. Re-taken when the clients'
+contracts were followed: every error body gained `detail`, and the four answers about the
+revision itself went from 404/422 to 400 (the README's Compatibility section says why). Re-taken
+when both models were retrained (new versions, scores, cards and threshold tables in 26 of 48
+responses; no status, error body or cache header changed). Re-taken when mwedittypes began to
+diff an outline of the changed sections that gives the same counts as the whole pages
+(edits.sections, bench/check_changed_sections.py), where the changed sections alone had lost
+their section context; 4 of 48 responses differ, all the multilingual score of one revision
+(1234002), in its single, batch and event forms. Re-taken for the disparate-impact check: the two
 `/info` model cards gained the hold-out's mean-prediction ratio and the cross-validated
-disparate-impact figures under `evaluation.user_groups`. Re-taken for issue 12's error contract:
+disparate-impact figures under `evaluation.user_groups`. Re-taken for the one error contract:
 single-revision errors gained X-Cache/X-Cache-Hits, the malformed-JSON message quotes orjson and
 the rev_id message names its upper bound; every status and score stayed as recorded. Refactors
 must leave every status, body byte and cache header as recorded. Re-record only for an intended

@@ -92,7 +92,7 @@ def test_scored_event_input_is_posted_and_plain_requests_are_not(
 def test_an_edit_scored_on_request_then_arriving_as_an_event_gets_its_event(
     service: RunningService, sink: EventSink, local_wiki
 ) -> None:
-    """The defect of issue 15: the event's score came from the cache, and only computed scores
+    """A defect once seen: the event's score came from the cache, and only computed scores
     were announced, so nothing reached EventGate. Sent twice, it is posted once."""
     revs = local_wiki.revs
     asked = predict(service, {"lang": "en", "rev_id": revs["identity_revert"]})

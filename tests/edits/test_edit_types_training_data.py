@@ -1,7 +1,7 @@
 """Which mwedittypes counting the training data follows, checked on its real rows.
 
 ki_multilingual_sample.csv has no wikitext, but its `{action}_{Category}` columns still show how
-they were counted. Three candidate definitions were in the code before issue 8: mwedittypes 3.x's
+they were counted. Three candidate definitions were once in the code: mwedittypes 3.x's
 simple differ (the language-agnostic model's), and the structured differ with the insert/remove
 overlap of text categories turned into changes, counting plain Text nodes from the tree diff
 (the multilingual model's). The rows decide:

@@ -1,7 +1,7 @@
 """The requests real clients send and what they read from the answers, replayed over real HTTP.
 
 The ORES extension (PHP) and AutoModerator (PHP) cannot run here, so their behaviour is written
-down from the facts in issue 9 (taken from their source): exact request, retry rule, how a
+down from their source: exact request, retry rule, how a
 status is classified, and the fields read. Each returns what that client ends up with. The
 `liftwing` package and ORES's `ores.api.Session` are the real packages, used in the tests.
 """

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class RedisScoreCache:
-    # Takes the circuit breaker's settings and passes them on (a duplicates-tool pair by shape).
+    # Takes the circuit breaker's settings and passes them on.
     def __init__(
         self,
         url: str,

@@ -14,7 +14,6 @@ from revertrisk_service.edits.outline_trees import OutlineTrees
 _LIST_ITEM_TAGS = frozenset({"li", "dt", "dd"})
 
 
-# A plain dataclass of counters; the duplicates tool pairs it with PrecacheConfig by shape only.
 @dataclass(frozen=True)
 class WikitextStats:
     chars: int = 0

@@ -118,8 +118,8 @@ def _interval(samples: np.ndarray, confidence: float) -> tuple[float | None, flo
     return float(low), float(high)
 
 
-# bootstrap_metric's signature on purpose (a duplicates-tool pair): the AUC's special case,
-# computed for every resample in one rank pass instead of one call per resample.
+# bootstrap_metric's signature: the AUC's special case, computed for every resample in one rank
+# pass instead of one call per resample.
 def bootstrap_auc(
     labels: np.ndarray,
     scores: np.ndarray,

@@ -44,8 +44,8 @@ def plot_pr_curve(table: ThresholdTable, report: dict[str, Any], path: Path) -> 
     return _save(figure, path)
 
 
-# Set up like the PR curve on purpose (a duplicates-tool pair): each plot reads on its own, and
-# a shared helper would only pass the labels through.
+# Set up like the PR curve: each plot reads on its own, and a shared helper would only pass the
+# labels through.
 def plot_roc_curve(table: ThresholdTable, report: dict[str, Any], path: Path) -> Path:
     fpr, tpr = table.stat("fpr"), table.stat("recall")
     figure, axes = plt.subplots(figsize=(5, 4))
@@ -89,7 +89,6 @@ def plot_per_language_auc(report: dict[str, Any], path: Path) -> Path:
     return _save(figure, path)
 
 
-# Its axes are set like the curves' above (the same duplicates-tool pair, for the same reason).
 def plot_reliability(report: dict[str, Any], path: Path) -> Path:
     bins = [b for b in report["calibration"]["bins"] if b["count"]]
     figure, axes = plt.subplots(figsize=(5, 4))

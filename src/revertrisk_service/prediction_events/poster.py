@@ -42,8 +42,6 @@ RETRIES = Counter("revertrisk_prediction_event_retries_total", "Failed EventGate
 OUTCOMES = ("posted", "rejected", "dropped_queue_full", "dropped_after_retries", "duplicate")
 
 
-# A plain record of settings; its field list has the shape of other dataclasses (a
-# duplicates-tool pair by shape only).
 @dataclass(frozen=True)
 class PosterSettings:
     url: str

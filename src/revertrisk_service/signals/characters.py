@@ -34,7 +34,7 @@ def _off_script(text: str | None, lang: str | None) -> float | None:
     return None if text is None else stats.off_script_share(text, lang)
 
 
-# The declarations repeat one shape on purpose (a duplicates-tool pair): one per signal.
+# One declaration per signal, each in the same shape.
 CHARACTER_SIGNALS: tuple[Signal, ...] = (
     signal("fragments", "The pieces of text the edit added and removed (edits.fragments).",
            EDIT_DATA, ["texts", "lang"], _fragments, "data"),

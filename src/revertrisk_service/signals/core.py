@@ -24,7 +24,6 @@ Kind = Literal["flag", "count", "number", "category", "data"]
 Source = Literal["computed", "root", "model"]
 
 
-# A plain record; its field list has the shape of other dataclasses (a duplicates-tool pair).
 @dataclass(frozen=True)
 class Signal:
     name: str

@@ -65,7 +65,7 @@ def _user_age(ctx: EditContext) -> float | None:
     return _seconds_between(ctx.revision.timestamp, ctx.user.registration)
 
 
-# The declarations repeat one shape on purpose (a duplicates-tool pair): one per signal.
+# One declaration per signal, each in the same shape.
 FACT_SIGNALS: tuple[Signal, ...] = (
     root("edit_context", "The edit as fetched: the revision, its parent, its editor and its page.",
          EDIT_DATA),

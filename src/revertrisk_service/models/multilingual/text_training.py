@@ -114,8 +114,8 @@ def train_text_classifier(
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     if len(texts) == 0:
         return model.eval()
-    # scripts/research_distillation.py runs a copy of this loop (a duplicates-tool pair): a
-    # research script that also trains on soft targets, kept apart so shipped training stays fixed.
+    # scripts/research_distillation.py runs a copy of this loop: a research script that also
+    # trains on soft targets, kept apart so shipped training stays fixed.
     pairs = isinstance(texts[0], tuple)
     for _ in range(epochs):
         order = torch.randperm(len(texts), generator=generator).tolist()

@@ -105,7 +105,6 @@ class KafkaPrecacher:
         supports: Callable[[Wiki], bool],
         event_filter: PrecacheFilter | None = None,
     ) -> None:
-        # Constructor assignments; paired with RevisionScoring's by shape only (duplicates tool).
         self.source = source
         self.score_fn = score_fn
         self.supports = supports

@@ -45,7 +45,6 @@ class EventStream:
         read_timeout_s: float = 60.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        # Constructor assignments; paired with api_caller's by shape only (duplicates tool).
         self.url = url
         self.user_agent = user_agent
         self.last_event_id = last_event_id

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from revertrisk_service.edits.edit_types import diff_edit
+from revertrisk_service.edits.edit_types import diff_outlines
+from revertrisk_service.edits.outline_trees import parse_outlines
 from revertrisk_service.edits.sections import changed_sections
 from revertrisk_service.edits.texts import EditTexts, extract_texts
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
@@ -107,7 +108,8 @@ def _rss_mib() -> float:
 def _stage_times(model: MultilingualModel, ctx: EditContext) -> dict[str, float]:
     times = {}
     t0 = time.perf_counter()
-    diff = diff_edit(changed_sections(ctx.parent.content, ctx.revision.content), ctx.wiki.lang)
+    changed = changed_sections(ctx.parent.content, ctx.revision.content)
+    diff = diff_outlines(parse_outlines(changed), ctx.wiki.lang)
     t1 = time.perf_counter()
     texts = extract_texts(diff.tree_diff, ctx.revision.page_title) if diff else EditTexts("")
     t2 = time.perf_counter()

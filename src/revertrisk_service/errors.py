@@ -107,11 +107,6 @@ class TooManyRequests(ServiceError):
     status = 429
 
 
-class ServiceUnavailable(ServiceError):
-    code = "service_unavailable"
-    status = 503
-
-
 class PayloadTooLarge(ServiceError):
     code = "payload_too_large"
     status = 413

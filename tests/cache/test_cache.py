@@ -8,8 +8,6 @@ from revertrisk_service.cache import (
     BreakerState,
     CircuitBreaker,
     MemoryScoreCache,
-    RedisScoreCache,
-    build_score_cache,
     score_cache_key,
 )
 
@@ -80,11 +78,6 @@ async def test_memory_rejects_values_redis_could_not_store() -> None:
     cache = MemoryScoreCache(max_entries=2)
     with pytest.raises(TypeError):
         await cache.set_many([("k", {"bad": object()}, 60)])
-
-
-def test_factory_picks_backend() -> None:
-    assert isinstance(build_score_cache(None, 10), MemoryScoreCache)
-    assert isinstance(build_score_cache("redis://127.0.0.1:1/0", 10), RedisScoreCache)
 
 
 def test_breaker_opens_after_threshold_then_probes_and_closes() -> None:

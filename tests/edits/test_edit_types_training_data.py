@@ -17,8 +17,9 @@ from revertrisk_service.edits.edit_types import (
     EDIT_CATEGORIES,
     EDIT_TYPE_COLUMNS,
     TEXT_CATEGORIES,
-    diff_edit,
+    diff_outlines,
 )
+from revertrisk_service.edits.outline_trees import parse_outlines
 from revertrisk_service.edits.sections import changed_sections
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 
@@ -73,7 +74,7 @@ def test_the_counter_reproduces_a_training_row_exactly(rows: pd.DataFrame) -> No
         "== Autre ==\nTexte.\n"
     )
     current = parent.replace("Bavière, Philippe", "Bavière, [[Louis XVI]] de France, Philippe")
-    diff = diff_edit(changed_sections(parent, current), "fr")
+    diff = diff_outlines(parse_outlines(changed_sections(parent, current)), "fr")
     assert diff is not None
     assert {k: v for k, v in diff.counts.items() if v} == trained
 
@@ -81,7 +82,7 @@ def test_the_counter_reproduces_a_training_row_exactly(rows: pd.DataFrame) -> No
 def test_the_counter_never_breaks_the_data_invariants_on_an_edit() -> None:
     parent = "== A ==\nOne two three. Four five.\n\n== B ==\n[[X]] text.\n"
     current = "== A ==\nOne six three. Seven five eight.\n\n== B ==\n[[Y]] more text.\n"
-    diff = diff_edit(changed_sections(parent, current), "en")
+    diff = diff_outlines(parse_outlines(changed_sections(parent, current)), "en")
     assert diff is not None
     for category in TEXT_CATEGORIES:
         assert not (diff.counts[f"insert_{category}"] and diff.counts[f"remove_{category}"])

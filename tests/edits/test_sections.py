@@ -9,7 +9,7 @@ import re
 import pytest
 
 from revertrisk_devtools.edit_pairs import EditPair, fixture_pairs, pairs_from_rows, read_rows
-from revertrisk_service.edits.edit_types import diff_edit, diff_outlines, diff_texts
+from revertrisk_service.edits.edit_types import diff_outlines, diff_texts
 from revertrisk_service.edits.outline_trees import parse_outlines
 from revertrisk_service.edits.sections import (
     MAX_CHANGED_CHARS,
@@ -92,4 +92,4 @@ def test_an_edit_too_large_to_diff_is_capped_not_parsed() -> None:
     parent = "Lead\n" + "word " * (MAX_CHANGED_CHARS // 5)
     changed = changed_sections(parent, parent.replace("word", "w0rd"))
     assert changed.too_large_to_parse
-    assert diff_edit(changed, "en") is None
+    assert diff_outlines(parse_outlines(changed), "en") is None

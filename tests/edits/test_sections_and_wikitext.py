@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from revertrisk_service.edits.edit_types import diff_edit
+from revertrisk_service.edits.edit_types import diff_outlines
+from revertrisk_service.edits.outline_trees import parse_outlines
 from revertrisk_service.edits.sections import changed_sections, split_sections
 
 
 def edit_actions(parent: str, current: str, lang: str = "en") -> dict[str, int] | None:
-    diff = diff_edit(changed_sections(parent, current), lang)
+    diff = diff_outlines(parse_outlines(changed_sections(parent, current)), lang)
     return None if diff is None else {k: v for k, v in diff.counts.items() if v}
 from revertrisk_service.edits.wikitext import wikitext_stats
 

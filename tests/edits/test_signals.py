@@ -13,7 +13,6 @@ from revertrisk_service.edits.text_stats import (
     longest_char_run,
     longest_token,
     off_script_share,
-    removed_share_of_page,
     repeated_token_share,
     unbalanced_markup,
     uppercase_share,
@@ -64,13 +63,10 @@ def test_script_share_per_language_and_missing_for_unknown_languages():
     assert off_script_share("123", "en") is None
 
 
-def test_markup_emoji_and_blanking():
+def test_markup_and_emoji():
     assert unbalanced_markup("[[link]] {{tpl}}") == 0
     assert unbalanced_markup("[[broken {{tpl") == 2
     assert emoji_count("nice 😀🔥 👍") == 3
-    assert removed_share_of_page(500, 1000) == 0.5
-    assert removed_share_of_page(500, None) is None
-    assert removed_share_of_page(5000, 1000) == 1.0
 
 
 def test_text_stats_of_an_empty_edit_are_missing_not_zero():
@@ -156,11 +152,6 @@ def test_signals_are_missing_when_their_facts_are_unknown():
     georgian = signals_of(lang="ka", texts=EditTexts("x", inserts=["ძალიან კარგი"]))
     assert georgian["ins_profanity"] is None
     assert georgian["ins_off_script_share"] == 0.0
-
-
-def test_blanking_share():
-    assert removed_share_of_page(500, 1000) == 0.5
-    assert removed_share_of_page(500, None) is None
 
 
 def test_optional_packages_are_named_when_missing(monkeypatch: pytest.MonkeyPatch):

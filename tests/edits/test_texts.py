@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS, diff_edit
+from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS, diff_outlines
+from revertrisk_service.edits.outline_trees import parse_outlines
 from revertrisk_service.edits.sections import changed_sections
 from revertrisk_service.edits.texts import (
     extract_texts,
@@ -51,7 +52,7 @@ def test_pairing_threshold_is_configurable() -> None:
 
 
 def _texts(prev: str, curr: str, lang: str, title: str = "T"):
-    diff = diff_edit(changed_sections(prev, curr), lang)
+    diff = diff_outlines(parse_outlines(changed_sections(prev, curr)), lang)
     assert diff is not None
     return diff, extract_texts(diff.tree_diff, title)
 

@@ -2,7 +2,6 @@
 
 from revertrisk_service.cache.base import CacheItem, CacheValue, ScoreCache
 from revertrisk_service.cache.circuit_breaker import BreakerState, CircuitBreaker
-from revertrisk_service.cache.factory import build_score_cache
 from revertrisk_service.cache.guarded_redis import GuardedRedis
 from revertrisk_service.cache.keys import score_cache_key
 from revertrisk_service.cache.memory import MemoryScoreCache
@@ -22,6 +21,5 @@ __all__ = [
     "RedisScoreCache",
     "ScoreCache",
     "SingleFlight",
-    "build_score_cache",
     "score_cache_key",
 ]

@@ -31,8 +31,7 @@ from typing import Any
 from mwedittypes import StructuredEditTypes
 from mwparserfromhell.wikicode import Wikicode
 
-from revertrisk_service.edits.outline_trees import OutlineTrees, parse_outlines
-from revertrisk_service.edits.sections import ChangedSections
+from revertrisk_service.edits.outline_trees import OutlineTrees
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +60,6 @@ class EditDiff:
 
     tree_diff: TreeDiff
     counts: dict[str, int]
-
-
-def diff_edit(changed: ChangedSections, lang: str) -> EditDiff | None:
-    """mwedittypes over the changed sections, or None when too large, too deep or unparseable."""
-    return diff_outlines(parse_outlines(changed), lang)
 
 
 def diff_outlines(trees: OutlineTrees | None, lang: str) -> EditDiff | None:

@@ -121,10 +121,3 @@ def off_script_share(text: str, lang: str | None) -> float | None:
     script or text without letters."""
     share = main_script_share(text, lang)
     return None if share is None else 1.0 - share
-
-
-def removed_share_of_page(removed_chars: int, parent_chars: int | None) -> float | None:
-    """Blanking: how much of the parent revision the edit removed; None without the parent."""
-    if parent_chars is None or parent_chars <= 0:
-        return None
-    return min(removed_chars / parent_chars, 1.0)

@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 from tokenizers.normalizers import BertNormalizer
 from tokenizers.pre_tokenizers import BertPreTokenizer
@@ -151,7 +150,3 @@ def save_classifier(tokenizer: BertTokenizer, model: BertForSequenceClassificati
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-
-
-def positive_rate(labels: Sequence[int]) -> float:
-    return float(np.mean(labels)) if len(labels) else 0.0

@@ -2,11 +2,12 @@
 
 import pytest
 
-from revertrisk_service.config import ALL_MODELS, LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+from revertrisk_service.config import Settings
+from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MODEL_NAMES, MULTILINGUAL
 
 
 def test_model_overrides_models(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MODELS", ",".join(ALL_MODELS))
+    monkeypatch.setenv("MODELS", ",".join(MODEL_NAMES))
     monkeypatch.setenv("MODEL", MULTILINGUAL)
     assert Settings().enabled_models() == [MULTILINGUAL]
 

@@ -8,8 +8,16 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from revertrisk_service.config import ALL_MODELS, LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+from revertrisk_service.config import Settings
 from revertrisk_service.dataset.cli import app as dataset_app
+from revertrisk_service.models.table import (
+    COMMANDS,
+    LANGUAGE_AGNOSTIC,
+    MODEL_NAMES,
+    MULTILINGUAL,
+    ServedModel,
+    model_for_command,
+)
 from revertrisk_service.training.paths import default_data_dir
 
 app = typer.Typer(
@@ -21,9 +29,20 @@ app = typer.Typer(
 TRAINING_FILES = ("ki_multilingual_sample.csv", "pan_wvc_11_en_edits.csv")
 
 
+# The words that pick a model on the command line (`revertrisk train multilingual`).
+MODEL_CHOICES = " or ".join(COMMANDS)
+
+
 def fail(message: str) -> typer.Exit:
     typer.echo(f"revertrisk: error: {message}", err=True)
     return typer.Exit(code=2)
+
+
+def _model_named(command: str) -> ServedModel:
+    served = model_for_command(command)
+    if served is None:
+        raise fail(f"unknown model {command!r}: choose {MODEL_CHOICES}")
+    return served
 
 
 def require_parquet() -> None:
@@ -109,7 +128,7 @@ def serve(
 
 @app.command()
 def train(
-    model: Annotated[str, typer.Argument(help="language-agnostic or multilingual")],
+    model: Annotated[str, typer.Argument(help=MODEL_CHOICES)],
     data_dir: Annotated[
         Path | None,
         typer.Option(help="Labelled data (env DATA_DIR; default ../shared/data).", show_default=False),
@@ -133,16 +152,11 @@ def train(
     data_dir = data_dir or default_data_dir()
     if data:
         require_parquet()
-    if model == "language-agnostic":
-        from revertrisk_service.models.language_agnostic import train as trainer
+    from importlib import import_module
 
-        name = LANGUAGE_AGNOSTIC
-    elif model == "multilingual":
-        from revertrisk_service.models.multilingual import train as trainer  # type: ignore[no-redef]
-
-        name = MULTILINGUAL
-    else:
-        raise fail(f"unknown model {model!r}: choose language-agnostic or multilingual")
+    served = _model_named(model)
+    trainer = import_module(served.trainer)
+    name = served.name
     extra: dict[str, object] = {}
     if text_models is not None:
         if name != MULTILINGUAL:
@@ -181,7 +195,7 @@ def _evaluate_dir(model_dir: Path) -> None:
 
 
 # The options of the cross-validation commands (ablate, disparate-impact), shared.
-CvModel = Annotated[str, typer.Argument(help="language-agnostic or multilingual")]
+CvModel = Annotated[str, typer.Argument(help=MODEL_CHOICES)]
 DataDir = Annotated[
     Path | None,
     typer.Option(help="Labelled data (env DATA_DIR; default ../shared/data).", show_default=False),
@@ -197,11 +211,9 @@ def _cv_spec_builder(model: str):
         multilingual_spec,
     )
 
-    specs = {"language-agnostic": (language_agnostic_spec, LANGUAGE_AGNOSTIC),
-             "multilingual": (multilingual_spec, MULTILINGUAL)}
-    if model not in specs:
-        raise fail(f"unknown model {model!r}: choose language-agnostic or multilingual")
-    return specs[model]
+    specs = {LANGUAGE_AGNOSTIC: language_agnostic_spec, MULTILINGUAL: multilingual_spec}
+    name = _model_named(model).name
+    return specs[name], name
 
 
 @app.command()
@@ -267,7 +279,7 @@ def signals(
 
     settings = _settings()
     features = {}
-    for name in ALL_MODELS:
+    for name in MODEL_NAMES:
         if (settings.model_dir(name) / "model.json").exists():
             features[name] = load_manifest(settings.model_dir(name)).features
     Console().print(signals_table(features, group=group, where=where))

@@ -8,11 +8,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from revertrisk_service import __version__
+from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MODEL_NAMES
 from revertrisk_service.training.paths import ARTIFACTS_DIR
-
-LANGUAGE_AGNOSTIC = "revertrisk-language-agnostic"
-MULTILINGUAL = "revertrisk-multilingual"
-ALL_MODELS = (LANGUAGE_AGNOSTIC, MULTILINGUAL)
 
 
 def bundled_models_dir() -> Path:
@@ -39,7 +36,7 @@ class Settings(BaseSettings):
         default=None, description="Directory of one model artifact; overrides models_dir/<name>."
     )
     models: str = Field(
-        default=",".join(ALL_MODELS), description="Comma-separated models to serve."
+        default=",".join(MODEL_NAMES), description="Comma-separated models to serve."
     )
     model: str | None = Field(
         default=None,
@@ -82,7 +79,7 @@ class Settings(BaseSettings):
     negative_cache_ttl_s: int = Field(default=60, ge=0)
     cache_max_entries: int = Field(default=100_000, ge=1)
     # ORES v3 layer: alias=model pairs (see ores/aliases.py).
-    ores_model_aliases: str = "reverted=revertrisk-language-agnostic"
+    ores_model_aliases: str = f"reverted={LANGUAGE_AGNOSTIC}"
     # Prediction events, posted only when both are set.
     eventgate_url: str | None = None
     eventgate_stream: str | None = None
@@ -137,9 +134,9 @@ class Settings(BaseSettings):
     def enabled_models(self) -> list[str]:
         chosen = (self.model or "").strip() or self.models
         names = [n.strip() for n in chosen.split(",") if n.strip()]
-        unknown = [n for n in names if n not in ALL_MODELS]
+        unknown = [n for n in names if n not in MODEL_NAMES]
         if unknown:
-            raise ValueError(f"Unknown model(s) {unknown}; choose from {list(ALL_MODELS)}")
+            raise ValueError(f"Unknown model(s) {unknown}; choose from {list(MODEL_NAMES)}")
         return names
 
     def model_dir(self, name: str) -> Path:

@@ -19,9 +19,10 @@ from revertrisk_devtools.ports import free_port
 from revertrisk_devtools.service_process import REPO, RunningService, run_service, stop_process
 from revertrisk_devtools.sse_server import running_sse_server
 from revertrisk_service.cache import MemoryScoreCache
-from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
+from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
+from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.precache import MemoryCheckpoint, PrecacheRunner
 from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.sse.stream import EventStream

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+from revertrisk_service.config import Settings
 from revertrisk_service.explanations.descriptions import describe_signal, has_description
+from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 
 # Words that only someone who read the code would understand.
 JARGON = ("mwedittypes", "mwparserfromhell", "log1p", "data lake", "nan", "csv", "edits.",

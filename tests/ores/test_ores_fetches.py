@@ -11,9 +11,10 @@ from fastapi import FastAPI
 
 from revertrisk_devtools.flaky_api import FlakyApi, running
 from revertrisk_service.cache import MemoryScoreCache
-from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.registry import load_scorer
+from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.ores.routes import OresModels, build_ores_router
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel

@@ -13,10 +13,11 @@ from aiokafka import AIOKafkaConsumer
 from support.kafka_precache import fixture_edits, produce
 
 from revertrisk_service.cache import RedisScoreCache
-from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
+from revertrisk_service.config import Settings
 from revertrisk_service.kafka_connection import KafkaConnection
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
+from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.kafka.consumer import KafkaPrecacher, KafkaSource
 from revertrisk_service.prediction_events.kafka_producer import (

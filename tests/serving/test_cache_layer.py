@@ -17,10 +17,11 @@ from support.counting_fetcher import CountingFetcher
 from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_devtools.service_process import run_service
 from revertrisk_service.cache import GuardedRedis, MemoryScoreCache, RedisInflight, RedisScoreCache
-from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
+from revertrisk_service.config import Settings
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
+from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
 

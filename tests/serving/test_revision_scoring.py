@@ -12,9 +12,10 @@ import pytest
 from revertrisk_devtools.event_sink import EventSink, running_sink
 from revertrisk_devtools.flaky_api import FlakyApi, running
 from revertrisk_service.cache import MemoryScoreCache
-from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
+from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.registry import describe_scorer, load_scorer
+from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
 from revertrisk_service.scored_edits import ScoredEdit, ScoreListeners
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings

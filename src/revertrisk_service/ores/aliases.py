@@ -11,9 +11,11 @@ import logging
 import re
 from collections.abc import Iterable
 
+from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
+
 log = logging.getLogger(__name__)
 
-DEFAULT_ALIASES = "reverted=revertrisk-language-agnostic"
+DEFAULT_ALIASES = f"reverted={LANGUAGE_AGNOSTIC}"
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
+from revertrisk_service.config import Settings
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.explanations.tree_shap import (
     Explained,
@@ -22,11 +23,17 @@ from revertrisk_service.models.language_agnostic.features import (
 )
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.scorer import ManifestIdentity
+from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.signals import SignalValues
 from revertrisk_service.training.paths import artifact_dir
 
 MODEL_FILE = "model.ubj"
-DEFAULT_MODEL_DIR = artifact_dir("revertrisk-language-agnostic")
+DEFAULT_MODEL_DIR = artifact_dir(LANGUAGE_AGNOSTIC)
+
+
+def load_served(model_dir: Path, settings: Settings) -> LanguageAgnosticModel:
+    """The registry's loader (models.table): no setting changes how this model loads."""
+    return LanguageAgnosticModel.load(model_dir)
 
 
 class LanguageAgnosticModel(ManifestIdentity):

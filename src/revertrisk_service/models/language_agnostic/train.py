@@ -31,6 +31,7 @@ from revertrisk_service.models.language_agnostic.features import (
     solved_features,
 )
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
+from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.signals import describe
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.training.datasets import LabelledEdits, load_ki, load_pan
@@ -40,7 +41,7 @@ from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
 from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.training.versioning import content_version
 
-MODEL_NAME = "revertrisk-language-agnostic"
+MODEL_NAME = LANGUAGE_AGNOSTIC
 MODEL_FILE = "model.ubj"
 MODEL_VERSION_PREFIX = "0.1.0"
 DEFAULT_OUTPUT_DIR = artifact_dir(MODEL_NAME)
@@ -215,7 +216,7 @@ def main(output_dir: Path = DEFAULT_OUTPUT_DIR, data_dir: Path = DEFAULT_DATA_DI
     if ki_limit is not None:
         data = LabelledEdits(data.source, data.facts[:ki_limit], data.labels[:ki_limit],
                              data.groups[:ki_limit])
-    with progress_bar("training revertrisk-language-agnostic", 2 if with_pan_check else 1) as step:
+    with progress_bar(f"training {MODEL_NAME}", 2 if with_pan_check else 1) as step:
         booster, metrics, predictions = train(data, seed)
         step("trained")
         if with_pan_check:
@@ -276,7 +277,7 @@ def main_from_datasets(output_dir: Path, data_dirs: Sequence[Path], seed: int = 
     ids = RowIds(frame["wiki_db"].astype(str).tolist(), frame["page_title"].astype(str).tolist(),
                  [int(r) for r in frame["rev_id"]], anonymous)
     groups = page_groups(frame).tolist()
-    with progress_bar("training revertrisk-language-agnostic", 1) as step:
+    with progress_bar(f"training {MODEL_NAME}", 1) as step:
         booster, metrics, predictions = train_matrix(x, y, ids, groups, seed)
         step("trained")
     stamps = pd.to_datetime(frame["rev_timestamp"], utc=True) if "rev_timestamp" in frame else None

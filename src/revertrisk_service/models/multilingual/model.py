@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from catboost import CatBoostClassifier, CatBoostError
 
+from revertrisk_service.config import Settings
 from revertrisk_service.errors import ModelArtifactError
 from revertrisk_service.explanations.tree_shap import (
     Explained,
@@ -30,12 +31,23 @@ from revertrisk_service.models.multilingual.text_classifiers import (
     missing_text_packages,
 )
 from revertrisk_service.models.scorer import ManifestIdentity
+from revertrisk_service.models.table import MULTILINGUAL
 from revertrisk_service.signals import SignalValues, missing_packages
 from revertrisk_service.signals.text_models import TEXT_KINDS
 from revertrisk_service.training.paths import artifact_dir
 
 MODEL_FILE = "model.cbm"
-DEFAULT_MODEL_DIR = artifact_dir("revertrisk-multilingual")
+DEFAULT_MODEL_DIR = artifact_dir(MULTILINGUAL)
+
+
+def load_served(model_dir: Path, settings: Settings) -> MultilingualModel:
+    """The registry's loader (models.table): the service's device and text limits."""
+    return MultilingualModel.load(
+        model_dir,
+        device=settings.device,
+        max_length=settings.max_text_length,
+        max_texts_per_revision=settings.max_texts_per_revision,
+    )
 
 
 def check_packages(manifest: ModelManifest) -> None:

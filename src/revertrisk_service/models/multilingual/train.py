@@ -51,6 +51,7 @@ from revertrisk_service.models.multilingual.text_training import (
     train_text_classifier,
     train_tokenizer,
 )
+from revertrisk_service.models.table import MULTILINGUAL
 from revertrisk_service.signals import CATALOGUE, SignalValues, describe, given_facts, solve
 from revertrisk_service.signals.groups import CHARACTERS, COMMENT, LANGUAGE_ID, WORD_PRIORS
 from revertrisk_service.signals.text_models import TEXT_KINDS, TEXT_SCORE_FEATURES
@@ -64,7 +65,7 @@ from revertrisk_service.training.reproducible import seed_everything, strip_vola
 from revertrisk_service.training.versioning import content_version
 from revertrisk_service.wikis import wiki_by_dbname
 
-MODEL_NAME = "revertrisk-multilingual"
+MODEL_NAME = MULTILINGUAL
 MODEL_VERSION = "0.1.0"
 DEFAULT_OUTPUT_DIR = artifact_dir(MODEL_NAME)
 DATA_FILE = "ki_multilingual_sample.csv"
@@ -343,7 +344,7 @@ def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_d
     max_texts = DEFAULT_MAX_TEXTS_PER_REVISION
 
     steps = (OOF_FOLDS + 1 if with_text and text_models_dir is None else 1) + 2
-    with progress_bar("training revertrisk-multilingual", steps) as step:
+    with progress_bar(f"training {MODEL_NAME}", steps) as step:
         train_scores = test_scores = None
         text_source = None
         if with_text and text_models_dir is not None:

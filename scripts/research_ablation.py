@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from revertrisk_service.edits.signals import COMMENT_SIGNALS
 from rich.progress import Progress
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -22,10 +23,8 @@ from sklearn.model_selection import GroupKFold
 from revertrisk_service.edits.edit_types import EDIT_TYPE_COLUMNS
 from revertrisk_service.edits.fragments import edit_fragments
 from revertrisk_service.edits.language_id import language_id
-from revertrisk_service.edits.signals import COMMENT_SIGNALS
 from revertrisk_service.edits.text_stats import text_stats
 from revertrisk_service.edits.user import FLAGGED_GROUPS as USER_GROUPS
-from revertrisk_service.edits.user import INTERFACE_TAGS
 from revertrisk_service.edits.word_priors import word_priors
 from revertrisk_service.evaluation.ablation import (
     CvPlan,
@@ -33,12 +32,15 @@ from revertrisk_service.evaluation.ablation import (
     markdown_table,
     out_of_fold,
 )
+from revertrisk_service.signals import CATALOGUE
+from revertrisk_service.signals.facts import INTERFACE_FLAG_FAMILY
 from revertrisk_service.training.holdout import holdout_mask
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 from revertrisk_service.wikis import wiki_by_dbname
 
 DATA = DEFAULT_DATA_DIR / "ki_multilingual_sample.csv"
 OUT = Path("var/research")
+INTERFACE_FLAGS = CATALOGUE.names(family=INTERFACE_FLAG_FAMILY)
 
 
 def _list(cell) -> list:
@@ -64,7 +66,7 @@ def build(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]], pd.Data
                 else np.nan),
             **{c: r[c] for c in EDIT_TYPE_COLUMNS},
             "revision_text_bytes_diff": r["revision_text_bytes_diff"],
-            **{flag: int(r[flag]) for flag in INTERFACE_TAGS},
+            **{flag: int(r[flag]) for flag in INTERFACE_FLAGS},
             "n_insert_texts": len(inserts), "n_remove_texts": len(removes),
             "n_change_texts": len(changes),
             **{c.name: c.compute(comment) for c in COMMENT_SIGNALS},
@@ -80,7 +82,7 @@ def build(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]], pd.Data
     frame = pd.DataFrame(rows).astype({c: float for c in rows[0] if c != "wiki_db"})
     probe = {
         "user": ["is_anonymous", *(f"is_{g}" for g in USER_GROUPS), "user_log_seconds_since_previous_edit"],
-        "edit structure": [*EDIT_TYPE_COLUMNS, "revision_text_bytes_diff", *INTERFACE_TAGS,
+        "edit structure": [*EDIT_TYPE_COLUMNS, "revision_text_bytes_diff", *INTERFACE_FLAGS,
                            "n_insert_texts", "n_remove_texts", "n_change_texts"],
         "comment & page": [*(c.name for c in COMMENT_SIGNALS), "page_log_revision_count"],
         "characters": list(text_stats([], [], "en").keys()),

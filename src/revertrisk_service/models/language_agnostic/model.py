@@ -31,11 +31,6 @@ MODEL_FILE = "model.ubj"
 DEFAULT_MODEL_DIR = artifact_dir(LANGUAGE_AGNOSTIC)
 
 
-def load_served(model_dir: Path, settings: Settings) -> LanguageAgnosticModel:
-    """The registry's loader (models.table): no setting changes how this model loads."""
-    return LanguageAgnosticModel.load(model_dir)
-
-
 class LanguageAgnosticModel(ManifestIdentity):
     """Serves every Wikipedia: its features need no language-specific resources."""
 
@@ -85,3 +80,8 @@ class LanguageAgnosticModel(ManifestIdentity):
                 probabilities, bases, read, contributions, strict=True
             )
         ]
+
+
+def load_served(model_dir: Path, settings: Settings) -> LanguageAgnosticModel:
+    """The registry's loader (models.table): no setting changes how this model loads."""
+    return LanguageAgnosticModel.load(model_dir)

@@ -40,16 +40,6 @@ MODEL_FILE = "model.cbm"
 DEFAULT_MODEL_DIR = artifact_dir(MULTILINGUAL)
 
 
-def load_served(model_dir: Path, settings: Settings) -> MultilingualModel:
-    """The registry's loader (models.table): the service's device and text limits."""
-    return MultilingualModel.load(
-        model_dir,
-        device=settings.device,
-        max_length=settings.max_text_length,
-        max_texts_per_revision=settings.max_texts_per_revision,
-    )
-
-
 def check_packages(manifest: ModelManifest) -> None:
     """Fail in one line when the artifact reads signals whose optional packages (the `signals`
     or `text` extra) this installation lacks. The serving process calls it from the manifest
@@ -170,3 +160,9 @@ class MultilingualModel(ManifestIdentity):
             Explained(float(p), stored_explanation(base, read, row))
             for p, base, read, row in zip(probabilities, bases, rows, contributions, strict=True)
         ]
+
+
+def load_served(model_dir: Path, settings: Settings) -> MultilingualModel:
+    """The registry's loader (models.table): the service's device and text limits."""
+    limits = (settings.max_text_length, settings.max_texts_per_revision)
+    return MultilingualModel.load(model_dir, settings.device, *limits)

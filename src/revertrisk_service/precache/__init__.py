@@ -2,9 +2,10 @@
 
 `command` is `revertrisk precache`. The edits come from one of two sources: `sse/` (the
 EventStreams stream, resumed from the last event id) or `kafka/` (a consumer group, resumed from
-committed offsets). What both share stays here: the runner's types, the filters, the commit
-tracker (which position is safe to resume from), the retry policy, the metrics and the two
-scorers (in-process, or posting to a server).
+committed offsets). What both share stays here: the runner (the bounded scoring loop, whose
+score function and counts the Kafka consumer uses too), the filters, the commit tracker (which
+position is safe to resume from), the retry policy, the metrics and the two scorers
+(in-process, or posting to a server).
 """
 
 from revertrisk_service.precache.filters import PrecacheFilter

@@ -64,6 +64,28 @@ def test_one_grep_finds_each_declaration_once() -> None:
         assert source[int(line) - 1].strip(), declared.declared_at
 
 
+def test_a_family_is_listed_by_a_catalogue_query() -> None:
+    from revertrisk_service.edits.user import FLAGGED_GROUPS
+    from revertrisk_service.signals.editor import GROUP_FLAG_FAMILY
+    from revertrisk_service.signals.facts import INTERFACE_FLAG_FAMILY
+    from revertrisk_service.signals.groups import EDIT_STRUCTURE, USER
+    from revertrisk_service.signals.structure import LA_EDIT_TYPE_FAMILY
+
+    language_agnostic = CATALOGUE.names(family=LA_EDIT_TYPE_FAMILY)
+    assert language_agnostic[:3] == ("actions_insert_argument", "actions_remove_argument",
+                                     "actions_change_argument")  # fmt: skip
+    assert len(language_agnostic) == 22 * 3 and "actions_change_table_element" in language_agnostic
+    assert CATALOGUE.names(group=USER, family=GROUP_FLAG_FAMILY) == tuple(
+        f"is_{group}" for group in FLAGGED_GROUPS
+    )
+    assert CATALOGUE.names(group=EDIT_STRUCTURE, family=INTERFACE_FLAG_FAMILY) == (
+        "is_mobile_edit", "is_mobile_web_edit", "is_visualeditor", "is_wikieditor",
+        "is_mobile_app_edit", "is_android_app_edit", "is_ios_app_edit",
+    )  # fmt: skip
+    assert CATALOGUE.names(group=USER, family=LA_EDIT_TYPE_FAMILY) == ()
+    assert CATALOGUE.names(group=USER) == CATALOGUE.in_group(USER)
+
+
 def test_the_duplicates_are_gone() -> None:
     assert "comment_is_section_edit" not in CATALOGUE
     assert lookup("comment_mentions_revert").group == "summary"
@@ -98,6 +120,15 @@ def test_only_what_is_asked_for_is_computed_each_once() -> None:
     edit_signals(_context(), ["ins_chars", "actions_insert_sentence"], profile)
     assert {"changed_sections", "edit_diff", "texts", "fragments"} <= set(profile)
     assert "wikitext_delta" not in profile
+
+
+def test_an_interface_flag_reads_every_tag_of_its_interface() -> None:
+    from dataclasses import replace
+
+    context = _context()
+    switched = replace(context, revision=replace(context.revision, tags=("visualeditor-switched",)))
+    flags = ["is_visualeditor", "is_wikieditor", "is_mobile_edit"]
+    assert edit_signals(switched, flags) == dict.fromkeys(flags, False) | {"is_visualeditor": True}
 
 
 def test_given_values_are_used_and_missing_facts_stay_missing() -> None:

@@ -11,7 +11,7 @@ DATA_DIR ?= ../shared/data
 # Every Docker image the project builds, its build stages included, carries this label (Dockerfile).
 IMAGE_LABEL := io.revertrisk.project=revertrisk-service
 
-.PHONY: install system-deps docker-deps image image-gpu serve try dev-wiki test test-fast models ablations disparate-impact bench load lint audit clean
+.PHONY: install system-deps docker-deps image image-gpu serve try dev-wiki test test-fast models ablations disparate-impact bench load lint audit docs clean
 
 # The dev install: the service in editable mode with every extra (the text classifiers' torch and
 # transformers included, so the text-model tests run), the dev tools (devtools/, their own
@@ -95,6 +95,10 @@ bench: install
 # Bounded load test and 10-minute soak against a real local MediaWiki (about 15 minutes).
 load: install system-deps
 	$(BIN)/python bench/load_test.py
+
+# The documentation site (docs/, mkdocs.yml) into var/site/, strictly: a broken link fails it.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 lint: install audit
 	$(BIN)/ruff check src devtools tests bench

@@ -5,7 +5,7 @@ issue 8 (commit 7d5da25) and re-taken once, when the one mwedittypes counter rep
 (commit fe64b9b): 43 of 48 responses stayed byte-identical; the multilingual score of two
 revisions moved, as its edit-type counts now follow the training data. Re-taken for issue 9:
 every error body gained `detail`, and the four answers about the revision itself went from
-404/422 to 400 (the README's Compatibility section says why). Re-taken for issue 10: both
+404/422 to 400 (docs/ores.md's Compatibility section says why). Re-taken for issue 10: both
 models retrained (new versions, scores, cards and threshold tables in 26 of 48 responses; no
 status, error body or cache header changed). Re-taken for issue 12: mwedittypes now diffs an
 outline of the changed sections that gives the same counts as the whole pages (edits.sections,

@@ -259,18 +259,33 @@ def signals(
     group: Annotated[str | None, typer.Option(help="Only this group, e.g. 'summary'")] = None,
     where: Annotated[bool, typer.Option(help="Also show where each signal is declared")] = False,
 ) -> None:
-    """List every signal: name, group, description, and which models read it."""
-    from rich.console import Console
+    """List every signal: name, group, description, and which models read it (a table on a
+    terminal; tab-separated lines under a header when piped)."""
+    import sys
 
     from revertrisk_service.models.manifest import load_manifest
-    from revertrisk_service.signals.listing import signals_table
+    from revertrisk_service.signals.listing import (
+        signal_groups,
+        signals_plain,
+        signals_rows,
+        signals_table,
+    )
 
+    if group is not None and group not in signal_groups():
+        raise fail(f"no signal group {group!r}; the groups are: {', '.join(signal_groups())}")
     settings = _settings()
     features = {}
     for name in ALL_MODELS:
         if (settings.model_dir(name) / "model.json").exists():
             features[name] = load_manifest(settings.model_dir(name)).features
-    Console().print(signals_table(features, group=group, where=where))
+    rows = signals_rows(features, group=group, where=where)
+    if not sys.stdout.isatty():
+        typer.echo(signals_plain(rows))
+        return
+    from rich.console import Console
+
+    title = "signals" if group is None else f"signals in {group!r}"
+    Console().print(signals_table(rows, title))
 
 
 @app.command()

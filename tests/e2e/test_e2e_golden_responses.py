@@ -15,7 +15,8 @@ single, batch and event forms. Re-taken for the disparate-impact check of issue 
 `/info` model cards gained the hold-out's mean-prediction ratio and the cross-validated
 disparate-impact figures under `evaluation.user_groups`. Re-taken for issue 12's error contract:
 single-revision errors gained X-Cache/X-Cache-Hits, the malformed-JSON message quotes orjson and
-the rev_id message names its upper bound; every status and score stayed as recorded. Refactors
+the rev_id message names its upper bound; every status and score stayed as recorded. The two `/info` cards
+gained their `description` (it was null). Refactors
 must leave every status, body byte and cache header as recorded. Re-record only for an intended
 change of behaviour: REVERTRISK_RECORD_GOLDEN=1 pytest tests/e2e/test_e2e_golden_responses.py
 """

@@ -129,6 +129,11 @@ def train(
     ] = None,
 ) -> None:
     """Train a shipped model from the labelled data, reproducibly, and evaluate it."""
+    # Checked before anything heavy is imported, so a wrong path is said at once.
+    for directory in data or []:
+        if not directory.is_dir():
+            raise fail(f"--data {directory}: no such directory (give a dataset that `revertrisk "
+                       "dataset build` or `revertrisk dataset feedback` wrote)")
     settings = _settings()
     data_dir = data_dir or default_data_dir()
     if data:
@@ -165,19 +170,25 @@ def train(
         check_data_dir(data_dir)
         summary = trainer.main(output_dir=target, data_dir=data_dir, seed=seed, **extra)
     typer.echo(f"trained {name} {summary.get('version', '')} into {target}")
-    typer.echo(f"held-out metrics: {summary.get('metrics', {})}")
-    _evaluate_dir(target)
+    card = _evaluate_dir(target)
+    import sys
+
+    from revertrisk_service.evaluation.summary_table import print_held_out
+
+    print_held_out(card, terminal=sys.stdout.isatty())
 
 
-def _evaluate_dir(model_dir: Path) -> None:
+def _evaluate_dir(model_dir: Path) -> dict:
+    """Evaluate a trained model in place; returns its model card."""
     from revertrisk_service.evaluation.evaluate import evaluate_model_dir
     from revertrisk_service.training.artifacts import MANIFEST_FILE, PREDICTIONS_FILE
 
     for needed in (MANIFEST_FILE, PREDICTIONS_FILE):
         if not (model_dir / needed).is_file():
             raise fail(f"no trained model in {model_dir} ({needed} missing): run `make models`")
-    evaluate_model_dir(model_dir)
+    card = evaluate_model_dir(model_dir)
     typer.echo(f"evaluation written under {model_dir}")
+    return card
 
 
 # The options of the cross-validation commands (ablate, disparate-impact), shared.

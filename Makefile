@@ -5,13 +5,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8080
+# The local MediaWiki of `make try` and `make dev-wiki`, and where `make try` keeps its files.
+WIKI_PORT ?= 8081
+TRY_DIR ?= var/try
 PYTEST_ARGS ?=
 # The labelled data `make models` trains on (override: make models DATA_DIR=/path/to/data).
 DATA_DIR ?= ../shared/data
 # Every Docker image the project builds, its build stages included, carries this label (Dockerfile).
 IMAGE_LABEL := io.revertrisk.project=revertrisk-service
 
-.PHONY: install system-deps docker-deps image image-gpu serve try dev-wiki test test-fast models ablations disparate-impact bench load lint audit docs clean
+.PHONY: install system-deps try-deps docker-deps image image-gpu serve try dev-wiki test test-fast models ablations disparate-impact bench load lint audit docs clean
 
 # The dev install: the service in editable mode with every extra (the text classifiers' torch and
 # transformers included, so the text-model tests run), the dev tools (devtools/, their own
@@ -32,9 +35,14 @@ $(INSTALLED): pyproject.toml devtools/pyproject.toml Makefile
 
 install: $(INSTALLED)
 
-# Debian packages for the end-to-end tests: a real MediaWiki on SQLite, PHP's CLI server and Redis.
+# Debian packages for the tests and the dataset builder: a real MediaWiki on SQLite, PHP's CLI
+# server, Redis, Chromium, PostgreSQL, Java. Installs only what is missing: silent otherwise.
 system-deps:
 	bash scripts/install-system-deps.sh
+
+# Only what `make try` needs (MediaWiki and PHP), so that a second run needs no root or network.
+try-deps:
+	bash scripts/install-system-deps.sh try
 
 # Docker, a running dockerd and the debootstrapped base image (docker.io, debootstrap from Debian).
 docker-deps:
@@ -53,14 +61,15 @@ image-gpu: docker-deps
 serve: install
 	$(BIN)/revertrisk serve --port $(PORT)
 
-# Offline in one command: a real local MediaWiki with the fixture history, the service reading
-# every wiki from it on $(PORT), and curl commands that score its edits. Ctrl-C stops both.
-try: install system-deps
-	$(BIN)/python -m revertrisk_devtools.try_it --port $(PORT)
+# Offline in one command: a real local MediaWiki with the fixture history on $(WIKI_PORT), the
+# service reading every wiki from it on $(PORT) with feedback on under a demo token, and curl
+# commands that score its edits. Ctrl-C stops both. Busy ports: make try PORT=8090 WIKI_PORT=8091.
+try: install try-deps
+	$(BIN)/python -m revertrisk_devtools.try_it --port $(PORT) --wiki-port $(WIKI_PORT) --dir $(TRY_DIR)
 
-# The local MediaWiki alone, on port 8081 (point a service at it: WIKI_URL=http://127.0.0.1:8081).
-dev-wiki: install system-deps
-	$(BIN)/revertrisk dev-wiki --port 8081
+# The local MediaWiki alone, on $(WIKI_PORT) (point a service at it: WIKI_URL=http://127.0.0.1:8081).
+dev-wiki: install try-deps
+	$(BIN)/revertrisk dev-wiki --port $(WIKI_PORT)
 
 # The end-to-end tests include building the CPU image (minutes the first time; its steps are
 # printed as it goes, the full log is var/image-build-cpu.log).

@@ -252,6 +252,11 @@ class Settings(BaseSettings):
         le=5000,
         description="Recent scores a newly opened patrol page starts with.",
     )
+    patrol_link_url: str | None = Field(
+        default=None,
+        description="Base URL of the wiki the patrol page's page and diff links open (one wiki "
+        "for every language, such as a local test wiki); unset: each wiki's public host.",
+    )
     local_cache_ttl_s: float = Field(
         default=60.0,
         ge=0,

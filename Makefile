@@ -68,12 +68,12 @@ try: install try-deps
 	$(BIN)/python -m revertrisk_devtools.try_it --port $(PORT) --wiki-port $(WIKI_PORT) --dir $(TRY_DIR)
 
 # A real history to train on: the first $(HISTORY_PAGES) pages of a shipped Wikipedia history
-# (Acehnese by default, about 3,000 revisions), built into a labelled dataset on local Spark and
+# (Acehnese by default, 6,481 revisions), built into a labelled dataset on local Spark and
 # trained on; prints the dataset's counts and the model's held-out figures (minutes). Another
 # history: make try-history HISTORY=$(HISTORIES)/enwiki-20140102-tiny-pages-meta-history.xml.gz
 HISTORIES ?= $(DATA_DIR)/histories
 HISTORY ?= $(HISTORIES)/acewiki-pages-meta-history.xml.bz2
-HISTORY_PAGES ?= 50
+HISTORY_PAGES ?= 120
 HISTORY_DIR ?= var/try-history
 try-history: install system-deps
 	rm -rf $(HISTORY_DIR)

@@ -70,7 +70,7 @@ try: install try-deps
 # A real history to train on: the first $(HISTORY_PAGES) pages of a shipped Wikipedia history
 # (Acehnese by default, 6,481 revisions), built into a labelled dataset on local Spark and
 # trained on; prints the dataset's counts and the model's held-out figures (minutes). Another
-# history: make try-history HISTORY=$(HISTORIES)/enwiki-20140102-tiny-pages-meta-history.xml.gz
+# history: make try-history HISTORY=/path/to/history.xml.bz2 (enough pages for a hold-out).
 HISTORIES ?= $(DATA_DIR)/histories
 HISTORY ?= $(HISTORIES)/acewiki-pages-meta-history.xml.bz2
 HISTORY_PAGES ?= 120

@@ -28,6 +28,10 @@ DEFAULT_USER_AGENT = (
 
 
 class Settings(BaseSettings):
+    """Every setting is one declaration of the same shape on purpose: its default, its bounds and
+    the description that the documentation's configuration reference prints (a field without
+    one fails the site's build)."""
+
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
     wiki_url: str | None = Field(

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -50,27 +51,31 @@ def docs_copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_a_broken_link_fails_the_build(docs_copy: Path) -> None:
-    page = docs_copy / "docs" / "operating.md"
-    page.write_text(page.read_text() + "\nSee [the old page](no-such-page.md).\n")
+def _append(page: str, text: str) -> Callable[[Path], None]:
+    def breaking(docs: Path) -> None:
+        path = docs / page
+        path.write_text((path.read_text() if path.exists() else "") + text)
+
+    return breaking
+
+
+@pytest.mark.parametrize(
+    ("breaking", "named"),
+    [
+        (_append("operating.md", "\nSee [the old page](no-such-page.md).\n"), "no-such-page.md"),
+        (_append("operating.md", "\nSee [a section](api.md#no-such-section).\n"), "no-such-section"),
+        (_append("orphan.md", "# Orphan\n"), "orphan.md"),
+        (_append("operating.md", "\n<!-- reference:nosuch -->\n"), "nosuch"),
+    ],
+    ids=["broken link", "broken anchor", "page missing from the navigation", "unknown reference"],
+)
+def test_a_broken_site_fails_the_build(
+    docs_copy: Path, breaking: Callable[[Path], None], named: str
+) -> None:
+    breaking(docs_copy / "docs")
     result = mkdocs_build(docs_copy / "mkdocs.yml", docs_copy / "site")
     assert result.returncode != 0
-    assert "no-such-page.md" in result.stderr
-
-
-def test_a_page_missing_from_the_navigation_fails_the_build(docs_copy: Path) -> None:
-    (docs_copy / "docs" / "orphan.md").write_text("# Orphan\n")
-    result = mkdocs_build(docs_copy / "mkdocs.yml", docs_copy / "site")
-    assert result.returncode != 0
-    assert "orphan.md" in result.stderr
-
-
-def test_an_unknown_reference_fails_the_build(docs_copy: Path) -> None:
-    page = docs_copy / "docs" / "operating.md"
-    page.write_text(page.read_text() + "\n<!-- reference:nosuch -->\n")
-    result = mkdocs_build(docs_copy / "mkdocs.yml", docs_copy / "site")
-    assert result.returncode != 0
-    assert "nosuch" in result.stderr
+    assert named in result.stderr
 
 
 def test_every_setting_is_described() -> None:

@@ -20,7 +20,7 @@ IMAGE_LABEL := io.revertrisk.project=revertrisk-service
 # transformers included, so the text-model tests run), the dev tools (devtools/, their own
 # package, never in the wheel or the image) and the test tools. pip prints each package.
 $(INSTALLED): pyproject.toml devtools/pyproject.toml Makefile
-	@echo "== Installing into $(VENV): about 3 minutes the first time (about 1.5 GB, torch 0.75 GB of it) =="
+	@echo "== Installing into $(VENV): minutes the first time (3.6 GB: torch 0.75 GB, pyspark 0.49 GB, catboost 0.27 GB; docs/development.md) =="
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first and pinned: 2.13.0 is the CPU build on this machine's disk; anything else pulls CUDA.

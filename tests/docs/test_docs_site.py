@@ -135,3 +135,4 @@ def test_a_command_without_description_is_refused() -> None:
 
     with pytest.raises(docs_reference.UndocumentedError, match="one"):
         docs_reference.cli_reference(app)
+

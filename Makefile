@@ -5,19 +5,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8080
+# The local MediaWiki of `make try` and `make dev-wiki`, and where `make try` keeps its files.
+WIKI_PORT ?= 8081
+TRY_DIR ?= var/try
 PYTEST_ARGS ?=
 # The labelled data `make models` trains on (override: make models DATA_DIR=/path/to/data).
 DATA_DIR ?= ../shared/data
 # Every Docker image the project builds, its build stages included, carries this label (Dockerfile).
 IMAGE_LABEL := io.revertrisk.project=revertrisk-service
 
-.PHONY: install system-deps docker-deps image image-gpu serve try dev-wiki test test-fast models ablations disparate-impact bench load lint audit clean
+.PHONY: install system-deps try-deps docker-deps image image-gpu serve try try-history dev-wiki test test-fast models ablations disparate-impact bench load lint audit docs clean
 
 # The dev install: the service in editable mode with every extra (the text classifiers' torch and
 # transformers included, so the text-model tests run), the dev tools (devtools/, their own
 # package, never in the wheel or the image) and the test tools. pip prints each package.
 $(INSTALLED): pyproject.toml devtools/pyproject.toml Makefile
-	@echo "== Installing into $(VENV): about 3 minutes the first time (about 1.5 GB, torch 0.75 GB of it) =="
+	@echo "== Installing into $(VENV): minutes the first time (3.6 GB: torch 0.75 GB, pyspark 0.49 GB, catboost 0.27 GB; docs/development.md) =="
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first and pinned: 2.13.0 is the CPU build on this machine's disk; anything else pulls CUDA.
@@ -32,9 +35,14 @@ $(INSTALLED): pyproject.toml devtools/pyproject.toml Makefile
 
 install: $(INSTALLED)
 
-# Debian packages for the end-to-end tests: a real MediaWiki on SQLite, PHP's CLI server and Redis.
+# Debian packages for the tests and the dataset builder: a real MediaWiki on SQLite, PHP's CLI
+# server, Redis, Chromium, PostgreSQL, Java. Installs only what is missing: silent otherwise.
 system-deps:
 	bash scripts/install-system-deps.sh
+
+# Only what `make try` needs (MediaWiki and PHP), so that a second run needs no root or network.
+try-deps:
+	bash scripts/install-system-deps.sh try
 
 # Docker, a running dockerd and the debootstrapped base image (docker.io, debootstrap from Debian).
 docker-deps:
@@ -53,14 +61,29 @@ image-gpu: docker-deps
 serve: install
 	$(BIN)/revertrisk serve --port $(PORT)
 
-# Offline in one command: a real local MediaWiki with the fixture history, the service reading
-# every wiki from it on $(PORT), and curl commands that score its edits. Ctrl-C stops both.
-try: install system-deps
-	$(BIN)/python -m revertrisk_devtools.try_it --port $(PORT)
+# Offline in one command: a real local MediaWiki with the fixture history on $(WIKI_PORT), the
+# service reading every wiki from it on $(PORT) with feedback on under a demo token, and curl
+# commands that score its edits. Ctrl-C stops both. Busy ports: make try PORT=8090 WIKI_PORT=8091.
+try: install try-deps
+	$(BIN)/python -m revertrisk_devtools.try_it --port $(PORT) --wiki-port $(WIKI_PORT) --dir $(TRY_DIR)
 
-# The local MediaWiki alone, on port 8081 (point a service at it: WIKI_URL=http://127.0.0.1:8081).
-dev-wiki: install system-deps
-	$(BIN)/revertrisk dev-wiki --port 8081
+# A real history to train on: the first $(HISTORY_PAGES) pages of a shipped Wikipedia history
+# (Acehnese by default, 6,481 revisions), built into a labelled dataset on local Spark and
+# trained on; prints the dataset's counts and the model's held-out figures (minutes). Another
+# history: make try-history HISTORY=/path/to/history.xml.bz2 (enough pages for a hold-out).
+HISTORIES ?= $(DATA_DIR)/histories
+HISTORY ?= $(HISTORIES)/acewiki-pages-meta-history.xml.bz2
+HISTORY_PAGES ?= 120
+HISTORY_DIR ?= var/try-history
+try-history: install system-deps
+	rm -rf $(HISTORY_DIR)
+	$(BIN)/python -m revertrisk_devtools.history_slice "$(HISTORY)" --pages $(HISTORY_PAGES) --out $(HISTORY_DIR)/history.xml.gz
+	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/revertrisk dataset build --dump $(HISTORY_DIR)/history.xml.gz --out $(HISTORY_DIR)/dataset
+	$(BIN)/revertrisk train language-agnostic --data $(HISTORY_DIR)/dataset --output-dir $(HISTORY_DIR)/model
+
+# The local MediaWiki alone, on $(WIKI_PORT) (point a service at it: WIKI_URL=http://127.0.0.1:8081).
+dev-wiki: install try-deps
+	$(BIN)/revertrisk dev-wiki --port $(WIKI_PORT)
 
 # The end-to-end tests include building the CPU image (minutes the first time; its steps are
 # printed as it goes, the full log is var/image-build-cpu.log).
@@ -95,6 +118,10 @@ bench: install
 # Bounded load test and 10-minute soak against a real local MediaWiki (about 15 minutes).
 load: install system-deps
 	$(BIN)/python bench/load_test.py
+
+# The documentation site (docs/, mkdocs.yml) into var/site/, strictly: a broken link fails it.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 lint: install audit
 	$(BIN)/ruff check src devtools tests bench

@@ -5,9 +5,9 @@
 #   install-project.sh project ROOT              the package itself, no deps, installed into this
 #                                                venv as if ROOT were / (ROOT/opt/venv/...): the
 #                                                runtime stages copy that over their pip-less venv
-# For cpu, XGBoost comes as xgboost-cpu: the same `xgboost` module without the CUDA kernels and
-# NCCL (about 700 MB) that the default wheel carries and CPU inference never loads. The project
-# wheel then goes in with --no-deps, so nothing asks for the default xgboost again.
+# pyproject.toml asks for xgboost-cpu: the `xgboost` module without the CUDA kernels and NCCL
+# (about 700 MB) that CPU inference never loads. For gpu it becomes the full `xgboost` wheel. The
+# project wheel then goes in with --no-deps, so nothing asks for the other one again.
 # PYPROJECT (default /src/pyproject.toml) and LOCAL_WHEELS (default /tmp/local, wheels an
 # offline build brings) let blubber.yaml's builders run it from a checkout.
 set -eu
@@ -24,8 +24,8 @@ flavour, extras = sys.argv[2], sys.argv[3:]
 requirements = list(project["dependencies"])
 for extra in extras:
     requirements += project["optional-dependencies"][extra]
-if flavour == "cpu":
-    requirements = [re.sub(r"^xgboost(?=[<>=!~ \[;]|$)", "xgboost-cpu", r) for r in requirements]
+if flavour == "gpu":
+    requirements = [re.sub(r"^xgboost-cpu(?=[<>=!~ \[;]|$)", "xgboost", r) for r in requirements]
 print("\n".join(requirements))
 PY
     echo "install-project.sh: $flavour dependencies, extras: ${*:-none}"

@@ -148,6 +148,11 @@ def train(
     ] = None,
 ) -> None:
     """Train a shipped model from the labelled data, reproducibly, and evaluate it."""
+    # Checked before anything heavy is imported, so a wrong path is said at once.
+    for directory in data or []:
+        if not directory.is_dir():
+            raise fail(f"--data {directory}: no such directory (give a dataset that `revertrisk "
+                       "dataset build` or `revertrisk dataset feedback` wrote)")
     settings = _settings()
     data_dir = data_dir or default_data_dir()
     if data:
@@ -179,19 +184,25 @@ def train(
         check_data_dir(data_dir)
         summary = trainer.main(output_dir=target, data_dir=data_dir, seed=seed, **extra)
     typer.echo(f"trained {name} {summary.get('version', '')} into {target}")
-    typer.echo(f"held-out metrics: {summary.get('metrics', {})}")
-    _evaluate_dir(target)
+    card = _evaluate_dir(target)
+    import sys
+
+    from revertrisk_service.evaluation.summary_table import print_held_out
+
+    print_held_out(card, terminal=sys.stdout.isatty())
 
 
-def _evaluate_dir(model_dir: Path) -> None:
+def _evaluate_dir(model_dir: Path) -> dict:
+    """Evaluate a trained model in place; returns its model card."""
     from revertrisk_service.evaluation.evaluate import evaluate_model_dir
     from revertrisk_service.training.artifacts import MANIFEST_FILE, PREDICTIONS_FILE
 
     for needed in (MANIFEST_FILE, PREDICTIONS_FILE):
         if not (model_dir / needed).is_file():
             raise fail(f"no trained model in {model_dir} ({needed} missing): run `make models`")
-    evaluate_model_dir(model_dir)
+    card = evaluate_model_dir(model_dir)
     typer.echo(f"evaluation written under {model_dir}")
+    return card
 
 
 # The options of the cross-validation commands (ablate, disparate-impact), shared.
@@ -271,18 +282,33 @@ def signals(
     group: Annotated[str | None, typer.Option(help="Only this group, e.g. 'summary'")] = None,
     where: Annotated[bool, typer.Option(help="Also show where each signal is declared")] = False,
 ) -> None:
-    """List every signal: name, group, description, and which models read it."""
-    from rich.console import Console
+    """List every signal: name, group, description, and which models read it (a table on a
+    terminal; tab-separated lines under a header when piped)."""
+    import sys
 
     from revertrisk_service.models.manifest import load_manifest
-    from revertrisk_service.signals.listing import signals_table
+    from revertrisk_service.signals.listing import (
+        signal_groups,
+        signals_plain,
+        signals_rows,
+        signals_table,
+    )
 
+    if group is not None and group not in signal_groups():
+        raise fail(f"no signal group {group!r}; the groups are: {', '.join(signal_groups())}")
     settings = _settings()
     features = {}
     for name in MODEL_NAMES:
         if (settings.model_dir(name) / "model.json").exists():
             features[name] = load_manifest(settings.model_dir(name)).features
-    Console().print(signals_table(features, group=group, where=where))
+    rows = signals_rows(features, group=group, where=where)
+    if not sys.stdout.isatty():
+        typer.echo(signals_plain(rows))
+        return
+    from rich.console import Console
+
+    title = "signals" if group is None else f"signals in {group!r}"
+    Console().print(signals_table(rows, title))
 
 
 @app.command()

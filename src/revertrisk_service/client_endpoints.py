@@ -34,7 +34,7 @@ class ClientListeners:
 
 
 def build_listeners(settings: Settings) -> ClientListeners:
-    feed = PatrolFeed(backlog=settings.patrol_backlog)
+    feed = PatrolFeed(backlog=settings.patrol_backlog, link_base=settings.patrol_link_url)
     poster = build_event_poster(settings)
     listeners = ScoreListeners(feed.offer)
     listeners.explain_while(feed.has_subscribers)

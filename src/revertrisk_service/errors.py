@@ -52,6 +52,8 @@ def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
 
 
 class InvalidRequest(ServiceError):
+    """The request has the wrong shape or types, or misses a field."""
+
     code = "invalid_request"
     status = 400
 
@@ -59,18 +61,28 @@ class InvalidRequest(ServiceError):
 # One short class per stable code, so handlers and tests name each case and the README table
 # maps 1:1.
 class MalformedJson(InvalidRequest):
+    """The body is not JSON (or not UTF-8, has a byte order mark, NaN/Infinity, or nests
+    deeper than 32 levels)."""
+
     code = "malformed_json"
 
 
 class InvalidLang(InvalidRequest):
+    """An unknown language, or a database name such as `enwiki` where `en` is wanted."""
+
     code = "invalid_lang"
 
 
 class InvalidRevId(InvalidRequest):
+    """`rev_id` is not an integer from 1 to 4294967295 (MediaWiki stores revision ids as
+    unsigned 32-bit integers)."""
+
     code = "invalid_rev_id"
 
 
 class TooManyInstances(InvalidRequest):
+    """A batch above MAX_BATCH_SIZE instances."""
+
     code = "too_many_instances"
 
 
@@ -81,10 +93,14 @@ class UnsupportedLanguage(InvalidRequest):
 
 
 class InvalidEvent(InvalidRequest):
+    """An event that cannot be parsed or is not a Wikipedia edit."""
+
     code = "invalid_event"
 
 
 class FeatureDisabled(InvalidRequest):
+    """`revision_data` (pre-save scoring) sent while ENABLE_PRESAVE is off."""
+
     code = "feature_disabled"
 
 
@@ -96,18 +112,24 @@ class RouteNotFound(ServiceError):
 
 
 class MethodNotAllowed(ServiceError):
+    """A method the path does not take (e.g. `GET …:predict`); the `Allow` header lists
+    those it does."""
+
     code = "method_not_allowed"
     status = 405
 
 
 class TooManyRequests(ServiceError):
-    """The client already has CLIENT_CONCURRENCY_LIMIT requests in flight."""
+    """The client already has CLIENT_CONCURRENCY_LIMIT predict requests in flight; `Retry-After`
+    says when to try again."""
 
     code = "too_many_requests"
     status = 429
 
 
 class PayloadTooLarge(ServiceError):
+    """A body above MAX_BODY_BYTES."""
+
     code = "payload_too_large"
     status = 413
 
@@ -124,27 +146,39 @@ class UnscorableRevision(ServiceError):
 
 
 class RevisionNotFound(UnscorableRevision):
+    """MediaWiki does not know the revision (or it was deleted)."""
+
     code = "revision_not_found"
 
 
 class ParentRevisionMissing(UnscorableRevision):
+    """The revision created its page: there is nothing to compare it with."""
+
     code = "parent_revision_missing"
 
 
 class RevisionInfoDeleted(UnscorableRevision):
+    """The revision's or its parent's text is hidden."""
+
     code = "revision_info_deleted"
 
 
 class UnsupportedContentModel(UnscorableRevision):
+    """The page is not wikitext (JSON, CSS, Lua, ...)."""
+
     code = "unsupported_content_model"
 
 
 class UpstreamUnavailable(ServiceError):
+    """MediaWiki unreachable, answering 5xx, 429 or maxlag beyond the retries, or not JSON."""
+
     code = "mediawiki_unavailable"
     status = 502
 
 
 class UpstreamTimeout(ServiceError):
+    """MediaWiki too slow, after the retries that fit within MEDIAWIKI_DEADLINE_S."""
+
     code = "mediawiki_timeout"
     status = 504
 
@@ -156,7 +190,8 @@ class InvalidThresholdQuery(InvalidRequest):
 
 
 class InvalidExplainOption(InvalidRequest):
-    """An `explain` that is not a boolean, or an `explain_top` that is not a small positive integer."""
+    """`explain` not `true` or `false`, or `explain_top` not an integer from 1 to 500 (in the body
+    or the query string)."""
 
     code = "invalid_explain"
 
@@ -169,6 +204,8 @@ class ModelNotFound(ServiceError):
 
 
 class ScoringFailed(ServiceError):
+    """The model raised while scoring (logged with its traceback)."""
+
     code = "scoring_failed"
     status = 500
 
@@ -206,27 +243,39 @@ class Unauthorized(ServiceError):
 # One class per feedback field's code, as in the catalogue above, so each 400 names the field a
 # client must fix.
 class InvalidJudgment(InvalidRequest):
+    """A feedback `judgment` other than `damaging`, `goodfaith` or `ok` (the field is named
+    in `field`)."""
+
     code = "invalid_judgment"
 
 
 class InvalidReviewer(InvalidRequest):
+    """A feedback `reviewer` missing, empty or too long (`field` names it)."""
+
     code = "invalid_reviewer"
 
 
 class InvalidComment(InvalidRequest):
+    """A feedback `comment` that is not a short string (`field` names it)."""
+
     code = "invalid_comment"
 
 
 class InvalidScore(InvalidRequest):
+    """A feedback `score` that is not a number from 0 to 1 (`field` names it)."""
+
     code = "invalid_score"
 
 
 class InvalidModelName(InvalidRequest):
+    """A feedback `model_name` that is not a model served here (`field` names it)."""
+
     code = "invalid_model_name"
 
 
 class FeedbackRateLimited(ServiceError):
-    """One tool's token sent judgments faster than FEEDBACK_RATE_PER_MINUTE allows."""
+    """One tool's token sent judgments faster than FEEDBACK_RATE_PER_MINUTE allows; `Retry-After`
+    says when to try again."""
 
     code = "feedback_rate_limited"
     status = 429

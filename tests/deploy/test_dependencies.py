@@ -51,10 +51,15 @@ def module_distributions() -> dict[str, list[str]]:
     return importlib.metadata.packages_distributions()
 
 
+# Distributions that install the same module: xgboost-cpu is declared, and either may be the one
+# installed (the GPU image carries xgboost).
+SAME_MODULE = {"xgboost": "xgboost-cpu"}
+
+
 def providers(module: str) -> set[str]:
     """The installed distributions that provide a top-level module, normalised."""
-    names = module_distributions().get(module, [])
-    return {n.lower().replace("_", "-") for n in names}
+    names = {n.lower().replace("_", "-") for n in module_distributions().get(module, [])}
+    return names | {SAME_MODULE[n] for n in names if n in SAME_MODULE}
 
 
 # Imported only in functions that first check they are installed (signals.missing_packages,

@@ -3,7 +3,7 @@
 One class per client (ORES extension, AutoModerator, the `liftwing` package, Huggle, ORES's
 `ores.api.Session`), each through the same cases: a scored revision, a missing one, one whose
 text is deleted, a page creation, a wiki the service does not serve, and MediaWiki down. The
-README's compatibility table is this file in prose.
+The compatibility table of docs/ores.md is this file in prose.
 """
 
 from __future__ import annotations

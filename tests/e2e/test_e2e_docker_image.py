@@ -31,7 +31,7 @@ from revertrisk_devtools.flaky_api import running as running_flaky_api
 from revertrisk_devtools.flaky_api import slow
 from revertrisk_devtools.redis_server import RedisServer
 
-# The first build takes minutes (see README); later ones reuse Docker's layer cache.
+# The first build takes minutes (see docs/deploying.md); later ones reuse Docker's layer cache.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
 LA = "revertrisk-language-agnostic"

@@ -190,6 +190,8 @@ def test_batch_explanations(service: RunningService, local_wiki, facts, models) 
         ({"explain": True, "explain_top": "5"}, {}),
         ({"instances": [{"lang": "en", "rev_id": 1}], "explain": True, "explain_top": -1}, {}),
         ({}, {"explain": "maybe"}),
+        ({}, {"explain": "yes"}),
+        ({}, {"explain": "1"}),
         ({}, {"explain": "true", "explain_top": "lots"}),
     ],
 )

@@ -5,7 +5,7 @@ restructured (commit 7d5da25) and re-taken once, when the one mwedittypes counte
 (commit fe64b9b): 43 of 48 responses stayed byte-identical; the multilingual score of two
 revisions moved, as its edit-type counts now follow the training data. Re-taken when the clients'
 contracts were followed: every error body gained `detail`, and the four answers about the
-revision itself went from 404/422 to 400 (the README's Compatibility section says why). Re-taken
+revision itself went from 404/422 to 400 (docs/ores.md's Compatibility section says why). Re-taken
 when both models were retrained (new versions, scores, cards and threshold tables in 26 of 48
 responses; no status, error body or cache header changed). Re-taken when mwedittypes began to
 diff an outline of the changed sections that gives the same counts as the whole pages
@@ -15,7 +15,8 @@ their section context; 4 of 48 responses differ, all the multilingual score of o
 `/info` model cards gained the hold-out's mean-prediction ratio and the cross-validated
 disparate-impact figures under `evaluation.user_groups`. Re-taken for the one error contract:
 single-revision errors gained X-Cache/X-Cache-Hits, the malformed-JSON message quotes orjson and
-the rev_id message names its upper bound; every status and score stayed as recorded. Refactors
+the rev_id message names its upper bound; every status and score stayed as recorded. The two `/info` cards
+gained their `description` (it was null). Refactors
 must leave every status, body byte and cache header as recorded. Re-record only for an intended
 change of behaviour: REVERTRISK_RECORD_GOLDEN=1 pytest tests/e2e/test_e2e_golden_responses.py
 """

@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 from revertrisk_devtools.flaky_api import FlakyApi, running
 from revertrisk_devtools.service_process import RunningService, run_service
 from revertrisk_service.serving.openapi import openapi_document
+from revertrisk_service.serving.routes import delegated
 
 pytestmark = pytest.mark.e2e
 
@@ -77,7 +78,13 @@ schema.config.generation.update(
 
 def test_served_document_is_the_fuzzed_one(fuzz_service: RunningService) -> None:
     served = httpx.get(f"{fuzz_service.base_url}/openapi.json").json()
-    assert served == DOCUMENT
+    # Less the ORES and patrol routers, which answer in their own shapes (and a live stream).
+    own = {path: ops for path, ops in served["paths"].items() if not delegated(path)}
+    assert own == DOCUMENT["paths"]
+    assert {k: v for k, v in served.items() if k not in {"paths", "components"}} == {
+        k: v for k, v in DOCUMENT.items() if k not in {"paths", "components"}}
+    for name, schema_ in DOCUMENT["components"]["schemas"].items():
+        assert served["components"]["schemas"][name] == schema_
 
 
 @schema.parametrize()

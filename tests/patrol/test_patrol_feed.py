@@ -31,3 +31,11 @@ async def test_backlog_is_bounded_and_subscribers_get_new_rows() -> None:
     feed.unsubscribe(queue)
     feed.offer(edit(10))
     assert queue.empty()
+
+
+def test_links_go_to_the_configured_wiki_when_one_serves_every_language() -> None:
+    feed = PatrolFeed(link_base="http://127.0.0.1:8081/")
+    feed.offer(replace(edit(101), page_title="Zürich Hauptbahnhof"))
+    row = feed.recent()[-1]
+    assert row["diff_url"] == "http://127.0.0.1:8081/w/index.php?diff=101&oldid=100"
+    assert row["page_url"] == "http://127.0.0.1:8081/w/index.php?title=Z%C3%BCrich_Hauptbahnhof"

@@ -119,3 +119,26 @@ def test_the_predict_route_is_moved_to_the_front_and_answers_stay_the_same() -> 
     probe = {"type": "http", "method": "POST", "path": "/v1/models/m:predict", "root_path": ""}
     assert app.router.routes[0].matches(probe)[0].name == "FULL"
     assert [client.request(m, p).json() for m, p in paths] == before
+
+
+def test_openapi_lists_the_ores_and_patrol_paths() -> None:
+    """The routers that answer their own paths are in /openapi.json beside the route table's."""
+    from fastapi import FastAPI
+
+    from revertrisk_service.ores.routes import OresModels, build_ores_router
+    from revertrisk_service.patrol.feed import PatrolFeed
+    from revertrisk_service.patrol.routes import build_patrol_router
+    from revertrisk_service.serving.openapi import openapi_document, with_delegated_routes
+
+    app = FastAPI()
+    app.include_router(build_ores_router(OresModels({}, {}, {}), 1_000_000))
+    app.include_router(build_patrol_router(PatrolFeed(), {}, {}))
+    own = openapi_document(["revertrisk-language-agnostic"], max_batch_size=50,
+                           presave_enabled=False)
+    document = with_delegated_routes(own, app.router.routes)
+    paths = document["paths"]
+    assert set(own["paths"]) < set(paths)
+    for path in ("/v3/scores/", "/v3/scores/{wiki}/{rev_id}/", "/patrol/", "/patrol/stream"):
+        assert path in paths, path
+    assert {"get", "post"} <= set(paths["/v3/scores/{wiki}/"])
+    assert not any("422" in op["responses"] for ops in paths.values() for op in ops.values())

@@ -159,3 +159,36 @@ def test_revertrisk_signals_lists_name_group_description_and_models() -> None:
     assert "summary" in line and "[[wikilink]]" in line
     assert "revertrisk-language-agnostic" in line
     assert "ins_chars" not in result.output
+
+
+def test_revertrisk_signals_piped_is_one_parseable_line_per_signal() -> None:
+    """Through a pipe, names are never wrapped: tab-separated lines under a header."""
+    import os
+    import subprocess
+    import sys
+
+    from revertrisk_service.signals.catalogue import CATALOGUE
+
+    result = subprocess.run(
+        [sys.executable, "-m", "revertrisk_service.cli", "signals"], capture_output=True,
+        text=True, check=True, timeout=120, env={**os.environ, "COLUMNS": "80"},
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t") == ["name", "group", "description", "used by"]
+    rows = [line.split("\t") for line in lines[1:]]
+    assert all(len(row) == 4 for row in rows)
+    assert [row[0] for row in rows] == list(CATALOGUE)
+
+
+def test_revertrisk_signals_of_an_unknown_group_says_so_in_one_line() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "revertrisk_service.cli", "signals", "--group", "nosuchgroup"],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "no signal group 'nosuchgroup'" in result.stderr and "summary" in result.stderr

@@ -148,3 +148,19 @@ def test_thresholds_of_unevaluated_model(client):
     )
     assert response.status_code == 404
     assert response.json()["code"] == "evaluation_not_available"
+
+
+@pytest.mark.parametrize("name", ["revertrisk-language-agnostic", "revertrisk-multilingual"])
+def test_each_shipped_card_says_what_the_model_is(name):
+    from revertrisk_service.evaluation.model_card import render_model_card_markdown
+    from revertrisk_service.training.paths import ARTIFACTS_DIR
+    from revertrisk_service.transparency.model_card import build_model_card
+
+    model_dir = ARTIFACTS_DIR / name
+    manifest = json.loads((model_dir / "model.json").read_text())
+    card = build_model_card(manifest, json.loads((model_dir / EVALUATION_JSON).read_text()))
+    assert card["description"].startswith("The probability that an edit")
+    # The shipped MODEL_CARD.md opens with the same words.
+    rendered = render_model_card_markdown(card).split("\n\n")[1]
+    assert rendered == card["description"]
+    assert (model_dir / "MODEL_CARD.md").read_text().split("\n\n")[1] == rendered

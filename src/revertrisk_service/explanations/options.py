@@ -15,8 +15,9 @@ DEFAULT_TOP = 10
 MAX_TOP = 500
 EXPLAIN_HEADER = "x-revertrisk-explain"
 EXPLAIN_TOP_HEADER = "x-revertrisk-explain-top"
-_TRUE = {"1", "true", "yes"}
-_FALSE = {"0", "false", "no"}
+# As in the body: `true` or `false` only, so that the query and the body mean the same.
+_TRUE = {"true"}
+_FALSE = {"false"}
 
 
 @dataclass(frozen=True)

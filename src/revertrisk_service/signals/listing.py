@@ -23,20 +23,40 @@ def users_of_signals(
     return users
 
 
-def signals_table(
+def signal_groups(catalogue: Catalogue = CATALOGUE) -> list[str]:
+    return sorted({declared.group for declared in catalogue.values()})
+
+
+def signals_rows(
     model_features: Mapping[str, Sequence[str]],
     *,
     group: str | None = None,
     where: bool = False,
     catalogue: Catalogue = CATALOGUE,
-) -> Table:
+) -> list[list[str]]:
+    """The header, then one row per signal: name, group, description, the models using it (and
+    where it is declared)."""
     users = users_of_signals(model_features, catalogue)
-    table = Table(title="signals" if group is None else f"signals in {group!r}")
-    for column in ("name", "group", "description", "used by", *(("declared at",) if where else ())):
-        table.add_column(column, overflow="fold")
+    rows = [["name", "group", "description", "used by", *(("declared at",) if where else ())]]
     for name, declared in catalogue.items():
         if group is not None and declared.group != group:
             continue
-        row = [escape(name), declared.group, escape(declared.description), ", ".join(users[name]) or "-"]
-        table.add_row(*row, *((declared.declared_at,) if where else ()))
+        row = [name, declared.group, declared.description, ", ".join(users[name]) or "-"]
+        rows.append([*row, *((declared.declared_at,) if where else ())])
+    return rows
+
+
+def signals_table(rows: list[list[str]], title: str) -> Table:
+    """For a terminal: columns that fold long descriptions."""
+    table = Table(title=title)
+    for column in rows[0]:
+        table.add_column(column, overflow="fold")
+    for row in rows[1:]:
+        table.add_row(*(escape(cell) for cell in row))
     return table
+
+
+def signals_plain(rows: list[list[str]]) -> str:
+    """For a pipe: one tab-separated line per signal under a header line, never wrapped, so
+    `cut`, `grep` and `awk` read it (no description holds a tab or a newline)."""
+    return "\n".join("\t".join(" ".join(cell.split()) for cell in row) for row in rows)

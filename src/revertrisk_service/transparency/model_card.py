@@ -16,6 +16,25 @@ WIKIMEDIA_MODEL_CARDS = [
     "https://meta.wikimedia.org/wiki/Machine_learning_models/Production/Multilingual_revert_risk",
 ]
 
+# What each model is, in a patroller's words: a manifest may carry its own description (a model
+# trained elsewhere), else the card says this.
+DESCRIPTIONS = {
+    "revertrisk-language-agnostic": (
+        "The probability that an edit to a Wikipedia article will be reverted, from facts that "
+        "need no knowledge of the wiki's language: the editor (anonymous or registered, account "
+        "age, edit count, groups), the revision and its comment, and how the edit changed the "
+        "wikitext's structure (references, links, templates, media, headings, sizes). An "
+        "XGBoost classifier; it serves every Wikipedia."
+    ),
+    "revertrisk-multilingual": (
+        "The probability that an edit to a Wikipedia article will be reverted, from the edit's "
+        "types (what it inserted, removed or changed: words, references, links, templates), the "
+        "editor's groups and the edit's structure. A CatBoost classifier; it serves the 47 "
+        "largest Wikipedias. It can also read four text classifiers' scores of the texts the "
+        "edit added and removed; the shipped artifact does not."
+    ),
+}
+
 INTENDED_USE = [
     (
         "Ranking or highlighting recent edits to Wikipedia articles so that human patrollers review the "
@@ -102,7 +121,7 @@ def build_model_card(manifest: dict[str, Any], evaluation: dict[str, Any] | None
     card: dict[str, Any] = {
         "name": manifest.get("name"),
         "version": manifest.get("version"),
-        "description": manifest.get("description"),
+        "description": manifest.get("description") or DESCRIPTIONS.get(manifest.get("name", "")),
         "intended_use": INTENDED_USE,
         "do_not_use": DO_NOT_USE,
         "limitations": LIMITATIONS,

@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_parse(cls, value: str) -> str:
-        from revertrisk_service.serving.client_address import parse_networks
+        from revertrisk_service.http.client_address import parse_networks
 
         parse_networks(value)
         return value

@@ -27,7 +27,7 @@ from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.stream import EventStream
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
 from revertrisk_service.scored_edits import ScoreListeners
-from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 
 pytestmark = pytest.mark.e2e
 

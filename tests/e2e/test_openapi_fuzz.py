@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 
 from revertrisk_devtools.flaky_api import FlakyApi, running
 from revertrisk_devtools.service_process import RunningService, run_service
-from revertrisk_service.serving.openapi import openapi_document
+from revertrisk_service.http.openapi import openapi_document
 
 pytestmark = pytest.mark.e2e
 

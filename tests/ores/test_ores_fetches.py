@@ -15,9 +15,9 @@ from revertrisk_service.config import LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.registry import load_scorer
 from revertrisk_service.ores.routes import OresModels, build_ores_router
-from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.scoring_pool import ThreadScoring
 from revertrisk_service.serving.model import RevertRiskModel
-from revertrisk_service.serving.scoring_pool import ThreadScoring
 
 pytestmark = pytest.mark.e2e  # loading the multilingual model takes seconds
 

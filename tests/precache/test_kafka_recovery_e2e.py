@@ -24,7 +24,7 @@ from revertrisk_service.prediction_events.kafka_producer import (
     producer_settings,
 )
 from revertrisk_service.scored_edits import ScoreListeners
-from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 
 pytestmark = pytest.mark.e2e
 

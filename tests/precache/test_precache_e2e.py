@@ -16,7 +16,7 @@ from revertrisk_service.models.language_agnostic.model import LanguageAgnosticMo
 from revertrisk_service.precache import MemoryCheckpoint, PrecacheRunner
 from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.stream import EventStream
-from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,7 @@ from http import HTTPStatus
 import pytest
 
 from revertrisk_service.errors import MalformedJson, ServiceError
-from revertrisk_service.serving.error_contract import reshaped
+from revertrisk_service.http.errors import reshaped
 from revertrisk_service.serving.json_body import MAX_DEPTH, nesting_depth, parse_json_body
 
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from revertrisk_service.http.routes import predict_model
 from revertrisk_service.observability.metrics import REQUEST_LATENCY, REQUESTS
-from revertrisk_service.serving.routes import predict_model
 
 
 class PredictMetricsMiddleware:

@@ -14,9 +14,9 @@ from revertrisk_service.errors import ServiceError
 from revertrisk_service.events import EventRevision
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.scored_edits import ScoreListeners
-from revertrisk_service.serving.cache_layer import CacheLayer
-from revertrisk_service.serving.revision_scoring import EditFetcher, RevisionScoring
-from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
+from revertrisk_service.scoring.cache_layer import CacheLayer
+from revertrisk_service.scoring.revision_scoring import EditFetcher, RevisionScoring
+from revertrisk_service.scoring.scoring_pool import ScoringRunner, ThreadScoring
 from revertrisk_service.wikis import Wiki
 
 

@@ -8,13 +8,6 @@ from typing import Any
 
 from prometheus_client import start_http_server
 
-from revertrisk_service.assembly import (
-    ServedWikis,
-    build_cache_layer,
-    build_event_poster,
-    build_mediawiki_client,
-    build_scorers,
-)
 from revertrisk_service.config import Settings
 from revertrisk_service.events import EventRevision
 from revertrisk_service.precache.filters import PrecacheFilter
@@ -26,7 +19,14 @@ from revertrisk_service.precache.runner import ScoreFn
 from revertrisk_service.precache.service import PrecacheConfig, run_precache
 from revertrisk_service.precache.stream import DEFAULT_STREAM_URL
 from revertrisk_service.scored_edits import ScoreListeners
-from revertrisk_service.serving.scoring_pool import build_scoring_runner
+from revertrisk_service.scoring.scoring_pool import build_scoring_runner
+from revertrisk_service.server.assembly import (
+    ServedWikis,
+    build_cache_layer,
+    build_event_poster,
+    build_mediawiki_client,
+    build_scorers,
+)
 
 
 @dataclass(frozen=True)

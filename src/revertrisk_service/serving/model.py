@@ -18,7 +18,9 @@ from revertrisk_service.explanations.shaping import shown_result
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.scored_edits import Origin, ScoreListeners, origin_of
-from revertrisk_service.serving.cache_layer import CacheLayer
+from revertrisk_service.scoring.cache_layer import CacheLayer
+from revertrisk_service.scoring.revision_scoring import EditFetcher, RevisionScoring
+from revertrisk_service.scoring.scoring_pool import ScoringRunner, ThreadScoring
 from revertrisk_service.serving.json_body import parse_json_body
 from revertrisk_service.serving.presave import context_from_revision_data
 from revertrisk_service.serving.refresh import wants_refresh
@@ -29,8 +31,6 @@ from revertrisk_service.serving.requests import (
     parse_request,
 )
 from revertrisk_service.serving.responses import batch_error_body
-from revertrisk_service.serving.revision_scoring import EditFetcher, RevisionScoring
-from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
 from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)

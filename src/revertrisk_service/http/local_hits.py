@@ -26,8 +26,8 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from revertrisk_service.errors import ServiceError
+from revertrisk_service.http.routes import predict_model
 from revertrisk_service.serving.json_body import parse_json_body
-from revertrisk_service.serving.routes import predict_model
 
 log = logging.getLogger(__name__)
 

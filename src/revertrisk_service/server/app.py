@@ -15,31 +15,35 @@ from fastapi.exceptions import FastAPIDeprecationWarning
 from kserve import model_server
 from starlette.routing import Match
 
-from revertrisk_service.assembly import build_cache_layer, build_mediawiki_client, build_models
-from revertrisk_service.client_endpoints import build_listeners, mount_client_endpoints
 from revertrisk_service.config import Settings
 from revertrisk_service.feedback.routes import build_feedback_router
 from revertrisk_service.feedback.service import build_feedback
-from revertrisk_service.kserve_socket import serve_on_socket
-from revertrisk_service.logging_setup import configure_logging
-from revertrisk_service.observability.install import install_observability
-from revertrisk_service.observability.metrics import record_model
-from revertrisk_service.serving.client_address import (
+from revertrisk_service.http.client_address import (
     ClientAddress,
     disable_server_proxy_headers,
     parse_networks,
 )
-from revertrisk_service.serving.client_limit import ClientConcurrencyLimit
-from revertrisk_service.serving.error_contract import ErrorContract
-from revertrisk_service.serving.errors_http import install_error_handlers
-from revertrisk_service.serving.http_guard import PredictGuard
-from revertrisk_service.serving.local_hits import LocalHits
+from revertrisk_service.http.client_limit import ClientConcurrencyLimit
+from revertrisk_service.http.errors import ErrorContract
+from revertrisk_service.http.errors_http import install_error_handlers
+from revertrisk_service.http.local_hits import LocalHits
+from revertrisk_service.http.openapi import install_openapi
+from revertrisk_service.http.predict_guard import PredictGuard
+from revertrisk_service.http.route_guard import RouteGuard
+from revertrisk_service.observability.install import install_observability
+from revertrisk_service.observability.metrics import record_model
+from revertrisk_service.scoring.scoring_pool import SERVER_NICENESS, build_scoring_runner
+from revertrisk_service.server.assembly import (
+    build_cache_layer,
+    build_mediawiki_client,
+    build_models,
+)
+from revertrisk_service.server.client_endpoints import build_listeners, mount_client_endpoints
+from revertrisk_service.server.kserve_socket import serve_on_socket
+from revertrisk_service.server.logging_setup import configure_logging
+from revertrisk_service.server.workers import listening_socket, run_workers
 from revertrisk_service.serving.model import RevertRiskModel
-from revertrisk_service.serving.openapi import install_openapi
-from revertrisk_service.serving.route_guard import RouteGuard
-from revertrisk_service.serving.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.transparency.routes import build_transparency_router
-from revertrisk_service.workers import listening_socket, run_workers
 
 
 def serve(settings: Settings) -> None:

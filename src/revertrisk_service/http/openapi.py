@@ -20,8 +20,8 @@ from fastapi.routing import APIRoute
 from revertrisk_service import __version__
 from revertrisk_service.config import Settings
 from revertrisk_service.errors import ErrorBody
+from revertrisk_service.http.routes import MODEL_NAME, ROUTES, Route
 from revertrisk_service.serving.requests import request_shapes
-from revertrisk_service.serving.routes import MODEL_NAME, ROUTES, Route
 
 ERROR_MEANINGS = {
     400: "Bad input, or a revision that cannot be scored (not found, page creation, hidden text, "

@@ -25,9 +25,9 @@ from revertrisk_service.prediction_events.kafka_producer import (
 )
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
 from revertrisk_service.scored_edits import ScoreListeners
-from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.scoring_pool import ProcessScoring, ScoringRunner
 from revertrisk_service.serving.model import RevertRiskModel
-from revertrisk_service.serving.scoring_pool import ProcessScoring, ScoringRunner
 from revertrisk_service.wikis import Wiki
 
 

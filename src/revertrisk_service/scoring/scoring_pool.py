@@ -32,7 +32,7 @@ from revertrisk_service.config import Settings
 from revertrisk_service.cpus import available_cpus
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
-from revertrisk_service.serving.edit_scoring import EditScores, score_edits
+from revertrisk_service.scoring.edit_scoring import EditScores, score_edits
 
 log = logging.getLogger(__name__)
 

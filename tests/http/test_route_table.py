@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from revertrisk_service.http.route_guard import RouteGuard
+from revertrisk_service.http.routes import ROUTES, predict_model, served_summary
 from revertrisk_service.serving.refresh import as_cache_control, wants_refresh
-from revertrisk_service.serving.route_guard import RouteGuard
-from revertrisk_service.serving.routes import ROUTES, predict_model, served_summary
 
 LA = "revertrisk-language-agnostic"
 
@@ -97,7 +97,7 @@ def test_the_predict_route_is_moved_to_the_front_and_answers_stay_the_same() -> 
     from fastapi import APIRouter, FastAPI
     from fastapi.testclient import TestClient
 
-    from revertrisk_service.serving.app import predict_route_first
+    from revertrisk_service.server.app import predict_route_first
 
     app = FastAPI()
     ours = APIRouter()

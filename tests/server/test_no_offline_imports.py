@@ -17,9 +17,9 @@ OFFLINE = ("matplotlib", "scipy", "sklearn")
 PROBE = """
 import json, sys
 import revertrisk_service.cli
-import revertrisk_service.serving.app
+import revertrisk_service.server.app
 import revertrisk_service.precache.run_command
-import revertrisk_service.assembly
+import revertrisk_service.server.assembly
 import revertrisk_service.transparency.routes
 print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
 """

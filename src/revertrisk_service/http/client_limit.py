@@ -10,9 +10,9 @@ from prometheus_client import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from revertrisk_service.errors import TooManyRequests
-from revertrisk_service.serving.client_address import client_of
-from revertrisk_service.serving.error_response import send_error
-from revertrisk_service.serving.routes import predict_model
+from revertrisk_service.http.client_address import client_of
+from revertrisk_service.http.error_response import send_error
+from revertrisk_service.http.routes import predict_model
 
 REJECTED = Counter(
     "revertrisk_client_limit_rejections_total",

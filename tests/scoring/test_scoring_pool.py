@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from support.contexts import context
 
-from revertrisk_service.serving.scoring_pool import (
+from revertrisk_service.scoring.scoring_pool import (
     MAX_AUTO_WORKERS,
     ThreadScoring,
     auto_workers,

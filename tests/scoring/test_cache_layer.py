@@ -21,7 +21,7 @@ from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
-from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
 
 pytestmark = pytest.mark.e2e

@@ -17,10 +17,10 @@ from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.registry import describe_scorer, load_scorer
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
 from revertrisk_service.scored_edits import ScoredEdit, ScoreListeners
-from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
+from revertrisk_service.scoring.scoring_pool import ProcessScoring, ThreadScoring
 from revertrisk_service.serving.model import RevertRiskModel
-from revertrisk_service.serving.revision_scoring import RevisionScoring
-from revertrisk_service.serving.scoring_pool import ProcessScoring, ThreadScoring
 from revertrisk_service.wikis import resolve_lang
 
 EN = resolve_lang("en")

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from revertrisk_service.assembly import build_event_poster
 from revertrisk_service.config import Settings
 from revertrisk_service.ores.aliases import AliasConfigError, parse_aliases
 from revertrisk_service.ores.routes import OresModels, build_ores_router
@@ -21,6 +20,7 @@ from revertrisk_service.patrol.routes import build_patrol_router
 from revertrisk_service.prediction_events.kafka_producer import KafkaEventProducer
 from revertrisk_service.prediction_events.poster import EventGatePoster
 from revertrisk_service.scored_edits import ScoreListeners
+from revertrisk_service.server.assembly import build_event_poster
 from revertrisk_service.serving.model import RevertRiskModel
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from prometheus_client import REGISTRY
 
 from revertrisk_service.cache import MemoryScoreCache, score_cache_key
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
+from revertrisk_service.http.local_hits import MAX_HELD_REQUEST_BYTES, LocalHits
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
-from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
-from revertrisk_service.serving.local_hits import MAX_HELD_REQUEST_BYTES, LocalHits
+from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
 from revertrisk_service.serving.responses import prediction_body
 

@@ -11,8 +11,8 @@ import pytest
 
 from revertrisk_devtools.flaky_api import FlakyApi, running, slow
 from revertrisk_devtools.service_process import RunningService, run_service
-from revertrisk_service.config import Settings
-from revertrisk_service.http.client_address import ClientAddress, client_of, parse_networks
+from revertrisk_service.config import Settings, parse_networks
+from revertrisk_service.http.client_address import ClientAddress, client_of
 
 LA = "revertrisk-language-agnostic"
 PROXIES = parse_networks("10.0.0.0/8, 2001:db8::1, 2001:db8:f::/48")

@@ -16,8 +16,8 @@ from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
 from revertrisk_service.http.local_hits import MAX_HELD_REQUEST_BYTES, LocalHits
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.prediction import prediction_body
 from revertrisk_service.serving.model import RevertRiskModel
-from revertrisk_service.serving.responses import prediction_body
 
 SCORER = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))
 PATH = f"/v1/models/{LANGUAGE_AGNOSTIC}:predict"

@@ -17,8 +17,8 @@ from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.prediction import prediction_body
 from revertrisk_service.serving.model import RevertRiskModel
-from revertrisk_service.serving.responses import prediction_body
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,8 @@ default `127.0.0.1,::1`), before any of this: a client of a server on loopback, 
 sidecar, could name itself. `disable_server_proxy_headers` turns it off so that TRUSTED_PROXIES
 alone decides.
 
-Kept apart from the limiter (and its metrics) so that configuration can check
-TRUSTED_PROXIES without creating metrics before the multiprocess directory is set up.
+TRUSTED_PROXIES is parsed by the settings (config.parse_networks), so that a bad entry stops the
+start in one line.
 """
 
 from __future__ import annotations
@@ -26,20 +26,7 @@ from collections.abc import Sequence
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_networks(spec: str) -> list[IPNetwork]:
-    """'10.0.0.0/8, 127.0.0.1' -> networks; raises ValueError naming the bad entry."""
-    networks = []
-    for part in (p.strip() for p in spec.split(",")):
-        if not part:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(part, strict=False))
-        except ValueError:
-            raise ValueError(f"not an IP address or CIDR network: {part!r}") from None
-    return networks
+from revertrisk_service.config import IPNetwork
 
 
 def disable_server_proxy_headers() -> None:

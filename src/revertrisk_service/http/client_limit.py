@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from revertrisk_service.errors import TooManyRequests
 from revertrisk_service.http.client_address import client_of
-from revertrisk_service.http.error_response import send_error
+from revertrisk_service.http.errors import send_error
 from revertrisk_service.http.routes import predict_model
 
 REJECTED = Counter(

@@ -1,8 +1,12 @@
-"""The outermost layer: whatever happens inside, an error answer has the `{error, code, detail}` shape.
+"""Every error answer has the `{error, code, detail}` shape, whoever gives it.
 
-Our own errors already have it. This catches the rest: exceptions nothing handled (a 500 without a
-traceback in the body; the traceback goes to the log), and error answers KServe or FastAPI built
-themselves (`{"error": ...}` or `{"detail": ...}` without a code), which get a code by status.
+- `ErrorContract`, the outermost layer, catches the rest: exceptions nothing handled (a 500 without
+  a traceback in the body; the traceback goes to the log), and error answers KServe or FastAPI
+  built themselves (`{"error": ...}` or `{"detail": ...}` without a code), which get a code by
+  status.
+- `send_error` answers from ASGI middleware, before or instead of the application.
+- `install_error_handlers` turns a ServiceError raised in a route into its answer: a stable code,
+  the right status, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ import re
 from http import HTTPStatus
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from revertrisk_service.errors import error_body
+from revertrisk_service.errors import ServiceError, error_body
 
 log = logging.getLogger(__name__)
 
@@ -130,3 +136,27 @@ async def _send_reshaped(send: Send, start: Message, raw: bytes) -> None:
     ]
     await send({**start, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def send_error(
+    send: Send, error: ServiceError, headers: dict[str, str] | None = None
+) -> None:
+    body = json.dumps(error.to_dict()).encode()
+    raw_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": error.status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def service_error_handler(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ServiceError)
+    return JSONResponse(
+        status_code=error.status, content=error.to_dict(), headers=dict(error.headers)
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, service_error_handler)

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.http.routes import predict_model
-from revertrisk_service.serving.json_body import parse_json_body
+from revertrisk_service.serving.body import parse_json_body
 
 log = logging.getLogger(__name__)
 

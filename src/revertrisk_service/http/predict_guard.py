@@ -14,10 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from revertrisk_service.errors import PayloadTooLarge, ServiceError
 from revertrisk_service.explanations.options import with_explain_headers
-from revertrisk_service.http.error_response import send_error
+from revertrisk_service.http.errors import send_error
 from revertrisk_service.http.routes import predict_model
-from revertrisk_service.serving.body import read_body_within
-from revertrisk_service.serving.json_body import parse_json_body
+from revertrisk_service.serving.body import parse_json_body, read_body_within
 from revertrisk_service.serving.refresh import as_cache_control
 
 

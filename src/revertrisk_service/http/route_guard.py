@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from revertrisk_service.errors import MethodNotAllowed, ModelNotFound, RouteNotFound
-from revertrisk_service.http.error_response import send_error
+from revertrisk_service.http.errors import send_error
 from revertrisk_service.http.routes import MODEL_NAME, delegated, matching, served_summary
 
 

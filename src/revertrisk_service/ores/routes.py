@@ -34,8 +34,7 @@ from revertrisk_service.ores.query import (
     split_pipes,
 )
 from revertrisk_service.ores.shapes import score_entry
-from revertrisk_service.serving.body import read_body_within
-from revertrisk_service.serving.json_body import parse_json_body
+from revertrisk_service.serving.body import parse_json_body, read_body_within
 from revertrisk_service.serving.model import RevertRiskModel, count_answers
 from revertrisk_service.transparency.routes import ModelFiles
 from revertrisk_service.transparency.threshold_query import answer_threshold_query

@@ -34,8 +34,8 @@ from revertrisk_service.observability.metrics import observe_stage, timed_stage
 from revertrisk_service.scored_edits import Origin, ScoredEdit, ScoreListeners
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheRequest
 from revertrisk_service.scoring.edit_scoring import EditScores
+from revertrisk_service.scoring.prediction import prediction_body
 from revertrisk_service.scoring.scoring_pool import ScoringRunner
-from revertrisk_service.serving.responses import prediction_body
 from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)

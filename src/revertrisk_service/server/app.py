@@ -15,21 +15,17 @@ from fastapi.exceptions import FastAPIDeprecationWarning
 from kserve import model_server
 from starlette.routing import Match
 
-from revertrisk_service.config import Settings
+from revertrisk_service.config import Settings, parse_networks
 from revertrisk_service.feedback.routes import build_feedback_router
 from revertrisk_service.feedback.service import build_feedback
-from revertrisk_service.http.client_address import (
-    ClientAddress,
-    disable_server_proxy_headers,
-    parse_networks,
-)
+from revertrisk_service.http.client_address import ClientAddress, disable_server_proxy_headers
 from revertrisk_service.http.client_limit import ClientConcurrencyLimit
-from revertrisk_service.http.errors import ErrorContract
-from revertrisk_service.http.errors_http import install_error_handlers
+from revertrisk_service.http.errors import ErrorContract, install_error_handlers
 from revertrisk_service.http.local_hits import LocalHits
 from revertrisk_service.http.openapi import install_openapi
 from revertrisk_service.http.predict_guard import PredictGuard
 from revertrisk_service.http.route_guard import RouteGuard
+from revertrisk_service.http.routes import predict_model
 from revertrisk_service.observability.install import install_observability
 from revertrisk_service.observability.metrics import record_model
 from revertrisk_service.scoring.scoring_pool import SERVER_NICENESS, build_scoring_runner
@@ -72,7 +68,7 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     install_http_layers(app, settings, models)
     # Outermost: every answer, the error contract's and the client limit's included, is counted
     # and carries the request id.
-    install_observability(app, served_models=lambda: names)
+    install_observability(app, served_models=lambda: names, model_of_path=predict_model)
     model_dirs = {n: settings.model_dir(n) for n in names}
     feedback = build_feedback(settings, model_dirs, {m.name: m.version for m in models})
     app.include_router(

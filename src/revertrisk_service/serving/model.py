@@ -21,7 +21,7 @@ from revertrisk_service.scored_edits import Origin, ScoreListeners, origin_of
 from revertrisk_service.scoring.cache_layer import CacheLayer
 from revertrisk_service.scoring.revision_scoring import EditFetcher, RevisionScoring
 from revertrisk_service.scoring.scoring_pool import ScoringRunner, ThreadScoring
-from revertrisk_service.serving.json_body import parse_json_body
+from revertrisk_service.serving.body import parse_json_body
 from revertrisk_service.serving.presave import context_from_revision_data
 from revertrisk_service.serving.refresh import wants_refresh
 from revertrisk_service.serving.requests import (

@@ -9,7 +9,7 @@ import pytest
 
 from revertrisk_service.errors import MalformedJson, ServiceError
 from revertrisk_service.http.errors import reshaped
-from revertrisk_service.serving.json_body import MAX_DEPTH, nesting_depth, parse_json_body
+from revertrisk_service.serving.body import MAX_DEPTH, nesting_depth, parse_json_body
 
 
 def nested(depth: int) -> bytes:

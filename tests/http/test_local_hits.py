@@ -17,6 +17,8 @@ from revertrisk_service.http.local_hits import MAX_HELD_REQUEST_BYTES, LocalHits
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.scoring.prediction import prediction_body
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
+from revertrisk_service.scoring.scoring_pool import ThreadScoring
 from revertrisk_service.serving.model import RevertRiskModel
 
 SCORER = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))
@@ -59,12 +61,12 @@ async def layer() -> tuple[LocalHits, Downstream, dict]:
         (score_cache_key(SCORER.name, SCORER.version, "enwiki", NEGATIVE_REV),
          {"error": {"code": "revision_not_found", "status": 404, "message": "gone"}}, 60),
     ])  # fmt: skip
+    layer = CacheLayer(cache, CacheSettings(ttl_s=60, negative_ttl_s=60))
     model = RevertRiskModel.with_scorer(
         SCORER,
-        NoFetcher(),
+        RevisionScoring(NoFetcher(), ThreadScoring(1), layer),
         max_batch_size=50,
         presave_enabled=False,
-        cache=CacheLayer(cache, CacheSettings(ttl_s=60, negative_ttl_s=60)),
     )
     downstream = Downstream()
     return LocalHits(downstream, {SCORER.name: model}), downstream, held

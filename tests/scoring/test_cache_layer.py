@@ -22,6 +22,8 @@ from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
+from revertrisk_service.scoring.scoring_pool import ThreadScoring
 from revertrisk_service.serving.model import RevertRiskModel
 
 pytestmark = pytest.mark.e2e
@@ -37,7 +39,8 @@ async def fetcher(local_wiki) -> AsyncIterator[CountingFetcher]:
 
 
 def model_with(cache: CacheLayer, fetcher: CountingFetcher) -> RevertRiskModel:
-    return RevertRiskModel.with_scorer(SCORER, fetcher, max_batch_size=50, presave_enabled=False, cache=cache)
+    scoring = RevisionScoring(fetcher, ThreadScoring(2), cache)
+    return RevertRiskModel.with_scorer(SCORER, scoring, max_batch_size=50, presave_enabled=False)
 
 
 def memory_layer() -> CacheLayer:
@@ -108,7 +111,10 @@ async def test_a_new_model_version_never_reads_old_scores(local_wiki, fetcher: C
     await call(model, {"lang": "en", "rev_id": rev})
     newer = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))
     newer.version = SCORER.version + "-retrained"
-    retrained = RevertRiskModel.with_scorer(newer, fetcher, max_batch_size=50, presave_enabled=False, cache=layer)
+    retrained = RevertRiskModel.with_scorer(
+        newer, RevisionScoring(fetcher, ThreadScoring(2), layer), max_batch_size=50,
+        presave_enabled=False,
+    )  # fmt: skip
     body, headers = await call(retrained, {"lang": "en", "rev_id": rev})
     assert headers["X-Cache"] == "miss"
     assert body["model_version"] == newer.version  # type: ignore[index]

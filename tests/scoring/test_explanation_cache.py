@@ -18,6 +18,8 @@ from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.scoring.prediction import prediction_body
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
+from revertrisk_service.scoring.scoring_pool import ThreadScoring
 from revertrisk_service.serving.model import RevertRiskModel
 
 pytestmark = pytest.mark.e2e
@@ -41,9 +43,8 @@ def recomputed() -> float:
 
 def model_with(cache: MemoryScoreCache, fetcher: CountingFetcher) -> RevertRiskModel:
     layer = CacheLayer(cache, CacheSettings(ttl_s=3600, negative_ttl_s=60))
-    return RevertRiskModel.with_scorer(
-        SCORER, fetcher, max_batch_size=50, presave_enabled=False, cache=layer
-    )
+    scoring = RevisionScoring(fetcher, ThreadScoring(2), layer)
+    return RevertRiskModel.with_scorer(SCORER, scoring, max_batch_size=50, presave_enabled=False)
 
 
 async def test_an_entry_from_before_explanations_reads_fine_and_is_explained_on_demand(

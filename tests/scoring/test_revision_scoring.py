@@ -65,8 +65,10 @@ async def test_a_miss_is_one_call_to_the_scoring_processes(client: MediaWikiClie
     try:
         runner.warm_up()
         model = RevertRiskModel.with_scorer(
-            describe_scorer(LANGUAGE_AGNOSTIC, SETTINGS), client, max_batch_size=10,
-            presave_enabled=False, cache=memory_layer(), runner=runner,
+            describe_scorer(LANGUAGE_AGNOSTIC, SETTINGS),
+            RevisionScoring(client, runner, memory_layer()),
+            max_batch_size=10,
+            presave_enabled=False,
         )
         body, _ = await model({"lang": "en", "rev_id": 1001}, headers={})
         assert body["revision_id"] == 1001  # type: ignore[index]
@@ -158,9 +160,11 @@ async def test_an_explained_miss_is_still_one_call_with_reasons_and_diff_for_the
     page_open = [True]
     listeners.explain_while(lambda: page_open[0])  # as the patrol feed does
     model = RevertRiskModel.with_scorer(
-        load_scorer(LANGUAGE_AGNOSTIC, SETTINGS), client, max_batch_size=10,
-        presave_enabled=False, cache=memory_layer(), runner=runner, listeners=listeners,
-    )  # fmt: skip
+        load_scorer(LANGUAGE_AGNOSTIC, SETTINGS),
+        RevisionScoring(client, runner, memory_layer(), listeners),
+        max_batch_size=10,
+        presave_enabled=False,
+    )
     try:
         body, _ = await model({"lang": "en", "rev_id": 3001, "explain": True}, headers={})
         assert (runner.counted.calls, runner.counted.edits) == (1, 1)

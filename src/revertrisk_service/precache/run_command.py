@@ -26,6 +26,7 @@ from revertrisk_service.server.assembly import (
     build_event_poster,
     build_mediawiki_client,
     build_scorers,
+    build_scoring,
 )
 
 
@@ -119,7 +120,7 @@ async def _run_in_process(
     if poster is not None:
         poster.attach(listeners)
     scorer = InProcessPrecacher(
-        build_scorers(settings, runner), client, cache, runner=runner, listeners=listeners
+        build_scorers(settings, runner), build_scoring(client, cache, listeners, runner)
     )
     try:
         await _consume(config, kafka, scorer, scorer.supports)

@@ -33,6 +33,7 @@ from revertrisk_service.server.assembly import (
     build_cache_layer,
     build_mediawiki_client,
     build_models,
+    build_scoring,
 )
 from revertrisk_service.server.client_endpoints import build_listeners, mount_client_endpoints
 from revertrisk_service.server.kserve_socket import serve_on_socket
@@ -59,7 +60,8 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     cache = build_cache_layer(settings)
     extras = build_listeners(settings)
     runner = build_scoring_runner(settings, settings.enabled_models(), SERVER_NICENESS)
-    models = build_models(settings, client, cache, extras.listeners, runner=runner)
+    scoring = build_scoring(client, cache, extras.listeners, runner)
+    models = build_models(settings, scoring)
     for model in models:
         model.load()
         record_model(model.name, model.version)
@@ -87,7 +89,9 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         workers=1,
         grace_period=math.ceil(settings.shutdown_grace_s),
     )
-    mount_client_endpoints(app, settings, models, extras, stopping=lambda: _stopping(server))
+    mount_client_endpoints(
+        app, settings, models, scoring, extras, stopping=lambda: _stopping(server)
+    )
     # KServe gives its loggers handlers of its own when its server is made: back to JSON lines.
     configure_logging()
     if sock is None:

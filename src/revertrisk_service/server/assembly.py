@@ -1,5 +1,6 @@
-"""Builds what both entry points (`revertrisk serve` and `revertrisk precache`) run on: the
-MediaWiki client, the score cache and the models, from one `Settings`."""
+"""Builds what both entry points (`revertrisk serve` and `revertrisk precache`) run on, from one
+`Settings`: the MediaWiki client, the score cache, the scoring engine (once per process) and the
+models that answer through it."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from revertrisk_service.prediction_events.kafka_producer import (
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
-from revertrisk_service.scoring.scoring_pool import ProcessScoring, ScoringRunner
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
+from revertrisk_service.scoring.scoring_pool import ProcessScoring, ScoringRunner, ThreadScoring
 from revertrisk_service.serving.model import RevertRiskModel
 from revertrisk_service.wikis import Wiki
 
@@ -116,28 +118,29 @@ def build_kafka_event_producer(settings: Settings, topic: str) -> KafkaEventProd
     )
 
 
-# Parameters with defaults, shaped like signals.core.alias's (a duplicates-tool pair by shape only).
-def build_models(
-    settings: Settings,
+def build_scoring(
     client: MediaWikiClient,
-    cache: CacheLayer | None = None,
-    listeners: ScoreListeners | None = None,
+    cache: CacheLayer,
+    listeners: ScoreListeners,
     runner: ScoringRunner | None = None,
-) -> list[RevertRiskModel]:
-    """The KServe models, not loaded yet: `load()` reads each artifact. They share `runner`
-    (the scoring processes, see build_scoring_runner) when one is given."""
-    loader = scorer_loader(runner)
+) -> RevisionScoring:
+    """The process's one scoring engine: every model, the ORES layer and in-process precaching
+    answer through it, so that a revision is fetched and scored once for all of them. Without
+    scoring processes (`runner`), a thread pool sized to the CPUs."""
+    return RevisionScoring(client, runner or ThreadScoring(cpu_workers()), cache, listeners)
+
+
+def build_models(settings: Settings, scoring: RevisionScoring) -> list[RevertRiskModel]:
+    """The KServe models, not loaded yet: `load()` reads each artifact. All answer through the
+    one engine, `scoring`."""
+    loader = scorer_loader(scoring.runner)
     return [
         RevertRiskModel(
             name,
             lambda name=name: loader(name, settings),
-            client,
+            scoring,
             max_batch_size=settings.max_batch_size,
             presave_enabled=settings.enable_presave,
-            cpu_workers=cpu_workers(),
-            cache=cache,
-            listeners=listeners,
-            runner=runner,
         )
         for name in settings.enabled_models()
     ]

@@ -20,6 +20,7 @@ from revertrisk_service.patrol.routes import build_patrol_router
 from revertrisk_service.prediction_events.kafka_producer import KafkaEventProducer
 from revertrisk_service.prediction_events.poster import EventGatePoster
 from revertrisk_service.scored_edits import ScoreListeners
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
 from revertrisk_service.server.assembly import build_event_poster
 from revertrisk_service.serving.model import RevertRiskModel
 
@@ -47,6 +48,7 @@ def mount_client_endpoints(
     app: Any,
     settings: Settings,
     models: Sequence[RevertRiskModel],
+    scoring: RevisionScoring,
     extras: ClientListeners,
     stopping: Callable[[], bool] = lambda: False,
 ) -> None:
@@ -56,7 +58,7 @@ def mount_client_endpoints(
         aliases = parse_aliases(settings.ores_model_aliases, by_name)
     except AliasConfigError as error:
         raise SystemExit(str(error)) from None
-    ores = OresModels(by_name, aliases, model_dirs)
+    ores = OresModels(by_name, aliases, model_dirs, scoring)
     app.include_router(build_ores_router(ores, settings.max_body_bytes))
     versions = {name: m.version for name, m in by_name.items()}
     app.include_router(build_patrol_router(extras.feed, model_dirs, versions, stopping))

@@ -1,6 +1,9 @@
-"""One KServe model per revert-risk model: preprocess parses, predict answers through the shared
-scoring path (serving.revision_scoring: cache, fetch, one scoring call), postprocess shapes the
-response."""
+"""One KServe model per revert-risk model: preprocess parses, predict answers through the scoring
+engine (scoring.revision_scoring: cache, fetch, one scoring call), postprocess shapes the response.
+
+The engine is built once per process (server.assembly.build_scoring) and given to every model, to
+the ORES layer and to in-process precaching: a revision any of them scores is fetched, scored and
+cached in one place."""
 
 from __future__ import annotations
 
@@ -17,10 +20,9 @@ from revertrisk_service.explanations.options import ExplainOptions, explain_opti
 from revertrisk_service.explanations.shaping import shown_result
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
-from revertrisk_service.scored_edits import Origin, ScoreListeners, origin_of
+from revertrisk_service.scored_edits import Origin, origin_of
 from revertrisk_service.scoring.cache_layer import CacheLayer
-from revertrisk_service.scoring.revision_scoring import EditFetcher, RevisionScoring
-from revertrisk_service.scoring.scoring_pool import ScoringRunner, ThreadScoring
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
 from revertrisk_service.serving.body import parse_json_body
 from revertrisk_service.serving.presave import context_from_revision_data
 from revertrisk_service.serving.refresh import wants_refresh
@@ -43,7 +45,7 @@ SCORED = Counter(
     ["model", "outcome"],
 )
 
-__all__ = ["EditFetcher", "RevertRiskModel", "count_answers"]
+__all__ = ["RevertRiskModel", "count_answers"]
 
 
 @dataclass
@@ -88,33 +90,24 @@ class RevertRiskModel(kserve.Model):
         self,
         name: str,
         load_scorer: Callable[[], Scorer],
-        fetcher: EditFetcher,
+        scoring: RevisionScoring,
         *,
         max_batch_size: int,
         presave_enabled: bool,
-        cpu_workers: int = 2,
-        cache: CacheLayer | None = None,
-        listeners: ScoreListeners | None = None,
-        runner: ScoringRunner | None = None,
     ) -> None:
         super().__init__(name, return_response_headers=True)
         self._load_scorer = load_scorer
         self.scorer: Scorer | None = None
-        self.fetcher = fetcher
+        self.scoring = scoring
         self.max_batch_size = max_batch_size
         self.presave_enabled = presave_enabled
-        self.cache = cache
-        self.listeners = listeners or ScoreListeners()
-        # Served, the models share the scoring processes (assembly); alone (tests), a thread pool
-        # of its own, so that a slow multilingual batch does not queue up the cheap model.
-        self._owns_runner = runner is None
-        self.runner: ScoringRunner = runner or ThreadScoring(cpu_workers)
-        self.scoring = RevisionScoring(fetcher, self.runner, cache, self.listeners)
 
     @classmethod
-    def with_scorer(cls, scorer: Scorer, fetcher: EditFetcher, **options: Any) -> RevertRiskModel:
+    def with_scorer(
+        cls, scorer: Scorer, scoring: RevisionScoring, **options: Any
+    ) -> RevertRiskModel:
         """A model around an already loaded scorer, ready at once."""
-        model = cls(scorer.name, lambda: scorer, fetcher, **options)
+        model = cls(scorer.name, lambda: scorer, scoring, **options)
         model.load()
         return model
 
@@ -133,6 +126,10 @@ class RevertRiskModel(kserve.Model):
     @property
     def version(self) -> str:
         return self.loaded.version
+
+    @property
+    def cache(self) -> CacheLayer | None:
+        return self.scoring.cache
 
     async def preprocess(
         self, payload: Any, headers: dict[str, str] | None = None
@@ -277,11 +274,6 @@ class RevertRiskModel(kserve.Model):
                 if s.error is not None
             ],
         }
-
-    def stop(self) -> None:
-        if self._owns_runner:
-            self.runner.close()
-        super().stop()
 
 
 def _revisions(slots: Sequence[Slot]) -> list[tuple[Wiki, int]]:

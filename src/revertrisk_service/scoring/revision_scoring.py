@@ -42,7 +42,10 @@ log = logging.getLogger(__name__)
 
 # A response body (Lift Wing's prediction) or the error that answers the revision.
 Outcome = dict[str, Any] | ServiceError
+Revision = tuple[Wiki, int]
 RevisionKey = tuple[str, int]
+# A model's name and a revision: what one outcome answers.
+ModelRevision = tuple[str, RevisionKey]
 
 
 class EditFetcher(Protocol):
@@ -63,6 +66,15 @@ class ModelAnswers:
 
 def _key(wiki: Wiki, rev_id: int) -> RevisionKey:
     return (wiki.dbname, rev_id)
+
+
+def _in_call_order(outcomes: Sequence[Outcome], serves: Sequence[bool]) -> list[Outcome | None]:
+    """A model's outcomes (one per revision it serves) placed at their revisions' places in the
+    call; None where it does not serve the wiki."""
+    if len(outcomes) != sum(serves):
+        raise ValueError(f"{len(outcomes)} outcomes for {sum(serves)} served revisions")
+    answered = iter(outcomes)
+    return [next(answered) if served else None for served in serves]
 
 
 def _failed(scorer: Scorer) -> ScoringFailed:
@@ -110,7 +122,7 @@ class RevisionScoring:
     async def score(
         self,
         scorers: Sequence[Scorer],
-        revisions: Sequence[tuple[Wiki, int]],
+        revisions: Sequence[Revision],
         *,
         refresh: bool = False,
         origin: Origin = "request",
@@ -120,40 +132,42 @@ class RevisionScoring:
         `explain`, each answer carries its explanation in stored form (explanations.shaping)."""
         # Computed with explanations when asked, and for the patrol page while one is open.
         explaining = explain or self.listeners.wants_explanations()
-        picked = [
-            [i for i, (wiki, _) in enumerate(revisions) if s.supports(wiki)] for s in scorers
+        # Each model's share of the call: the revisions of the wikis it serves, in order.
+        serves = [[s.supports(wiki) for wiki, _ in revisions] for s in scorers]
+        shares = [
+            [r for r, served in zip(revisions, mask, strict=True) if served] for mask in serves
         ]
-        wanted = [[revisions[i] for i in positions] for positions in picked]
         fetched: dict[RevisionKey, EditContext] = {}
-        computed: set[tuple[int, int]] = set()  # (model, revision) pairs scored by this call
+        computed: set[ModelRevision] = set()  # scored by this call, and announced with it
 
-        async def compute(todo: list[list[int]]) -> list[list[Outcome]]:
-            needs: dict[int, list[int]] = {}
-            for m, positions in enumerate(todo):
-                for p in positions:
-                    needs.setdefault(picked[m][p], []).append(m)
-                    computed.add((m, picked[m][p]))
-            results = await self._fetch_and_score(
-                scorers, revisions, needs, fetched, origin, explaining
-            )
+        async def compute(misses: list[list[int]]) -> list[list[Outcome]]:
+            """Each model's outcomes for what it missed (`misses`: positions in its share)."""
+            wanted = [[share[p] for p in ps] for share, ps in zip(shares, misses, strict=True)]
+            results = await self._fetch_and_score(scorers, wanted, fetched, origin, explaining)
+            computed.update(results)
             return [
-                [results[(m, picked[m][p])] for p in positions] for m, positions in enumerate(todo)
+                [results[(s.name, _key(*revision))] for revision in share]
+                for s, share in zip(scorers, wanted, strict=True)
             ]
 
         if self.cache is None:
-            per_model = await compute([list(range(len(p))) for p in picked])
-            answers = [ModelAnswers(self._spread(o, p, len(revisions))) for o, p in zip(
-                per_model, picked, strict=True)]
+            outcomes = await compute([list(range(len(share))) for share in shares])
+            answers = [
+                ModelAnswers(_in_call_order(o, m)) for o, m in zip(outcomes, serves, strict=True)
+            ]
         else:
             cached = await self.cache.answer_many(
-                [CacheRequest(s.name, s.version, w) for s, w in zip(scorers, wanted, strict=True)],
+                [
+                    CacheRequest(s.name, s.version, share)
+                    for s, share in zip(scorers, shares, strict=True)
+                ],
                 refresh=refresh,
                 compute=compute,
                 explain=explain,
             )
             answers = [
-                ModelAnswers(self._spread(c.outcomes, p, len(revisions)), c.headers)
-                for c, p in zip(cached, picked, strict=True)
+                ModelAnswers(_in_call_order(c.outcomes, m), c.headers)
+                for c, m in zip(cached, serves, strict=True)
             ]
         self._announce_cached(scorers, revisions, answers, computed, fetched, origin)
         return answers
@@ -180,15 +194,6 @@ class RevisionScoring:
         bodies = _bodies(scorers, scores, contexts)
         return [bodies[s.name] for s in scorers]
 
-    @staticmethod
-    def _spread(
-        outcomes: Sequence[Outcome], positions: Sequence[int], count: int
-    ) -> list[Outcome | None]:
-        spread: list[Outcome | None] = [None] * count
-        for i, outcome in zip(positions, outcomes, strict=True):
-            spread[i] = outcome
-        return spread
-
     def _label(self, scorers: Sequence[Scorer]) -> str:
         """The model the shared stages are counted for ("shared" when several)."""
         return scorers[0].name if len(scorers) == 1 else "shared"
@@ -196,56 +201,57 @@ class RevisionScoring:
     async def _fetch_and_score(
         self,
         scorers: Sequence[Scorer],
-        revisions: Sequence[tuple[Wiki, int]],
-        needs: Mapping[int, list[int]],
+        wanted: Sequence[Sequence[Revision]],
         fetched: dict[RevisionKey, EditContext],
         origin: Origin,
         explain: bool = False,
-    ) -> dict[tuple[int, int], Outcome]:
-        """Fetch each needed revision once and score it once with every model that needs it."""
-        if not needs:
+    ) -> dict[ModelRevision, Outcome]:
+        """Fetch each revision once and score it once with every model that wants it (`wanted`:
+        each scorer's revisions). Returns each (model, revision)'s outcome."""
+        by_name = {s.name: s for s in scorers}
+        revision_of: dict[RevisionKey, Revision] = {}
+        wanted_by: dict[RevisionKey, list[str]] = {}  # the models that want it, in call order
+        for scorer, share in zip(scorers, wanted, strict=True):
+            for revision in share:
+                key = _key(*revision)
+                revision_of.setdefault(key, revision)
+                names = wanted_by.setdefault(key, [])
+                if scorer.name not in names:
+                    names.append(scorer.name)
+        if not revision_of:
             return {}
-        unique: dict[RevisionKey, tuple[Wiki, int]] = {}
-        models_of: dict[RevisionKey, set[int]] = {}
-        for i, models in needs.items():
-            key = _key(*revisions[i])
-            unique.setdefault(key, revisions[i])
-            models_of.setdefault(key, set()).update(models)
         with timed_stage(self._label(scorers), "mediawiki_fetch"):
-            contexts = await self.fetcher.fetch_edits(list(unique.values()))
-        by_key: dict[tuple[RevisionKey, int], Outcome] = {}
-        groups: dict[tuple[int, ...], list[EditContext]] = {}
-        for key, context in zip(unique, contexts, strict=True):
+            contexts = await self.fetcher.fetch_edits(list(revision_of.values()))
+        results: dict[ModelRevision, Outcome] = {}
+        groups: dict[tuple[str, ...], list[EditContext]] = {}
+        for key, context in zip(revision_of, contexts, strict=True):
             if isinstance(context, ServiceError):
-                for m in models_of[key]:
-                    by_key[(key, m)] = context
+                results.update({(name, key): context for name in wanted_by[key]})
                 continue
             fetched[key] = context
-            groups.setdefault(tuple(sorted(models_of[key])), []).append(context)
-        # One call per group of revisions that the same models need: each revision goes to the
+            groups.setdefault(tuple(wanted_by[key]), []).append(context)
+        # One call per group of revisions that the same models want: each revision goes to the
         # scoring processes once.
         group_answers = await asyncio.gather(
             *(
-                self._score_group([scorers[m] for m in models], group, explain)
-                for models, group in groups.items()
+                self._score_group([by_name[n] for n in names], group, explain)
+                for names, group in groups.items()
             )
         )
-        for (models, group), (bodies, _) in zip(groups.items(), group_answers, strict=True):
-            for m in models:
-                for context, body in zip(group, bodies[scorers[m].name], strict=True):
-                    by_key[(_key(context.wiki, context.revision.rev_id), m)] = body
-        for (models, group), (_, diffs) in zip(groups.items(), group_answers, strict=True):
-            for m in models:
-                outcomes = [by_key[(_key(c.wiki, c.revision.rev_id), m)] for c in group]
+        for (names, group), (bodies, diffs) in zip(groups.items(), group_answers, strict=True):
+            for name in names:
+                outcomes = bodies[name]
+                for context, outcome in zip(group, outcomes, strict=True):
+                    results[(name, _key(context.wiki, context.revision.rev_id))] = outcome
                 self.listeners.announce(
                     [(c.wiki, c.revision.rev_id) for c in group],
                     outcomes,
                     fetched,
                     origin,
                     # The patrol page's reasons and diff, from what the scoring call returned.
-                    edit_notes(scorers[m].feature_names, diffs, outcomes) if diffs else None,
+                    edit_notes(by_name[name].feature_names, diffs, outcomes) if diffs else None,
                 )
-        return {(m, i): by_key[(_key(*revisions[i]), m)] for i, ms in needs.items() for m in ms}
+        return results
 
     async def _score_group(
         self, scorers: Sequence[Scorer], contexts: Sequence[EditContext], explain: bool
@@ -272,21 +278,21 @@ class RevisionScoring:
     def _announce_cached(
         self,
         scorers: Sequence[Scorer],
-        revisions: Sequence[tuple[Wiki, int]],
+        revisions: Sequence[Revision],
         answers: Sequence[ModelAnswers],
-        computed: set[tuple[int, int]],
+        computed: set[ModelRevision],
         fetched: Mapping[RevisionKey, EditContext],
         origin: Origin,
     ) -> None:
         pending: list[tuple[Wiki, int, dict[str, Any]]] = []
-        seen: set[tuple[str, RevisionKey]] = set()
-        for m, (scorer, answer) in enumerate(zip(scorers, answers, strict=True)):
-            for i, outcome in enumerate(answer.outcomes):
-                wiki, rev_id = revisions[i]
+        # Each (model, revision) is announced once: those computed here were, with their score.
+        announced = set(computed)
+        for scorer, answer in zip(scorers, answers, strict=True):
+            for (wiki, rev_id), outcome in zip(revisions, answer.outcomes, strict=True):
                 mark = (scorer.name, _key(wiki, rev_id))
-                if not isinstance(outcome, dict) or (m, i) in computed or mark in seen:
+                if not isinstance(outcome, dict) or mark in announced:
                     continue
-                seen.add(mark)
+                announced.add(mark)
                 if self.listeners.wants_cached(outcome, wiki, origin):
                     pending.append((wiki, rev_id, outcome))
         if not pending:

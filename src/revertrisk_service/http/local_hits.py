@@ -25,9 +25,8 @@ from typing import Any, Protocol
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from revertrisk_service.errors import ServiceError
 from revertrisk_service.http.routes import predict_model
-from revertrisk_service.serving.body import parse_json_body
+from revertrisk_service.serving.predict_input import PredictInput, carrying
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ class HeldAnswers(Protocol):
     """A served model's side of this layer (serving.model.RevertRiskModel)."""
 
     def answer_held(
-        self, payload: object, headers: Mapping[str, str]
+        self, predict: PredictInput, headers: Mapping[str, str]
     ) -> tuple[dict[str, Any], dict[str, str]] | None: ...
 
 
@@ -56,14 +55,19 @@ class LocalHits:
             await self.app(scope, receive, send)
             return
         message = await receive()
-        try:
-            answer = self._held_answer(model, scope, message)
-        except Exception:
-            # Never an error of this layer's own: the full path answers, in the error contract.
-            log.exception("answering a held score failed; the request takes the full path")
-            answer = None
+        predict = _small_input(scope, message)
+        answer = None
+        if predict is not None:
+            try:
+                answer = model.answer_held(predict, _headers(scope))
+            except Exception:
+                # Never an error of this layer's own: the full path answers, in the error
+                # contract.
+                log.exception("answering a held score failed; the request takes the full path")
         if answer is None:
-            await self.app(scope, _replaying(message, receive), send)
+            # The layers behind read the body decoded here, not decoding it again.
+            with carrying(predict):
+                await self.app(scope, _replaying(message, receive), send)
             return
         body, cache_headers = answer
         content = orjson.dumps(body, option=_ORJSON_OPTIONS)
@@ -85,25 +89,25 @@ class LocalHits:
         name = predict_model(scope["path"])
         return self.models.get(name) if name is not None else None
 
-    @staticmethod
-    def _held_answer(
-        model: HeldAnswers, scope: Scope, message: Message
-    ) -> tuple[dict[str, Any], dict[str, str]] | None:
-        if message["type"] != "http.request" or message.get("more_body", False):
-            return None
-        body: bytes = message.get("body", b"")
-        if len(body) > MAX_HELD_REQUEST_BYTES:
-            return None
-        headers: dict[str, str] = {}
-        for name, value in scope.get("headers", []):
-            if name.startswith(b"ce-"):  # a CloudEvent: the guard's and KServe's business
-                return None
-            headers[name.decode("latin-1").lower()] = value.decode("latin-1")
-        try:
-            payload = parse_json_body(body)
-        except ServiceError:
-            return None
-        return model.answer_held(payload, headers)
+
+def _small_input(scope: Scope, message: Message) -> PredictInput | None:
+    """The body, when it came whole in one message, small enough to be a single-revision
+    request, and not a binary CloudEvent (the guard's and KServe's business); else None."""
+    if message["type"] != "http.request" or message.get("more_body", False):
+        return None
+    body: bytes = message.get("body", b"")
+    if len(body) > MAX_HELD_REQUEST_BYTES:
+        return None
+    if any(name.startswith(b"ce-") for name, _ in scope.get("headers", [])):
+        return None
+    return PredictInput(body)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {
+        name.decode("latin-1").lower(): value.decode("latin-1")
+        for name, value in scope.get("headers", [])
+    }
 
 
 def _replaying(first: Message, receive: Receive) -> Callable[[], Awaitable[Message]]:

@@ -16,7 +16,8 @@ from revertrisk_service.errors import PayloadTooLarge, ServiceError
 from revertrisk_service.explanations.options import with_explain_headers
 from revertrisk_service.http.errors import send_error
 from revertrisk_service.http.routes import predict_model
-from revertrisk_service.serving.body import parse_json_body, read_body_within
+from revertrisk_service.serving.body import read_body_within
+from revertrisk_service.serving.predict_input import carrying, input_for, opaque_to_kserve
 from revertrisk_service.serving.refresh import as_cache_control
 
 
@@ -37,12 +38,15 @@ class PredictGuard:
         body = await self._read_body(scope, receive, send)
         if body is None:
             return
+        # Decoded once: by the held hits already when they read it, else here.
+        predict = input_for(body)
         try:
-            parse_json_body(body)
+            predict.payload()
         except ServiceError as error:
             await send_error(send, error)
             return
-        await self.app(scope, _replay(body), send)
+        with carrying(predict):
+            await self.app(opaque_to_kserve(scope), _replay(body), send)
 
     async def _read_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
         try:

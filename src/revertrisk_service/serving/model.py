@@ -23,14 +23,13 @@ from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.scored_edits import Origin, origin_of
 from revertrisk_service.scoring.cache_layer import CacheLayer
 from revertrisk_service.scoring.revision_scoring import RevisionScoring
-from revertrisk_service.serving.body import parse_json_body
+from revertrisk_service.serving.predict_input import PredictInput, carried
 from revertrisk_service.serving.presave import context_from_revision_data
 from revertrisk_service.serving.refresh import wants_refresh
 from revertrisk_service.serving.requests import (
     ParsedRequest,
     RejectedInstance,
     RevisionRef,
-    parse_request,
 )
 from revertrisk_service.serving.responses import batch_error_body
 from revertrisk_service.wikis import Wiki
@@ -135,19 +134,16 @@ class RevertRiskModel(kserve.Model):
         self, payload: Any, headers: dict[str, str] | None = None
     ) -> ScoringJob:
         try:
-            if isinstance(payload, bytes):
-                # KServe leaves non-JSON content types undecoded; curl -d sends form encoding
-                # by default. The guard has checked the body with this same parser already.
-                payload = parse_json_body(payload)
-            parsed = parse_request(
-                payload, max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
+            predict = _input_of(payload)
+            parsed = predict.parsed(
+                max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
             )
             return ScoringJob(
                 parsed,
                 wants_refresh(headers),
                 self._slots_for(parsed),
                 origin_of(headers, parsed.kind),
-                explain=explain_options(payload, headers),
+                explain=explain_options(predict.request_payload(), headers),
             )
         except ServiceError as error:
             # A request rejected as a whole counts as one revision answered with that error,
@@ -211,7 +207,7 @@ class RevertRiskModel(kserve.Model):
         return job
 
     def answer_held(
-        self, payload: object, headers: Mapping[str, str]
+        self, predict: PredictInput, headers: Mapping[str, str]
     ) -> tuple[dict[str, Any], dict[str, str]] | None:
         """The response body and cache headers for a single-revision request whose score this
         process holds in memory, computed without awaiting anything; None for every other
@@ -219,10 +215,12 @@ class RevertRiskModel(kserve.Model):
         if not self.ready or self.cache is None:
             return None
         try:
-            parsed = parse_request(
-                payload, max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
+            if predict.is_cloudevent:  # KServe answers an event as one
+                return None
+            parsed = predict.parsed(
+                max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
             )
-            explained = explain_options(payload, headers)
+            explained = explain_options(predict.payload(), headers)
         except ServiceError:
             return None
         if parsed.kind != "single" or explained is not None or wants_refresh(headers):
@@ -274,6 +272,15 @@ class RevertRiskModel(kserve.Model):
                 if s.error is not None
             ],
         }
+
+
+def _input_of(payload: Any) -> PredictInput:
+    """The input the HTTP edge decoded and carried with this request; else (a model called
+    directly, or KServe handing over bytes of a content type it does not decode) one of its own."""
+    carried_input = carried()
+    if carried_input is not None:
+        return carried_input
+    return PredictInput(payload) if isinstance(payload, bytes) else PredictInput(None, payload)
 
 
 def _revisions(slots: Sequence[Slot]) -> list[tuple[Wiki, int]]:

@@ -7,6 +7,7 @@ import math
 import socket
 import sys
 import warnings
+from dataclasses import dataclass
 from functools import partial
 
 import kserve
@@ -54,6 +55,29 @@ def serve(settings: Settings) -> None:
 
 
 def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
+    served = build_server(settings)
+    # KServe gives its loggers handlers of its own when its server is made: back to JSON lines.
+    configure_logging()
+    if sock is None:
+        served.server.start(served.models)
+    else:
+        serve_on_socket(served.server, served.models, sock)
+
+
+@dataclass(frozen=True)
+class Served:
+    """One serving process, built and not started: KServe's server, its models (loaded) and the
+    app they answer on (KServe adds its own routes when the server starts)."""
+
+    server: kserve.ModelServer
+    models: list[RevertRiskModel]
+    app: FastAPI
+
+
+def build_server(settings: Settings) -> Served:
+    """The composition root: the MediaWiki client, the score cache and the scoring engine, built
+    once and given to every model, the ORES layer and the patrol feed's listeners; the HTTP edge
+    around KServe's app; the features' routers."""
     disable_server_proxy_headers()
     _quiet_kserve_orjson_response()
     client = build_mediawiki_client(settings)
@@ -92,12 +116,7 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     mount_client_endpoints(
         app, settings, models, scoring, extras, stopping=lambda: _stopping(server)
     )
-    # KServe gives its loggers handlers of its own when its server is made: back to JSON lines.
-    configure_logging()
-    if sock is None:
-        server.start(models)
-    else:
-        serve_on_socket(server, models, sock)
+    return Served(server, models, app)
 
 
 def _quiet_kserve_orjson_response() -> None:

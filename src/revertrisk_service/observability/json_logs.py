@@ -8,7 +8,7 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from revertrisk_service.observability.request_id import current_request_id
+from revertrisk_service.http.request_id import current_request_id
 
 # Loggers that the libraries give handlers of their own; theirs are removed so that every line
 # goes through the root handler once, as JSON.

@@ -23,11 +23,11 @@ from revertrisk_service.http.client_address import ClientAddress, disable_server
 from revertrisk_service.http.client_limit import ClientConcurrencyLimit
 from revertrisk_service.http.errors import ErrorContract, install_error_handlers
 from revertrisk_service.http.local_hits import LocalHits
+from revertrisk_service.http.observability import install_observability
 from revertrisk_service.http.openapi import install_openapi
 from revertrisk_service.http.predict_guard import PredictGuard
 from revertrisk_service.http.route_guard import RouteGuard
 from revertrisk_service.http.routes import predict_model
-from revertrisk_service.observability.install import install_observability
 from revertrisk_service.observability.metrics import record_model
 from revertrisk_service.scoring.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.server.assembly import (

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable
 
 from fastapi import FastAPI
 
-from revertrisk_service.observability.http_metrics import PredictMetricsMiddleware
+from revertrisk_service.http.predict_metrics import PredictMetricsMiddleware
+from revertrisk_service.http.request_id import RequestIdMiddleware
 from revertrisk_service.observability.metrics_endpoint import metrics
-from revertrisk_service.observability.request_id import RequestIdMiddleware
 
 
 def install_observability(

@@ -12,16 +12,10 @@ from revertrisk_service.http.request_id import RequestIdMiddleware
 from revertrisk_service.observability.metrics_endpoint import metrics
 
 
-def install_observability(
-    app: FastAPI,
-    served_models: Callable[[], Iterable[str]],
-    model_of_path: Callable[[str], str | None],
-) -> None:
+def install_observability(app: FastAPI, served_models: Callable[[], Iterable[str]]) -> None:
     # Added last, so outermost: every answer, errors from the guard included, is counted and
     # carries the request id.
-    app.add_middleware(
-        PredictMetricsMiddleware, served_models=served_models, model_of_path=model_of_path
-    )
+    app.add_middleware(PredictMetricsMiddleware, served_models=served_models)
     app.add_middleware(RequestIdMiddleware)
     # Registered before KServe's own /metrics (added when the server starts), so this one answers.
     app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)

@@ -1,8 +1,5 @@
 """Counts and times every predict request by model and status, whoever answers it (the model,
-the request guard, or an error handler).
-
-Which paths are predicts, and for which model, is the route table's to say (http.routes): the
-server hands its matcher in, so that metrics, which every layer records into, import no layer."""
+the request guard, or an error handler)."""
 
 from __future__ import annotations
 
@@ -11,23 +8,17 @@ from collections.abc import Callable, Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from revertrisk_service.http.routes import predict_model
 from revertrisk_service.observability.metrics import REQUEST_LATENCY, REQUESTS
 
 
 class PredictMetricsMiddleware:
-    def __init__(
-        self,
-        app: ASGIApp,
-        served_models: Callable[[], Iterable[str]],
-        model_of_path: Callable[[str], str | None],
-    ) -> None:
+    def __init__(self, app: ASGIApp, served_models: Callable[[], Iterable[str]]) -> None:
         self.app = app
         self.served_models = served_models
-        # The model a predict path names; None for any other path.
-        self.model_of_path = model_of_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        named = self.model_of_path(scope["path"]) if scope["type"] == "http" else None
+        named = predict_model(scope["path"]) if scope["type"] == "http" else None
         if named is None:
             await self.app(scope, receive, send)
             return

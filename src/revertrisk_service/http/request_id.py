@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from revertrisk_service.observability.json_logs import current_request_id
 
 HEADER = "x-request-id"
 # Ids from clients end up in logs: short, printable, no spaces or quotes.
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
-
-current_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-
 
 def new_request_id() -> str:
     return uuid.uuid4().hex

@@ -27,7 +27,6 @@ from revertrisk_service.http.observability import install_observability
 from revertrisk_service.http.openapi import install_openapi
 from revertrisk_service.http.predict_guard import PredictGuard
 from revertrisk_service.http.route_guard import RouteGuard
-from revertrisk_service.http.routes import predict_model
 from revertrisk_service.observability.metrics import record_model
 from revertrisk_service.scoring.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.server.assembly import (
@@ -94,7 +93,7 @@ def build_server(settings: Settings) -> Served:
     install_http_layers(app, settings, models)
     # Outermost: every answer, the error contract's and the client limit's included, is counted
     # and carries the request id.
-    install_observability(app, served_models=lambda: names, model_of_path=predict_model)
+    install_observability(app, served_models=lambda: names)
     model_dirs = {n: settings.model_dir(n) for n in names}
     feedback = build_feedback(settings, model_dirs, {m.name: m.version for m in models})
     app.include_router(

@@ -32,8 +32,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # process from the server's builders (server.assembly).
     ("server", "precache"),
     # The HTTP edge in front of the KServe models: the route table (every route, the features'
-    # included), its guards and OpenAPI document, the error contract, client address and limit,
-    # the held hits answered at the door.
+    # included), its guards and OpenAPI document, the error contract, request ids and predict
+    # metrics, client address and limit, the held hits answered at the door.
     ("http",),
     # Features with routers of their own, fed by the models.
     ("ores", "patrol", "feedback"),
@@ -47,8 +47,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("prediction_events", "scored_edits", "transparency"),
     # The models: their artifacts, features, scorers and trainers.
     ("models",),
-    # Infrastructure: the score cache's stores, the edit stream's events, metrics, Kafka settings,
-    # the settings themselves and the CPUs this process may use.
+    # Infrastructure: the score cache's stores, the edit stream's events, metrics and log lines,
+    # Kafka settings, the settings themselves and the CPUs this process may use.
     ("cache", "events", "observability", "kafka_connection", "config", "cpus"),
     # The training-data contract and the artifacts' paths (read by the settings).
     ("training",),

@@ -1,4 +1,4 @@
-"""serving.local_hits: a single-revision predict whose score the replica holds in memory is
+"""http.local_hits: a single-revision predict whose score the replica holds in memory is
 answered at the door, with KServe's bytes and counters; every other request reaches the layers
 behind it with its body intact. In process, with the real language-agnostic model and a real
 memory cache; the real server is covered in tests/e2e/test_e2e_local_hits.py."""

@@ -192,7 +192,7 @@ class CacheLayer:
     ) -> CachedAnswers | None:
         """One revision's score if this process holds it in memory, counted as the hit it is;
         else None, and nothing is counted (the caller then takes the full path, which looks the
-        revision up as usual). No I/O, no flight, no marker: serving.local_hits answers with it
+        revision up as usual). No I/O, no flight, no marker: http.local_hits answers with it
         before the request reaches KServe. Negative entries are left to the full path, which
         shapes their errors."""
         key = score_cache_key(model, version, wiki.dbname, rev_id)

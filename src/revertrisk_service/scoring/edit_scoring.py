@@ -1,6 +1,6 @@
 """The CPU-bound work of a miss, done in ONE call: an edit's signals, then every asked model's score.
 
-`score_edits` is the scoring processes' one entry point (serving.scoring_pool). It runs where the
+`score_edits` is the scoring processes' one entry point (scoring.scoring_pool). It runs where the
 models are loaded and returns only what the serving process needs: per model, each edit's
 probability, and the seconds spent per stage for the stage metrics. With `explain`, the same call
 also returns each score's explanation (the feature values exist only here) and each edit's diff

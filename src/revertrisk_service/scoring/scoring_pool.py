@@ -4,7 +4,7 @@ Edit facts (mwparserfromhell, mwedittypes) and scoring are pure-Python CPU work.
 of the serving process, one 2 MB multilingual miss held the GIL for seconds and every cache hit,
 Redis write and health check waited behind it. Each worker process loads its own copy of the
 models once; the event loop sends it fetched edits and the names of the models to score them
-with, in ONE call per edit (serving.edit_scoring.score_edits), and gets back probabilities only
+with, in ONE call per edit (scoring.edit_scoring.score_edits), and gets back probabilities only
 (with their explanations and the edits' diffs when it asks to explain).
 A batch is cut into one contiguous chunk per worker, so it spreads over the CPUs.
 

@@ -26,11 +26,7 @@ from revertrisk_service.scoring.revision_scoring import RevisionScoring
 from revertrisk_service.serving.predict_input import PredictInput, carried
 from revertrisk_service.serving.presave import context_from_revision_data
 from revertrisk_service.serving.refresh import wants_refresh
-from revertrisk_service.serving.requests import (
-    ParsedRequest,
-    RejectedInstance,
-    RevisionRef,
-)
+from revertrisk_service.serving.requests import ParsedRequest, RejectedInstance, RevisionRef
 from revertrisk_service.serving.responses import batch_error_body
 from revertrisk_service.wikis import Wiki
 
@@ -220,7 +216,7 @@ class RevertRiskModel(kserve.Model):
             parsed = predict.parsed(
                 max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
             )
-            explained = explain_options(predict.payload(), headers)
+            explained = explain_options(predict.request_payload(), headers)
         except ServiceError:
             return None
         if parsed.kind != "single" or explained is not None or wants_refresh(headers):

@@ -218,7 +218,7 @@ def profile_scoring(wiki_url: str, revs: Sequence[int], out: Path) -> None:
 
     from revertrisk_service.config import Settings
     from revertrisk_service.models.registry import load_scorer
-    from revertrisk_service.serving.edit_scoring import score_edits
+    from revertrisk_service.scoring.edit_scoring import score_edits
 
     async def fetch() -> list:
         async with MediaWikiClient(wiki_url=wiki_url, user_agent="revertrisk bench") as wiki:

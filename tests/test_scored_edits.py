@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from revertrisk_service.errors import RevisionNotFound
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.scored_edits import ORIGIN_HEADER, ScoredEdit, ScoreListeners, origin_of
-from revertrisk_service.serving.responses import prediction_body
+from revertrisk_service.scoring.prediction import prediction_body
 from revertrisk_service.wikis import resolve_lang
 
 EN = resolve_lang("en")

@@ -109,13 +109,13 @@ def serve(
     )
     if settings.workers > 1:
         # Before prometheus_client is imported anywhere: the workers' figures go to shared files.
-        from revertrisk_service.workers import prepare_multiprocess_metrics
+        from revertrisk_service.server.workers import prepare_multiprocess_metrics
 
         prepare_multiprocess_metrics()
     from revertrisk_service.errors import ModelArtifactError
-    from revertrisk_service.logging_setup import configure_logging
     from revertrisk_service.models.registry import check_installed_packages
-    from revertrisk_service.serving.app import serve as run
+    from revertrisk_service.server.app import serve as run
+    from revertrisk_service.server.logging_setup import configure_logging
 
     try:
         for name in settings.enabled_models():
@@ -346,8 +346,8 @@ def precache(
     """Score every matching edit of the live stream (SSE, or a Kafka consumer group) into the score cache."""
     import asyncio
 
-    from revertrisk_service.logging_setup import configure_logging
     from revertrisk_service.precache.command import PrecacheOptions, run_precache_command
+    from revertrisk_service.server.logging_setup import configure_logging
 
     configure_logging()
     settings = _settings(
@@ -462,10 +462,10 @@ def dataset_feedback(
     from MediaWiki), as a labeled Parquet table: label = judged "damaging"."""
     import asyncio
 
-    from revertrisk_service.assembly import build_mediawiki_client
     from revertrisk_service.errors import FeedbackUnavailable
     from revertrisk_service.feedback.export import export_feedback
     from revertrisk_service.models.manifest import load_manifest
+    from revertrisk_service.server.assembly import build_mediawiki_client
     from revertrisk_service.training.progress import progress_bar
 
     require_parquet()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -10,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from revertrisk_service import __version__
 from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MODEL_NAMES
 from revertrisk_service.training.paths import ARTIFACTS_DIR
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def bundled_models_dir() -> Path:
@@ -299,8 +302,6 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_parse(cls, value: str) -> str:
-        from revertrisk_service.serving.client_address import parse_networks
-
         parse_networks(value)
         return value
 
@@ -316,3 +317,16 @@ class Settings(BaseSettings):
         if self.model_path is not None and len(self.enabled_models()) == 1:
             return self.model_path
         return self.models_dir / name
+
+
+def parse_networks(spec: str) -> list[IPNetwork]:
+    """'10.0.0.0/8, 127.0.0.1' -> networks; raises ValueError naming the bad entry."""
+    networks = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"not an IP address or CIDR network: {part!r}") from None
+    return networks

@@ -1,6 +1,6 @@
 """Every score the service computes, announced to listeners (prediction events, the patrol page).
 
-The scoring path (serving.revision_scoring) publishes a ScoredEdit for each revision it has just
+The scoring path (scoring.revision_scoring) publishes a ScoredEdit for each revision it has just
 scored. A score found in the cache is published too (`cached=True`), but only to the listeners
 that ask for it (`wants_cached`): prediction events, which every edit from an event or the stream
 must get once, however its score was found. Listeners must not block: they queue the edit and do

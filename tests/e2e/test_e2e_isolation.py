@@ -1,7 +1,7 @@
 """A slow request must not slow the others: cache hits keep being answered while 2 MB
 multilingual misses are scored, and the misses' Redis writes are not lost.
 
-Scoring runs in worker processes (serving/scoring_pool.py), so the event loop that answers hits
+Scoring runs in worker processes (scoring/scoring_pool.py), so the event loop that answers hits
 and talks to Redis never waits for mwedittypes. This test asserts only what must hold on any
 machine: every hit succeeds as a hit, and every score computed meanwhile is in Redis with no
 Redis failure counted. The latency ratio is measured and recorded by bench/bench_goals.py.

@@ -1,4 +1,4 @@
-"""A score the replica holds in memory is answered at the door (serving.local_hits), by the real
+"""A score the replica holds in memory is answered at the door (http.local_hits), by the real
 `revertrisk serve`, with the same status, headers and bytes as KServe's path gives the same hit.
 KServe's per-model histograms tell the two paths apart: only the full path runs the model's steps.
 Also: LOG_LEVEL=WARNING silences KServe's per-request timing lines (kserve.trace), as the benches

@@ -28,7 +28,9 @@ from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.sse.stream import EventStream
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
 from revertrisk_service.scored_edits import ScoreListeners
-from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
+from revertrisk_service.scoring.scoring_pool import ThreadScoring
 
 pytestmark = pytest.mark.e2e
 
@@ -157,8 +159,9 @@ async def test_in_process_precaching_posts_events(local_wiki) -> None:
         poster = EventGatePoster(PosterSettings(sink.url, STREAM, "tests"))
         scorer = LanguageAgnosticModel.load(Settings().model_dir(LA))
         cache = CacheLayer(MemoryScoreCache(100), CacheSettings(ttl_s=3600, negative_ttl_s=60))
+        threads = ThreadScoring(2)
         precacher = InProcessPrecacher(
-            [scorer], client, cache, listeners=ScoreListeners(poster.offer)
+            [scorer], RevisionScoring(client, threads, cache, ScoreListeners(poster.offer))
         )
         stream.add_event(page_change(revs["arabic_edit"], revs["arabic_creation"]))
         runner = PrecacheRunner(
@@ -172,6 +175,6 @@ async def test_in_process_precaching_posts_events(local_wiki) -> None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             await poster.aclose()
-            precacher.close()
+            threads.close()
             await client.aclose()
     assert [e["revision"]["rev_id"] for e in events] == [revs["arabic_edit"]]

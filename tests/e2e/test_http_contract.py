@@ -11,7 +11,7 @@ import pytest
 
 from revertrisk_devtools.flaky_api import FlakyApi, SyntheticWiki, running
 from revertrisk_devtools.service_process import RunningService, run_service
-from revertrisk_service.serving.routes import delegated
+from revertrisk_service.http.routes import delegated
 
 pytestmark = pytest.mark.e2e
 

@@ -21,8 +21,8 @@ from schemathesis.specs.openapi.checks import (
 
 from revertrisk_devtools.flaky_api import FlakyApi, running
 from revertrisk_devtools.service_process import RunningService, run_service
-from revertrisk_service.serving.openapi import openapi_document
-from revertrisk_service.serving.routes import delegated
+from revertrisk_service.http.openapi import openapi_document
+from revertrisk_service.http.routes import delegated
 
 pytestmark = pytest.mark.e2e
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from revertrisk_service.assembly import scorer_loader
 from revertrisk_service.config import Settings
 from revertrisk_service.models.manifest import ModelManifest
 from revertrisk_service.models.registry import describe_scorer, load_scorer
 from revertrisk_service.models.scorer import ManifestOnlyScorer
 from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MULTILINGUAL
-from revertrisk_service.serving.scoring_pool import ThreadScoring
+from revertrisk_service.scoring.scoring_pool import ThreadScoring
+from revertrisk_service.server.assembly import scorer_loader
 from revertrisk_service.wikis import resolve_lang
 
 WIKIS = [resolve_lang(lang) for lang in ("en", "de", "ar", "ru", "ja", "yo", "be-x-old", "nds")]
@@ -40,6 +40,6 @@ def test_threads_load_the_models_and_processes_only_describe_them() -> None:
     assert scorer_loader(None) is load_scorer
     assert scorer_loader(ThreadScoring(1)) is load_scorer
     # ProcessScoring starts processes; the choice is made on the type alone.
-    from revertrisk_service.serving.scoring_pool import ProcessScoring
+    from revertrisk_service.scoring.scoring_pool import ProcessScoring
 
     assert scorer_loader(ProcessScoring.__new__(ProcessScoring)) is describe_scorer

@@ -16,9 +16,10 @@ from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.registry import load_scorer
 from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.ores.routes import OresModels, build_ores_router
-from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
+from revertrisk_service.scoring.scoring_pool import ThreadScoring
 from revertrisk_service.serving.model import RevertRiskModel
-from revertrisk_service.serving.scoring_pool import ThreadScoring
 
 pytestmark = pytest.mark.e2e  # loading the multilingual model takes seconds
 
@@ -51,14 +52,13 @@ async def ask(
     client = MediaWikiClient(wiki.url, "revertrisk-service tests")
     runner = ThreadScoring(1)
     cache = CacheLayer(MemoryScoreCache(1000), CacheSettings(ttl_s=3600, negative_ttl_s=60))
+    scoring = RevisionScoring(client, runner, cache)
     served = {
-        n: RevertRiskModel.with_scorer(
-            scorers[n], client, max_batch_size=2, presave_enabled=False, cache=cache, runner=runner
-        )
+        n: RevertRiskModel.with_scorer(scorers[n], scoring, max_batch_size=2, presave_enabled=False)
         for n in NAMES
     }
     app = FastAPI()
-    ores = OresModels(served, {}, {n: SETTINGS.model_dir(n) for n in NAMES})
+    ores = OresModels(served, {}, {n: SETTINGS.model_dir(n) for n in NAMES}, scoring)
     app.include_router(build_ores_router(ores, 1 << 20))
     try:
         transport = httpx.ASGITransport(app=app)

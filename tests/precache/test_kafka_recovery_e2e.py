@@ -25,7 +25,9 @@ from revertrisk_service.prediction_events.kafka_producer import (
     producer_settings,
 )
 from revertrisk_service.scored_edits import ScoreListeners
-from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
+from revertrisk_service.scoring.scoring_pool import ThreadScoring
 
 pytestmark = pytest.mark.e2e
 
@@ -66,7 +68,8 @@ async def test_recovers_from_a_broker_restart_and_sends_one_prediction_event_per
     client = MediaWikiClient(local_wiki.base_url, "revertrisk-service tests")
     scorer = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))
     cache = CacheLayer(RedisScoreCache(redis_server.url), CacheSettings(ttl_s=3600, negative_ttl_s=60))
-    precacher = InProcessPrecacher([scorer], client, cache, listeners=ScoreListeners(producer.offer))
+    scoring = RevisionScoring(client, ThreadScoring(2), cache, ScoreListeners(producer.offer))
+    precacher = InProcessPrecacher([scorer], scoring)
     source = KafkaSource(
         connection, (EDITS_TOPIC,), "precache", start_from="earliest",
         session_timeout_ms=6000, heartbeat_interval_ms=1000, commit_interval_s=0.2,

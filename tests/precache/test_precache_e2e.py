@@ -17,7 +17,9 @@ from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.precache import MemoryCheckpoint, PrecacheRunner
 from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.sse.stream import EventStream
-from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
+from revertrisk_service.scoring.scoring_pool import ThreadScoring
 from revertrisk_service.serving.model import RevertRiskModel
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +44,8 @@ async def serving_model(local_wiki) -> AsyncIterator[tuple[RevertRiskModel, Coun
     fetcher = CountingFetcher(client)
     scorer = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))
     cache = CacheLayer(MemoryScoreCache(100), CacheSettings(ttl_s=3600, negative_ttl_s=60))
-    model = RevertRiskModel.with_scorer(scorer, fetcher, max_batch_size=50, presave_enabled=False, cache=cache)
+    scoring = RevisionScoring(fetcher, ThreadScoring(2), cache)
+    model = RevertRiskModel.with_scorer(scorer, scoring, max_batch_size=50, presave_enabled=False)
     yield model, fetcher
     await client.aclose()
 
@@ -63,7 +66,8 @@ async def test_stream_fills_the_cache_that_requests_then_hit(
 
     checkpoint = MemoryCheckpoint()
     assert model.cache is not None
-    scorer = InProcessPrecacher([model.loaded], fetcher, model.cache)
+    # The engine the model answers through, as `revertrisk precache` and the server share one.
+    scorer = InProcessPrecacher([model.loaded], model.scoring)
     stream = EventStream(sse_server.url, user_agent="tests", backoff_initial_s=0.01, backoff_max_s=0.05)
     runner = PrecacheRunner(stream, scorer, checkpoint, scorer.supports, commit_interval_s=0.01)
     task = asyncio.create_task(runner.run())

@@ -27,7 +27,7 @@ class ScoreCache(Protocol):
     def peek(self, key: str) -> CacheValue | None:
         """The value this process holds in memory for `key`, without any I/O; None when it
         holds none (a Redis-only cache never does). Lets a hit be answered before the request
-        reaches the model (serving.local_hits)."""
+        reaches the model (http.local_hits)."""
         ...
 
     async def delete(self, key: str) -> None: ...

@@ -1,7 +1,7 @@
 """What the patrol page shows under a new score: its top reasons and the text it added and removed.
 
 Both come from what the scoring call has already computed (the explanation, and the edit's `texts`
-signal, made into a diff in the scoring process: serving.edit_scoring); nothing is fetched or
+signal, made into a diff in the scoring process: scoring.edit_scoring); nothing is fetched or
 parsed again for them. They are cut short, because each row travels to every open page.
 """
 

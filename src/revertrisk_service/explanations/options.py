@@ -33,7 +33,13 @@ class ExplainOptions:
 def with_explain_headers(scope: Scope) -> Scope:
     """The request with `?explain=` and `?explain_top=` restated as headers (KServe hands a model
     the headers only); their values are checked where they are read, in `explain_options`."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    # Percent-escapes decoded byte for byte (latin-1), so that any value becomes a header value;
+    # a value that is not a flag or a number is refused where it is read.
+    query = parse_qs(
+        scope.get("query_string", b"").decode("latin-1"),
+        keep_blank_values=True,
+        encoding="latin-1",
+    )
     added = {
         header.encode(): query[name][-1].encode("latin-1")
         for name, header in (("explain", EXPLAIN_HEADER), ("explain_top", EXPLAIN_TOP_HEADER))
@@ -57,7 +63,8 @@ def explain_options(body: object, headers: Mapping[str, str] | None) -> ExplainO
         top = _top(fields["explain_top"])
     elif EXPLAIN_TOP_HEADER in headers:
         raw = headers[EXPLAIN_TOP_HEADER].strip()
-        top = _top(int(raw) if raw.isdigit() else raw)
+        # isdigit() alone takes '²' for a digit, which int() refuses.
+        top = _top(int(raw) if raw.isascii() and raw.isdigit() else raw)
     return ExplainOptions(top) if wanted else None
 
 

@@ -39,7 +39,7 @@ MAX_MODEL_NAME = 128
 
 
 class JudgmentRequest(BaseModel):
-    """The body's shape for the OpenAPI document (serving/routes.py). `parse_judgment` below is
+    """The body's shape for the OpenAPI document (http/routes.py). `parse_judgment` below is
     what checks it, so that each bad field gets its own code rather than pydantic's one error."""
 
     model_config = ConfigDict(extra="forbid")

@@ -16,8 +16,7 @@ from prometheus_client import Counter
 
 from revertrisk_service.errors import FeedbackDisabled, ServiceError
 from revertrisk_service.feedback.service import FeedbackService
-from revertrisk_service.serving.body_limit import read_body_within
-from revertrisk_service.serving.json_body import parse_json_body
+from revertrisk_service.serving.body import parse_json_body, read_body_within
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -36,6 +37,19 @@ class Deadline:
 
     def remaining(self) -> float:
         return self.expires_at - time.monotonic()
+
+
+@dataclass(frozen=True)
+class ApiQuery:
+    """One Action API GET: where it goes, what it asks, and what it is counted and reported as."""
+
+    url: str
+    params: Mapping[str, str]
+    headers: Mapping[str, str]
+    # The metrics label of this kind of query (revisions, page creation, ...).
+    kind: str
+    # The wiki's host, named in the error a client reads.
+    host: str
 
 
 class _RetryableFailure(Exception):
@@ -85,62 +99,45 @@ class ApiCaller:
         # (one creation-time query each) does not open dozens of connections at once.
         self._slots = asyncio.Semaphore(max_concurrency)
 
-    async def get_json(
-        self,
-        url: str,
-        params: dict[str, str],
-        headers: dict[str, str],
-        deadline: Deadline,
-        *,
-        query_kind: str,
-        host: str,
-    ) -> dict[str, Any]:
+    async def get_json(self, query: ApiQuery, deadline: Deadline) -> dict[str, Any]:
         retries = self._retry.start()
         while True:
             if deadline.remaining() <= 0:
                 raise self._give_up(
-                    query_kind,
+                    query.kind,
                     UpstreamTimeout(
-                        f"MediaWiki for {host} did not answer within the time allowed."
+                        f"MediaWiki for {query.host} did not answer within the time allowed."
                     ),
                 )
             try:
-                return await self._attempt(url, params, headers, deadline, query_kind, host)
+                return await self._attempt(query, deadline)
             except _RetryableFailure as failure:
                 delay = retries.next_delay(failure.retry_after, within=deadline.remaining())
                 if delay is None:
-                    raise self._give_up(query_kind, failure.error) from None
-                metrics.RETRIES.labels(query_kind, failure.reason).inc()
+                    raise self._give_up(query.kind, failure.error) from None
+                metrics.RETRIES.labels(query.kind, failure.reason).inc()
                 await asyncio.sleep(delay)
             except ServiceError as error:
-                raise self._give_up(query_kind, error) from None
+                raise self._give_up(query.kind, error) from None
 
     @staticmethod
     def _give_up(query_kind: str, error: ServiceError) -> ServiceError:
         metrics.GIVE_UPS.labels(query_kind, error.code).inc()
         return error
 
-    # get_json's parameters on purpose (a duplicates-tool pair): this is one try of get_json.
-    async def _attempt(
-        self,
-        url: str,
-        params: dict[str, str],
-        headers: dict[str, str],
-        deadline: Deadline,
-        query_kind: str,
-        host: str,
-    ) -> dict[str, Any]:
+    async def _attempt(self, query: ApiQuery, deadline: Deadline) -> dict[str, Any]:
+        """One try of get_json, waiting for a connection slot within the deadline."""
         try:
             async with asyncio.timeout(max(deadline.remaining(), 0.0)):
                 await self._slots.acquire()
         except TimeoutError:
             raise UpstreamTimeout(
-                f"MediaWiki for {host} did not answer within the time allowed."
+                f"MediaWiki for {query.host} did not answer within the time allowed."
             ) from None
         outcome = "ok"
         started = time.perf_counter()
         try:
-            return await self._send(url, params, headers, deadline, host)
+            return await self._send(query, deadline)
         except _RetryableFailure as failure:
             outcome = failure.reason
             raise
@@ -149,24 +146,20 @@ class ApiCaller:
             raise classified.error from None
         finally:
             self._slots.release()
-            metrics.REQUESTS.labels(query_kind, outcome).inc()
-            metrics.LATENCY.labels(query_kind).observe(time.perf_counter() - started)
+            metrics.REQUESTS.labels(query.kind, outcome).inc()
+            metrics.LATENCY.labels(query.kind).observe(time.perf_counter() - started)
 
-    # get_json's parameters again (same duplicates-tool pair): the exchange inside one try.
-    async def _send(
-        self,
-        url: str,
-        params: dict[str, str],
-        headers: dict[str, str],
-        deadline: Deadline,
-        host: str,
-    ) -> dict[str, Any]:
+    async def _send(self, query: ApiQuery, deadline: Deadline) -> dict[str, Any]:
+        """The exchange inside one try."""
+        host = query.host
         # The per-attempt limit is also a hard cap on the whole exchange (httpx's own timeouts
         # apply per socket operation, so a server trickling bytes could otherwise stall us).
         limit = max(min(self._timeout_s, deadline.remaining()), 0.001)
         try:
             async with asyncio.timeout(limit):
-                response = await self._http.get(url, params=params, headers=headers, timeout=limit)
+                response = await self._http.get(
+                    query.url, params=dict(query.params), headers=dict(query.headers), timeout=limit
+                )
         except (TimeoutError, httpx.TimeoutException):
             raise _RetryableFailure(
                 UpstreamTimeout(f"MediaWiki for {host} did not answer within the time allowed."),

@@ -28,7 +28,7 @@ from revertrisk_service.errors import (
     UnsupportedContentModel,
     UpstreamUnavailable,
 )
-from revertrisk_service.mediawiki.api_caller import ApiCaller, Deadline
+from revertrisk_service.mediawiki.api_caller import ApiCaller, ApiQuery, Deadline
 from revertrisk_service.mediawiki.parsing import (
     ApiResponseError,
     FetchedRevision,
@@ -186,7 +186,7 @@ class MediaWikiClient:
             **params,
         }
         return await self._caller.get_json(
-            url, full, headers, deadline, query_kind=query_kind, host=wiki.host
+            ApiQuery(url, full, headers, kind=query_kind, host=wiki.host), deadline
         )
 
     # -- revisions -------------------------------------------------------------------------

@@ -89,7 +89,7 @@ class ManifestIdentity:
 
 class ManifestOnlyScorer(ManifestIdentity):
     """A model as the serving or precaching process sees it when scoring runs in worker
-    processes (serving.scoring_pool), each of which loads the model itself: the process that
+    processes (scoring.scoring_pool), each of which loads the model itself: the process that
     routes requests then needs the manifest only, not a second copy of the weights."""
 
     def __init__(self, manifest: ModelManifest, serves_every_wiki_unlisted: bool) -> None:

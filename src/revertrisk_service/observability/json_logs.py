@@ -6,9 +6,11 @@ import json
 import logging
 import os
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from revertrisk_service.observability.request_id import current_request_id
+# The id of the request being handled, set by the HTTP edge (http.request_id) for its duration.
+current_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 # Loggers that the libraries give handlers of their own; theirs are removed so that every line
 # goes through the root handler once, as JSON.

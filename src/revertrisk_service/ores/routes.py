@@ -6,7 +6,7 @@
     ...&features                                           each model's feature values too
     ...&model_info=version|type|statistics.thresholds.true."maximum recall @ precision >= 0.9"
 
-Every revision goes through the scoring path of the KServe endpoints (serving.revision_scoring),
+Every revision goes through the scoring engine of the KServe endpoints (scoring.revision_scoring),
 with every model named at once, so ORES requests share their cache and de-duplication, and a
 revision asked of two models is fetched and parsed once. Each path is also
 registered without its trailing slash: Huggle sends `/v3/scores/<wiki>?revids=<id>`.
@@ -34,8 +34,8 @@ from revertrisk_service.ores.query import (
     split_pipes,
 )
 from revertrisk_service.ores.shapes import score_entry
-from revertrisk_service.serving.body_limit import read_body_within
-from revertrisk_service.serving.json_body import parse_json_body
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
+from revertrisk_service.serving.body import parse_json_body, read_body_within
 from revertrisk_service.serving.model import RevertRiskModel, count_answers
 from revertrisk_service.transparency.routes import ModelFiles
 from revertrisk_service.transparency.threshold_query import answer_threshold_query
@@ -51,6 +51,8 @@ class OresModels:
     models: Mapping[str, RevertRiskModel]
     aliases: Mapping[str, str]
     model_dirs: Mapping[str, Path]
+    # The engine the models answer through: every model an ORES request names, in one call.
+    scoring: RevisionScoring
 
     def __post_init__(self) -> None:
         self._files = {name: ModelFiles(Path(d)) for name, d in self.model_dirs.items()}
@@ -130,7 +132,7 @@ def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
         # An alias and its model are one computation; every served model in one call.
         targets = [ores.models[t] for t in dict.fromkeys(ores.target(n).name for n in names)]
         # The feature values come with an explanation, stored with the score in the cache.
-        answers = await targets[0].scoring.score(
+        answers = await ores.scoring.score(
             [t.loaded for t in targets], [(wiki, r) for r in rev_ids], explain=features
         )
         shown = ExplainOptions(with_values=True) if features else None

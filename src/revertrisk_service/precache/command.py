@@ -9,13 +9,6 @@ from typing import Any
 
 from prometheus_client import start_http_server
 
-from revertrisk_service.assembly import (
-    ServedWikis,
-    build_cache_layer,
-    build_event_poster,
-    build_mediawiki_client,
-    build_scorers,
-)
 from revertrisk_service.config import Settings
 from revertrisk_service.events import EventRevision
 from revertrisk_service.precache.filters import PrecacheFilter
@@ -27,7 +20,15 @@ from revertrisk_service.precache.runner import ScoreFn
 from revertrisk_service.precache.sse.mode import PrecacheConfig, run_precache
 from revertrisk_service.precache.sse.stream import DEFAULT_STREAM_URL
 from revertrisk_service.scored_edits import ScoreListeners
-from revertrisk_service.serving.scoring_pool import build_scoring_runner
+from revertrisk_service.scoring.scoring_pool import build_scoring_runner
+from revertrisk_service.server.assembly import (
+    ServedWikis,
+    build_cache_layer,
+    build_event_poster,
+    build_mediawiki_client,
+    build_scorers,
+    build_scoring,
+)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ async def _run_in_process(
     if poster is not None:
         poster.attach(listeners)
     scorer = InProcessPrecacher(
-        build_scorers(settings, runner), client, cache, runner=runner, listeners=listeners
+        build_scorers(settings, runner), build_scoring(client, cache, listeners, runner)
     )
     try:
         await _consume(config, kafka, scorer, scorer.supports)

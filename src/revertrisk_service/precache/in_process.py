@@ -1,6 +1,6 @@
 """In-process precaching: score stream revisions with every served model, filling their cache.
 
-Each batch goes through the one scoring path of the HTTP server (serving.revision_scoring), with
+Each batch goes through the process's one scoring engine (scoring.revision_scoring), with
 every model at once: a revision is fetched once and sent to the scoring processes once, and both
 share cache keys, de-duplication, response bodies and prediction events.
 """
@@ -13,28 +13,14 @@ from typing import Any
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.events import EventRevision
 from revertrisk_service.models.scorer import Scorer
-from revertrisk_service.scored_edits import ScoreListeners
-from revertrisk_service.serving.cache_layer import CacheLayer
-from revertrisk_service.serving.revision_scoring import EditFetcher, RevisionScoring
-from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
 from revertrisk_service.wikis import Wiki
 
 
 class InProcessPrecacher:
-    def __init__(
-        self,
-        scorers: Sequence[Scorer],
-        fetcher: EditFetcher,
-        cache: CacheLayer,
-        cpu_workers: int = 2,
-        listeners: ScoreListeners | None = None,
-        runner: ScoringRunner | None = None,
-    ) -> None:
+    def __init__(self, scorers: Sequence[Scorer], scoring: RevisionScoring) -> None:
         self.scorers = list(scorers)
-        # The scoring processes when run by `revertrisk precache`; threads otherwise (tests).
-        self._owns_runner = runner is None
-        self._runner: ScoringRunner = runner or ThreadScoring(cpu_workers)
-        self.scoring = RevisionScoring(fetcher, self._runner, cache, listeners)
+        self.scoring = scoring
 
     def supports(self, wiki: Wiki) -> bool:
         return any(s.supports(wiki) for s in self.scorers)
@@ -56,7 +42,3 @@ class InProcessPrecacher:
             {"scores": s} if s else {"error": e or {"code": "unsupported"}}
             for s, e in zip(scores, errors, strict=True)
         ]
-
-    def close(self) -> None:
-        if self._owns_runner:
-            self._runner.close()

@@ -1,1 +1,1 @@
-"""The HTTP layer: KServe models, request guards and error responses."""
+"""The KServe model and the shapes of its requests and responses."""

@@ -1,6 +1,9 @@
-"""One KServe model per revert-risk model: preprocess parses, predict answers through the shared
-scoring path (serving.revision_scoring: cache, fetch, one scoring call), postprocess shapes the
-response."""
+"""One KServe model per revert-risk model: preprocess parses, predict answers through the scoring
+engine (scoring.revision_scoring: cache, fetch, one scoring call), postprocess shapes the response.
+
+The engine is built once per process (server.assembly.build_scoring) and given to every model, to
+the ORES layer and to in-process precaching: a revision any of them scores is fetched, scored and
+cached in one place."""
 
 from __future__ import annotations
 
@@ -17,20 +20,14 @@ from revertrisk_service.explanations.options import ExplainOptions, explain_opti
 from revertrisk_service.explanations.shaping import shown_result
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
-from revertrisk_service.scored_edits import Origin, ScoreListeners, origin_of
-from revertrisk_service.serving.cache_layer import CacheLayer
-from revertrisk_service.serving.json_body import parse_json_body
+from revertrisk_service.scored_edits import Origin, origin_of
+from revertrisk_service.scoring.cache_layer import CacheLayer
+from revertrisk_service.scoring.revision_scoring import RevisionScoring
+from revertrisk_service.serving.predict_input import PredictInput, carried
 from revertrisk_service.serving.presave import context_from_revision_data
 from revertrisk_service.serving.refresh import wants_refresh
-from revertrisk_service.serving.requests import (
-    ParsedRequest,
-    RejectedInstance,
-    RevisionRef,
-    parse_request,
-)
+from revertrisk_service.serving.requests import ParsedRequest, RejectedInstance, RevisionRef
 from revertrisk_service.serving.responses import batch_error_body
-from revertrisk_service.serving.revision_scoring import EditFetcher, RevisionScoring
-from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
 from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)
@@ -43,7 +40,7 @@ SCORED = Counter(
     ["model", "outcome"],
 )
 
-__all__ = ["EditFetcher", "RevertRiskModel", "count_answers"]
+__all__ = ["RevertRiskModel", "count_answers"]
 
 
 @dataclass
@@ -88,33 +85,24 @@ class RevertRiskModel(kserve.Model):
         self,
         name: str,
         load_scorer: Callable[[], Scorer],
-        fetcher: EditFetcher,
+        scoring: RevisionScoring,
         *,
         max_batch_size: int,
         presave_enabled: bool,
-        cpu_workers: int = 2,
-        cache: CacheLayer | None = None,
-        listeners: ScoreListeners | None = None,
-        runner: ScoringRunner | None = None,
     ) -> None:
         super().__init__(name, return_response_headers=True)
         self._load_scorer = load_scorer
         self.scorer: Scorer | None = None
-        self.fetcher = fetcher
+        self.scoring = scoring
         self.max_batch_size = max_batch_size
         self.presave_enabled = presave_enabled
-        self.cache = cache
-        self.listeners = listeners or ScoreListeners()
-        # Served, the models share the scoring processes (assembly); alone (tests), a thread pool
-        # of its own, so that a slow multilingual batch does not queue up the cheap model.
-        self._owns_runner = runner is None
-        self.runner: ScoringRunner = runner or ThreadScoring(cpu_workers)
-        self.scoring = RevisionScoring(fetcher, self.runner, cache, self.listeners)
 
     @classmethod
-    def with_scorer(cls, scorer: Scorer, fetcher: EditFetcher, **options: Any) -> RevertRiskModel:
+    def with_scorer(
+        cls, scorer: Scorer, scoring: RevisionScoring, **options: Any
+    ) -> RevertRiskModel:
         """A model around an already loaded scorer, ready at once."""
-        model = cls(scorer.name, lambda: scorer, fetcher, **options)
+        model = cls(scorer.name, lambda: scorer, scoring, **options)
         model.load()
         return model
 
@@ -134,23 +122,24 @@ class RevertRiskModel(kserve.Model):
     def version(self) -> str:
         return self.loaded.version
 
+    @property
+    def cache(self) -> CacheLayer | None:
+        return self.scoring.cache
+
     async def preprocess(
         self, payload: Any, headers: dict[str, str] | None = None
     ) -> ScoringJob:
         try:
-            if isinstance(payload, bytes):
-                # KServe leaves non-JSON content types undecoded; curl -d sends form encoding
-                # by default. The guard has checked the body with this same parser already.
-                payload = parse_json_body(payload)
-            parsed = parse_request(
-                payload, max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
+            predict = _input_of(payload)
+            parsed = predict.parsed(
+                max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
             )
             return ScoringJob(
                 parsed,
                 wants_refresh(headers),
                 self._slots_for(parsed),
                 origin_of(headers, parsed.kind),
-                explain=explain_options(payload, headers),
+                explain=explain_options(predict.request_payload(), headers),
             )
         except ServiceError as error:
             # A request rejected as a whole counts as one revision answered with that error,
@@ -214,7 +203,7 @@ class RevertRiskModel(kserve.Model):
         return job
 
     def answer_held(
-        self, payload: object, headers: Mapping[str, str]
+        self, predict: PredictInput, headers: Mapping[str, str]
     ) -> tuple[dict[str, Any], dict[str, str]] | None:
         """The response body and cache headers for a single-revision request whose score this
         process holds in memory, computed without awaiting anything; None for every other
@@ -222,10 +211,12 @@ class RevertRiskModel(kserve.Model):
         if not self.ready or self.cache is None:
             return None
         try:
-            parsed = parse_request(
-                payload, max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
+            if predict.is_cloudevent:  # KServe answers an event as one
+                return None
+            parsed = predict.parsed(
+                max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
             )
-            explained = explain_options(payload, headers)
+            explained = explain_options(predict.request_payload(), headers)
         except ServiceError:
             return None
         if parsed.kind != "single" or explained is not None or wants_refresh(headers):
@@ -278,10 +269,14 @@ class RevertRiskModel(kserve.Model):
             ],
         }
 
-    def stop(self) -> None:
-        if self._owns_runner:
-            self.runner.close()
-        super().stop()
+
+def _input_of(payload: Any) -> PredictInput:
+    """The input the HTTP edge decoded and carried with this request; else (a model called
+    directly, or KServe handing over bytes of a content type it does not decode) one of its own."""
+    carried_input = carried()
+    if carried_input is not None:
+        return carried_input
+    return PredictInput(payload) if isinstance(payload, bytes) else PredictInput(None, payload)
 
 
 def _revisions(slots: Sequence[Slot]) -> list[tuple[Wiki, int]]:

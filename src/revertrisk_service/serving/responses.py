@@ -1,5 +1,6 @@
 """Lift Wing's response shapes, so that existing clients work unchanged, and KServe's answers
-that this service passes on. The OpenAPI document (openapi.py) is generated from these."""
+that this service passes on. The OpenAPI document (http.openapi) is generated from these; the
+prediction body itself is built by the engine (scoring.prediction), which caches it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from revertrisk_service.errors import ErrorBody, ServiceError
-
-PREDICTION_THRESHOLD = 0.5
 
 
 class Probabilities(BaseModel):
@@ -74,22 +73,6 @@ class ModelList(BaseModel):
 class ModelReady(BaseModel):
     name: str
     ready: bool
-
-
-def prediction_body(
-    model_name: str, model_version: str, wiki_db: str, rev_id: int, probability: float
-) -> dict[str, Any]:
-    p = round(float(probability), 6)
-    return Prediction(
-        model_name=model_name,
-        model_version=model_version,
-        wiki_db=wiki_db,
-        revision_id=rev_id,
-        output=Output(
-            prediction=p > PREDICTION_THRESHOLD,
-            probabilities=Probabilities(true=p, false=round(1.0 - p, 6)),
-        ),
-    ).model_dump(exclude_unset=True)  # no `explanation` key: the bytes clients always got
 
 
 def batch_error_body(

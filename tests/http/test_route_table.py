@@ -125,10 +125,10 @@ def test_openapi_lists_the_ores_and_patrol_paths() -> None:
     """The routers that answer their own paths are in /openapi.json beside the route table's."""
     from fastapi import FastAPI
 
+    from revertrisk_service.http.openapi import openapi_document, with_delegated_routes
     from revertrisk_service.ores.routes import OresModels, build_ores_router
     from revertrisk_service.patrol.feed import PatrolFeed
     from revertrisk_service.patrol.routes import build_patrol_router
-    from revertrisk_service.http.openapi import openapi_document, with_delegated_routes
 
     app = FastAPI()
     app.include_router(build_ores_router(OresModels({}, {}, {}), 1_000_000))

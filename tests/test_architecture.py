@@ -60,7 +60,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("edits",),
     # MediaWiki: the API client and the edit's types.
     ("mediawiki",),
-    ("retry", "wikis"),
+    # The served models by name: the one table their names are written in.
+    ("retry", "wikis", "model_table"),
     ("errors",),
 )
 

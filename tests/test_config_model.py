@@ -3,7 +3,7 @@
 import pytest
 
 from revertrisk_service.config import Settings
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MODEL_NAMES, MULTILINGUAL
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC, MODEL_NAMES, MULTILINGUAL
 
 
 def test_model_overrides_models(monkeypatch: pytest.MonkeyPatch) -> None:

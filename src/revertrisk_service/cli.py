@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from revertrisk_service.config import Settings
 from revertrisk_service.dataset.cli import app as dataset_app
-from revertrisk_service.models.table import (
+from revertrisk_service.model_table import (
     COMMANDS,
     LANGUAGE_AGNOSTIC,
     MODEL_NAMES,

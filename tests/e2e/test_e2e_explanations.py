@@ -21,12 +21,12 @@ from revertrisk_devtools.service_process import RunningService, run_service
 from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.mediawiki.types import EditContext
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.models.language_agnostic.features import feature_matrix, feature_vector
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.models.multilingual.features import CATEGORICAL_FEATURES, feature_frame
 from revertrisk_service.models.multilingual.model import MultilingualModel
 from revertrisk_service.models.scorer import signals_for
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.signals import SignalValues
 from revertrisk_service.wikis import resolve_lang
 

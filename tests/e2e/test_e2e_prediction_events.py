@@ -21,8 +21,8 @@ from revertrisk_devtools.sse_server import running_sse_server
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.precache import MemoryCheckpoint, PrecacheRunner
 from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.sse.stream import EventStream

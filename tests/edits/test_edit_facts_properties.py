@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from revertrisk_service.config import Settings
 from revertrisk_service.edits.sections import MAX_MARKUP_DEPTH, markup_depth
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.models.registry import load_scorer
 from revertrisk_service.models.scorer import Scorer, signals_for
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.signals import SignalValues, edit_signals
 from revertrisk_service.wikis import resolve_lang
 

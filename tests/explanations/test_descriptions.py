@@ -8,7 +8,7 @@ import pytest
 
 from revertrisk_service.config import Settings
 from revertrisk_service.explanations.descriptions import describe_signal, has_description
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MULTILINGUAL
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 
 # Words that only someone who read the code would understand.
 JARGON = ("mwedittypes", "mwparserfromhell", "log1p", "data lake", "nan", "csv", "edits.",

@@ -13,12 +13,12 @@ from support.log_odds import catboost_log_odds, xgboost_log_odds
 
 from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.models.language_agnostic.features import feature_matrix, feature_vector
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.models.multilingual.features import CATEGORICAL_FEATURES, feature_frame
 from revertrisk_service.models.multilingual.model import MultilingualModel
 from revertrisk_service.models.scorer import signals_for
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.wikis import resolve_lang
 
 LA_MODEL = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))

@@ -14,8 +14,8 @@ from prometheus_client import REGISTRY
 from revertrisk_service.cache import MemoryScoreCache, score_cache_key
 from revertrisk_service.config import Settings
 from revertrisk_service.http.local_hits import MAX_HELD_REQUEST_BYTES, LocalHits
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.scoring.prediction import prediction_body
 from revertrisk_service.scoring.revision_scoring import RevisionScoring

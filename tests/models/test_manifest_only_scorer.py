@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from revertrisk_service.config import Settings
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.models.manifest import ModelManifest
 from revertrisk_service.models.registry import describe_scorer, load_scorer
 from revertrisk_service.models.scorer import ManifestOnlyScorer
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.scoring.scoring_pool import ThreadScoring
 from revertrisk_service.server.assembly import scorer_loader
 from revertrisk_service.wikis import resolve_lang

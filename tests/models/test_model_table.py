@@ -1,4 +1,4 @@
-"""One row per served model: every name, loader, trainer and wiki rule is read from models.table."""
+"""One row per served model: every name, loader, trainer and wiki rule is read from model_table."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from revertrisk_service.config import Settings
-from revertrisk_service.models.registry import describe_scorer, load_scorer, read_manifest
-from revertrisk_service.models.table import (
+from revertrisk_service.model_table import (
     MODEL_NAMES,
     MODELS,
     ServedModel,
     model_for_command,
     served_model,
 )
+from revertrisk_service.models.registry import describe_scorer, load_scorer, read_manifest
 
 SHIPPED = Path(__file__).resolve().parents[2] / "models"
 

@@ -13,8 +13,8 @@ from revertrisk_devtools.flaky_api import FlakyApi, running
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.models.registry import load_scorer
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.ores.routes import OresModels, build_ores_router
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.scoring.revision_scoring import RevisionScoring

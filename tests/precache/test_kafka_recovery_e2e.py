@@ -16,8 +16,8 @@ from revertrisk_service.cache import RedisScoreCache
 from revertrisk_service.config import Settings
 from revertrisk_service.kafka_connection import KafkaConnection
 from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.precache.kafka.consumer import KafkaPrecacher, KafkaSource
 from revertrisk_service.prediction_events.kafka_producer import (

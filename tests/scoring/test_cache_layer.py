@@ -20,8 +20,8 @@ from revertrisk_service.cache import GuardedRedis, MemoryScoreCache, RedisInflig
 from revertrisk_service.config import Settings
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.scoring.revision_scoring import RevisionScoring
 from revertrisk_service.scoring.scoring_pool import ThreadScoring

@@ -15,8 +15,8 @@ from support.counting_fetcher import CountingFetcher
 from revertrisk_service.cache import MemoryScoreCache, score_cache_key
 from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.scoring.prediction import prediction_body
 from revertrisk_service.scoring.revision_scoring import RevisionScoring

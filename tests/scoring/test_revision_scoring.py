@@ -14,8 +14,8 @@ from revertrisk_devtools.flaky_api import FlakyApi, running
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.models.registry import describe_scorer, load_scorer
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.prediction_events.poster import EventGatePoster, PosterSettings
 from revertrisk_service.scored_edits import ScoredEdit, ScoreListeners
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings

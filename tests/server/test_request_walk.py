@@ -129,7 +129,7 @@ async def walk_of_one_predict(wiki_url: str, rev_id: int) -> dict[str, Any]:
     from kserve.protocol.rest.server import RESTServer
 
     from revertrisk_service.config import Settings
-    from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
+    from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
     from revertrisk_service.server.app import build_server, predict_route_first
 
     settings = Settings(

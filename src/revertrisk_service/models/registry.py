@@ -1,14 +1,14 @@
 """The served models by name: how to load each from disk, and which wikis each serves (from its
-manifest alone, without loading the model). Each reads its row of models.table."""
+manifest alone, without loading the model). Each reads its row of model_table."""
 
 from __future__ import annotations
 
 from importlib import import_module
 
 from revertrisk_service.config import Settings
+from revertrisk_service.model_table import served_model
 from revertrisk_service.models.manifest import ModelManifest, load_manifest
 from revertrisk_service.models.scorer import ManifestOnlyScorer, Scorer
-from revertrisk_service.models.table import served_model
 
 
 def load_scorer(name: str, settings: Settings) -> Scorer:

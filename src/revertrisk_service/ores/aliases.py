@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Iterable
 
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from revertrisk_service.explanations.tree_shap import (
     XGBoostExplainer,
     stored_explanation,
 )
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
     feature_matrix,
@@ -23,7 +24,6 @@ from revertrisk_service.models.language_agnostic.features import (
 )
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.scorer import ManifestIdentity
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.signals import SignalValues
 from revertrisk_service.training.paths import artifact_dir
 
@@ -83,5 +83,5 @@ class LanguageAgnosticModel(ManifestIdentity):
 
 
 def load_served(model_dir: Path, settings: Settings) -> LanguageAgnosticModel:
-    """The registry's loader (models.table): no setting changes how this model loads."""
+    """The registry's loader (model_table): no setting changes how this model loads."""
     return LanguageAgnosticModel.load(model_dir)

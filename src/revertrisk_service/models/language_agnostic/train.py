@@ -25,13 +25,13 @@ import pandas as pd
 import xgboost as xgb
 from sklearn.model_selection import StratifiedGroupKFold
 
+from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
     feature_matrix,
     solved_features,
 )
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
-from revertrisk_service.models.table import LANGUAGE_AGNOSTIC
 from revertrisk_service.signals import describe
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.training.datasets import LabelledEdits, load_ki, load_pan

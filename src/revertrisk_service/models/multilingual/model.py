@@ -15,6 +15,7 @@ from revertrisk_service.explanations.tree_shap import (
     catboost_explain,
     stored_explanation,
 )
+from revertrisk_service.model_table import MULTILINGUAL
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.multilingual.features import (
     ALL_FEATURES,
@@ -31,7 +32,6 @@ from revertrisk_service.models.multilingual.text_classifiers import (
     missing_text_packages,
 )
 from revertrisk_service.models.scorer import ManifestIdentity
-from revertrisk_service.models.table import MULTILINGUAL
 from revertrisk_service.signals import SignalValues, missing_packages
 from revertrisk_service.signals.text_models import TEXT_KINDS
 from revertrisk_service.training.paths import artifact_dir
@@ -163,6 +163,6 @@ class MultilingualModel(ManifestIdentity):
 
 
 def load_served(model_dir: Path, settings: Settings) -> MultilingualModel:
-    """The registry's loader (models.table): the service's device and text limits."""
+    """The registry's loader (model_table): the service's device and text limits."""
     limits = (settings.max_text_length, settings.max_texts_per_revision)
     return MultilingualModel.load(model_dir, settings.device, *limits)

@@ -28,6 +28,7 @@ from catboost import CatBoostClassifier
 from sklearn.model_selection import StratifiedGroupKFold
 
 from revertrisk_service.edits.texts import EditTexts
+from revertrisk_service.model_table import MULTILINGUAL
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.models.multilingual.features import (
     ALL_FEATURES,
@@ -51,7 +52,6 @@ from revertrisk_service.models.multilingual.text_training import (
     train_text_classifier,
     train_tokenizer,
 )
-from revertrisk_service.models.table import MULTILINGUAL
 from revertrisk_service.signals import CATALOGUE, SignalValues, describe, given_facts, solve
 from revertrisk_service.signals.groups import CHARACTERS, COMMENT, LANGUAGE_ID, WORD_PRIORS
 from revertrisk_service.signals.text_models import TEXT_KINDS, TEXT_SCORE_FEATURES

@@ -131,7 +131,9 @@ def test_openapi_lists_the_ores_and_patrol_paths() -> None:
     from revertrisk_service.patrol.routes import build_patrol_router
 
     app = FastAPI()
-    app.include_router(build_ores_router(OresModels({}, {}, {}), 1_000_000))
+    # The router is only described here, never called, so it needs no scoring engine.
+    ores = OresModels({}, {}, {}, scoring=None)  # type: ignore[arg-type]
+    app.include_router(build_ores_router(ores, 1_000_000))
     app.include_router(build_patrol_router(PatrolFeed(), {}, {}))
     own = openapi_document(["revertrisk-language-agnostic"], max_batch_size=50,
                            presave_enabled=False)

@@ -23,8 +23,10 @@ class DecisionSource(StrEnum):
 
 
 @dataclass(frozen=True)
-class ScoredEdit:
-    """One model version's score for one edit. `shadow` scores were never returned to a client.
+class RecordedScore:
+    """One model version's score for one edit, as the outcome store keeps it (the scoring
+    path's announcement of a score is scored_edits.ScoredEdit). `shadow` scores were never
+    returned to a client.
 
     `saved_at` is when the edit was saved (the event's time), from which its window runs; when
     unknown, `scored_at` stands in.

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from revertrisk_service.outcomes.records import DecidedScore, Outcome, ScoredEdit
+from revertrisk_service.outcomes.records import DecidedScore, Outcome, RecordedScore
 
 
 class OutcomeStore(Protocol):
-    def record_score(self, edit: ScoredEdit) -> None:
+    def record_score(self, edit: RecordedScore) -> None:
         """Keep one version's score for an edit; recording the same (edit, model, version)
         again replaces the score."""
 

@@ -125,6 +125,19 @@ class Settings(BaseSettings):
     feedback_rate_per_minute: int = Field(default=120, ge=1, le=100_000)
     feedback_rate_burst: int = Field(default=20, ge=1, le=10_000)
     feedback_db_timeout_s: float = Field(default=5.0, gt=0)
+    # Outcomes of stream edits (docs/observed-quality.md), kept in FEEDBACK_DATABASE_URL.
+    outcomes_enabled: bool = Field(
+        default=False,
+        description="Record each stream edit's scores and decide, from the stream, whether it "
+        "was reverted; serves /v1/models/<name>/quality.",
+    )
+    # The dataset labels' defaults (dataset/defaults.py): 48 hours, 15 revisions.
+    outcomes_window_s: float = Field(default=48 * 3600, gt=0)
+    outcomes_radius: int = Field(default=15, ge=1, le=100)
+    # Pages whose recent hashes stay in memory; the others are read back from the database.
+    outcomes_max_pages: int = Field(default=10_000, ge=1, le=10_000_000)
+    # How often closed windows are decided ("not reverted") and old revisions forgotten.
+    outcomes_sweep_interval_s: float = Field(default=10.0, gt=0)
 
     @field_validator("trusted_proxies")
     @classmethod

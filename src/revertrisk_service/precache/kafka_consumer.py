@@ -40,6 +40,7 @@ from aiokafka.errors import KafkaError
 from revertrisk_service.errors import InvalidEvent
 from revertrisk_service.events import EventRevision, IrrelevantEvent, parse_event
 from revertrisk_service.kafka_connection import KafkaConnection
+from revertrisk_service.outcomes.stream_observer import StreamObserver
 from revertrisk_service.precache import kafka_metrics, metrics
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.kafka_offsets import OffsetBook, PartitionProgress
@@ -103,12 +104,14 @@ class KafkaPrecacher:
         score_fn: ScoreFn,
         supports: Callable[[Wiki], bool],
         event_filter: PrecacheFilter | None = None,
+        observer: StreamObserver | None = None,
     ) -> None:
         # Constructor assignments; paired with RevisionScoring's by shape only (duplicates tool).
         self.source = source
         self.score_fn = score_fn
         self.supports = supports
         self.filter = event_filter or PrecacheFilter()
+        self.observer = observer
         self.stats = PrecacheStats()
         self.retries = 0
         self.rebalances = 0
@@ -184,6 +187,8 @@ class KafkaPrecacher:
             batches = await consumer.getmany(timeout_ms=200, max_records=max(1, min(room, 500)))
             for tp, records in batches.items():
                 for record in records:
+                    if self.observer is not None:
+                        await self.observer.observe(record.value)
                     self._accept(tp, record)
             kafka_metrics.IN_FLIGHT.set(self.book.uncommitted())
             now = time.monotonic()
@@ -294,6 +299,9 @@ class KafkaPrecacher:
         async with self._commit_lock:
             offsets = self.book.to_commit(partitions)
             if not offsets:
+                return
+            # The outcomes of the records up to here are written first, or the offsets stay.
+            if self.observer is not None and not await self.observer.flush():
                 return
             try:
                 await consumer.commit(offsets)

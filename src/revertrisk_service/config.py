@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     outcomes_max_pages: int = Field(default=10_000, ge=1, le=10_000_000)
     # How often closed windows are decided ("not reverted") and old revisions forgotten.
     outcomes_sweep_interval_s: float = Field(default=10.0, gt=0)
+    # The period the observed-quality gauges cover, and how often they are recomputed.
+    outcomes_quality_period_s: float = Field(default=30 * 86400, gt=0)
+    outcomes_gauge_interval_s: float = Field(default=60.0, gt=0)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -24,6 +24,8 @@ from revertrisk_service.kserve_socket import serve_on_socket
 from revertrisk_service.logging_setup import configure_logging
 from revertrisk_service.observability.install import install_observability
 from revertrisk_service.observability.metrics import record_model
+from revertrisk_service.outcomes.recorder import build_score_recorder
+from revertrisk_service.outcomes.server_parts import mount_outcomes
 from revertrisk_service.serving.client_address import (
     ClientAddress,
     disable_server_proxy_headers,
@@ -58,6 +60,9 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     extras = build_listeners(settings)
+    recorder = build_score_recorder(settings)
+    if recorder is not None:
+        recorder.attach(extras.listeners)
     runner = build_scoring_runner(settings, settings.enabled_models(), SERVER_NICENESS)
     models = build_models(settings, client, cache, extras.listeners, runner=runner)
     for model in models:
@@ -77,6 +82,7 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         )
     )
     app.include_router(build_feedback_router(feedback, settings.max_body_bytes))
+    mount_outcomes(app, settings, model_dirs, {m.name: m.version for m in models}, recorder)
     app.router.on_startup.append(partial(predict_route_first, app))
     app.router.on_shutdown.extend([client.aclose, cache.close, runner.close])
     if feedback is not None:

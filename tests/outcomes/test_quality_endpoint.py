@@ -12,9 +12,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
-from revertrisk_devtools.ports import free_port
 from sklearn.metrics import roc_auc_score
 
+from revertrisk_devtools.ports import free_port
 from revertrisk_service.outcomes.quality_gauges import refresh_gauges
 from revertrisk_service.outcomes.quality_service import QualityService
 from revertrisk_service.outcomes.records import DecisionSource, Outcome, RecordedScore

@@ -24,14 +24,14 @@ def _y(value: float) -> float:
 def reliability_svg(quality: dict[str, Any]) -> str:
     """One series per version of a quality answer (GET /v1/models/<name>/quality)."""
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE + 20 * 2}" '
-        f'viewBox="0 0 {SIZE} {SIZE + 40}" font-family="sans-serif" font-size="11">',
-        f"<title>Reliability of {escape(quality['model_name'])}: observed revert rate by "
-        "score bucket (Wilson 95% intervals)</title>",
-        f'<rect x="{MARGIN}" y="{MARGIN}" width="{PLOT}" height="{PLOT}" fill="none" '
-        'stroke="#999"/>',
-        f'<line x1="{_x(0)}" y1="{_y(0)}" x2="{_x(1)}" y2="{_y(1)}" stroke="#bbb" '
-        'stroke-dasharray="4 3"/>',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE + 40}" '
+         f'viewBox="0 0 {SIZE} {SIZE + 40}" font-family="sans-serif" font-size="11">'),
+        (f"<title>Reliability of {escape(quality['model_name'])}: observed revert rate by "
+         "score bucket (Wilson 95% intervals)</title>"),
+        (f'<rect x="{MARGIN}" y="{MARGIN}" width="{PLOT}" height="{PLOT}" fill="none" '
+         'stroke="#999"/>'),
+        (f'<line x1="{_x(0)}" y1="{_y(0)}" x2="{_x(1)}" y2="{_y(1)}" stroke="#bbb" '
+         'stroke-dasharray="4 3"/>'),
     ]
     for tick in (0.0, 0.5, 1.0):
         parts.append(f'<text x="{_x(tick)}" y="{SIZE - MARGIN + 14}" '

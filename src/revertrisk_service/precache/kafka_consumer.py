@@ -155,6 +155,8 @@ class KafkaPrecacher:
                 **self.source.connection.client_options(),
             )
             consumer.subscribe(list(self.source.topics), listener=_Rebalance(self))
+            # Known before the group is joined: the first assignment pins start positions.
+            self._consumer = consumer
             try:
                 await consumer.start()
                 log.info(
@@ -359,6 +361,32 @@ class KafkaPrecacher:
             ", ".join(f"{tp.topic}[{tp.partition}]" for tp in sorted(assigned)),
         )
 
+    async def pin_start_positions(self, assigned: set[TopicPartition]) -> None:
+        """Commit where a partition with no committed offset starts, as soon as it is assigned.
+
+        Otherwise a group starting at "latest" whose member dies before its first record has
+        committed nothing, and the member that replaces it starts at "latest" again: the edits
+        produced in between are never scored. Committed at assignment, the start position holds
+        for whoever owns the partition next, so at least once holds from the first second.
+        """
+        consumer = self._consumer
+        if consumer is None or not assigned:
+            return
+        try:
+            fresh = [tp for tp in assigned if await consumer.committed(tp) is None]
+            if not fresh:
+                return
+            find = (consumer.end_offsets if self.source.start_from == "latest"
+                    else consumer.beginning_offsets)
+            starts = await find(fresh)
+            await consumer.commit({tp: starts[tp] for tp in fresh})
+        except KafkaError as exc:
+            # The member then starts as before; the next assignment tries again.
+            self._log("Could not pin the start of new partitions (%s)", exc)
+            return
+        log.info("Pinned the start of %d new partitions at the %s offsets", len(fresh),
+                 self.source.start_from)
+
     async def _stop(self, consumer: AIOKafkaConsumer) -> None:
         await self.commit()
         # Leaving the group starts the rebalance now rather than after the session timeout.
@@ -380,4 +408,5 @@ class _Rebalance(ConsumerRebalanceListener):
         await self.precacher.on_revoked(set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self.precacher.pin_start_positions(set(assigned))
         self.precacher.on_assigned(set(assigned))

@@ -1,5 +1,7 @@
-"""Shared fixtures: the real servers of revertrisk_devtools, started by tests/support/fixtures.py."""
+"""Shared fixtures: the real servers of revertrisk_devtools, started by tests/support/fixtures.py,
+and a headless browser (tests/support/browser.py)."""
 
+from support.browser import browser  # noqa: F401
 from support.fixtures import (  # noqa: F401
     kafka_broker,
     local_wiki,

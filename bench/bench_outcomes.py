@@ -133,7 +133,7 @@ class Phase:
         print(f"{self.name}: {self.events / self.wall_s:.1f} events/s of {self.rate:g} asked; "
               f"CPU {cores:.3f} cores ({1000 * self.cpu_s / self.events:.3f} ms/event); "
               f"observe {Summary.of(self.latencies_ms).line()}", flush=True)
-        extra = (f"; pages in memory {self.pages_in_memory}, outcomes decided {self.decided}"
+        extra = (f"; pages in memory {self.pages_in_memory}, outcomes in the database {self.decided}"
                  if self.pages_in_memory is not None else "")
         print(f"  RSS {self.rss_before:.1f} -> {self.rss_after:.1f} MiB (peak so far "
               f"{peak_rss_mib():.1f}){extra}; load average "

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from sklearn.metrics import roc_auc_score
-from support.kafka_precache import FAST_GROUP, produce
+from support.kafka_precache import FAST_GROUP, produce, wait_for
 
 from revertrisk_devtools.live_edits import (
     WikiEditor,
@@ -51,16 +51,6 @@ def outcome_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWiki
     """A wiki of its own: these tests edit it live."""
     with running_local_wiki(tmp_path_factory.mktemp("outcome-wiki")) as wiki:
         yield wiki
-
-
-def wait_for(condition: Callable[[], Any], timeout_s: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
 
 
 def script_edits(wiki: LocalWiki, suffix: str) -> tuple[dict[str, int], list[int]]:

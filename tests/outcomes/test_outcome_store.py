@@ -3,13 +3,11 @@ outcomes decided once, windows closed, and everything kept across a restart."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support.postgres import LocalPostgres
+from support.postgres import fresh_database
 
 from revertrisk_devtools.ports import free_port
 from revertrisk_service.errors import OutcomesUnavailable
@@ -36,17 +34,10 @@ def reverted(rev_id: int, by: int, wiki_db: str = "enwiki",
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'outcomes.sqlite3'}"
-        return
-    server: LocalPostgres = request.getfixturevalue("postgres_server")
-    name = f"o{time.monotonic_ns()}"
-    admin = SqlOutcomeStore.from_url(server.url, 5).engine
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    admin.dispose()
-    yield server.url.rsplit("/", 1)[0] + f"/{name}"
+        return f"sqlite:///{tmp_path / 'outcomes.sqlite3'}"
+    return fresh_database(request.getfixturevalue("postgres_server"))
 
 
 def test_scores_of_each_version_share_the_edit_outcome(database_url: str) -> None:

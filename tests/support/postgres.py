@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,3 +102,15 @@ def running_postgres() -> Iterator[LocalPostgres]:
         except PostgresUnavailable:
             pass  # already stopped by the test
         shutil.rmtree(root, ignore_errors=True)
+
+
+def fresh_database(server: LocalPostgres) -> str:
+    """A database of its own on the server (one per test), as a SQLAlchemy URL."""
+    from revertrisk_service.feedback.engine import make_feedback_engine
+
+    name = f"t{time.monotonic_ns()}"
+    admin = make_feedback_engine(server.url, 5)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    admin.dispose()
+    return server.url.rsplit("/", 1)[0] + f"/{name}"

@@ -11,8 +11,13 @@ from support.postgres import fresh_database
 
 from revertrisk_devtools.ports import free_port
 from revertrisk_service.errors import OutcomesUnavailable
-from revertrisk_service.outcomes.records import DecisionSource, Outcome, RecordedScore
-from revertrisk_service.outcomes.sql_store import PageRevision, SqlOutcomeStore
+from revertrisk_service.outcomes.records import (
+    DecisionSource,
+    Outcome,
+    PageRevision,
+    RecordedScore,
+)
+from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 
 LA = "revertrisk-language-agnostic"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -32,7 +32,7 @@ class StreamObserver:
         except ValueError:
             return
         seen = observed_revision(event) if isinstance(event, dict) else None
-        if seen is None or wiki_by_dbname(seen.wiki_db) is None:
+        if seen is None or wiki_by_dbname(seen.revision.wiki_db) is None:
             return
         await self.detector.observe(seen)
 

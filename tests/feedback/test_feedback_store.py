@@ -7,11 +7,10 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from support.postgres import LocalPostgres, fresh_database
+from support.postgres import LocalPostgres
 
 from revertrisk_service.errors import FeedbackUnavailable
 from revertrisk_service.feedback.judgments import Judgment
@@ -33,12 +32,6 @@ def row_counts(store: FeedbackStore) -> tuple[int, int]:
         latest = connection.execute(select(func.count()).select_from(current)).scalar_one()
     return int(history), int(latest)
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
-    return fresh_database(request.getfixturevalue("postgres_server"))
 
 
 def test_second_judgment_replaces_first_and_history_keeps_both(database_url: str) -> None:

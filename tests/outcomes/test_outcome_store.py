@@ -4,10 +4,8 @@ outcomes decided once, windows closed, and everything kept across a restart."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from support.postgres import fresh_database
 
 from revertrisk_devtools.ports import free_port
 from revertrisk_service.errors import OutcomesUnavailable
@@ -37,12 +35,6 @@ def reverted(rev_id: int, by: int, wiki_db: str = "enwiki",
                    decided_at=T0 + timedelta(hours=1), reverting_rev_id=by, reverted_by="Carol",
                    seconds_to_revert=60.0)
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'outcomes.sqlite3'}"
-    return fresh_database(request.getfixturevalue("postgres_server"))
 
 
 def test_scores_of_each_version_share_the_edit_outcome(database_url: str) -> None:

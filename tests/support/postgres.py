@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from revertrisk_devtools.ports import free_port
 
 
@@ -114,3 +116,11 @@ def fresh_database(server: LocalPostgres) -> str:
         connection.exec_driver_sql(f"CREATE DATABASE {name}")
     admin.dispose()
     return server.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test twice: on a SQLite file, and on a database of its own on the module's server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'database.sqlite3'}"
+    return fresh_database(request.getfixturevalue("postgres_server"))

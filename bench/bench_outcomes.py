@@ -14,8 +14,10 @@ so that sweeps decide edits during the run, as they do all day in production).
         [--window-s 10] [--database-url sqlite:///PATH]
 
 Reported per phase: events/s achieved, CPU cores used (process CPU seconds / wall seconds), CPU
-milliseconds per event, the observe() latency (median, p95, p99), resident memory before and
-after and its peak, the detector's pages in memory, outcomes decided, and the load average.
+milliseconds per event, how long the stream waits per event (observe), how long the once-a-second
+flush before a commit takes (every queued revision processed and written), resident memory
+before and after and its peak, the detector's pages in memory, the outcomes in the database, and
+the load average.
 """
 
 from __future__ import annotations
@@ -122,6 +124,7 @@ class Phase:
     wall_s: float
     cpu_s: float
     latencies_ms: list[float]
+    flushes_ms: list[float]
     rss_before: float
     rss_after: float
     pages_in_memory: int | None
@@ -133,6 +136,8 @@ class Phase:
         print(f"{self.name}: {self.events / self.wall_s:.1f} events/s of {self.rate:g} asked; "
               f"CPU {cores:.3f} cores ({1000 * self.cpu_s / self.events:.3f} ms/event); "
               f"observe {Summary.of(self.latencies_ms).line()}", flush=True)
+        if self.flushes_ms:
+            print(f"  flush {Summary.of(self.flushes_ms).line()}", flush=True)
         extra = (f"; pages in memory {self.pages_in_memory}, outcomes in the database {self.decided}"
                  if self.pages_in_memory is not None else "")
         print(f"  RSS {self.rss_before:.1f} -> {self.rss_after:.1f} MiB (peak so far "
@@ -143,9 +148,20 @@ class Phase:
 async def run_phase(name: str, rate: float, seconds: float, stream: EditStream,
                     tracking: tuple[StreamObserver, ScoreRecorder] | None) -> Phase:
     total = int(rate * seconds)
-    latencies = []
+    latencies, flushes = [], []
     rss_before = rss_mib()
     start_wall, start_cpu = time.monotonic(), time.process_time()
+
+    async def commit_every_second(observer: StreamObserver) -> None:
+        # What the precacher's commit task does, beside the stream loop: flush, then commit.
+        while True:
+            await asyncio.sleep(1.0)
+            began = time.perf_counter()
+            await observer.flush()
+            flushes.append(1000 * (time.perf_counter() - began))
+
+    committing = (asyncio.create_task(commit_every_second(tracking[0]))
+                  if tracking is not None else None)
     with progress_bar(name, total) as step:
         for i in range(total):
             target = start_wall + i / rate
@@ -161,9 +177,10 @@ async def run_phase(name: str, rate: float, seconds: float, stream: EditStream,
                 await observer.observe(data)
                 recorder.offer(scored)
             latencies.append(1000 * (time.perf_counter() - began))
-            if tracking is not None and i % int(max(rate, 1)) == 0:
-                await observer.flush()  # what the precacher's one-second commit does
             step()
+    if committing is not None:
+        committing.cancel()
+        await asyncio.gather(committing, return_exceptions=True)
     if tracking is not None:
         await tracking[0].flush()
         tracking[1].wait_idle(30)
@@ -175,7 +192,7 @@ async def run_phase(name: str, rate: float, seconds: float, stream: EditStream,
         with detector.store.engine.connect() as connection:
             decided = int(connection.exec_driver_sql(
                 "SELECT count(*) FROM edit_outcomes").scalar_one())
-    return Phase(name, rate, total, wall, cpu, latencies, rss_before, rss_mib(),
+    return Phase(name, rate, total, wall, cpu, latencies, flushes, rss_before, rss_mib(),
                  detector.pages_in_memory if detector else None, decided, os.getloadavg())
 
 
@@ -211,7 +228,8 @@ async def main(args: argparse.Namespace) -> None:
             extra = (tracked.cpu_s / tracked.wall_s) - (base.cpu_s / base.wall_s)
             print(f"{tracked.rate:g} edits/s: +{extra:.3f} cores, "
                   f"{1000 * (tracked.cpu_s - base.cpu_s) / tracked.events:.3f} ms CPU per edit; "
-                  f"observe p99 {Summary.of(tracked.latencies_ms).p99:.2f} ms; "
+                  f"observe p99 {Summary.of(tracked.latencies_ms).p99:.2f} ms, flush p99 "
+                  f"{Summary.of(tracked.flushes_ms).p99:.1f} ms; "
                   f"RSS {tracked.rss_after:.1f} MiB", flush=True)
 
 

@@ -77,9 +77,9 @@ class RevertDetector:
         """Process one stream revision; returns the outcomes it decided (also buffered)."""
         revision = seen.revision
         page = await self._page((revision.wiki_db, revision.page_id))
-        if any(kept.rev_id == revision.rev_id for kept in page.remembered()):
-            return []  # replayed after a restart: already processed
         remembered = {kept.rev_id: kept for kept in page.remembered()}
+        if revision.rev_id in remembered:
+            return []  # replayed after a restart: already processed
         revert = page.process(revision)
         self._buffer(self._revisions, revision)
         if self.watermark is None or revision.timestamp > self.watermark:

@@ -22,6 +22,7 @@ from revertrisk_service.outcomes.quality import (
     auc_delong,
     version_quality,
 )
+from revertrisk_service.outcomes.records import ScoreFilter
 from revertrisk_service.outcomes.sql_store import BinCount, SqlOutcomeStore
 from revertrisk_service.transparency.caution_levels import level_thresholds
 from revertrisk_service.transparency.routes import ModelFiles
@@ -144,10 +145,8 @@ class QualityService:
         return recorded if served in recorded or served is None else [*recorded, served]
 
     def counts(self, name: str, version: str, query: QualityQuery) -> list[BinCount]:
-        return self.store.bin_counts(
-            name, version, query.since, query.until,
-            wiki_db=query.wiki_db, editor_anonymous=query.editor_anonymous,
-        )
+        return self.store.bin_counts(name, version, ScoreFilter(
+            query.since, query.until, query.wiki_db, query.editor_anonymous))
 
     def quality(self, name: str, query: QualityQuery) -> dict[str, Any]:
         """The whole answer of GET /v1/models/<name>/quality (blocking: run in a thread)."""

@@ -33,6 +33,7 @@ from revertrisk_service.outcomes.records import (
     Outcome,
     PageRevision,
     RecordedScore,
+    ScoreFilter,
 )
 from revertrisk_service.outcomes.schema import outcomes, page_revisions, scores
 
@@ -264,20 +265,17 @@ class SqlOutcomeStore:
         )
 
     @staticmethod
-    def _filters(
-        model_name: str, version: str, since: datetime | None, until: datetime | None,
-        wiki_db: str | None, editor_anonymous: bool | None,
-    ) -> list[Any]:
+    def _filters(model_name: str, version: str, where: ScoreFilter) -> list[Any]:
         conditions = [scores.c.model_name == model_name, scores.c.model_version == version,
                       outcomes.c.wiki_db == scores.c.wiki_db, outcomes.c.rev_id == scores.c.rev_id]
-        if since is not None:
-            conditions.append(scores.c.scored_at >= since)
-        if until is not None:
-            conditions.append(scores.c.scored_at < until)
-        if wiki_db is not None:
-            conditions.append(scores.c.wiki_db == wiki_db)
-        if editor_anonymous is not None:
-            conditions.append(scores.c.editor_anonymous == editor_anonymous)
+        if where.since is not None:
+            conditions.append(scores.c.scored_at >= where.since)
+        if where.until is not None:
+            conditions.append(scores.c.scored_at < where.until)
+        if where.wiki_db is not None:
+            conditions.append(scores.c.wiki_db == where.wiki_db)
+        if where.editor_anonymous is not None:
+            conditions.append(scores.c.editor_anonymous == where.editor_anonymous)
         return conditions
 
     def decided_scores(
@@ -290,10 +288,11 @@ class SqlOutcomeStore:
         wiki_db: str | None = None,
         editor_anonymous: bool | None = None,
     ) -> list[DecidedScore]:
+        where = ScoreFilter(since, until, wiki_db, editor_anonymous)
         query = (
             select(scores.c.wiki_db, scores.c.rev_id, scores.c.probability, outcomes.c.reverted,
                    scores.c.editor_anonymous, outcomes.c.decided_by)
-            .where(*self._filters(model_name, version, since, until, wiki_db, editor_anonymous))
+            .where(*self._filters(model_name, version, where))
             .order_by(scores.c.wiki_db, scores.c.rev_id)
         )
         with self._database("reading decided scores"), self.engine.connect() as connection:
@@ -305,14 +304,7 @@ class SqlOutcomeStore:
         ]
 
     def bin_counts(
-        self,
-        model_name: str,
-        version: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        *,
-        wiki_db: str | None = None,
-        editor_anonymous: bool | None = None,
+        self, model_name: str, version: str, where: ScoreFilter | None = None
     ) -> list[BinCount]:
         """The decided scores counted per wiki, kind of editor, score bin, outcome and source:
         at most wikis x 2 x 1001 x 2 x 4 rows however many edits there are, which is what the
@@ -321,7 +313,7 @@ class SqlOutcomeStore:
                 outcomes.c.reverted, outcomes.c.decided_by)
         query = (
             select(*keys, func.count(), func.sum(scores.c.probability))
-            .where(*self._filters(model_name, version, since, until, wiki_db, editor_anonymous))
+            .where(*self._filters(model_name, version, where or ScoreFilter()))
             .group_by(*keys)
         )
         with self._database("counting decided scores"), self.engine.connect() as connection:

@@ -35,8 +35,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # included), its guards and OpenAPI document, the error contract, request ids and predict
     # metrics, client address and limit, the held hits answered at the door.
     ("http",),
-    # Features with routers of their own, fed by the models.
-    ("ores", "patrol", "feedback"),
+    # Features with routers of their own, fed by the models; outcomes keeps its records in the
+    # feedback database.
+    ("ores", "patrol", "feedback", "outcomes"),
     # The KServe model and the shapes of its requests and responses.
     ("serving",),
     # The scoring engine: cache, fetch, one scoring call per missed revision.
@@ -62,6 +63,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("mediawiki",),
     # The served models by name: the one table their names are written in.
     ("retry", "wikis", "model_table"),
+    # The identity-revert rule shared by the dataset's labels and the live outcomes.
+    ("identity_reverts",),
     ("errors",),
 )
 

@@ -298,6 +298,47 @@ class Settings(BaseSettings):
         description="Connection, lock and statement limit for the feedback database, in "
         "seconds; beyond it 503.",
     )
+    # Outcomes of stream edits (docs/observed-quality.md), kept in FEEDBACK_DATABASE_URL.
+    outcomes_enabled: bool = Field(
+        default=False,
+        description="Record each stream edit's scores and decide, from the stream, whether it "
+        "was reverted; serves /v1/models/<name>/quality.",
+    )
+    # The dataset labels' defaults (identity_reverts.py): 48 hours, 15 revisions.
+    outcomes_window_s: float = Field(
+        default=48 * 3600,
+        gt=0,
+        description="How long after an edit a revert still counts, in seconds (the dataset "
+        "labels' window).",
+    )
+    outcomes_radius: int = Field(
+        default=15,
+        ge=1,
+        le=100,
+        description="How many revisions one identity revert may undo at once (the dataset "
+        "labels' radius).",
+    )
+    outcomes_max_pages: int = Field(
+        default=10_000,
+        ge=1,
+        le=10_000_000,
+        description="Pages whose recent hashes stay in memory (least recently edited dropped "
+        "first); the others are read back from the database.",
+    )
+    outcomes_sweep_interval_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often edits whose window closed are decided 'not reverted' and old "
+        "revisions forgotten, in seconds.",
+    )
+    outcomes_quality_period_s: float = Field(
+        default=30 * 86400,
+        gt=0,
+        description="The period the observed-quality gauges cover, in seconds.",
+    )
+    outcomes_gauge_interval_s: float = Field(
+        default=60.0, gt=0, description="How often the observed-quality gauges are recomputed."
+    )
 
     @field_validator("trusted_proxies")
     @classmethod

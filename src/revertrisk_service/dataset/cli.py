@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from revertrisk_service.dataset.defaults import DEFAULT_RADIUS, DEFAULT_WINDOW
+from revertrisk_service.identity_reverts import DEFAULT_RADIUS, DEFAULT_WINDOW
 
 app = typer.Typer(help="Labeled training datasets (TRAINING-DATA-CONTRACT): from edit history or patroller feedback.", no_args_is_help=True)
 
@@ -48,7 +48,6 @@ def build(
 ) -> None:
     """Build a training dataset: identity-revert labels and every model signal, on Spark."""
     try:
-        import mwreverts  # noqa: F401
         import pyspark  # noqa: F401
     except ImportError as error:
         raise _fail(f"{error.name} is not installed: pip install 'revertrisk-service[dataset]' "

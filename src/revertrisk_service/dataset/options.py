@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from revertrisk_service.dataset.defaults import DEFAULT_RADIUS, DEFAULT_WINDOW
+from revertrisk_service.identity_reverts import DEFAULT_RADIUS, DEFAULT_WINDOW
 
 # The Data Lake's bot-by-name rule (analytics-refinery, mediawiki_history's `is_bot_by` "name",
 # botUsernamePattern): a dump has no user groups, so the name is all there is.

@@ -56,6 +56,8 @@ class Route:
     body: Any = None
     """The JSON body's type for a route other than predict (its own parser checks it)."""
     success_status: int = 200
+    media_type: str = "text/plain"
+    """The 200 answer's media type when it is not JSON (`response` is None)."""
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -143,6 +145,32 @@ ROUTES: tuple[Route, ...] = (
         "Judgment counts and the precision observed in use at each threshold preset.",
         response=dict[str, Any],
         errors=(404, 503),
+    ),
+    Route(
+        "GET",
+        "/v1/models/{model_name}/quality",
+        "model_quality",
+        "Observed quality of each model version on stream edits whose outcome is decided: "
+        "AUC, precision and recall at each caution level, calibration, each with its count of "
+        "decided edits and a 95% interval.",
+        response=dict[str, Any],
+        errors=(400, 404, 503),
+        query=(
+            Query("wiki", str, "Only this wiki's edits (a database name).", "enwiki"),
+            Query("editor", str, "Only `anonymous` or `registered` editors' edits.", "anonymous"),
+            Query("since", str, "Only edits scored at or after this ISO 8601 time.",
+                  "2026-03-01T00:00:00Z"),
+            Query("until", str, "Only edits scored before this ISO 8601 time."),
+            Query("version", str, "Only this model version (default: every recorded one)."),
+        ),
+    ),
+    Route(
+        "GET",
+        "/v1/models/{model_name}/quality/reliability.svg",
+        "model_reliability_plot",
+        "The reliability plot of observed quality (SVG), with the same filters.",
+        errors=(400, 404, 503),
+        media_type="image/svg+xml",
     ),
     Route(
         "POST",

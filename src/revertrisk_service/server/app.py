@@ -28,6 +28,8 @@ from revertrisk_service.http.openapi import install_openapi
 from revertrisk_service.http.predict_guard import PredictGuard
 from revertrisk_service.http.route_guard import RouteGuard
 from revertrisk_service.observability.metrics import record_model
+from revertrisk_service.outcomes.recorder import build_score_recorder
+from revertrisk_service.outcomes.server_parts import mount_outcomes
 from revertrisk_service.scoring.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.server.assembly import (
     build_cache_layer,
@@ -82,6 +84,9 @@ def build_server(settings: Settings) -> Served:
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     extras = build_listeners(settings)
+    recorder = build_score_recorder(settings)
+    if recorder is not None:
+        recorder.attach(extras.listeners)
     runner = build_scoring_runner(settings, settings.enabled_models(), SERVER_NICENESS)
     scoring = build_scoring(client, cache, extras.listeners, runner)
     models = build_models(settings, scoring)
@@ -102,6 +107,7 @@ def build_server(settings: Settings) -> Served:
         )
     )
     app.include_router(build_feedback_router(feedback, settings.max_body_bytes))
+    mount_outcomes(app, settings, model_dirs, {m.name: m.version for m in models}, recorder)
     app.router.on_startup.append(partial(predict_route_first, app))
     app.router.on_shutdown.extend([client.aclose, cache.close, runner.close])
     if feedback is not None:

@@ -24,7 +24,18 @@ STATS = ("precision", "recall", "filter_rate", "match_rate", "fpr", "f1")
 COUNTS = ("tp", "fp", "tn", "fn")
 _FORMAT = "revertrisk-thresholds/1"
 
-__all__ = ["COUNTS", "STATS", "THRESHOLDS_FILENAME", "ThresholdTable", "load_threshold_table"]
+STEP = 0.001
+
+__all__ = [
+    "COUNTS",
+    "STATS",
+    "STEP",
+    "THRESHOLDS_FILENAME",
+    "ThresholdTable",
+    "compute_threshold_table",
+    "load_threshold_table",
+    "threshold_grid",
+]
 
 
 def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -125,3 +136,40 @@ class ThresholdTable:
 
 def load_threshold_table(path: Path) -> ThresholdTable:
     return ThresholdTable.from_json_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def as_arrays(labels: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Labels (0 or 1) and scores as equally long 1-D arrays; ValueError otherwise."""
+    y = np.asarray(labels, dtype=np.int64)
+    s = np.asarray(scores, dtype=np.float64)
+    if y.shape != s.shape or y.ndim != 1:
+        raise ValueError(
+            f"labels and scores must be 1-D and equally long, got {y.shape} and {s.shape}"
+        )
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError("labels must be 0 or 1")
+    return y, s
+
+
+def threshold_grid(step: float = STEP) -> np.ndarray:
+    steps = round(1 / step)
+    # Rounding gives the double nearest each decimal, so 0.5 in the grid is exactly 0.5.
+    return np.round(np.arange(steps + 1) * step, 6)
+
+
+def compute_threshold_table(labels: Any, scores: Any, step: float = STEP) -> ThresholdTable:
+    """Confusion counts at every grid threshold, via binary search on the sorted scores.
+
+    Here, beside the table, rather than with the offline evaluation: the server computes tables
+    from observed outcomes too, and must not import the evaluation's statistics libraries.
+    """
+    y, s = as_arrays(labels, scores)
+    grid = threshold_grid(step)
+    positive_scores = np.sort(s[y == 1])
+    negative_scores = np.sort(s[y == 0])
+    # Scores strictly below the threshold are not flagged: searchsorted(side="left") counts them.
+    tp = positive_scores.size - np.searchsorted(positive_scores, grid, side="left")
+    fp = negative_scores.size - np.searchsorted(negative_scores, grid, side="left")
+    return ThresholdTable.from_counts(
+        grid, tp, fp, negative_scores.size - fp, positive_scores.size - tp
+    )

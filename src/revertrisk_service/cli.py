@@ -382,7 +382,7 @@ def _shard(text: str | None) -> tuple[int, int] | None:
 
 feedback_app = typer.Typer(help="Patroller feedback: the judgments database.", no_args_is_help=True)
 app.add_typer(feedback_app, name="feedback")
-# One `revertrisk dataset` group (TRAINING-DATA-CONTRACT): `build` from edit history (dataset/cli.py,
+# One `revertrisk dataset` group (docs/training-data-contract.md): `build` from edit history (dataset/cli.py,
 # Spark imported only when it runs) and `feedback`, the patrollers' judgments, below.
 app.add_typer(dataset_app, name="dataset")
 

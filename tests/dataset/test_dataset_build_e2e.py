@@ -28,8 +28,7 @@ from revertrisk_devtools.local_wiki import (
 from revertrisk_service.dataset.history_edit import (
     AS_OF_EDIT_SIGNALS,
     DUMP_MISSING_SIGNALS,
-    LANGUAGE_AGNOSTIC_SIGNALS,
-    MULTILINGUAL_SIGNALS,
+    SIGNAL_NAMES,
 )
 from revertrisk_service.dataset.options import BuildOptions
 from revertrisk_service.dataset.parquet_out import chunk_files
@@ -155,9 +154,9 @@ def test_train_serve_parity_for_both_models(scripted, built) -> None:
     skipped = set(DUMP_MISSING_SIGNALS) | set(AS_OF_EDIT_SIGNALS)
     compared = 0
     for rev_id, ctx in zip(rev_ids, contexts, strict=True):
-        live = edit_signals(ctx, (*LANGUAGE_AGNOSTIC_SIGNALS, *MULTILINGUAL_SIGNALS))
+        live = edit_signals(ctx, SIGNAL_NAMES)
         row = frame.loc[rev_id]
-        for name in (*LANGUAGE_AGNOSTIC_SIGNALS, *MULTILINGUAL_SIGNALS):
+        for name in SIGNAL_NAMES:
             if name in skipped:
                 continue
             built_value = row[name]

@@ -33,9 +33,8 @@ from revertrisk_service.models.multilingual.features import (
     ALL_FEATURES,
     CATEGORICAL_FEATURES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
-    EDIT_STRUCTURE,
+    SHIPPED_GROUPS,
     TEXT_MODELS,
-    USER,
     WIKI_FEATURE,
     cap_texts,
     feature_frame,
@@ -70,9 +69,6 @@ DEFAULT_OUTPUT_DIR = artifact_dir(MODEL_NAME)
 DATA_FILE = "ki_multilingual_sample.csv"
 LABEL = "revision_is_identity_reverted"
 OOF_FOLDS = 3
-# What ships, chosen by the ablations in EVALUATION.md: a group ships only when it beats the
-# model without it by more than the noise. See SHIPPED_GROUPS_REASON.
-SHIPPED_GROUPS: tuple[str, ...] = (USER, EDIT_STRUCTURE)
 SHIPPING_DECISION = (
     "Ships without text classifiers: CatBoost over the editor and edit-structure features (the "
     "published design's no-text part). In the repeated grouped cross-validation over the "

@@ -154,7 +154,7 @@ def train(
         extra["text_models_dir"] = text_models
     target = output_dir or settings.models_dir / name
     if data:
-        from revertrisk_service.dataset.reader import DatasetError
+        from revertrisk_service.training.dataset_reader import DatasetError
 
         try:
             summary = trainer.main_from_datasets(output_dir=target, data_dirs=data, seed=seed,

@@ -32,8 +32,8 @@ from revertrisk_service.dataset.history_edit import (
 )
 from revertrisk_service.dataset.options import BuildOptions
 from revertrisk_service.dataset.parquet_out import chunk_files
-from revertrisk_service.dataset.reader import describe, load_datasets
 from revertrisk_service.dataset.spark_job import build, spark_session
+from revertrisk_service.training.dataset_reader import describe, load_datasets
 
 pytestmark = pytest.mark.e2e
 WIKI_DB = "enwiki"  # the local wiki's history, scored as English Wikipedia

@@ -266,7 +266,11 @@ def main_from_datasets(output_dir: Path, data_dirs: Sequence[Path], seed: int = 
                        ) -> dict[str, Any]:
     """Train from training datasets (`revertrisk dataset build`, feedback exports): the same
     booster, features by their declared names, the same page-grouped hold-out and CV."""
-    from revertrisk_service.dataset.reader import feature_columns, load_datasets, page_groups
+    from revertrisk_service.training.dataset_reader import (
+        feature_columns,
+        load_datasets,
+        page_groups,
+    )
 
     frame, described = load_datasets(data_dirs)
     x = feature_columns(frame, FEATURE_NAMES).to_numpy(dtype=np.float32)

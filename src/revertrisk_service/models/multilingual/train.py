@@ -258,7 +258,11 @@ def main_from_datasets(
 ) -> dict:
     """Train from training datasets (`revertrisk dataset build`, feedback exports): the signals
     by their declared names, the texts for the text models, the same page-grouped split."""
-    from revertrisk_service.dataset.reader import feature_columns, load_datasets, page_groups
+    from revertrisk_service.training.dataset_reader import (
+        feature_columns,
+        load_datasets,
+        page_groups,
+    )
 
     frame, described = load_datasets(data_dirs)
     facts = [_facts_with_texts(row) for row in frame.to_dict("records")]

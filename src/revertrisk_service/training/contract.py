@@ -23,6 +23,9 @@ DATASET_METADATA_FILE = "dataset.json"
 LABEL_COLUMN = "label"
 # What every dataset file has, whichever source wrote it.
 REQUIRED_COLUMNS: tuple[str, ...] = ("wiki_db", "rev_id", "page_title", LABEL_COLUMN)
+# The edit's texts, as the multilingual text classifiers read them (the sample's column names):
+# lists of sentences, and of (old, new) sentence pairs.
+TEXT_COLUMNS: tuple[str, ...] = ("texts_insert", "texts_removed", "texts_change")
 # The wiki is an identity column of every row, never a signal column.
 WIKI_COLUMN = "wiki_db"
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from revertrisk_service.training.contract import DATASET_METADATA_FILE, REQUIRED_COLUMNS
 
@@ -29,6 +28,8 @@ def describe(directory: Path) -> dict[str, Any]:
 
 def load_datasets(directories: Sequence[Path]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """All rows of all directories, and each directory's metadata (DATASET_METADATA_FILE)."""
+    import pyarrow.parquet as pq  # the `dataset` extra: only training from Parquet needs it
+
     frames, descriptions = [], []
     for directory in directories:
         descriptions.append({"dir": str(directory), **describe(directory)})

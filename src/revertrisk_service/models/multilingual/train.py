@@ -10,6 +10,7 @@ groups ship is decided by the repeated grouped cross-validation in evaluation.ab
 from __future__ import annotations
 
 import json
+import math
 import platform
 import shutil
 from collections.abc import Callable, Sequence
@@ -30,7 +31,6 @@ from sklearn.model_selection import StratifiedGroupKFold
 from revertrisk_service.edits.texts import EditTexts
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.models.multilingual.features import (
-    ALL_FEATURES,
     CATEGORICAL_FEATURES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
     SHIPPED_GROUPS,
@@ -54,13 +54,23 @@ from revertrisk_service.signals import CATALOGUE, SignalValues, describe, given_
 from revertrisk_service.signals.groups import CHARACTERS, COMMENT, LANGUAGE_ID, WORD_PRIORS
 from revertrisk_service.signals.text_models import TEXT_KINDS, TEXT_SCORE_FEATURES
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
+from revertrisk_service.training.contract import TEXT_COLUMNS
+from revertrisk_service.training.dataset_reader import feature_columns
 from revertrisk_service.training.datasets import facts_from_ki_row
-from revertrisk_service.training.holdout import HOLDOUT_DESCRIPTION, holdout_mask
-from revertrisk_service.training.metrics import roc_auc_or_none
+from revertrisk_service.training.holdout import (
+    HOLDOUT_DESCRIPTION,
+    holdout_mask,
+    roc_auc_or_none,
+    source_holdout,
+)
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
 from revertrisk_service.training.progress import progress_bar
-from revertrisk_service.training.reproducible import seed_everything, strip_volatile_metadata
-from revertrisk_service.training.versioning import content_version
+from revertrisk_service.training.reproducible import (
+    content_version,
+    seed_everything,
+    strip_volatile_metadata,
+)
+from revertrisk_service.training.table import TrainingTable, table_training_data
 from revertrisk_service.wikis import wiki_by_dbname
 
 MODEL_NAME = "revertrisk-multilingual"
@@ -211,6 +221,7 @@ class TrainingRows:
     anonymous: np.ndarray
     facts: list[SignalValues]  # solved; the text models read their "edit_texts"
     features: Callable[[np.ndarray, dict | None, Sequence[str]], pd.DataFrame]
+    held_out: np.ndarray  # bool: scored once, never trained on
 
 
 def main(
@@ -243,63 +254,65 @@ def main(
         anonymous=df["is_anonymous"].astype(bool).to_numpy(),
         facts=facts,
         features=features,
+        held_out=holdout_mask(df["wiki_db"], df["page_title"]),
     )
     return _train_and_write(output_dir, rows, seed, groups, text_models_dir,
                             lambda n_train, n_test: _csv_training_data(n_train, n_test),
                             supported_wikis(df))
 
 
-def main_from_datasets(
+def table_inputs(table: TrainingTable, feature_names: Sequence[str]) -> list[dict[str, Any]]:
+    """Each row's values of the model's edit-fact features (None: unknown), to be encoded by
+    features.feature_frame exactly as serving encodes a live edit."""
+    names = [n for n in feature_names if CATALOGUE[n].source != "model" and n != WIKI_FEATURE]
+    columns = feature_columns(table.frame, [n for n in names if n != "is_anonymous"])
+    columns["is_anonymous"] = table.anonymous.astype(float)
+    wikis = table.frame["wiki_db"].astype(str).tolist()
+    return [{**{n: (None if math.isnan(v) else v) for n, v in zip(names, values, strict=True)},
+             WIKI_FEATURE: wiki}
+            for values, wiki in zip(columns[names].itertuples(index=False), wikis, strict=True)]
+
+
+def main_from_table(
     output_dir: Path,
-    data_dirs: Sequence[Path],
+    table: TrainingTable,
     seed: int = 42,
     groups: Sequence[str] = SHIPPED_GROUPS,
     text_models_dir: Path | None = None,
 ) -> dict:
-    """Train from training datasets (`revertrisk dataset build`, feedback exports): the signals
-    by their declared names, the texts for the text models, the same page-grouped split."""
-    from revertrisk_service.training.dataset_reader import (
-        feature_columns,
-        load_datasets,
-        page_groups,
-    )
-
-    frame, described = load_datasets(data_dirs)
-    facts = [_facts_with_texts(row) for row in frame.to_dict("records")]
-    anonymous = (frame["is_anonymous"].fillna(False).astype(bool).to_numpy()
-                 if "is_anonymous" in frame.columns else np.zeros(len(frame), dtype=bool))
-    values = feature_columns(frame, [n for n in ALL_FEATURES if n != WIKI_FEATURE])
-    values["is_anonymous"] = anonymous.astype(float)
-    values[WIKI_FEATURE] = frame["wiki_db"].astype(str)
+    """Train from a training table (built datasets, feedback exports, the sample): the signals
+    by their declared names encoded as serving encodes them, the texts for the text models, held
+    out source by source (training.holdout.source_holdout)."""
+    frame = table.frame
+    feature_names = features_of(_with_text_models(groups, text_models_dir))
+    inputs = table_inputs(table, feature_names)
+    facts = [_facts_with_texts(row) for row in frame[["page_title", *TEXT_COLUMNS]].to_dict("records")]
+    wiki_db = frame["wiki_db"].astype(str).to_numpy()
+    page_title = frame["page_title"].astype(str).to_numpy()
+    split = source_holdout(table.source, table.pages, wiki_db, page_title, frame["rev_timestamp"])
 
     def features(idx: np.ndarray, scores: dict | None, names: Sequence[str]) -> pd.DataFrame:
-        chosen = values.iloc[idx].reset_index(drop=True)
-        if scores is not None:
-            chosen = chosen.assign(**scores)
-        return chosen[list(names)]
+        return feature_frame([inputs[i] for i in idx], scores, names)
 
     rows = TrainingRows(
-        wiki_db=frame["wiki_db"].astype(str).to_numpy(),
+        wiki_db=wiki_db,
         rev_id=frame["rev_id"].to_numpy(),
-        page_title=frame["page_title"].astype(str).to_numpy(),
-        pages=page_groups(frame),
-        y=frame["label"].astype(int).to_numpy(),
-        anonymous=anonymous,
+        page_title=page_title,
+        pages=table.pages,
+        y=table.labels,
+        anonymous=table.anonymous,
         facts=facts,
         features=features,
+        held_out=split.mask,
     )
     wikis = [{"lang": w.lang, "dbname": w.dbname}
-             for w in (wiki_by_dbname(db) for db in sorted(set(rows.wiki_db))) if w is not None]
+             for w in (wiki_by_dbname(db) for db in sorted(set(wiki_db))) if w is not None]
 
     def training_data(n_train: int, n_test: int) -> dict:
         return {
-            "datasets": [{k: d.get(k) for k in ("dir", "kind", "created", "counts")}
-                         for d in described],
-            "description": "Training datasets built from edit history or feedback exports.",
-            "missing_signals": sorted({n for d in described for n in d.get("missing_signals", [])}),
-            "split": f"{HOLDOUT_DESCRIPTION} Trained on the other {n_train} rows, scored once "
-                     f"on the {n_test} held-out rows.",
-            "label": "label (history: revision_is_identity_reverted)",
+            **table_training_data(table, split),
+            "split": "Held out source by source: " + "; ".join(
+                f"{s}: {r}" for s, r in split.rules.items()),
         }
 
     return _train_and_write(output_dir, rows, seed, groups, text_models_dir, training_data, wikis)
@@ -335,8 +348,7 @@ def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_d
     feature_names = features_of(groups)
     with_text = TEXT_MODELS in groups
     facts, y, anonymous, pages = rows.facts, rows.y, rows.anonymous, rows.pages
-    held_out = holdout_mask(rows.wiki_db, rows.page_title)
-    train_idx, test_idx = np.flatnonzero(~held_out), np.flatnonzero(held_out)
+    train_idx, test_idx = np.flatnonzero(~rows.held_out), np.flatnonzero(rows.held_out)
     train_facts = [facts[i] for i in train_idx]
     test_facts = [facts[i] for i in test_idx]
     y_train, y_test = y[train_idx], y[test_idx]

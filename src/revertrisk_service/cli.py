@@ -130,6 +130,12 @@ def train(
                      "this master, e.g. local[2] or spark://host:7077, reading the datasets' "
                      "Parquet there; without it training runs in this process."),
     ] = None,
+    max_train_rows: Annotated[
+        int | None,
+        typer.Option(min=1, help="multilingual with --data: the most training rows CatBoost "
+                     "learns from; above it, a draw within each class (default: what 8 GiB "
+                     "holds, docs/training-at-scale.md)."),
+    ] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Where the artifact goes.")] = None,
     seed: int = 42,
     text_models: Annotated[
@@ -163,6 +169,10 @@ def train(
         if missing:
             raise fail(f"--text-models {text_models}: no checkpoint (config.json) for {missing}")
         extra["text_models_dir"] = text_models
+    if max_train_rows is not None:
+        if name != MULTILINGUAL or not data:
+            raise fail("--max-train-rows applies to the multilingual model trained from --data")
+        extra["max_train_rows"] = max_train_rows
     target = output_dir or settings.models_dir / name
     if master is not None and (name != LANGUAGE_AGNOSTIC or not data or with_sample):
         raise fail("--master trains the language-agnostic model from --data datasets only")

@@ -175,3 +175,22 @@ def table_training_data(table: TrainingTable, split: SourceHoldout) -> dict[str,
                     "attributed by the histories themselves (each revision names its "
                     f"contributor); the labelled sample: {SAMPLE_LICENCE}"),
     }
+
+
+def capped_rows(rows: np.ndarray, labels: np.ndarray, limit: int | None, seed: int) -> np.ndarray:
+    """At most `limit` of `rows` (indices into `labels`), drawn without replacement within each
+    class so the reverted share stays what it was, in their original order; all of them when
+    they fit. The draw depends only on the rows, the labels and the seed."""
+    if limit is None or len(rows) <= limit:
+        return rows
+    rng = np.random.default_rng(seed)
+    kept = []
+    classes = np.unique(labels[rows])
+    for position, value in enumerate(classes):
+        members = rows[labels[rows] == value]
+        share = len(members) * limit / len(rows)
+        # The last class takes what is left, so exactly `limit` rows are kept.
+        take = (limit - sum(len(k) for k in kept) if position == len(classes) - 1
+                else round(share))
+        kept.append(rng.choice(members, size=min(take, len(members)), replace=False))
+    return np.sort(np.concatenate(kept))

@@ -70,7 +70,7 @@ from revertrisk_service.training.reproducible import (
     seed_everything,
     strip_volatile_metadata,
 )
-from revertrisk_service.training.table import TrainingTable, table_training_data
+from revertrisk_service.training.table import TrainingTable, capped_rows, table_training_data
 from revertrisk_service.wikis import wiki_by_dbname
 
 MODEL_NAME = "revertrisk-multilingual"
@@ -94,6 +94,10 @@ SHIPPING_DECISION = (
     "is that baseline. The text-model path stays: `revertrisk train multilingual --text-models "
     "DIR` retrains CatBoost on an operator's fine-tuned mBERT checkpoints and ships them."
 )
+# The most training rows CatBoost learns from in one process; above it, a draw within each class.
+# From bench/bench_catboost_memory.py: see docs/training-at-scale.md for the rows per GiB of
+# peak memory it measured and the memory this default fits in.
+DEFAULT_MAX_TRAIN_ROWS = 2_000_000
 CATBOOST_PARAMS = {
     "iterations": 400,
     "depth": 4,
@@ -279,10 +283,13 @@ def main_from_table(
     seed: int = 42,
     groups: Sequence[str] = SHIPPED_GROUPS,
     text_models_dir: Path | None = None,
+    max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
 ) -> dict:
     """Train from a training table (built datasets, feedback exports, the sample): the signals
     by their declared names encoded as serving encodes them, the texts for the text models, held
-    out source by source (training.holdout.source_holdout)."""
+    out source by source (training.holdout.source_holdout). Above `max_train_rows` training
+    rows, CatBoost learns from that many, drawn within each class (training.table.capped_rows);
+    the hold-out is never sampled."""
     frame = table.frame
     feature_names = features_of(_with_text_models(groups, text_models_dir))
     inputs = table_inputs(table, feature_names)
@@ -309,13 +316,18 @@ def main_from_table(
              for w in (wiki_by_dbname(db) for db in sorted(set(wiki_db))) if w is not None]
 
     def training_data(n_train: int, n_test: int) -> dict:
+        available = int((~split.mask).sum())
         return {
             **table_training_data(table, split),
+            "train_rows_used": (n_train if n_train == available else
+                                f"{n_train} of {available}, drawn within each class "
+                                f"(--max-train-rows {max_train_rows})"),
             "split": "Held out source by source: " + "; ".join(
                 f"{s}: {r}" for s, r in split.rules.items()),
         }
 
-    return _train_and_write(output_dir, rows, seed, groups, text_models_dir, training_data, wikis)
+    return _train_and_write(output_dir, rows, seed, groups, text_models_dir, training_data, wikis,
+                            max_train_rows)
 
 
 def _facts_with_texts(row: dict) -> SignalValues:
@@ -341,7 +353,7 @@ def _with_text_models(groups: Sequence[str], text_models_dir: Path | None) -> tu
 
 
 def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_dir,
-                     training_data, wikis) -> dict:
+                     training_data, wikis, max_train_rows: int | None = None) -> dict:
     seed_everything(seed)
     output_dir = Path(output_dir)
     groups = _with_text_models(groups, text_models_dir)
@@ -349,6 +361,7 @@ def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_d
     with_text = TEXT_MODELS in groups
     facts, y, anonymous, pages = rows.facts, rows.y, rows.anonymous, rows.pages
     train_idx, test_idx = np.flatnonzero(~rows.held_out), np.flatnonzero(rows.held_out)
+    train_idx = capped_rows(train_idx, rows.y, max_train_rows, seed)
     train_facts = [facts[i] for i in train_idx]
     test_facts = [facts[i] for i in test_idx]
     y_train, y_test = y[train_idx], y[test_idx]

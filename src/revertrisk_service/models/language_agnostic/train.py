@@ -25,6 +25,7 @@ import pandas as pd
 import xgboost as xgb
 from sklearn.model_selection import StratifiedGroupKFold
 
+from revertrisk_service.evaluation.source_holdouts import source_report
 from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
     feature_matrix,
@@ -284,10 +285,15 @@ def main_from_table(output_dir: Path, table: TrainingTable, seed: int = 42) -> d
                  [int(r) for r in frame["rev_id"]], table.anonymous)
     split = source_holdout(table.source, table.pages, ids.wiki_db, ids.page_title,
                            frame["rev_timestamp"])
-    with progress_bar("training revertrisk-language-agnostic", 1) as step:
+    def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        return predict(fit_booster(x[train], y[train], seed), x[test])
+
+    with progress_bar("training revertrisk-language-agnostic", 2) as step:
         booster, metrics, predictions = train_matrix(x, y, ids, table.pages.tolist(), seed,
                                                      split.mask)
         step("trained")
+        metrics["sources"] = source_report(table, split, fit_predict)
+        step("per source and across sources")
     training_data = {
         **table_training_data(table, split),
         "features_unused_absent_or_constant": _unused_features(x),

@@ -29,6 +29,7 @@ from catboost import CatBoostClassifier
 from sklearn.model_selection import StratifiedGroupKFold
 
 from revertrisk_service.edits.texts import EditTexts
+from revertrisk_service.evaluation.source_holdouts import source_report
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.models.multilingual.features import (
     CATEGORICAL_FEATURES,
@@ -326,8 +327,27 @@ def main_from_table(
                 f"{s}: {r}" for s, r in split.rules.items()),
         }
 
+    report = None
+    if TEXT_MODELS not in feature_names:
+        def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+            train = capped_rows(train, rows.y, max_train_rows, seed)
+            return _fit_catboost(features(train, None, feature_names), rows.y[train],
+                                 feature_names, seed).predict_proba(
+                features(test, None, feature_names))[:, 1]
+
+        with progress_bar("revertrisk-multilingual per source and across sources", 1) as step:
+            report = source_report(table, split, fit_predict)
+            step("done")
     return _train_and_write(output_dir, rows, seed, groups, text_models_dir, training_data, wikis,
-                            max_train_rows)
+                            max_train_rows, {"sources": report} if report else {})
+
+
+def _fit_catboost(x: pd.DataFrame, y: np.ndarray, feature_names: Sequence[str], seed: int
+                  ) -> CatBoostClassifier:
+    model = CatBoostClassifier(**CATBOOST_PARAMS, random_seed=seed)
+    model.fit(x, y, cat_features=[c for c in CATEGORICAL_FEATURES if c in feature_names])
+    strip_volatile_metadata(model)
+    return model
 
 
 def _facts_with_texts(row: dict) -> SignalValues:
@@ -353,7 +373,8 @@ def _with_text_models(groups: Sequence[str], text_models_dir: Path | None) -> tu
 
 
 def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_dir,
-                     training_data, wikis, max_train_rows: int | None = None) -> dict:
+                     training_data, wikis, max_train_rows: int | None = None,
+                     extra_metrics: dict | None = None) -> dict:
     seed_everything(seed)
     output_dir = Path(output_dir)
     groups = _with_text_models(groups, text_models_dir)
@@ -392,14 +413,11 @@ def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_d
         x_train = rows.features(train_idx, train_scores, feature_names)
         x_test = rows.features(test_idx, test_scores, feature_names)
         step("features")
-        model = CatBoostClassifier(**CATBOOST_PARAMS, random_seed=seed)
-        categorical = [c for c in CATEGORICAL_FEATURES if c in feature_names]
-        model.fit(x_train, y_train, cat_features=categorical)
-        strip_volatile_metadata(model)
+        model = _fit_catboost(x_train, y_train, feature_names, seed)
         score = model.predict_proba(x_test)[:, 1]
         step("CatBoost")
 
-    metrics = {"holdout": _metrics(y_test, score, anonymous[test_idx])}
+    metrics = {"holdout": _metrics(y_test, score, anonymous[test_idx]), **(extra_metrics or {})}
     output_dir.mkdir(parents=True, exist_ok=True)
     text_dir = output_dir / "text_models"
     if text_dir.exists():

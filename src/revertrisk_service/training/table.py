@@ -129,6 +129,9 @@ def load_table(dataset_dirs: Sequence[Path], sample_dir: Path | None = None) -> 
                                  [KI_FILE]))
     for directory in dataset_dirs:
         rows, described = load_datasets([directory])
+        # In revision order, whatever files and partitions the builder wrote: the same history
+        # gives the same rows in the same order, so the same model bytes.
+        rows = rows.sort_values(["wiki_db", "rev_id"], kind="stable").reset_index(drop=True)
         name = Path(directory).name
         rows[SOURCE_COLUMN] = name
         frames.append(rows)

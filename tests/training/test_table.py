@@ -62,3 +62,33 @@ def test_multilingual_training_caps_its_rows(tmp_path: Path) -> None:
     used = manifest["training_data"]["train_rows_used"]
     assert used.startswith("300 of 792")
     assert manifest["metrics"]["holdout"]["rows"] == 208  # the hold-out is never sampled
+
+
+def _as_dataset(frame: pd.DataFrame, directory: Path, chunks: int) -> Path:
+    """Rows as a dataset directory, split into `chunks` files in reverse order."""
+    from revertrisk_service.training.contract import DATASET_METADATA_FILE
+
+    directory.mkdir(parents=True)
+    for chunk, part in enumerate(np.array_split(frame.iloc[::-1], chunks)):
+        part.to_parquet(directory / f"chunk-{chunk:06d}.parquet")
+    (directory / DATASET_METADATA_FILE).write_text('{"kind": "history"}')
+    return directory
+
+
+@needs_data
+@pytest.mark.slow
+def test_training_from_datasets_gives_the_same_bytes_however_the_rows_were_written(
+        tmp_path: Path) -> None:
+    from revertrisk_service.models.language_agnostic import train as la
+    from revertrisk_service.models.multilingual import train as ml
+    from revertrisk_service.training.table import SOURCE_COLUMN, sample_rows
+
+    rows = sample_rows(DEFAULT_DATA_DIR).drop(columns=[SOURCE_COLUMN])
+    one = _as_dataset(rows, tmp_path / "one" / "history", 1)
+    three = _as_dataset(rows.sample(frac=1, random_state=5), tmp_path / "three" / "history", 3)
+    for name, trainer, artifact in (("la", la, "model.ubj"), ("ml", ml, "model.cbm")):
+        for layout in (one, three):
+            trainer.main_from_table(tmp_path / name / layout.parent.name, load_table([layout]),
+                                    seed=3)
+        first, second = (tmp_path / name / d / artifact for d in ("one", "three"))
+        assert first.read_bytes() == second.read_bytes(), artifact

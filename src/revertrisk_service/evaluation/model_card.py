@@ -63,8 +63,9 @@ def render_model_card_markdown(card: dict[str, Any]) -> str:
     lines += [
         "",
         (
-            "This is a small sample of real edits. The figures below are indicative, not "
-            "production-grade: see the limitations."
+            "These are thousands of real edits from a handful of wikis, not the millions of "
+            "edits of every wiki a production model learns from. The figures below are "
+            "indicative, not production-grade: see the limitations."
         ),
         "",
     ]

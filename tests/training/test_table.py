@@ -92,3 +92,16 @@ def test_training_from_datasets_gives_the_same_bytes_however_the_rows_were_writt
                                     seed=3)
         first, second = (tmp_path / name / d / artifact for d in ("one", "three"))
         assert first.read_bytes() == second.read_bytes(), artifact
+
+
+@needs_data
+def test_an_edit_in_two_sources_counts_once(tmp_path: Path) -> None:
+    from revertrisk_service.training.table import SOURCE_COLUMN, sample_rows
+
+    rows = sample_rows(DEFAULT_DATA_DIR).drop(columns=[SOURCE_COLUMN])
+    first = _as_dataset(rows.iloc[:600], tmp_path / "first", 1)
+    second = _as_dataset(rows.iloc[500:], tmp_path / "second", 2)
+    table = load_table([first, second])
+    assert len(table) == len(rows)
+    assert not table.frame.duplicated(["wiki_db", "rev_id"]).any()
+    assert [s["rows_in_an_earlier_source"] for s in table.sources] == [0, 100]

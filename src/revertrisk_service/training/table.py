@@ -120,7 +120,8 @@ def _describe(name: str, frame: pd.DataFrame, kind: str, licence: str, files: li
 
 def load_table(dataset_dirs: Sequence[Path], sample_dir: Path | None = None) -> TrainingTable:
     """Every row of the datasets (each directory one source, named after it) and of the sample
-    when `sample_dir` is given, in a fixed order: the sample first, then the datasets as given."""
+    when `sample_dir` is given, in a fixed order: the sample first, then the datasets as given,
+    each in revision order and without the edits an earlier source already has."""
     frames, sources = [], []
     if sample_dir is not None:
         rows = sample_rows(sample_dir)
@@ -132,13 +133,20 @@ def load_table(dataset_dirs: Sequence[Path], sample_dir: Path | None = None) -> 
         # In revision order, whatever files and partitions the builder wrote: the same history
         # gives the same rows in the same order, so the same model bytes.
         rows = rows.sort_values(["wiki_db", "rev_id"], kind="stable").reset_index(drop=True)
+        # An edit in two sources (two dumps of one page) counts once, in the first: else it
+        # could be trained on in one source and held out in the other.
+        seen = {(w, int(r)) for frame in frames for w, r in zip(frame["wiki_db"], frame["rev_id"])}
+        repeated = np.array([(w, int(r)) in seen for w, r in zip(rows["wiki_db"], rows["rev_id"])],
+                            dtype=bool)
+        rows = rows[~repeated].reset_index(drop=True)
         name = Path(directory).name
         rows[SOURCE_COLUMN] = name
         frames.append(rows)
         kind = str(described[0].get("kind", "history"))
         licence = HISTORY_LICENCE if kind == "history" else "patroller judgments of this service"
         sources.append({**_describe(name, rows, kind, licence, described[0].get("sources", [])),
-                        "counts": described[0].get("counts")})
+                        "counts": described[0].get("counts"),
+                        "rows_in_an_earlier_source": int(repeated.sum())})
     with warnings.catch_warnings():
         # A signal no row of a source knows is an all-null float64 column in it, as in every
         # other source: the concatenated dtype is float64 either way.

@@ -107,6 +107,7 @@ def train_on_spark(output_dir: Path, data_dirs: Sequence[Path], master: str, see
     from functools import reduce
 
     from pyspark.ml.functions import vector_to_array
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
     from xgboost.spark import SparkXGBClassifier
 
@@ -116,7 +117,13 @@ def train_on_spark(output_dir: Path, data_dirs: Sequence[Path], master: str, see
     logging.getLogger("XGBoost-PySpark").setLevel(logging.WARNING)
     spark = spark_session(master, "revertrisk-train")
     try:
-        rows = reduce(lambda a, b: a.unionByName(b), (_read(spark, Path(d)) for d in data_dirs))
+        rows = reduce(lambda a, b: a.unionByName(b),
+                      (_read(spark, Path(d)).withColumn("order", F.lit(i))
+                       for i, d in enumerate(data_dirs)))
+        # An edit in two sources counts once, in the first given, as in process.
+        first = Window.partitionBy("wiki_db", "rev_id").orderBy("order")
+        rows = (rows.withColumn("copy", F.row_number().over(first)).where(F.col("copy") == 1)
+                .drop("copy", "order"))
         rows = _with_holdout(rows).cache()
         train_rows = rows.where(~F.col("held_out"))
         workers = num_workers or spark.sparkContext.defaultParallelism

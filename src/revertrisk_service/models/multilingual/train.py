@@ -71,7 +71,12 @@ from revertrisk_service.training.reproducible import (
     seed_everything,
     strip_volatile_metadata,
 )
-from revertrisk_service.training.table import TrainingTable, capped_rows, table_training_data
+from revertrisk_service.training.table import (
+    SAMPLE_SOURCE,
+    TrainingTable,
+    capped_rows,
+    table_training_data,
+)
 from revertrisk_service.wikis import wiki_by_dbname
 
 MODEL_NAME = "revertrisk-multilingual"
@@ -313,8 +318,11 @@ def main_from_table(
         features=features,
         held_out=split.mask,
     )
-    wikis = [{"lang": w.lang, "dbname": w.dbname}
-             for w in (wiki_by_dbname(db) for db in sorted(set(wiki_db))) if w is not None]
+    # With the sample, the published model's wikis are served, as when trained on it alone.
+    with_sample = SAMPLE_SOURCE in set(table.source.tolist())
+    wikis = supported_wikis(frame) if with_sample else [
+        {"lang": w.lang, "dbname": w.dbname}
+        for w in (wiki_by_dbname(db) for db in sorted(set(wiki_db))) if w is not None]
 
     def training_data(n_train: int, n_test: int) -> dict:
         available = int((~split.mask).sum())

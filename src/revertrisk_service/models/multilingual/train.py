@@ -60,6 +60,7 @@ from revertrisk_service.training.dataset_reader import feature_columns
 from revertrisk_service.training.datasets import facts_from_ki_row
 from revertrisk_service.training.holdout import (
     HOLDOUT_DESCRIPTION,
+    SourceHoldout,
     holdout_mask,
     roc_auc_or_none,
     source_holdout,
@@ -100,10 +101,9 @@ SHIPPING_DECISION = (
     "is that baseline. The text-model path stays: `revertrisk train multilingual --text-models "
     "DIR` retrains CatBoost on an operator's fine-tuned mBERT checkpoints and ships them."
 )
-# The most training rows CatBoost learns from in one process; above it, a draw within each class.
-# From bench/bench_catboost_memory.py: see docs/training-at-scale.md for the rows per GiB of
-# peak memory it measured and the memory this default fits in.
-DEFAULT_MAX_TRAIN_ROWS = 2_000_000
+# The most training rows the trainer keeps; above it, a draw within each class. The trainer holds
+# about 23 KB a row at its peak (docs/training-at-scale.md): 300,000 rows fit in about 8 GiB.
+DEFAULT_MAX_TRAIN_ROWS = 300_000
 CATBOOST_PARAMS = {
     "iterations": 400,
     "depth": 4,
@@ -296,13 +296,23 @@ def main_from_table(
     out source by source (training.holdout.source_holdout). Above `max_train_rows` training
     rows, CatBoost learns from that many, drawn within each class (training.table.capped_rows);
     the hold-out is never sampled."""
+    split = source_holdout(table.source, table.pages, table.frame["wiki_db"].astype(str).tolist(),
+                           table.frame["page_title"].astype(str).tolist(),
+                           table.frame["rev_timestamp"])
+    described = table_training_data(table, split)
+    available = int((~split.mask).sum())
+    # The cap applies before any row becomes Python objects: what the trainer holds per row
+    # (docs/training-at-scale.md) is what limits one machine.
+    kept = capped_rows(np.flatnonzero(~split.mask), table.labels, max_train_rows, seed)
+    if len(kept) < available:
+        keep = np.sort(np.concatenate([kept, np.flatnonzero(split.mask)]))
+        table, split = table.subset(keep), SourceHoldout(split.mask[keep], split.rules)
     frame = table.frame
     feature_names = features_of(_with_text_models(groups, text_models_dir))
     inputs = table_inputs(table, feature_names)
     facts = [_facts_with_texts(row) for row in frame[["page_title", *TEXT_COLUMNS]].to_dict("records")]
     wiki_db = frame["wiki_db"].astype(str).to_numpy()
     page_title = frame["page_title"].astype(str).to_numpy()
-    split = source_holdout(table.source, table.pages, wiki_db, page_title, frame["rev_timestamp"])
 
     def features(idx: np.ndarray, scores: dict | None, names: Sequence[str]) -> pd.DataFrame:
         return feature_frame([inputs[i] for i in idx], scores, names)
@@ -325,9 +335,8 @@ def main_from_table(
         for w in (wiki_by_dbname(db) for db in sorted(set(wiki_db))) if w is not None]
 
     def training_data(n_train: int, n_test: int) -> dict:
-        available = int((~split.mask).sum())
         return {
-            **table_training_data(table, split),
+            **described,
             "train_rows_used": (n_train if n_train == available else
                                 f"{n_train} of {available}, drawn within each class "
                                 f"(--max-train-rows {max_train_rows})"),
@@ -338,7 +347,6 @@ def main_from_table(
     report = None
     if TEXT_MODELS not in feature_names:
         def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
-            train = capped_rows(train, rows.y, max_train_rows, seed)
             return _fit_catboost(features(train, None, feature_names), rows.y[train],
                                  feature_names, seed).predict_proba(
                 features(test, None, feature_names))[:, 1]
@@ -347,7 +355,7 @@ def main_from_table(
             report = source_report(table, split, fit_predict)
             step("done")
     return _train_and_write(output_dir, rows, seed, groups, text_models_dir, training_data, wikis,
-                            max_train_rows, {"sources": report} if report else {})
+                            {"sources": report} if report else {})
 
 
 def _fit_catboost(x: pd.DataFrame, y: np.ndarray, feature_names: Sequence[str], seed: int
@@ -381,8 +389,7 @@ def _with_text_models(groups: Sequence[str], text_models_dir: Path | None) -> tu
 
 
 def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_dir,
-                     training_data, wikis, max_train_rows: int | None = None,
-                     extra_metrics: dict | None = None) -> dict:
+                     training_data, wikis, extra_metrics: dict | None = None) -> dict:
     seed_everything(seed)
     output_dir = Path(output_dir)
     groups = _with_text_models(groups, text_models_dir)
@@ -390,7 +397,6 @@ def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_d
     with_text = TEXT_MODELS in groups
     facts, y, anonymous, pages = rows.facts, rows.y, rows.anonymous, rows.pages
     train_idx, test_idx = np.flatnonzero(~rows.held_out), np.flatnonzero(rows.held_out)
-    train_idx = capped_rows(train_idx, rows.y, max_train_rows, seed)
     train_facts = [facts[i] for i in train_idx]
     test_facts = [facts[i] for i in test_idx]
     y_train, y_test = y[train_idx], y[test_idx]

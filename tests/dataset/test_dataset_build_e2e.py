@@ -264,7 +264,7 @@ def test_both_models_train_from_a_built_dataset_and_serve(scripted, spark, tmp_p
         assert done.exit_code == 0, done.output
         assert (target / "EVALUATION.md").is_file() and (target / "MODEL_CARD.md").is_file()
         manifest = describe_manifest(target)
-        assert manifest["training_data"]["datasets"][0]["kind"] == "history"
+        assert manifest["training_data"]["sources"][0]["kind"] == "history"
         scorer = loader(target)
         scores = scorer.score([edit_signals(c, scorer.signal_names) for c in contexts])
         assert len(scores) == 1 and 0.0 <= scores[0] <= 1.0

@@ -64,8 +64,8 @@ def source_report(table: TrainingTable, split: SourceHoldout, fit_predict: FitPr
         test = held[(wiki[held] == left_out) & ~is_sample[held]]
         train = np.flatnonzero(development & (wiki != left_out))
         labels = table.labels[test]
-        if len(np.unique(labels)) < 2:
-            continue
+        if len(np.unique(labels)) < 2 or len(np.unique(table.labels[train])) < 2:
+            continue  # no other source to learn from, or one class on either side
         scores = fit_predict(train, test)
         report["wiki_left_out"][left_out] = {
             "train_rows": len(train),

@@ -310,7 +310,9 @@ def main_from_table(
     frame = table.frame
     feature_names = features_of(_with_text_models(groups, text_models_dir))
     inputs = table_inputs(table, feature_names)
-    facts = [_facts_with_texts(row) for row in frame[["page_title", *TEXT_COLUMNS]].to_dict("records")]
+    # A feedback export has no texts: the text models then read the title alone.
+    texts = [c for c in TEXT_COLUMNS if c in frame.columns]
+    facts = [_facts_with_texts(row) for row in frame[["page_title", *texts]].to_dict("records")]
     wiki_db = frame["wiki_db"].astype(str).to_numpy()
     page_title = frame["page_title"].astype(str).to_numpy()
 

@@ -14,7 +14,7 @@ DATA_DIR ?= ../shared/data
 # Every Docker image the project builds, its build stages included, carries this label (Dockerfile).
 IMAGE_LABEL := io.revertrisk.project=revertrisk-service
 
-.PHONY: install system-deps try-deps docker-deps image image-gpu serve try try-history dev-wiki test test-fast models ablations disparate-impact bench load lint audit docs clean
+.PHONY: install system-deps try-deps docker-deps image image-gpu serve try try-history dev-wiki test test-fast datasets models ablations disparate-impact bench load lint audit docs clean
 
 # The dev install: the service in editable mode with every extra (the text classifiers' torch and
 # transformers included, so the text-model tests run), the dev tools (devtools/, their own
@@ -94,11 +94,30 @@ test: install system-deps docker-deps
 test-fast: install
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
-# Rebuilds every shipped artifact under models/ from $(DATA_DIR) with fixed seeds: the same data
-# and seed give the same bytes and the same versions.
-models: install
-	$(BIN)/revertrisk train language-agnostic --data-dir "$(DATA_DIR)"
-	$(BIN)/revertrisk train multilingual --data-dir "$(DATA_DIR)"
+# The shared real histories `make models` learns from (README of $(DATA_DIR)/histories), one
+# dataset each under $(DATASETS_DIR): the file, and the wiki where an old export names none.
+HISTORIES := $(DATA_DIR)/histories
+DATASETS_DIR ?= var/datasets
+# Every reverted edit and a quarter of the others, drawn with a fixed seed.
+DATASET_OPTIONS := --keep-unreverted 0.25 --seed 0
+HISTORY_DATASETS := acewiki aawiki enwiki-Anarchism enwiki-Rio_Grande itwiki-Amen enwiki-20140102-tiny
+history_acewiki := --dump $(HISTORIES)/acewiki-pages-meta-history.xml.bz2
+history_aawiki := --dump $(HISTORIES)/aawiki-20260101-pages-meta-history.xml.7z
+history_enwiki-Anarchism := --dump $(HISTORIES)/enwiki-Anarchism-2001-2010-pages-meta-history.xml.7z --wiki-db enwiki
+history_enwiki-Rio_Grande := --dump $(HISTORIES)/enwiki-Rio_Grande-pages-meta-history.xml.bz2 --wiki-db enwiki
+history_itwiki-Amen := --dump $(HISTORIES)/itwiki-Amen-pages-meta-history.xml.gz --wiki-db itwiki
+history_enwiki-20140102-tiny := --dump $(HISTORIES)/enwiki-20140102-tiny-pages-meta-history.xml.gz --wiki-db enwiki
+TRAINING_DATA := $(foreach d,$(HISTORY_DATASETS),--data $(DATASETS_DIR)/$(d)) --with-sample
+
+# Builds (or resumes: finished partitions are kept) one dataset per shared history.
+datasets: install
+	$(foreach d,$(HISTORY_DATASETS),$(BIN)/revertrisk dataset build --out $(DATASETS_DIR)/$(d) $(DATASET_OPTIONS) $(history_$(d)) && ) true
+
+# Rebuilds every shipped artifact under models/ from the real histories and the labelled sample
+# of $(DATA_DIR), with fixed seeds: the same data and seed give the same bytes and versions.
+models: install datasets
+	$(BIN)/revertrisk train language-agnostic --data-dir "$(DATA_DIR)" $(TRAINING_DATA)
+	$(BIN)/revertrisk train multilingual --data-dir "$(DATA_DIR)" $(TRAINING_DATA)
 
 # Feature-group ablations (5x5 repeated grouped CV, minutes on 2 cores): writes each model's
 # ablation.json, which `make models` (through `revertrisk evaluate`) puts into EVALUATION.md.

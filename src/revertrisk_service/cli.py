@@ -138,6 +138,23 @@ def train(
         typer.Option("--data", help="A training dataset directory (`revertrisk dataset build`, "
                      "feedback export); repeatable. Replaces --data-dir's bundled sample."),
     ] = None,
+    with_sample: Annotated[
+        bool,
+        typer.Option("--with-sample", help="With --data: train on the labelled sample of "
+                     "--data-dir too, as one more source."),
+    ] = False,
+    master: Annotated[
+        str | None,
+        typer.Option(help="language-agnostic with --data: train on Spark (xgboost.spark) at "
+                     "this master, e.g. local[2] or spark://host:7077, reading the datasets' "
+                     "Parquet there; without it training runs in this process."),
+    ] = None,
+    max_train_rows: Annotated[
+        int | None,
+        typer.Option(min=1, help="multilingual with --data: the most training rows CatBoost "
+                     "learns from; above it, a draw within each class (default: what 8 GiB "
+                     "holds, docs/training-at-scale.md)."),
+    ] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Where the artifact goes.")] = None,
     seed: int = 42,
     text_models: Annotated[
@@ -171,15 +188,16 @@ def train(
         if missing:
             raise fail(f"--text-models {text_models}: no checkpoint (config.json) for {missing}")
         extra["text_models_dir"] = text_models
+    if max_train_rows is not None:
+        if name != MULTILINGUAL or not data:
+            raise fail("--max-train-rows applies to the multilingual model trained from --data")
+        extra["max_train_rows"] = max_train_rows
     target = output_dir or settings.models_dir / name
+    if master is not None and (name != LANGUAGE_AGNOSTIC or not data or with_sample):
+        raise fail("--master trains the language-agnostic model from --data datasets only")
     if data:
-        from revertrisk_service.dataset.reader import DatasetError
-
-        try:
-            summary = trainer.main_from_datasets(output_dir=target, data_dirs=data, seed=seed,
-                                                 **extra)
-        except DatasetError as error:
-            raise fail(str(error)) from None
+        summary = _train_from_datasets(trainer, target, data, data_dir if with_sample else None,
+                                       seed, master, extra)
     else:
         check_data_dir(data_dir)
         summary = trainer.main(output_dir=target, data_dir=data_dir, seed=seed, **extra)
@@ -190,6 +208,25 @@ def train(
     from revertrisk_service.evaluation.summary_table import print_held_out
 
     print_held_out(card, terminal=sys.stdout.isatty())
+
+
+def _train_from_datasets(trainer, target: Path, data: list[Path], sample_dir: Path | None,
+                         seed: int, master: str | None, extra: dict[str, object]) -> dict[str, Any]:
+    from revertrisk_service.training.dataset_reader import DatasetError
+
+    if sample_dir is not None:
+        check_data_dir(sample_dir)
+    try:
+        if master is not None:
+            from revertrisk_service.models.language_agnostic.spark_train import train_on_spark
+
+            return train_on_spark(target, data, master, seed=seed)
+        from revertrisk_service.training.table import load_table
+
+        return trainer.main_from_table(output_dir=target, table=load_table(data, sample_dir),
+                                       seed=seed, **extra)
+    except DatasetError as error:
+        raise fail(str(error)) from None
 
 
 def _evaluate_dir(model_dir: Path) -> dict:
@@ -420,7 +457,7 @@ def _shard(text: str | None) -> tuple[int, int] | None:
 
 feedback_app = typer.Typer(help="Patroller feedback: the judgments database.", no_args_is_help=True)
 app.add_typer(feedback_app, name="feedback")
-# One `revertrisk dataset` group (TRAINING-DATA-CONTRACT): `build` from edit history (dataset/cli.py,
+# One `revertrisk dataset` group (docs/training-data-contract.md): `build` from edit history (dataset/cli.py,
 # Spark imported only when it runs) and `feedback`, the patrollers' judgments, below.
 app.add_typer(dataset_app, name="dataset")
 

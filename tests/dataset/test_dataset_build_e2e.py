@@ -28,13 +28,12 @@ from revertrisk_devtools.local_wiki import (
 from revertrisk_service.dataset.history_edit import (
     AS_OF_EDIT_SIGNALS,
     DUMP_MISSING_SIGNALS,
-    LANGUAGE_AGNOSTIC_SIGNALS,
-    MULTILINGUAL_SIGNALS,
+    SIGNAL_NAMES,
 )
 from revertrisk_service.dataset.options import BuildOptions
 from revertrisk_service.dataset.parquet_out import chunk_files
-from revertrisk_service.dataset.reader import describe, load_datasets
 from revertrisk_service.dataset.spark_job import build, spark_session
+from revertrisk_service.training.dataset_reader import describe, load_datasets
 
 pytestmark = pytest.mark.e2e
 WIKI_DB = "enwiki"  # the local wiki's history, scored as English Wikipedia
@@ -155,9 +154,9 @@ def test_train_serve_parity_for_both_models(scripted, built) -> None:
     skipped = set(DUMP_MISSING_SIGNALS) | set(AS_OF_EDIT_SIGNALS)
     compared = 0
     for rev_id, ctx in zip(rev_ids, contexts, strict=True):
-        live = edit_signals(ctx, (*LANGUAGE_AGNOSTIC_SIGNALS, *MULTILINGUAL_SIGNALS))
+        live = edit_signals(ctx, SIGNAL_NAMES)
         row = frame.loc[rev_id]
-        for name in (*LANGUAGE_AGNOSTIC_SIGNALS, *MULTILINGUAL_SIGNALS):
+        for name in SIGNAL_NAMES:
             if name in skipped:
                 continue
             built_value = row[name]
@@ -265,7 +264,7 @@ def test_both_models_train_from_a_built_dataset_and_serve(scripted, spark, tmp_p
         assert done.exit_code == 0, done.output
         assert (target / "EVALUATION.md").is_file() and (target / "MODEL_CARD.md").is_file()
         manifest = describe_manifest(target)
-        assert manifest["training_data"]["datasets"][0]["kind"] == "history"
+        assert manifest["training_data"]["sources"][0]["kind"] == "history"
         scorer = loader(target)
         scores = scorer.score([edit_signals(c, scorer.signal_names) for c in contexts])
         assert len(scores) == 1 and 0.0 <= scores[0] <= 1.0

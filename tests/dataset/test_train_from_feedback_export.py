@@ -62,8 +62,8 @@ def test_train_reads_a_feedback_export(model: str, tmp_path: Path) -> None:
                                     "--output-dir", str(target)])
     assert done.exit_code == 0, done.output
     manifest = json.loads((target / "model.json").read_text())
-    (described,) = manifest["training_data"]["datasets"]
-    assert described["kind"] == "feedback"
+    (described,) = manifest["training_data"]["sources"]
+    assert described["kind"] == "feedback" and described["source"] == "feedback"
     # Every judged edit was read, and the hold-out rows were scored against their judgments.
     predictions = pd.read_csv(target / "test_predictions.csv")
     assert 0 < len(predictions) < len(frame)

@@ -15,8 +15,11 @@ their section context; 4 of 48 responses differ, all the multilingual score of o
 `/info` model cards gained the hold-out's mean-prediction ratio and the cross-validated
 disparate-impact figures under `evaluation.user_groups`. Re-taken for the one error contract:
 single-revision errors gained X-Cache/X-Cache-Hits, the malformed-JSON message quotes orjson and
-the rev_id message names its upper bound; every status and score stayed as recorded. The two `/info` cards
-gained their `description` (it was null). Refactors
+the rev_id message names its upper bound; every status and score stayed as recorded. Re-taken when
+both models were retrained on real wiki histories with the sample: 27 of 48 responses differ (every
+score, the two cards and threshold tables, and the multilingual model's supported languages, which
+gained aa and ace, the wikis it now learned from); no status or cache header changed. The two `/info`
+cards gained their `description` (it was null). Refactors
 must leave every status, body byte and cache header as recorded. Re-record only for an intended
 change of behaviour: REVERTRISK_RECORD_GOLDEN=1 pytest tests/e2e/test_e2e_golden_responses.py
 """

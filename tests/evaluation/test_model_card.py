@@ -95,7 +95,7 @@ def test_card_without_evaluation_uses_the_manifest_only():
 
 def test_markdown_mentions_small_data_plots_and_metrics(model_dir, card):
     markdown = (model_dir / "MODEL_CARD.md").read_text()
-    assert "small sample" in markdown
+    assert "not production-grade" in markdown
     assert "plots/pr_curve.png" in markdown and "roc_auc" in markdown
     assert "ki_multilingual_sample.csv" in markdown
 
@@ -113,3 +113,24 @@ def test_supported_wikis_may_be_listed_as_entries() -> None:
     }
     markdown = render_model_card_markdown(build_model_card(manifest, None))
     assert "arwiki, enwiki" in markdown
+
+
+def test_the_card_lists_each_source_and_its_figures_per_source():
+    source = {"source": "acewiki", "kind": "history", "files": ["acewiki.xml.bz2"],
+              "wikis": ["acewiki"], "rows": 40, "positives": 9, "anonymous_rows": 7, "pages": 12,
+              "date_range": ["2008-01-01", "2017-04-29"], "holdout": "by page",
+              "licence": "CC BY-SA"}
+    figures = {"rows": 8, "positives": 2, "auc": 0.75, "auc_anonymous": None,
+               "anonymous_rows": 1}
+    mix = {"train_rows": 32, "all": figures, "history_sources": figures,
+           "per_source": {"acewiki": figures}}
+    manifest = {**MANIFEST, "training_data": {"rows": 40, "sources": [source]},
+                "metrics": {"sources": {"holdout": {"acewiki": "by page"},
+                                        "mixes": {"all_sources": mix, "sample_only": mix},
+                                        "wiki_left_out": {"acewiki": {
+                                            "train_rows": 30, "without_it": figures}}}}}
+    markdown = render_model_card_markdown(build_model_card(manifest, None))
+    assert "| acewiki (acewiki.xml.bz2) | history | acewiki | 40 (9, 7) | 12 |" in markdown
+    assert "| acewiki (8, 2 reverted) | 0.750 (n/a) | 0.750 (n/a) |" in markdown
+    assert "| acewiki | 8 (2) | 0.750 | n/a |" in markdown
+    assert "CC BY-SA" in markdown

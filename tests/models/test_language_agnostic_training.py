@@ -95,7 +95,12 @@ def test_shipped_artifact_loads_and_scores_deterministically() -> None:
 def test_shipped_manifest_describes_the_training(tmp_path: Path) -> None:
     manifest = json.loads((DEFAULT_MODEL_DIR / "model.json").read_text())
     assert manifest["features"] == list(FEATURE_NAMES)
-    assert manifest["training_data"]["file"] == KI_FILE
+    sources = {s["source"]: s for s in manifest["training_data"]["sources"]}
+    assert sources["ki_multilingual_sample"]["files"] == [KI_FILE]
+    # Trained on the shared real histories too, each with its licence and its hold-out rule.
+    assert {"acewiki", "enwiki-Anarchism"} <= set(sources)
+    assert all(s["licence"] and s["holdout"] for s in sources.values())
+    assert "user groups" in manifest["training_data"]["history_rows_lack"]
     assert 0.5 < manifest["metrics"]["heldout_auc"] <= 1.0
     assert {"xgboost", "numpy", "python"} <= set(manifest["library_versions"])
 

@@ -102,7 +102,7 @@ def test_artifact_has_no_pickle_and_stays_small() -> None:
     assert sum(p.stat().st_size for p in files) < 40 * 1024 * 1024
     manifest = json.loads((DEFAULT_MODEL_DIR / "model.json").read_text())
     assert set(manifest["features"]) <= set(ALL_FEATURES)
-    assert set(manifest["metrics"]) == {"holdout"}
+    assert set(manifest["metrics"]) == {"holdout", "sources"}  # and per source, across sources
     predictions = pd.read_csv(DEFAULT_MODEL_DIR / "test_predictions.csv")
     assert list(predictions.columns) == ["wiki_db", "revision_id", "is_anonymous", "label", "score"]
 

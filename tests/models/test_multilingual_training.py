@@ -7,13 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from revertrisk_service.models.multilingual.features import TEXT_MODELS
+from revertrisk_service.models.multilingual.features import SHIPPED_GROUPS, TEXT_MODELS
 from revertrisk_service.models.multilingual.model import MultilingualModel
 from revertrisk_service.models.multilingual.text_training import train_tokenizer
 from revertrisk_service.models.multilingual.train import (
     DATA_FILE,
     DEFAULT_DATA_DIR,
-    SHIPPED_GROUPS,
     main,
 )
 from revertrisk_service.training.holdout import is_held_out

@@ -1,6 +1,6 @@
 """A revision from the history becomes the same root object serving builds from the API (an
-`EditContext`), and its signal values come from ONE adapter function, `signal_values`, through
-the signal declarations serving solves (`signals.edit_signals`).
+`EditContext`), and its signal values, the training row's signals (training.contract), come from
+`signal_values` through the signal declarations serving solves (`signals.edit_signals`).
 
 What a history dump cannot know stays None, never guessed: the editor's groups and the change
 tags (so every signal built on them), and whether a named account is temporary. The editor's
@@ -18,26 +18,16 @@ from typing import Any
 
 from revertrisk_service.edits.texts import EditTexts
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
-from revertrisk_service.models.language_agnostic import features as language_agnostic
-from revertrisk_service.models.multilingual import features as multilingual
-from revertrisk_service.models.multilingual.train import SHIPPED_GROUPS as MULTILINGUAL_GROUPS
 from revertrisk_service.signals import CATALOGUE, SignalValues, edit_signals
 from revertrisk_service.signals.facts import INTERFACE_FLAG_FAMILY
+from revertrisk_service.training.contract import training_row_signals
 from revertrisk_service.wikis import Wiki
 
 # Facts (signals read off the EditContext) a dump does not carry.
 DUMP_MISSING_FACTS: tuple[str, ...] = ("user_groups", "user_is_temporary", *CATALOGUE.names(family=INTERFACE_FLAG_FAMILY))
 
-LANGUAGE_AGNOSTIC_SIGNALS: tuple[str, ...] = language_agnostic.FEATURE_NAMES
-# The multilingual model's shipped features without its categorical wiki_db (an identity
-# column already) and without text-classifier scores, which are model outputs, not edit facts:
-# the texts they are computed from are written instead (columns.TEXT_COLUMNS).
-MULTILINGUAL_SIGNALS: tuple[str, ...] = tuple(
-    n for n in multilingual.features_of(MULTILINGUAL_GROUPS) if n != multilingual.WIKI_FEATURE
-)
-SIGNAL_NAMES: tuple[str, ...] = tuple(
-    dict.fromkeys((*LANGUAGE_AGNOSTIC_SIGNALS, *MULTILINGUAL_SIGNALS))
-)
+# The training row's signals (the contract's one list), every one solved here.
+SIGNAL_NAMES: tuple[str, ...] = training_row_signals()
 
 # Signals already written as an identity column of the same name and meaning (a bool there).
 IDENTITY_SIGNALS: tuple[str, ...] = ("is_anonymous",)
@@ -145,9 +135,9 @@ def _value(value: Any) -> float | None:
 
 def signal_values(contexts: Sequence[EditContext]
                   ) -> list[tuple[dict[str, float | None], SignalValues]]:
-    """THE adapter: every model signal of each history edit by its declared name (None =
-    unknown), solved by the same declarations serving solves, with the solved values (for the
-    edit's texts)."""
+    """Every training-row signal of each history edit by its declared name (None = unknown),
+    solved by the same declarations serving solves, with the solved values (for the edit's
+    texts)."""
     out = []
     for ctx in contexts:
         values = edit_signals(ctx, _SOLVED)

@@ -22,8 +22,9 @@ from revertrisk_service.dataset.history_edit import (
     SIGNAL_COLUMNS,
     SIGNAL_NAMES,
 )
+from revertrisk_service.training.contract import DATASET_METADATA_FILE
 
-DATASET_JSON = "dataset.json"
+DATASET_JSON = DATASET_METADATA_FILE
 COUNTS_KEY = b"revertrisk.counts"
 
 SCHEMA = pa.schema([

@@ -156,7 +156,7 @@ def multilingual_spec(data_dir: Path, seed: int = 42, shipped_only: bool = False
     given = [f for f, k in zip(given, keep, strict=True) if k]
     labels = df[ml_train.LABEL].astype(int).to_numpy()
     pages = (df["wiki_db"] + ":" + df["page_title"].astype(str)).to_numpy()
-    groups = _kept_groups(ml.FEATURE_GROUPS, ml_train.SHIPPED_GROUPS, shipped_only)
+    groups = _kept_groups(ml.FEATURE_GROUPS, ml.SHIPPED_GROUPS, shipped_only)
     columns = [c for g in groups.values() for c in g]
     facts = ml.solved_inputs(given, columns)
     ml_train.seed_everything(seed)
@@ -179,7 +179,7 @@ def multilingual_spec(data_dir: Path, seed: int = 42, shipped_only: bool = False
         model=ml_train.MODEL_NAME,
         frame=frame,
         groups=groups,
-        shipped_groups=tuple(ml_train.SHIPPED_GROUPS),
+        shipped_groups=tuple(ml.SHIPPED_GROUPS),
         labels=labels,
         pages=pages,
         anonymous=df["is_anonymous"].astype(bool).to_numpy(),

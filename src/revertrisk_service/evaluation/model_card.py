@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from revertrisk_service.evaluation.source_holdouts import render_source_report
+
 
 def _fmt(body: Any) -> str:
     if isinstance(body, dict):
@@ -52,14 +54,18 @@ def render_model_card_markdown(card: dict[str, Any]) -> str:
     lines += ["## Training data", ""]
     training = card["training_data"]
     if isinstance(training, dict) and training:
-        lines += [f"- **{key}**: {_plain(value)}" for key, value in training.items()]
+        lines += [f"- **{key}**: {_plain(value)}" for key, value in training.items()
+                  if key != "sources"]
+        lines += _sources_table(training.get("sources"))
     else:
         lines.append(str(training) if training else "Not recorded in the manifest.")
+    lines += ["", *render_source_report(card.get("training_metrics", {}).get("sources", {}))]
     lines += [
         "",
         (
-            "This is a small sample of real edits. The figures below are indicative, not "
-            "production-grade: see the limitations."
+            "These are thousands of real edits from a handful of wikis, not the millions of "
+            "edits of every wiki a production model learns from. The figures below are "
+            "indicative, not production-grade: see the limitations."
         ),
         "",
     ]
@@ -157,6 +163,22 @@ def render_model_card_markdown(card: dict[str, Any]) -> str:
         ]
     lines += ["## References", "", *_bullets(card["references"]), ""]
     return "\n".join(lines)
+
+
+def _sources_table(sources: Any) -> list[str]:
+    """Each source the model learned from: what it is, its rows, its hold-out and its licence."""
+    if not isinstance(sources, list) or not sources:
+        return []
+    lines = ["", ("| source | kind | wikis | rows (reverted, anonymous) | pages | dates | held out "
+             "| licence |"), "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for s in sources:
+        dates = " to ".join(s.get("date_range") or []) or "n/a"
+        lines.append(
+            f"| {s['source']} ({_plain(s.get('files', []))}) | {s.get('kind', '')} "
+            f"| {_plain(s.get('wikis', []))} | {s['rows']} ({s['positives']}, "
+            f"{s.get('anonymous_rows', 'n/a')}) | {s.get('pages', 'n/a')} | {dates} "
+            f"| {s.get('holdout') or 'n/a'} | {s.get('licence', '')} |")
+    return lines
 
 
 def _wiki_label(wiki: object) -> str:

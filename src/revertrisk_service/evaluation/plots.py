@@ -78,7 +78,10 @@ def plot_per_language_auc(report: dict[str, Any], path: Path) -> Path:
             [_or(r["roc_auc"].get("ci_high"), v) for r, v in zip(rows, values)], dtype=float
         )
         positions = np.arange(len(rows))
-        axes.barh(positions, values, xerr=[values - low, high - values], capsize=3)
+        # A percentile bootstrap interval need not contain the point estimate (an AUC of 1.0
+        # whose resamples round below it): such a bar gets no whisker on that side.
+        errors = [np.clip(values - low, 0, None), np.clip(high - values, 0, None)]
+        axes.barh(positions, values, xerr=errors, capsize=3)
         axes.set_yticks(positions, [f"{r['wiki_db']} (n={r['n']})" for r in rows])
         axes.axvline(0.5, linestyle="--", color="grey")
     else:

@@ -1,5 +1,5 @@
 """`revertrisk dataset feedback --out DIR`: the current judgments as a labeled training table
-(TRAINING-DATA-CONTRACT.md), each judged edit fetched again from MediaWiki and turned into the
+(docs/training-data-contract.md), each judged edit fetched again from MediaWiki and turned into the
 models' signal values by `signal_values`.
 
 One row per current judgment (a revision judged by two reviewers is two rows: groups split by page,
@@ -20,10 +20,11 @@ import pandas as pd
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.feedback.signal_values import computable_signals, signal_values
 from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.training.contract import DATASET_METADATA_FILE
 from revertrisk_service.wikis import wiki_by_dbname
 
 PARQUET_FILE = "feedback.parquet"
-DATASET_JSON = "dataset.json"
+DATASET_JSON = DATASET_METADATA_FILE
 FETCH_CHUNK = 50
 
 

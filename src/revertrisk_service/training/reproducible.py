@@ -1,9 +1,15 @@
-"""What makes a retrain byte-for-byte reproducible: seeded, single-threaded deterministic torch,
-and artifacts stripped of what changes on every run (CatBoost's finish time and random GUID)."""
+"""What makes a retrain byte-for-byte reproducible, and its version name its bytes: seeded,
+single-threaded deterministic torch, artifacts stripped of what changes on every run (CatBoost's
+finish time and random GUID), and a version that is a digest of the artifact's files, so a
+retrained model gets new cache keys while a reproducible rebuild (same code, data and seed)
+keeps its version."""
 
 from __future__ import annotations
 
+import hashlib
 import random
+from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
@@ -29,3 +35,13 @@ def strip_volatile_metadata(model) -> None:
     for key in CATBOOST_VOLATILE_METADATA:
         if key in metadata:
             del metadata[key]
+
+
+def content_version(prefix: str, artifact_dir: Path, files: Iterable[Path]) -> str:
+    """`<prefix>-<10 hex digits>` over each file's path (relative to artifact_dir) and bytes."""
+    digest = hashlib.sha256()
+    for path in files:
+        if path.is_file():
+            digest.update(path.relative_to(artifact_dir).as_posix().encode())
+            digest.update(path.read_bytes())
+    return f"{prefix}-{digest.hexdigest()[:10]}"

@@ -60,13 +60,19 @@ DO_NOT_USE = [
 
 LIMITATIONS = [
     (
-        "Trained and evaluated on a small offline sample, not on the Data Lake exports behind the "
-        "production models; per-wiki figures rest on a handful of reverted edits, so the confidence "
-        "intervals are wide and many wikis could not be evaluated at all."
+        "Trained and evaluated on offline data (the training data lists each source: real "
+        "histories of a few pages and wikis, and a small labelled sample), not on the Data Lake "
+        "exports behind the production models; per-wiki figures rest on few reverted edits, so "
+        "the confidence intervals are wide and many wikis could not be evaluated at all."
     ),
     (
         "The label is 'reverted within the observation window', which includes reverts of good-faith "
         "edits and misses bad edits that nobody reverted."
+    ),
+    (
+        "Rows built from history dumps know no user groups and no change tags (mobile, app, "
+        "VisualEditor): the model learned what those signals mean from the labelled sample's "
+        "rows alone."
     ),
     (
         "Anonymous edits are reverted more often than registered ones, and a model that uses "

@@ -25,6 +25,7 @@ import pandas as pd
 import xgboost as xgb
 from sklearn.model_selection import StratifiedGroupKFold
 
+from revertrisk_service.evaluation.source_holdouts import source_report
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
@@ -34,12 +35,18 @@ from revertrisk_service.models.language_agnostic.features import (
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.signals import describe
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
+from revertrisk_service.training.dataset_reader import feature_columns
 from revertrisk_service.training.datasets import LabelledEdits, load_ki, load_pan
-from revertrisk_service.training.holdout import HOLDOUT_DESCRIPTION, holdout_mask
-from revertrisk_service.training.metrics import roc_auc_or_none
+from revertrisk_service.training.holdout import (
+    HOLDOUT_DESCRIPTION,
+    holdout_mask,
+    roc_auc_or_none,
+    source_holdout,
+)
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
 from revertrisk_service.training.progress import progress_bar
-from revertrisk_service.training.versioning import content_version
+from revertrisk_service.training.reproducible import content_version
+from revertrisk_service.training.table import TrainingTable, table_training_data
 
 MODEL_NAME = LANGUAGE_AGNOSTIC
 MODEL_FILE = "model.ubj"
@@ -155,13 +162,13 @@ def train(data: LabelledEdits, seed: int) -> tuple[xgb.Booster, dict[str, Any], 
         anonymous=np.array([bool(f["user_is_anonymous"]) for f in data.facts]),
     )
     return train_matrix(feature_matrix(solved_features(data.facts)), np.asarray(data.labels, dtype=np.float32),
-                        ids, data.groups, seed)
+                        ids, data.groups, seed, holdout_mask(ids.wiki_db, ids.page_title))
 
 
-def train_matrix(x: np.ndarray, y: np.ndarray, ids: RowIds, groups: Sequence[str], seed: int
-                 ) -> tuple[xgb.Booster, dict[str, Any], pd.DataFrame]:
-    """`train` on a ready feature matrix (columns in FEATURE_NAMES order) and float32 labels."""
-    held_out = holdout_mask(ids.wiki_db, ids.page_title)
+def train_matrix(x: np.ndarray, y: np.ndarray, ids: RowIds, groups: Sequence[str], seed: int,
+                 held_out: np.ndarray) -> tuple[xgb.Booster, dict[str, Any], pd.DataFrame]:
+    """`train` on a ready feature matrix (columns in FEATURE_NAMES order) and float32 labels;
+    `held_out` marks the rows it is scored on and never trained on."""
     train_idx, test_idx = np.flatnonzero(~held_out), np.flatnonzero(held_out)
     booster = fit_booster(x[train_idx], y[train_idx], seed)
     scores = predict(booster, x[test_idx])
@@ -233,12 +240,12 @@ def main(output_dir: Path = DEFAULT_OUTPUT_DIR, data_dir: Path = DEFAULT_DATA_DI
         ),
         "has_wikitext": False,
     }
-    return _write_artifact(output_dir, booster, predictions, metrics, training_data, seed)
+    return write_artifact(output_dir, booster, predictions, metrics, training_data, seed)
 
 
-def _write_artifact(output_dir: Path, booster: xgb.Booster, predictions: pd.DataFrame,
-                    metrics: dict[str, Any], training_data: dict[str, Any], seed: int
-                    ) -> dict[str, Any]:
+def write_artifact(output_dir: Path, booster: xgb.Booster, predictions: pd.DataFrame,
+                    metrics: dict[str, Any], training_data: dict[str, Any], seed: int,
+                    split: str = HOLDOUT_DESCRIPTION) -> dict[str, Any]:
     """model.ubj, test_predictions.csv and model.json; returns the manifest."""
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / MODEL_FILE).write_bytes(bytes(booster.save_raw(raw_format="ubj")))
@@ -250,7 +257,7 @@ def _write_artifact(output_dir: Path, booster: xgb.Booster, predictions: pd.Data
         features=list(FEATURE_NAMES),
         feature_descriptions={name: describe(name) for name in FEATURE_NAMES},
         training_data=training_data,
-        split=HOLDOUT_DESCRIPTION,
+        split=split,
         verdict=SHIPPING_DECISION,
         metrics=metrics,
         top_features_by_gain=_top_features(booster),
@@ -263,40 +270,39 @@ def _write_artifact(output_dir: Path, booster: xgb.Booster, predictions: pd.Data
     return manifest.model_dump()
 
 
-def main_from_datasets(output_dir: Path, data_dirs: Sequence[Path], seed: int = 42
-                       ) -> dict[str, Any]:
-    """Train from training datasets (`revertrisk dataset build`, feedback exports): the same
-    booster, features by their declared names, the same page-grouped hold-out and CV."""
-    from revertrisk_service.dataset.reader import feature_columns, load_datasets, page_groups
+def table_features(table: TrainingTable) -> np.ndarray:
+    """The booster's input for every row of a training table (columns in FEATURE_NAMES order)."""
+    return feature_columns(table.frame, FEATURE_NAMES).to_numpy(dtype=np.float32)
 
-    frame, described = load_datasets(data_dirs)
-    x = feature_columns(frame, FEATURE_NAMES).to_numpy(dtype=np.float32)
-    y = frame["label"].to_numpy(dtype=np.float32)
-    anonymous = (frame["is_anonymous"].fillna(False).astype(bool).to_numpy()
-                 if "is_anonymous" in frame.columns else np.zeros(len(frame), dtype=bool))
+
+def main_from_table(output_dir: Path, table: TrainingTable, seed: int = 42) -> dict[str, Any]:
+    """Train from a training table (built datasets, feedback exports, the sample): the same
+    booster, features by their declared names, held out source by source
+    (training.holdout.source_holdout) and reported per source and across sources."""
+    frame = table.frame
+    x = table_features(table)
+    y = table.labels.astype(np.float32)
     ids = RowIds(frame["wiki_db"].astype(str).tolist(), frame["page_title"].astype(str).tolist(),
-                 [int(r) for r in frame["rev_id"]], anonymous)
-    groups = page_groups(frame).tolist()
-    with progress_bar(f"training {MODEL_NAME}", 1) as step:
-        booster, metrics, predictions = train_matrix(x, y, ids, groups, seed)
+                 [int(r) for r in frame["rev_id"]], table.anonymous)
+    split = source_holdout(table.source, table.pages, ids.wiki_db, ids.page_title,
+                           frame["rev_timestamp"])
+    def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        return predict(fit_booster(x[train], y[train], seed), x[test])
+
+    with progress_bar(f"training {MODEL_NAME}", 2) as step:
+        booster, metrics, predictions = train_matrix(x, y, ids, table.pages.tolist(), seed,
+                                                     split.mask)
         step("trained")
-    stamps = pd.to_datetime(frame["rev_timestamp"], utc=True) if "rev_timestamp" in frame else None
+        metrics["sources"] = source_report(table, split, fit_predict)
+        step("per source and across sources")
     training_data = {
-        "datasets": [{k: d.get(k) for k in ("dir", "kind", "created", "counts")}
-                     for d in described],
-        "rows": len(frame),
-        "positives": int(y.sum()),
-        "anonymous_rows": int(anonymous.sum()),
-        "wikis": int(frame["wiki_db"].nunique()),
-        "pages": len(set(groups)),
-        "date_range": ([stamps.min().isoformat(), stamps.max().isoformat()]
-                       if stamps is not None and stamps.notna().any() else None),
+        **table_training_data(table, split),
         "features_unused_absent_or_constant": _unused_features(x),
-        "missing_signals": sorted({n for d in described for n in d.get("missing_signals", [])}),
-        "label": "label (history: revision_is_identity_reverted)",
         "has_wikitext": True,
     }
-    return _write_artifact(Path(output_dir), booster, predictions, metrics, training_data, seed)
+    return write_artifact(Path(output_dir), booster, predictions, metrics, training_data, seed,
+                           split="Held out source by source: " + "; ".join(
+                               f"{s}: {r}" for s, r in split.rules.items()))
 
 
 if __name__ == "__main__":

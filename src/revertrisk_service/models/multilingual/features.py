@@ -78,6 +78,9 @@ def features_of(groups: Sequence[str]) -> tuple[str, ...]:
 
 
 ALL_FEATURES: tuple[str, ...] = features_of(tuple(FEATURE_GROUPS))
+# What ships, chosen by the ablations in EVALUATION.md: a group ships only when it beats the
+# model without it by more than the noise (the trainer's SHIPPING_DECISION says why).
+SHIPPED_GROUPS: tuple[str, ...] = (USER, EDIT_STRUCTURE)
 # The published design: edit structure and user plus the four text classifiers.
 FEATURE_NAMES: tuple[str, ...] = (*BASE_FEATURES[:-1], *TEXT_SCORE_FEATURES, WIKI_FEATURE)
 

@@ -10,6 +10,7 @@ groups ship is decided by the repeated grouped cross-validation in evaluation.ab
 from __future__ import annotations
 
 import json
+import math
 import platform
 import shutil
 from collections.abc import Callable, Sequence
@@ -28,15 +29,14 @@ from catboost import CatBoostClassifier
 from sklearn.model_selection import StratifiedGroupKFold
 
 from revertrisk_service.edits.texts import EditTexts
+from revertrisk_service.evaluation.source_holdouts import source_report
 from revertrisk_service.model_table import MULTILINGUAL
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.models.multilingual.features import (
-    ALL_FEATURES,
     CATEGORICAL_FEATURES,
     DEFAULT_MAX_TEXTS_PER_REVISION,
-    EDIT_STRUCTURE,
+    SHIPPED_GROUPS,
     TEXT_MODELS,
-    USER,
     WIKI_FEATURE,
     cap_texts,
     feature_frame,
@@ -56,13 +56,29 @@ from revertrisk_service.signals import CATALOGUE, SignalValues, describe, given_
 from revertrisk_service.signals.groups import CHARACTERS, COMMENT, LANGUAGE_ID, WORD_PRIORS
 from revertrisk_service.signals.text_models import TEXT_KINDS, TEXT_SCORE_FEATURES
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
+from revertrisk_service.training.contract import TEXT_COLUMNS
+from revertrisk_service.training.dataset_reader import feature_columns
 from revertrisk_service.training.datasets import facts_from_ki_row
-from revertrisk_service.training.holdout import HOLDOUT_DESCRIPTION, holdout_mask
-from revertrisk_service.training.metrics import roc_auc_or_none
+from revertrisk_service.training.holdout import (
+    HOLDOUT_DESCRIPTION,
+    SourceHoldout,
+    holdout_mask,
+    roc_auc_or_none,
+    source_holdout,
+)
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
 from revertrisk_service.training.progress import progress_bar
-from revertrisk_service.training.reproducible import seed_everything, strip_volatile_metadata
-from revertrisk_service.training.versioning import content_version
+from revertrisk_service.training.reproducible import (
+    content_version,
+    seed_everything,
+    strip_volatile_metadata,
+)
+from revertrisk_service.training.table import (
+    SAMPLE_SOURCE,
+    TrainingTable,
+    capped_rows,
+    table_training_data,
+)
 from revertrisk_service.wikis import wiki_by_dbname
 
 MODEL_NAME = MULTILINGUAL
@@ -71,9 +87,6 @@ DEFAULT_OUTPUT_DIR = artifact_dir(MODEL_NAME)
 DATA_FILE = "ki_multilingual_sample.csv"
 LABEL = "revision_is_identity_reverted"
 OOF_FOLDS = 3
-# What ships, chosen by the ablations in EVALUATION.md: a group ships only when it beats the
-# model without it by more than the noise. See SHIPPED_GROUPS_REASON.
-SHIPPED_GROUPS: tuple[str, ...] = (USER, EDIT_STRUCTURE)
 SHIPPING_DECISION = (
     "Ships without text classifiers: CatBoost over the editor and edit-structure features (the "
     "published design's no-text part). In the repeated grouped cross-validation over the "
@@ -89,6 +102,9 @@ SHIPPING_DECISION = (
     "is that baseline. The text-model path stays: `revertrisk train multilingual --text-models "
     "DIR` retrains CatBoost on an operator's fine-tuned mBERT checkpoints and ships them."
 )
+# The most training rows the trainer keeps; above it, a draw within each class. The trainer holds
+# about 23 KB a row at its peak (docs/training-at-scale.md): 300,000 rows fit in about 8 GiB.
+DEFAULT_MAX_TRAIN_ROWS = 300_000
 CATBOOST_PARAMS = {
     "iterations": 400,
     "depth": 4,
@@ -216,6 +232,7 @@ class TrainingRows:
     anonymous: np.ndarray
     facts: list[SignalValues]  # solved; the text models read their "edit_texts"
     features: Callable[[np.ndarray, dict | None, Sequence[str]], pd.DataFrame]
+    held_out: np.ndarray  # bool: scored once, never trained on
 
 
 def main(
@@ -248,62 +265,108 @@ def main(
         anonymous=df["is_anonymous"].astype(bool).to_numpy(),
         facts=facts,
         features=features,
+        held_out=holdout_mask(df["wiki_db"], df["page_title"]),
     )
     return _train_and_write(output_dir, rows, seed, groups, text_models_dir,
                             lambda n_train, n_test: _csv_training_data(n_train, n_test),
                             supported_wikis(df))
 
 
-def main_from_datasets(
+def table_inputs(table: TrainingTable, feature_names: Sequence[str]) -> list[dict[str, Any]]:
+    """Each row's values of the model's edit-fact features (None: unknown), to be encoded by
+    features.feature_frame exactly as serving encodes a live edit."""
+    names = [n for n in feature_names if CATALOGUE[n].source != "model" and n != WIKI_FEATURE]
+    columns = feature_columns(table.frame, [n for n in names if n != "is_anonymous"])
+    columns["is_anonymous"] = table.anonymous.astype(float)
+    wikis = table.frame["wiki_db"].astype(str).tolist()
+    return [{**{n: (None if math.isnan(v) else v) for n, v in zip(names, values, strict=True)},
+             WIKI_FEATURE: wiki}
+            for values, wiki in zip(columns[names].itertuples(index=False), wikis, strict=True)]
+
+
+def main_from_table(
     output_dir: Path,
-    data_dirs: Sequence[Path],
+    table: TrainingTable,
     seed: int = 42,
     groups: Sequence[str] = SHIPPED_GROUPS,
     text_models_dir: Path | None = None,
+    max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
 ) -> dict:
-    """Train from training datasets (`revertrisk dataset build`, feedback exports): the signals
-    by their declared names, the texts for the text models, the same page-grouped split."""
-    from revertrisk_service.dataset.reader import feature_columns, load_datasets, page_groups
-
-    frame, described = load_datasets(data_dirs)
-    facts = [_facts_with_texts(row) for row in frame.to_dict("records")]
-    anonymous = (frame["is_anonymous"].fillna(False).astype(bool).to_numpy()
-                 if "is_anonymous" in frame.columns else np.zeros(len(frame), dtype=bool))
-    values = feature_columns(frame, [n for n in ALL_FEATURES if n != WIKI_FEATURE])
-    values["is_anonymous"] = anonymous.astype(float)
-    values[WIKI_FEATURE] = frame["wiki_db"].astype(str)
+    """Train from a training table (built datasets, feedback exports, the sample): the signals
+    by their declared names encoded as serving encodes them, the texts for the text models, held
+    out source by source (training.holdout.source_holdout). Above `max_train_rows` training
+    rows, CatBoost learns from that many, drawn within each class (training.table.capped_rows);
+    the hold-out is never sampled."""
+    split = source_holdout(table.source, table.pages, table.frame["wiki_db"].astype(str).tolist(),
+                           table.frame["page_title"].astype(str).tolist(),
+                           table.frame["rev_timestamp"])
+    described = table_training_data(table, split)
+    available = int((~split.mask).sum())
+    # The cap applies before any row becomes Python objects: what the trainer holds per row
+    # (docs/training-at-scale.md) is what limits one machine.
+    kept = capped_rows(np.flatnonzero(~split.mask), table.labels, max_train_rows, seed)
+    if len(kept) < available:
+        keep = np.sort(np.concatenate([kept, np.flatnonzero(split.mask)]))
+        table, split = table.subset(keep), SourceHoldout(split.mask[keep], split.rules)
+    frame = table.frame
+    feature_names = features_of(_with_text_models(groups, text_models_dir))
+    inputs = table_inputs(table, feature_names)
+    # A feedback export has no texts: the text models then read the title alone.
+    texts = [c for c in TEXT_COLUMNS if c in frame.columns]
+    facts = [_facts_with_texts(row) for row in frame[["page_title", *texts]].to_dict("records")]
+    wiki_db = frame["wiki_db"].astype(str).to_numpy()
+    page_title = frame["page_title"].astype(str).to_numpy()
 
     def features(idx: np.ndarray, scores: dict | None, names: Sequence[str]) -> pd.DataFrame:
-        chosen = values.iloc[idx].reset_index(drop=True)
-        if scores is not None:
-            chosen = chosen.assign(**scores)
-        return chosen[list(names)]
+        return feature_frame([inputs[i] for i in idx], scores, names)
 
     rows = TrainingRows(
-        wiki_db=frame["wiki_db"].astype(str).to_numpy(),
+        wiki_db=wiki_db,
         rev_id=frame["rev_id"].to_numpy(),
-        page_title=frame["page_title"].astype(str).to_numpy(),
-        pages=page_groups(frame),
-        y=frame["label"].astype(int).to_numpy(),
-        anonymous=anonymous,
+        page_title=page_title,
+        pages=table.pages,
+        y=table.labels,
+        anonymous=table.anonymous,
         facts=facts,
         features=features,
+        held_out=split.mask,
     )
-    wikis = [{"lang": w.lang, "dbname": w.dbname}
-             for w in (wiki_by_dbname(db) for db in sorted(set(rows.wiki_db))) if w is not None]
+    # With the sample, the published model's wikis are served, as when trained on it alone.
+    with_sample = SAMPLE_SOURCE in set(table.source.tolist())
+    wikis = supported_wikis(frame) if with_sample else [
+        {"lang": w.lang, "dbname": w.dbname}
+        for w in (wiki_by_dbname(db) for db in sorted(set(wiki_db))) if w is not None]
 
     def training_data(n_train: int, n_test: int) -> dict:
         return {
-            "datasets": [{k: d.get(k) for k in ("dir", "kind", "created", "counts")}
-                         for d in described],
-            "description": "Training datasets built from edit history or feedback exports.",
-            "missing_signals": sorted({n for d in described for n in d.get("missing_signals", [])}),
-            "split": f"{HOLDOUT_DESCRIPTION} Trained on the other {n_train} rows, scored once "
-                     f"on the {n_test} held-out rows.",
-            "label": "label (history: revision_is_identity_reverted)",
+            **described,
+            "train_rows_used": (n_train if n_train == available else
+                                f"{n_train} of {available}, drawn within each class "
+                                f"(--max-train-rows {max_train_rows})"),
+            "split": "Held out source by source: " + "; ".join(
+                f"{s}: {r}" for s, r in split.rules.items()),
         }
 
-    return _train_and_write(output_dir, rows, seed, groups, text_models_dir, training_data, wikis)
+    report = None
+    if TEXT_MODELS not in feature_names:
+        def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+            return _fit_catboost(features(train, None, feature_names), rows.y[train],
+                                 feature_names, seed).predict_proba(
+                features(test, None, feature_names))[:, 1]
+
+        with progress_bar("revertrisk-multilingual per source and across sources", 1) as step:
+            report = source_report(table, split, fit_predict)
+            step("done")
+    return _train_and_write(output_dir, rows, seed, groups, text_models_dir, training_data, wikis,
+                            {"sources": report} if report else {})
+
+
+def _fit_catboost(x: pd.DataFrame, y: np.ndarray, feature_names: Sequence[str], seed: int
+                  ) -> CatBoostClassifier:
+    model = CatBoostClassifier(**CATBOOST_PARAMS, random_seed=seed)
+    model.fit(x, y, cat_features=[c for c in CATEGORICAL_FEATURES if c in feature_names])
+    strip_volatile_metadata(model)
+    return model
 
 
 def _facts_with_texts(row: dict) -> SignalValues:
@@ -329,15 +392,14 @@ def _with_text_models(groups: Sequence[str], text_models_dir: Path | None) -> tu
 
 
 def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_dir,
-                     training_data, wikis) -> dict:
+                     training_data, wikis, extra_metrics: dict | None = None) -> dict:
     seed_everything(seed)
     output_dir = Path(output_dir)
     groups = _with_text_models(groups, text_models_dir)
     feature_names = features_of(groups)
     with_text = TEXT_MODELS in groups
     facts, y, anonymous, pages = rows.facts, rows.y, rows.anonymous, rows.pages
-    held_out = holdout_mask(rows.wiki_db, rows.page_title)
-    train_idx, test_idx = np.flatnonzero(~held_out), np.flatnonzero(held_out)
+    train_idx, test_idx = np.flatnonzero(~rows.held_out), np.flatnonzero(rows.held_out)
     train_facts = [facts[i] for i in train_idx]
     test_facts = [facts[i] for i in test_idx]
     y_train, y_test = y[train_idx], y[test_idx]
@@ -368,14 +430,11 @@ def _train_and_write(output_dir, rows: TrainingRows, seed, groups, text_models_d
         x_train = rows.features(train_idx, train_scores, feature_names)
         x_test = rows.features(test_idx, test_scores, feature_names)
         step("features")
-        model = CatBoostClassifier(**CATBOOST_PARAMS, random_seed=seed)
-        categorical = [c for c in CATEGORICAL_FEATURES if c in feature_names]
-        model.fit(x_train, y_train, cat_features=categorical)
-        strip_volatile_metadata(model)
+        model = _fit_catboost(x_train, y_train, feature_names, seed)
         score = model.predict_proba(x_test)[:, 1]
         step("CatBoost")
 
-    metrics = {"holdout": _metrics(y_test, score, anonymous[test_idx])}
+    metrics = {"holdout": _metrics(y_test, score, anonymous[test_idx]), **(extra_metrics or {})}
     output_dir.mkdir(parents=True, exist_ok=True)
     text_dir = output_dir / "text_models"
     if text_dir.exists():

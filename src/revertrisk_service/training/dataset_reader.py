@@ -1,5 +1,5 @@
-"""Read training datasets (TRAINING-DATA-CONTRACT.md): one or more directories of Parquet files
-with a dataset.json, from the history builder or the feedback export, as one pandas frame."""
+"""Read training datasets (docs/training-data-contract.md): one or more directories of Parquet files
+with their metadata file, from the history builder or the feedback export, as one pandas frame."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
-from revertrisk_service.dataset.parquet_out import DATASET_JSON
-
-REQUIRED = ("wiki_db", "rev_id", "page_title", "label")
+from revertrisk_service.training.contract import DATASET_METADATA_FILE, REQUIRED_COLUMNS
 
 
 class DatasetError(ValueError):
@@ -22,15 +19,17 @@ class DatasetError(ValueError):
 
 
 def describe(directory: Path) -> dict[str, Any]:
-    path = Path(directory) / DATASET_JSON
+    path = Path(directory) / DATASET_METADATA_FILE
     if not path.is_file():
-        raise DatasetError(f"{directory} is not a training dataset ({DATASET_JSON} missing): "
+        raise DatasetError(f"{directory} is not a training dataset ({DATASET_METADATA_FILE} missing): "
                            "build one with `revertrisk dataset build`")  # fmt: skip
     return json.loads(path.read_text())
 
 
 def load_datasets(directories: Sequence[Path]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """All rows of all directories, and each directory's dataset.json."""
+    """All rows of all directories, and each directory's metadata (DATASET_METADATA_FILE)."""
+    import pyarrow.parquet as pq  # the `dataset` extra: only training from Parquet needs it
+
     frames, descriptions = [], []
     for directory in directories:
         descriptions.append({"dir": str(directory), **describe(directory)})
@@ -38,7 +37,7 @@ def load_datasets(directories: Sequence[Path]) -> tuple[pd.DataFrame, list[dict[
         files = [f for f in files if not any(p.startswith(("_", ".")) for p in f.relative_to(directory).parts)]
         frames.extend(pq.read_table(f).to_pandas() for f in files)
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    missing = [c for c in REQUIRED if c not in frame.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if frame.empty or missing:
         raise DatasetError(
             f"no usable rows in {', '.join(map(str, directories))}"

@@ -1,0 +1,44 @@
+"""The training-data contract (docs/training-data-contract.md): which signals a training row
+carries, what its label is, and how a dataset directory names its metadata file.
+
+Every producer of training rows (the history builder, the feedback export, observed outcomes)
+asks this module for its signal list, so a row from any source has the same signal columns under
+the declared names, and both trainers can read any of them.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from revertrisk_service.models.language_agnostic import features as language_agnostic
+from revertrisk_service.models.multilingual import features as multilingual
+from revertrisk_service.signals import CATALOGUE
+
+# A dataset directory's metadata file (counts, options, the signal list), beside the Parquet
+# files. Its one name: the builder and the feedback export write it, the reader looks for it.
+DATASET_METADATA_FILE = "dataset.json"
+
+# True when the edit was damaging: identity-reverted within the builder's window (history), or
+# judged "damaging" by a patroller (feedback).
+LABEL_COLUMN = "label"
+# What every dataset file has, whichever source wrote it.
+REQUIRED_COLUMNS: tuple[str, ...] = ("wiki_db", "rev_id", "page_title", LABEL_COLUMN)
+# The edit's texts, as the multilingual text classifiers read them (the sample's column names):
+# lists of sentences, and of (old, new) sentence pairs.
+TEXT_COLUMNS: tuple[str, ...] = ("texts_insert", "texts_removed", "texts_change")
+# The wiki is an identity column of every row, never a signal column.
+WIKI_COLUMN = "wiki_db"
+
+
+@cache
+def training_row_signals() -> tuple[str, ...]:
+    """The signals a training row carries, in column order: every input of the language-agnostic
+    model, then the multilingual model's shipped inputs, each once.
+
+    Left out: the wiki (an identity column) and the multilingual text classifiers' scores, which
+    are outputs of models, not facts of the edit (a row carries the edit's texts instead, so the
+    text models can be trained from it)."""
+    names = (*language_agnostic.FEATURE_NAMES,
+             *multilingual.features_of(multilingual.SHIPPED_GROUPS))
+    return tuple(n for n in dict.fromkeys(names)
+                 if n != WIKI_COLUMN and CATALOGUE[n].source != "model")

@@ -21,7 +21,7 @@ import mwreverts
 from revertrisk_service.dataset.defaults import DEFAULT_RADIUS, DEFAULT_WINDOW
 
 if TYPE_CHECKING:  # typing only: labels need no edit layer
-    from revertrisk_service.dataset.history_edit import HistoryRevision
+    from revertrisk_service.dataset.revision import HistoryRevision
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,8 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 OLD_COMMIT = "316e1db"
 PROJECTED_REVISIONS = 50_000_000
+# The new builder's progress lines: "<stage> ━━━ n/n tasks 0:01:23" (wall time of the stage).
+STAGE = re.compile(r"^(reading dumps|labels|signals|labels and signals)\b.*?(\d+):(\d\d):(\d\d)\s*$")
 # name -> (file, extra build options): the Anarchism page keeps its whole history for the
 # labels and the text join, and computes signals for its last year (the signals of all its
 # 15,180 revisions of ~70 KB take over an hour per core on this shared machine).
@@ -107,17 +110,24 @@ def run_build(src: Path, dumps: list[Path], cores: int, extra: list[str], keep: 
                            text=True)  # fmt: skip
     memory = PeakMemory(process)
     try:
-        _, stderr = process.communicate(timeout=timeout)
+        stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         for child in process.children(recursive=True):
             child.kill()
         process.kill()
-        _, stderr = process.communicate()
+        stdout, stderr = process.communicate()
     seconds = time.perf_counter() - start
     memory.join()
     result = {"cores": cores, "seconds": round(seconds, 1), "exit": process.returncode,
               "peak_jvm_mib": memory.jvm // 2**20, "peak_python_mib": memory.python // 2**20,
               "load_after": [round(x, 1) for x in os.getloadavg()]}  # fmt: skip
+    stages = {}
+    for line in stdout.splitlines():
+        found = STAGE.match(line.strip())
+        if found:
+            h, m, sec = map(int, found.groups()[1:])
+            stages[found.group(1)] = h * 3600 + m * 60 + sec
+    result["stage_seconds"] = stages
     described = next((out / n for n in ("_dataset.json", "dataset.json") if (out / n).is_file()), None)
     if process.returncode == 0 and described is not None:
         counts = json.loads(described.read_text())["counts"]

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
+from revertrisk_service.dataset.errors import BuildError
 from revertrisk_service.wikis import all_wikis, wiki_by_dbname
 
 SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
@@ -43,15 +44,8 @@ _BASE = re.compile(rb"<base>([^<]+)</base>")
 SUPPORTED_VERSIONS = ("0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "0.10", "0.11")
 
 
-class DumpError(Exception):
-    """One clear line about a dump, with a stable code (`code`) for scripts and tests."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-    def line(self) -> str:
-        return f"[{self.code}] {self}"
+class DumpError(BuildError):
+    """A dump that cannot be read, said in one line with its code."""
 
 
 @dataclass(frozen=True)

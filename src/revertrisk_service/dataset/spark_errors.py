@@ -8,6 +8,8 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+from revertrisk_service.dataset.errors import BuildError
+
 LOG_FILE = "_build.log"
 
 # (code, what the error's text says, the line for the user)
@@ -34,17 +36,6 @@ _KNOWN: tuple[tuple[str, tuple[str, ...], str], ...] = (
      ("the disk is full: free space under --out (staged texts take about the dump's "
      "uncompressed size, compressed)")),
 )
-
-
-class BuildError(Exception):
-    """One clear line about a build, with a stable code (`code`)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-    def line(self) -> str:
-        return f"[{self.code}] {self}"
 
 
 def log_failure(out_dir: Path, error: BaseException) -> Path:

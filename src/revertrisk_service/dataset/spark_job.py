@@ -23,7 +23,7 @@ from pathlib import Path
 
 from revertrisk_service.dataset.columns import CHUNK, SOURCE, TABLE_COLUMNS
 from revertrisk_service.dataset.dump_reader import TEXT_HIDDEN, USER_HIDDEN
-from revertrisk_service.dataset.dump_source import DumpError, read_head
+from revertrisk_service.dataset.dump_source import read_head
 from revertrisk_service.dataset.options import BuildOptions
 from revertrisk_service.dataset.page_rows import (
     COUNTS,
@@ -279,10 +279,7 @@ def _chunk_writer(out_dir: str, counts: dict[tuple[str, int], Counter[str]]):
 def _check_dumps(dumps: list[Path], options: BuildOptions) -> None:
     """Every dump is a history dump of a known wiki, before anything is written."""
     for dump in dumps:
-        try:
-            read_head(dump, options.wiki_db)
-        except DumpError as error:
-            raise BuildError(error.code, str(error)) from None
+        read_head(dump, options.wiki_db)  # raises DumpError, a BuildError
 
 
 def build(

@@ -31,7 +31,9 @@ def _lines(stream):
 def slice_history(source: Path, target: Path, count: int, skip: int = 0) -> int:
     """Write `count` revisions of `source` (after the first `skip`) to `target` (gzip when its
     name ends in .gz); returns how many were written."""
-    opener = gzip.open if target.name.endswith(".gz") else open
+    def opener(path: Path, mode: str):
+        # Fast gzip: a slice is a test input, written once and read once.
+        return gzip.open(path, mode, compresslevel=1) if path.name.endswith(".gz") else open(path, mode)
     seen = written = 0
     page_head: list[bytes] = []  # <page> .. up to its first revision, kept until one is taken
     in_page = in_revision = page_open = False

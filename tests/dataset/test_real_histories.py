@@ -101,6 +101,7 @@ def test_one_page_uses_both_cores(spark, tmp_path) -> None:
     assert most_at_once >= 2
 
 
+@pytest.mark.timeout(1200)
 def test_the_anarchism_edit_war_builds_with_the_default_1_gib(histories, tmp_path) -> None:
     """2,000 revisions of one page, about 100 KB each: the old builder held them in one batch
     and ran out of heap. Through the CLI, with Spark's default driver memory (-Xmx1g)."""

@@ -12,7 +12,7 @@ Figures: revisions read per second (wall), rows with signals per second per core
 (rows / wall / cores), peak RSS of the JVM and of all Python processes together.
 
 Run: python bench/bench_real_histories.py [--only acewiki ...] [--keep-unreverted 0.05]
-     [--old-cores 1 2] [--out bench/real_histories.json]
+     [--new-cores 1 2] [--old-cores 1 2] [--skip-old] [--out bench/real_histories.json]
 """
 
 from __future__ import annotations
@@ -155,6 +155,7 @@ def main() -> None:
     parser.add_argument("--old-tree", type=Path, default=Path("/tmp/old-builder"))
     parser.add_argument("--skip-old", action="store_true")
     parser.add_argument("--old-cores", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--new-cores", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--timeout", type=int, default=1500, help="seconds per build")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "real_histories.json")
     args = parser.parse_args()
@@ -167,7 +168,7 @@ def main() -> None:
         for name in args.only:
             files, extra = HISTORIES[name]
             dumps = [histories / f for f in ((files,) if isinstance(files, str) else files)]
-            builders = [("new", REPO, dumps, (1, 2))]
+            builders = [("new", REPO, dumps, args.new_cores)]
             if old is not None:
                 builders.append(("old", old, [unpack_7z(d, work) if d.suffix == ".7z" else d
                                               for d in dumps], args.old_cores))  # fmt: skip

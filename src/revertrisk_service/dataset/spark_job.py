@@ -50,7 +50,7 @@ from revertrisk_service.dataset.staging import (
     Staged,
     stage_dump,
 )
-from revertrisk_service.dataset.user_facts import INPUT_COLUMNS, one_editor
+from revertrisk_service.dataset.user_facts import INPUT_COLUMNS, many_editors
 
 
 @dataclass
@@ -61,6 +61,9 @@ class BuildResult:
     chunks_skipped: int
     sources: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # one line per broken dump
+
+
+ARROW_BATCH = "spark.sql.execution.arrow.maxRecordsPerBatch"
 
 
 def spark_session(master: str, app_name: str = "revertrisk-dataset",
@@ -83,7 +86,7 @@ def spark_session(master: str, app_name: str = "revertrisk-dataset",
         # staged texts' row groups, Spark's Parquet reader, the Arrow batches to Python), so
         # memory is bounded by the batch whatever a page's history weighs.
         .config("spark.sql.parquet.columnarReaderBatchSize", str(TEXT_GROUP_ROWS))
-        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(TEXT_GROUP_ROWS))
+        .config(ARROW_BATCH, str(TEXT_GROUP_ROWS))
         # Splits of a staged text file, so reading one long page's texts uses every core.
         .config("spark.sql.files.maxPartitionBytes", str(16 * 2**20))
     )  # fmt: skip
@@ -194,26 +197,47 @@ def _check_wikis(meta) -> None:
         )
 
 
-def _with_user_facts(meta):
+# Metadata groups: whole editors or whole pages per group, a few per shuffle partition. A group
+# per editor or per page cost more in pandas and Arrow than the work (thousands of one-edit
+# editors and one-revision pages); metadata is small, so a group of many pages is too.
+BUCKET = "bucket"
+METADATA_BATCH = 10_000  # Arrow rows per batch while only metadata flows (no texts)
+
+
+def _buckets(spark) -> int:
+    return int(spark.conf.get("spark.sql.shuffle.partitions"))
+
+
+def _with_user_facts(spark, meta):
     """Join each revision with its editor's facts as of the edit (a pass per editor)."""
+    from pyspark.sql import functions as F
+
     schema = ("wiki_db string, revision_id long, user_edits_before long, "
               "user_first_edit string")  # fmt: skip
     facts = (
         meta.select(*INPUT_COLUMNS)
-        .groupBy("wiki_db", "user_text")
-        .applyInPandas(one_editor, schema=schema)
+        .withColumn(BUCKET, F.pmod(F.xxhash64("wiki_db", "user_text"), F.lit(_buckets(spark))))
+        .groupBy(BUCKET)
+        .applyInPandas(lambda f: many_editors(f.drop(columns=[BUCKET])), schema=schema)
     )
     return meta.join(facts, on=["wiki_db", "revision_id"], how="left")
 
 
-def _labelled(meta, options: BuildOptions):
+def _labelled(spark, meta, options: BuildOptions):
     """Every revision labelled, its parent resolved, its filter named: a pass per page over
     metadata only."""
-    def one_page(frame):
-        return labelled_frame(label_page_rows(frame.to_dict("records"), options))
+    from pyspark.sql import functions as F
 
-    return meta.groupBy(SOURCE, "wiki_db", "page_id").applyInPandas(
-        one_page, schema=LABELLED_SCHEMA
+    def pages(frame):
+        by_page: dict[tuple, list[dict]] = {}
+        for row in frame.drop(columns=[BUCKET]).to_dict("records"):
+            by_page.setdefault((row[SOURCE], row["wiki_db"], row["page_id"]), []).append(row)
+        return labelled_frame([out for rows in by_page.values()
+                               for out in label_page_rows(rows, options)])  # fmt: skip
+
+    bucket = F.pmod(F.xxhash64(SOURCE, "wiki_db", "page_id"), F.lit(_buckets(spark)))
+    return meta.withColumn(BUCKET, bucket).groupBy(BUCKET).applyInPandas(
+        pages, schema=LABELLED_SCHEMA
     )
 
 
@@ -323,10 +347,16 @@ def _build(spark, dumps, tables, out_dir: Path, options: BuildOptions, master: s
     if inputs is not None:
         meta, texts = inputs
         _check_wikis(meta)
-        labelled = _labelled(_with_user_facts(meta), options).persist(
+        labelled = _labelled(spark, _with_user_facts(spark, meta), options).persist(
             StorageLevel.MEMORY_AND_DISK
         )
-        counts = with_progress(spark, "labels", lambda: _chunk_counts(labelled), show)
+        # Runtime settings, read when each action runs: large Arrow batches while only
+        # metadata flows, small ones once texts do.
+        spark.conf.set(ARROW_BATCH, str(METADATA_BATCH))
+        try:
+            counts = with_progress(spark, "labels", lambda: _chunk_counts(labelled), show)
+        finally:
+            spark.conf.set(ARROW_BATCH, str(TEXT_GROUP_ROWS))
         pending = {key: c for key, c in counts.items() if key not in done}
         with_rows = sorted(key for key, c in pending.items() if c["rows"])
         if with_rows:

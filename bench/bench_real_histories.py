@@ -12,7 +12,7 @@ Figures: revisions read per second (wall), rows with signals per second per core
 (rows / wall / cores), peak RSS of the JVM and of all Python processes together.
 
 Run: python bench/bench_real_histories.py [--only acewiki ...] [--keep-unreverted 0.05]
-     [--new-cores 1 2] [--old-cores 1 2] [--skip-old] [--out bench/real_histories.json]
+     [--new-cores 1 2] [--old-cores 1 2] [--skip-old] [--out /tmp/bench_real_histories.json]
 """
 
 from __future__ import annotations
@@ -157,7 +157,8 @@ def main() -> None:
     parser.add_argument("--old-cores", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--new-cores", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--timeout", type=int, default=1500, help="seconds per build")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "real_histories.json")
+    parser.add_argument("--out", type=Path,
+                        default=Path(tempfile.gettempdir()) / "bench_real_histories.json")
     args = parser.parse_args()
     histories = args.histories if args.histories.is_dir() else Path("/work/shared/data/histories")
     work = Path(tempfile.mkdtemp(prefix="bench-real-"))

@@ -87,6 +87,11 @@ def spark_session(master: str, app_name: str = "revertrisk-dataset",
         # memory is bounded by the batch whatever a page's history weighs.
         .config("spark.sql.parquet.columnarReaderBatchSize", str(TEXT_GROUP_ROWS))
         .config(ARROW_BATCH, str(TEXT_GROUP_ROWS))
+        # Never broadcast a join side: Spark sizes the staged texts by their compressed file,
+        # and a page's near-identical revisions compress 100-fold, so it would broadcast (hold
+        # in the driver, then in every executor) a whole history's texts.
+        .config("spark.sql.autoBroadcastJoinThreshold", "-1")
+        .config("spark.sql.adaptive.autoBroadcastJoinThreshold", "-1")
         # Splits of a staged text file, so reading one long page's texts uses every core.
         .config("spark.sql.files.maxPartitionBytes", str(16 * 2**20))
     )  # fmt: skip

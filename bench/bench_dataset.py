@@ -30,9 +30,10 @@ sys.path.insert(0, str(REPO / "src"))
 from typing import Self
 
 from revertrisk_devtools.history_dump import write_history_dump
-from revertrisk_service.dataset.dump_reader import iter_pages
+from revertrisk_service.dataset.dump_reader import iter_revisions
+from revertrisk_service.dataset.edit_rows import edit_rows
 from revertrisk_service.dataset.options import BuildOptions
-from revertrisk_service.dataset.page_rows import page_dataset_rows
+from revertrisk_service.dataset.page_rows import label_page_rows
 from revertrisk_service.dataset.spark_job import build, spark_session
 from revertrisk_service.dataset.user_facts import user_facts_in_memory
 
@@ -90,13 +91,21 @@ class PeakMemory:
 
 
 def plain_loop(dumps: list[Path], options: BuildOptions) -> tuple[int, float]:
-    """The same work in one process, no Spark: read, user facts, labels and signals."""
+    """The same work in one process, no Spark: read, user facts, labels and signals (this
+    loop holds the whole history in memory: fine for the generated bench dump only)."""
     start = time.perf_counter()
-    rows_in = [row for dump in dumps for page in iter_pages(dump) for row in page.rows]
-    facts = user_facts_in_memory(rows_in)
-    for row in rows_in:
-        row.update(facts[(row["wiki_db"], row["revision_id"])])
-    rows, _ = page_dataset_rows(rows_in, options)
+    read = [rev for dump in dumps for rev in iter_revisions(dump)]
+    texts = {rev.meta["revision_id"]: rev.text for rev in read}
+    metas = [rev.meta for rev in read]
+    facts = user_facts_in_memory(metas)
+    pages: dict[int, list[dict]] = {}
+    for meta in metas:
+        meta.update(facts[(meta["wiki_db"], meta["revision_id"])])
+        pages.setdefault(meta["page_id"], []).append(meta)
+    kept = [row for page in pages.values() for row in label_page_rows(page, options)
+            if row["dropped"] is None]  # fmt: skip
+    rows = edit_rows([{**row, "revision_text": texts[row["revision_id"]],
+                       "parent_revision_text": texts[row["parent_revision_id"]]} for row in kept])
     return len(rows), time.perf_counter() - start
 
 

@@ -29,6 +29,8 @@ if [ "$scope" = all ]; then
   command -v chromedriver >/dev/null 2>&1 || needed+=(chromium-driver)
   # `revertrisk dataset build` runs on PySpark, which needs a Java runtime (17 is Debian 12's).
   command -v java >/dev/null 2>&1 || needed+=(openjdk-17-jre-headless)
+  # Wikimedia publishes full histories as .7z: the builder streams them through p7zip's `7z`.
+  command -v 7z >/dev/null 2>&1 || needed+=(p7zip-full)
   # The feedback tests start their own PostgreSQL with Debian's initdb and pg_ctl.
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || needed+=(postgresql)
 fi

@@ -50,8 +50,9 @@ def _sha1_base36(text: str) -> str:
 
 
 def _page_history(rng: random.Random, title: str, start: datetime, revisions: int,
-                  sentences: int) -> Iterator[tuple[str, str, str, datetime]]:
-    """(user, comment, text, timestamp) per revision."""
+                  sentences: int, grow: bool = True) -> Iterator[tuple[str, str, str, datetime]]:
+    """(user, comment, text, timestamp) per revision; without `grow`, edits replace sentences
+    once the page has `sentences`, so a long history keeps its revisions' size."""
     body = [_sentence(rng) for _ in range(sentences)]
     when = start
     yield rng.choice(REGISTERED), "New article", _render(title, body), when
@@ -74,7 +75,7 @@ def _page_history(rng: random.Random, title: str, start: datetime, revisions: in
             user, comment = f"198.51.100.{rng.randint(1, 254)}", ""
         else:
             user, comment = rng.choice(REGISTERED), rng.choice(["copyedit", "add source", "expand", ""])
-        if rng.random() < 0.6 or len(body) < 3:
+        if (grow or len(body) < sentences) and (rng.random() < 0.6 or len(body) < 3):
             body.insert(rng.randrange(len(body) + 1), _sentence(rng))
         else:
             body[rng.randrange(len(body))] = _sentence(rng)
@@ -91,9 +92,11 @@ def _contributor(user: str) -> str:
 
 def write_history_dump(path: Path, pages: int, revisions_per_page: int = 20,
                        sentences: int = 12, seed: int = 0, dbname: str = "enwiki",
-                       first_page_id: int = 1) -> Path:
+                       first_page_id: int = 1, grow: bool = True) -> Path:
     """Write the dump (bz2-compressed when the name ends in .bz2); returns the path. Parts of
-    one wiki take distinct `first_page_id`s; revision ids follow from the page ids."""
+    one wiki take distinct `first_page_id`s; revision ids follow from the page ids (1,000 per
+    page, so a longer history belongs in a one-page dump). `grow=False` keeps each page about
+    `sentences` long however many revisions it has."""
     rng = random.Random(seed)
     opener = bz2.open if str(path).endswith(".bz2") else open
     start = datetime(2023, 1, 1, tzinfo=UTC)
@@ -112,7 +115,7 @@ def write_history_dump(path: Path, pages: int, revisions_per_page: int = 20,
                       f"<id>{page_id}</id>\n")  # fmt: skip
             parent = None
             page_start = start + timedelta(hours=rng.randint(0, 24 * 300))
-            history = _page_history(rng, title, page_start, revisions_per_page, sentences)
+            history = _page_history(rng, title, page_start, revisions_per_page, sentences, grow)
             for user, comment, text, when in history:
                 rev_id += 1
                 parent_xml = f"<parentid>{parent}</parentid>" if parent else ""

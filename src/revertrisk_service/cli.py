@@ -492,7 +492,7 @@ def feedback_migrate() -> None:
 
 @dataset_app.command("feedback")
 def dataset_feedback(
-    out: Annotated[Path, typer.Option("--out", help="Directory for the Parquet table and dataset.json.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the Parquet table and _dataset.json.")],
     wiki_url: Annotated[str | None, typer.Option(help="Base URL for every wiki (env WIKI_URL).")] = None,
 ) -> None:
     """The patrollers' current judgments joined with the edits' signals (each edit fetched again

@@ -1,6 +1,7 @@
 """`revertrisk dataset build` end to end: a real MediaWiki with a scripted history, exported by
-dumpBackup.php --full, built on Spark local[2]; labels asserted exactly, train/serve parity,
-compressed input, resume, and a broken dump. One SparkSession for the module."""
+dumpBackup.php --full, built on Spark local[2]; labels (computed from the revisions' metadata
+alone) asserted exactly, train/serve parity, compressed input (.bz2 and .7z give the same rows),
+the directory read in one call, resume, and a broken dump. One SparkSession for the module."""
 
 from __future__ import annotations
 
@@ -171,16 +172,37 @@ def test_train_serve_parity_for_both_models(scripted, built) -> None:
     assert compared > 100 * len(rev_ids)
 
 
-def test_bz2_dump_gives_the_same_rows(scripted, built, spark) -> None:
-    out = scripted["root"] / "out-bz2"
-    build([scripted["bz2"]], [], out, BuildOptions(wiki_db=WIKI_DB), spark=spark,
-          show_progress=False)
+def _seven_zip(plain: Path) -> Path:
+    packed = plain.with_name(plain.name + ".7z")
+    subprocess.run(["7z", "a", "-bd", "-mx=1", str(packed), str(plain)], check=True,
+                   capture_output=True, timeout=120)  # fmt: skip
+    return packed
+
+
+@pytest.mark.parametrize("kind", ["bz2", "7z"])
+def test_a_compressed_dump_gives_the_same_rows(scripted, built, spark, kind) -> None:
+    dump = scripted["bz2"] if kind == "bz2" else _seven_zip(scripted["plain"])
+    out = scripted["root"] / f"out-{kind}"
+    build([dump], [], out, BuildOptions(wiki_db=WIKI_DB), spark=spark, show_progress=False)
     compressed, _ = load_datasets([out])
     _, plain = built
     pd.testing.assert_frame_equal(
         compressed.sort_values("rev_id").reset_index(drop=True),
         plain.sort_values("rev_id").reset_index(drop=True),
     )
+
+
+def test_the_directory_reads_in_one_call(built, spark) -> None:
+    """pandas, pyarrow and Spark read every row of the directory, side files and all."""
+    import pyarrow.dataset as ds
+
+    result, frame = built
+    out = str(result.out_dir)
+    assert len(pd.read_parquet(out)) == len(frame) == result.counts["rows"]
+    assert ds.dataset(out, partitioning="hive").count_rows() == len(frame)
+    assert spark.read.parquet(out).count() == len(frame)
+    assert sorted(p.name for p in result.out_dir.iterdir() if not p.name.startswith("source="))\
+        == ["_README.md", "_dataset.json", "_staging"]
 
 
 def test_a_rerun_skips_written_partitions(scripted, built, spark) -> None:
@@ -213,6 +235,7 @@ def test_a_broken_dump_fails_in_one_line_and_keeps_written_partitions(scripted, 
     errors = [line for line in done.stderr.splitlines() if line.startswith("revertrisk: error:")]
     assert len(errors) == 1, done.stderr[-2000:]
     assert "broken.xml" in errors[0] and "line " in errors[0] and "column " in errors[0]
+    assert "[dump_truncated]" in errors[0]
     assert "Traceback" not in done.stderr
     after = {p.relative_to(out): p.read_bytes() for p in chunk_files(out)}
     assert {k: after.get(k) for k in before} == before

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from revertrisk_devtools.history_dump import write_history_dump
-from revertrisk_service.dataset.dump_reader import DumpError, iter_pages
+from revertrisk_service.dataset.dump_reader import iter_revisions
+from revertrisk_service.dataset.dump_source import DumpError
 from revertrisk_service.dataset.history_edit import HistoryRevision
 from revertrisk_service.dataset.labels import label_page
 from revertrisk_service.dataset.options import BOT_NAME
@@ -76,18 +77,20 @@ def test_gzip_dump_reads_like_the_plain_one(tmp_path: Path) -> None:
     plain = write_history_dump(tmp_path / "h.xml", pages=3, revisions_per_page=4)
     packed = tmp_path / "h.xml.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
-    assert [p.rows for p in iter_pages(packed)] == [p.rows for p in iter_pages(plain)]
-    assert iter_pages(plain).__next__().wiki_db == "enwiki"
+    assert list(iter_revisions(packed)) == list(iter_revisions(plain))
+    assert next(iter_revisions(plain)).meta["wiki_db"] == "enwiki"
 
 
-@pytest.mark.parametrize("cut", [0.5, 0.9])
-def test_a_truncated_dump_names_the_file_and_position(tmp_path: Path, cut: float) -> None:
-    plain = write_history_dump(tmp_path / "h.xml", pages=5, revisions_per_page=4)
+@pytest.mark.parametrize(("cut", "kind"), [(0.5, "xml"), (0.9, "xml"), (0.6, "xml.bz2")])
+def test_a_truncated_dump_names_the_file_and_position(tmp_path: Path, cut: float,
+                                                      kind: str) -> None:
+    plain = write_history_dump(tmp_path / f"h.{kind}", pages=5, revisions_per_page=4)
     data = plain.read_bytes()
-    broken = tmp_path / "broken.xml"
+    broken = tmp_path / f"broken.{kind}"
     broken.write_bytes(data[: int(len(data) * cut)])
     with pytest.raises(DumpError) as caught:
-        list(iter_pages(broken))
+        list(iter_revisions(broken))
+    assert caught.value.code == "dump_truncated"
     message = str(caught.value)
-    assert "broken.xml" in message and "line " in message and "column " in message
+    assert "broken.xml" in message and ("line " in message or "bzip2" in message)
     assert "\n" not in message

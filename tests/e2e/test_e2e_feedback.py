@@ -24,6 +24,7 @@ from support.postgres import LocalPostgres
 from revertrisk_devtools.service_process import REPO, RunningService, run_service
 from revertrisk_service.feedback.schema import current, judgments
 from revertrisk_service.feedback.tokens import hash_token
+from revertrisk_service.training.contract import DATASET_METADATA_FILE as DATASET_JSON
 
 pytestmark = pytest.mark.e2e
 
@@ -226,10 +227,9 @@ def test_export_joins_judgments_with_signals(
         cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stderr
-    summary = json.loads((out / "dataset.json").read_text())
-    # The contract's Parquet files, read as a reader of the directory would (dataset.json beside
-    # them is not Parquet, so a reader globs *.parquet).
-    frame = pd.concat([pd.read_parquet(path) for path in sorted(out.glob("*.parquet"))])
+    summary = json.loads((out / DATASET_JSON).read_text())
+    # The directory reads in one call: its side files start with "_".
+    frame = pd.read_parquet(out)
     assert summary["kind"] == "feedback" and summary["rows"] == len(frame)
     mine = frame[frame["reviewer"] == "Exporter"].set_index("rev_id")
     anonymous = mine.loc[revs["anonymous_edit"]]

@@ -11,7 +11,7 @@ import typer
 
 from revertrisk_service.identity_reverts import DEFAULT_RADIUS, DEFAULT_WINDOW
 
-app = typer.Typer(help="Labeled training datasets (TRAINING-DATA-CONTRACT): from edit history or patroller feedback.", no_args_is_help=True)
+app = typer.Typer(help="Labeled training datasets (the training-data contract, docs/training-data-contract.md): from edit history or patroller feedback.", no_args_is_help=True)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -31,11 +31,11 @@ def _time(value: str | None, option: str) -> datetime | None:
 
 @app.command()
 def build(
-    out: Annotated[Path, typer.Option("--out", help="Dataset directory (Parquet + dataset.json).")],
-    dump: Annotated[list[Path] | None, typer.Option("--dump", help="XML history dump (.xml, .bz2, .gz); repeatable.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Dataset directory (Parquet files; _dataset.json and _README.md beside them).")],
+    dump: Annotated[list[Path] | None, typer.Option("--dump", help="MediaWiki XML history dump (.xml, .bz2, .gz, .7z; export schema 0.3 to 0.11); repeatable.")] = None,
     table: Annotated[list[Path] | None, typer.Option("--table", help="Parquet export with wmf.mediawiki_wikitext_history columns; repeatable.")] = None,
     master: Annotated[str, typer.Option(help="Spark master: local[N] or a cluster URL.")] = "local[2]",
-    wiki_db: Annotated[str | None, typer.Option(help="Wiki database name (default: the dump's siteinfo / the table's wiki_db).")] = None,
+    wiki_db: Annotated[str | None, typer.Option(help="Wiki database name (default: the dump's <dbname> or <base> / the table's wiki_db).")] = None,
     radius: Annotated[int, typer.Option(min=1, help="Most revisions a revert may span (mwreverts radius).")] = DEFAULT_RADIUS,
     window_hours: Annotated[float, typer.Option(min=0, help="Most hours between an edit and the revert that labels it.")] = DEFAULT_WINDOW.total_seconds() / 3600,
     namespace: Annotated[list[int] | None, typer.Option("--namespace", help="Content namespace; repeatable (default 0).")] = None,
@@ -44,7 +44,8 @@ def build(
     anonymous_only: Annotated[bool, typer.Option("--anonymous-only", help="Only IP editors' edits (the paper's trainanon).")] = False,
     keep_unreverted: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of non-reverted edits kept per wiki (all reverted ones are).")] = 1.0,
     seed: Annotated[int, typer.Option(help="Seed of the non-reverted sample.")] = 0,
-    pages_per_chunk: Annotated[int, typer.Option(min=1, help="Pages per partition.")] = 500,
+    revisions_per_chunk: Annotated[int, typer.Option(min=1, help="Revisions per output partition (consecutive revisions of one input).")] = 2_000,
+    driver_memory: Annotated[str | None, typer.Option(help="Spark driver memory, e.g. 4g (default: Spark's, 1g).")] = None,
 ) -> None:
     """Build a training dataset: identity-revert labels and every model signal, on Spark."""
     try:
@@ -65,15 +66,15 @@ def build(
         namespaces=frozenset(namespace or [0]), wiki_db=wiki_db,
         since=_time(since, "--since"), until=_time(until, "--until"),
         anonymous_only=anonymous_only, keep_unreverted=keep_unreverted, seed=seed,
-        pages_per_chunk=pages_per_chunk,
+        revisions_per_chunk=revisions_per_chunk,
     )  # fmt: skip
     from revertrisk_service.dataset.spark_job import BuildError
     from revertrisk_service.dataset.spark_job import build as run
 
     try:
-        result = run(dumps, tables, out, options, master=master)
+        result = run(dumps, tables, out, options, master=master, driver_memory=driver_memory)
     except BuildError as error:
-        raise _fail(str(error)) from None
+        raise _fail(error.line()) from None
     _print_counts(result)
     for line in result.failed:
         typer.echo(f"revertrisk: error: {line}", err=True)

@@ -1,5 +1,5 @@
 """Column names of the history builder: its input (the Data Lake's wikitext-history shape, which
-the dump reader also produces) and its output (TRAINING-DATA-CONTRACT: identity, label, signals).
+the dump reader also produces) and its output (docs/training-data-contract.md: identity, label, signals).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ CHUNK = "chunk"
 USER_EDITS_BEFORE = "user_edits_before"
 USER_FIRST_EDIT = "user_first_edit"
 
-# Output identity and label columns (issue 16 and TRAINING-DATA-CONTRACT.md).
+# Output identity and label columns (docs/training-data-contract.md).
 IDENTITY_COLUMNS: tuple[str, ...] = (
     "wiki_db", "rev_id", "parent_rev_id", "page_id", "page_title", "user_text", "is_anonymous",
     "rev_timestamp",

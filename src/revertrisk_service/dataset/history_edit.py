@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from revertrisk_service.dataset.revision import HistoryRevision
 from revertrisk_service.edits.texts import EditTexts
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.signals import CATALOGUE, SignalValues, edit_signals
@@ -43,31 +44,6 @@ DUMP_MISSING_SIGNALS: tuple[str, ...] = tuple(
 _SOLVED: tuple[str, ...] = (*SIGNAL_NAMES, "texts")
 # Signals a dump knows but defines as of the edit, where serving reads today's account.
 AS_OF_EDIT_SIGNALS: tuple[str, ...] = ("user_age_days", "user_log_editcount")
-
-
-@dataclass(frozen=True)
-class HistoryRevision:
-    """One revision as the history holds it (the wikitext-history columns, parsed)."""
-
-    rev_id: int
-    parent_id: int | None
-    page_id: int
-    page_title: str
-    namespace: int
-    timestamp: datetime
-    user_text: str | None
-    user_id: int | None
-    comment: str
-    minor: bool
-    size: int
-    sha1: str
-    text: str
-    content_model: str
-
-    @property
-    def is_anonymous(self) -> bool:
-        # The Data Lake's convention (and the dump's <ip> contributor): no user id = IP editor.
-        return self.user_id is None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from revertrisk_service.identity_reverts import (
 )
 
 if TYPE_CHECKING:  # typing only: labels need no edit layer
-    from revertrisk_service.dataset.history_edit import HistoryRevision
+    from revertrisk_service.dataset.revision import HistoryRevision
 
 
 @dataclass(frozen=True)

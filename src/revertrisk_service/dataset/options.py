@@ -25,7 +25,8 @@ class BuildOptions:
     anonymous_only: bool = False  # the paper's `trainanon`
     keep_unreverted: float = 1.0  # share of non-reverted edits kept, per wiki; reverted: all
     seed: int = 0
-    pages_per_chunk: int = 500  # a partition: whole pages, so a page's reverts stay together
+    # An output partition: consecutive revisions of one input file (a long page spans many).
+    revisions_per_chunk: int = 2_000
     extra_bots: frozenset[str] = field(default_factory=frozenset)
 
     def as_json(self) -> dict[str, Any]:

@@ -1,5 +1,7 @@
 """The dataset's files: one Parquet file per (source, chunk), written whole or not at all, its
-counts in the file's metadata; and dataset.json beside them (TRAINING-DATA-CONTRACT.md)."""
+counts in the file's metadata; and the side files (layout: _dataset.json, _README.md) beside them
+(docs/training-data-contract.md). A partition is written a row group at a time (ChunkWriter), so a
+task holds one batch of rows, never a whole partition."""
 
 from __future__ import annotations
 
@@ -22,9 +24,9 @@ from revertrisk_service.dataset.history_edit import (
     SIGNAL_COLUMNS,
     SIGNAL_NAMES,
 )
-from revertrisk_service.training.contract import DATASET_METADATA_FILE
+from revertrisk_service.training.contract import DATASET_METADATA_FILE as DATASET_JSON
+from revertrisk_service.training.contract import DATASET_README
 
-DATASET_JSON = DATASET_METADATA_FILE
 COUNTS_KEY = b"revertrisk.counts"
 
 SCHEMA = pa.schema([
@@ -56,18 +58,36 @@ def chunk_path(out_dir: Path, source: str, chunk: int) -> Path:
     return Path(out_dir) / f"source={source_key(source)}" / f"chunk-{chunk:06d}.parquet"
 
 
+class ChunkWriter:
+    """One partition's file, written a row group at a time to a temporary name and renamed when
+    closed: a chunk file exists only when it is complete, so a crash or a Spark retry never
+    leaves half a partition that a resume would skip. Its counts are known before its rows (the
+    labels stage counts every filter), so they go in the schema's metadata up front."""
+
+    def __init__(self, out_dir: Path, source: str, chunk: int, counts: Mapping[str, int]) -> None:
+        self.path = chunk_path(out_dir, source, chunk)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        schema = SCHEMA.with_metadata({COUNTS_KEY: json.dumps(dict(counts)).encode()})
+        self.writer = pq.ParquetWriter(self.temporary, schema, compression="zstd")
+        self.rows = 0
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.writer.write_table(pa.Table.from_pylist(rows, schema=self.writer.schema))
+            self.rows += len(rows)
+
+    def close(self) -> Path:
+        self.writer.close()
+        os.replace(self.temporary, self.path)
+        return self.path
+
+
 def write_chunk(out_dir: Path, source: str, chunk: int, rows: list[dict[str, Any]],
                 counts: Mapping[str, int]) -> Path:
-    """Write to a temporary name and rename: a chunk file exists only when it is complete, so a
-    crash or a Spark retry never leaves half a partition that a resume would skip."""
-    path = chunk_path(out_dir, source, chunk)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pylist(rows, schema=SCHEMA)
-    table = table.replace_schema_metadata({COUNTS_KEY: json.dumps(dict(counts)).encode()})
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, path)
-    return path
+    writer = ChunkWriter(out_dir, source, chunk, counts)
+    writer.write(rows)
+    return writer.close()
 
 
 def chunk_files(out_dir: Path) -> list[Path]:
@@ -98,7 +118,7 @@ def write_readme(out_dir: Path) -> Path:
     from importlib import resources
 
     text = resources.files("revertrisk_service.dataset").joinpath("README.md").read_text()
-    path = Path(out_dir) / "README.md"
+    path = Path(out_dir) / DATASET_README
     path.write_text(text)
     return path
 

@@ -1,11 +1,15 @@
-"""`revertrisk dataset build` on Spark: dumps (staged per file) and Data Lake exports become one
-DataFrame of revisions; user facts come from a pass per editor; each (source, chunk) of whole
-pages is labelled and given its signals in one task, which writes its own Parquet file.
+"""`revertrisk dataset build` on Spark, in memory bounded by a batch of revisions, never by a
+page: dumps (streamed and staged per file, metadata and texts apart) and Data Lake exports become
+two DataFrames. The metadata alone gives user facts (a pass per editor) and labels (a pass per
+page: ids, sha1s, timestamps). Each kept revision is then joined with its own text and its
+parent's text, by revision id, and the (revision, parent) pairs of each output chunk are given
+their signals in small Arrow batches, written a row group at a time.
 
-Partitioning: by dump file, then by chunks of whole pages (a page's history is needed whole for
-its reverts). Resume: a (source, chunk) whose file exists is not recomputed. Any master works:
-`local[N]` (default) or a cluster URL; on a cluster, dumps and --out must be on a file system
-every executor sees, and executors need this package installed (README).
+Partitioning: a chunk is `revisions_per_chunk` consecutive revisions of one input file, so one
+long page spreads over many chunks and every core. Resume: a (source, chunk) whose file exists
+is not recomputed. Any master works: `local[N]` (default) or a cluster URL; on a cluster, dumps
+and --out must be on a file system every executor sees, and executors need this package
+installed (docs/history-datasets.md).
 """
 
 from __future__ import annotations
@@ -18,8 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from revertrisk_service.dataset.columns import CHUNK, SOURCE, TABLE_COLUMNS
+from revertrisk_service.dataset.dump_reader import TEXT_HIDDEN, USER_HIDDEN
+from revertrisk_service.dataset.dump_source import read_head
 from revertrisk_service.dataset.options import BuildOptions
-from revertrisk_service.dataset.page_rows import page_dataset_rows
+from revertrisk_service.dataset.page_rows import (
+    COUNTS,
+    FILTERS,
+    LABELLED_SCHEMA,
+    label_page_rows,
+    labelled_frame,
+)
 from revertrisk_service.dataset.parquet_out import (
     source_key,
     total_counts,
@@ -28,13 +40,17 @@ from revertrisk_service.dataset.parquet_out import (
     write_readme,
     written_chunks,
 )
+from revertrisk_service.dataset.spark_errors import LOG_FILE, BuildError, spark_failure
 from revertrisk_service.dataset.spark_progress import with_progress
-from revertrisk_service.dataset.staging import Staged, stage_dump
-from revertrisk_service.dataset.user_facts import INPUT_COLUMNS, one_editor
-
-
-class BuildError(Exception):
-    """A problem with the input that the builder reports in one line."""
+from revertrisk_service.dataset.staging import (
+    META_FILE,
+    STAGING,
+    TEXT_FILE,
+    TEXT_GROUP_ROWS,
+    Staged,
+    stage_dump,
+)
+from revertrisk_service.dataset.user_facts import INPUT_COLUMNS, many_editors
 
 
 @dataclass
@@ -47,7 +63,15 @@ class BuildResult:
     failed: list[str] = field(default_factory=list)  # one line per broken dump
 
 
-def spark_session(master: str, app_name: str = "revertrisk-dataset"):
+ARROW_BATCH = "spark.sql.execution.arrow.maxRecordsPerBatch"
+
+
+def spark_session(master: str, app_name: str = "revertrisk-dataset",
+                  driver_memory: str | None = None, log_file: Path | None = None):
+    """A session for the builder; with `log_file`, Spark's own log goes there, not to the
+    terminal (the JVM starts with it, so only a session this call starts)."""
+    from importlib import resources
+
     from pyspark.sql import SparkSession
 
     # The Python workers run this interpreter, with this package importable (local masters).
@@ -58,7 +82,27 @@ def spark_session(master: str, app_name: str = "revertrisk-dataset"):
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")  # rich shows progress instead
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # Texts are up to MBs each: every batch that holds texts is a few dozen rows (the
+        # staged texts' row groups, Spark's Parquet reader, the Arrow batches to Python), so
+        # memory is bounded by the batch whatever a page's history weighs.
+        .config("spark.sql.parquet.columnarReaderBatchSize", str(TEXT_GROUP_ROWS))
+        .config(ARROW_BATCH, str(TEXT_GROUP_ROWS))
+        # Never broadcast a join side: Spark sizes the staged texts by their compressed file,
+        # and a page's near-identical revisions compress 100-fold, so it would broadcast (hold
+        # in the driver, then in every executor) a whole history's texts.
+        .config("spark.sql.autoBroadcastJoinThreshold", "-1")
+        .config("spark.sql.adaptive.autoBroadcastJoinThreshold", "-1")
+        # Splits of a staged text file, so reading one long page's texts uses every core.
+        .config("spark.sql.files.maxPartitionBytes", str(16 * 2**20))
     )  # fmt: skip
+    if driver_memory:
+        builder = builder.config("spark.driver.memory", driver_memory)
+    if log_file is not None:
+        config = resources.files("revertrisk_service.dataset").joinpath("log4j2.properties")
+        builder = builder.config(
+            "spark.driver.extraJavaOptions",
+            f"-Dlog4j2.configurationFile={config} -Drevertrisk.build.log={log_file}",
+        )
     if master.startswith("local"):
         # Few shuffle partitions on one machine: Spark's default of 200 is 200 tiny tasks here.
         cores = master.removeprefix("local").strip("[]") or "1"
@@ -74,15 +118,17 @@ def spark_session(master: str, app_name: str = "revertrisk-dataset"):
 def _stage(spark, dumps: list[Path], out_dir: Path, options: BuildOptions, show: bool):
     if not dumps:
         return []
-    pages = options.pages_per_chunk
+    per_chunk, wiki_db = options.revisions_per_chunk, options.wiki_db
     rdd = spark.sparkContext.parallelize([str(d) for d in dumps], len(dumps))
     return with_progress(
         spark, "reading dumps",
-        lambda: rdd.map(lambda d: stage_dump(d, str(out_dir), pages)).collect(), show,
+        lambda: rdd.map(lambda d: stage_dump(d, str(out_dir), per_chunk, wiki_db)).collect(),
+        show,
     )
 
 
-def _table_frame(spark, table: Path, options: BuildOptions):
+def _table_frames(spark, table: Path, options: BuildOptions):
+    """(metadata, texts) of a Data Lake export, chunked by revision like a dump."""
     from pyspark.sql import functions as F
 
     frame = spark.read.parquet(str(table))
@@ -90,116 +136,255 @@ def _table_frame(spark, table: Path, options: BuildOptions):
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise BuildError(
+            "table_columns_missing",
             f"--table {table}: columns missing: {', '.join(missing)} (expected the Data Lake's "
-            "wmf.mediawiki_wikitext_history columns; see the dataset README)"
+            "wmf.mediawiki_wikitext_history columns; see docs/history-datasets.md)",
         )
     if options.wiki_db:
         frame = frame.withColumn("wiki_db", F.lit(options.wiki_db))
+    source = source_key(Path(table).name)
     frame = frame.select(*[F.col(c) for c in TABLE_COLUMNS]).withColumn(
         "revision_timestamp", F.col("revision_timestamp").cast("string")
+    ).withColumn(SOURCE, F.lit(source))
+    chunks = max(1, math.ceil(frame.count() / options.revisions_per_chunk))
+    meta = (
+        frame.withColumn(TEXT_HIDDEN, F.col("revision_text").isNull())
+        .withColumn(USER_HIDDEN, F.col("user_text").isNull())
+        .withColumn(CHUNK, F.pmod(F.xxhash64("wiki_db", "revision_id"), F.lit(chunks)))
+        .drop("revision_text")
     )
-    pages = frame.select("wiki_db", "page_id").distinct().count()
-    chunks = max(1, math.ceil(pages / options.pages_per_chunk))
-    return frame.withColumn(SOURCE, F.lit(source_key(Path(table).name))).withColumn(
-        CHUNK, F.pmod(F.xxhash64("wiki_db", "page_id"), F.lit(chunks))
+    texts = frame.select(SOURCE, "revision_id", "revision_text").where(
+        F.col("revision_text").isNotNull()
     )
+    return meta, texts
 
 
-def _revisions(spark, staged: list[Staged], tables: list[Path], options: BuildOptions):
+def _inputs(spark, staged: list[Staged], tables: list[Path], options: BuildOptions):
+    """(metadata, texts) of every input, or None when nothing was read."""
     from pyspark.sql import functions as F
 
-    frames = []
+    metas, texts = [], []
     for one in staged:
-        if one.error is None and one.chunks:
-            frame = spark.read.parquet(one.directory).withColumn(
-                SOURCE, F.lit(source_key(one.source))
-            )
-            if options.wiki_db:
-                frame = frame.withColumn("wiki_db", F.lit(options.wiki_db))
-            frames.append(frame)
-    frames.extend(_table_frame(spark, t, options) for t in tables)
-    if not frames:
+        if one.error is None and one.revisions:
+            source = F.lit(source_key(one.source))
+            metas.append(spark.read.parquet(str(Path(one.directory) / META_FILE))
+                         .withColumn(SOURCE, source))  # fmt: skip
+            texts.append(spark.read.parquet(str(Path(one.directory) / TEXT_FILE))
+                         .withColumn(SOURCE, source))  # fmt: skip
+    for table in tables:
+        meta, text = _table_frames(spark, table, options)
+        metas.append(meta)
+        texts.append(text)
+    if not metas:
         return None
-    revisions = frames[0]
-    for frame in frames[1:]:
-        revisions = revisions.unionByName(frame)
-    return revisions.withColumn(CHUNK, F.col(CHUNK).cast("long"))
+
+    def union(frames):
+        out = frames[0]
+        for frame in frames[1:]:
+            out = out.unionByName(frame)
+        return out
+
+    return union(metas).withColumn(CHUNK, F.col(CHUNK).cast("long")), union(texts)
 
 
-def _check_wikis(revisions) -> None:
+def _check_wikis(meta) -> None:
     """Fail in one line before any work when a wiki is not a known Wikipedia (its language
     decides how the edit is parsed, as in serving)."""
     from revertrisk_service.wikis import wiki_by_dbname
 
-    names = [row[0] for row in revisions.select("wiki_db").distinct().collect()]
+    names = [row[0] for row in meta.select("wiki_db").distinct().collect()]
     unknown = sorted(str(n) for n in names if n is None or wiki_by_dbname(str(n)) is None)
     if unknown:
         raise BuildError(
+            "unknown_wiki",
             f"wiki_db {unknown[0]!r} is not a known Wikipedia: pass --wiki-db with the "
-            "database name of the wiki the history is from (e.g. enwiki)"
+            "database name of the wiki the history is from (e.g. enwiki)",
         )
 
 
-def _with_user_facts(revisions):
+# Metadata groups: whole editors or whole pages per group, a few per shuffle partition. A group
+# per editor or per page cost more in pandas and Arrow than the work (thousands of one-edit
+# editors and one-revision pages); metadata is small, so a group of many pages is too.
+BUCKET = "bucket"
+METADATA_BATCH = 10_000  # Arrow rows per batch while only metadata flows (no texts)
+
+
+def _buckets(spark) -> int:
+    return int(spark.conf.get("spark.sql.shuffle.partitions"))
+
+
+def _with_user_facts(spark, meta):
     """Join each revision with its editor's facts as of the edit (a pass per editor)."""
+    from pyspark.sql import functions as F
+
     schema = ("wiki_db string, revision_id long, user_edits_before long, "
               "user_first_edit string")  # fmt: skip
     facts = (
-        revisions.select(*INPUT_COLUMNS)
-        .groupBy("wiki_db", "user_text")
-        .applyInPandas(one_editor, schema=schema)
+        meta.select(*INPUT_COLUMNS)
+        .withColumn(BUCKET, F.pmod(F.xxhash64("wiki_db", "user_text"), F.lit(_buckets(spark))))
+        .groupBy(BUCKET)
+        .applyInPandas(lambda f: many_editors(f.drop(columns=[BUCKET])), schema=schema)
     )
-    return revisions.join(facts, on=["wiki_db", "revision_id"], how="left")
+    return meta.join(facts, on=["wiki_db", "revision_id"], how="left")
 
 
-def _chunk_writer(out_dir: str, options: BuildOptions):
-    import pandas as pd
+def _labelled(spark, meta, options: BuildOptions):
+    """Every revision labelled, its parent resolved, its filter named: a pass per page over
+    metadata only."""
+    from pyspark.sql import functions as F
 
-    def write(frame: pd.DataFrame) -> pd.DataFrame:
-        source, chunk = str(frame[SOURCE].iloc[0]), int(frame[CHUNK].iloc[0])
-        records = frame.drop(columns=[SOURCE, CHUNK]).to_dict("records")
-        rows, counts = page_dataset_rows(records, options)
-        write_chunk(Path(out_dir), source, chunk, rows, counts)
-        return pd.DataFrame({SOURCE: [source], CHUNK: [chunk], "rows": [len(rows)]})
+    def pages(frame):
+        by_page: dict[tuple, list[dict]] = {}
+        for row in frame.drop(columns=[BUCKET]).to_dict("records"):
+            by_page.setdefault((row[SOURCE], row["wiki_db"], row["page_id"]), []).append(row)
+        return labelled_frame([out for rows in by_page.values()
+                               for out in label_page_rows(rows, options)])  # fmt: skip
+
+    bucket = F.pmod(F.xxhash64(SOURCE, "wiki_db", "page_id"), F.lit(_buckets(spark)))
+    return meta.withColumn(BUCKET, bucket).groupBy(BUCKET).applyInPandas(
+        pages, schema=LABELLED_SCHEMA
+    )
+
+
+def _chunk_counts(labelled) -> dict[tuple[str, int], Counter[str]]:
+    from pyspark.sql import functions as F
+
+    kept = F.col("dropped").isNull()
+    aggregates = [
+        F.count(F.lit(1)).alias("revisions"),
+        F.sum(kept.cast("long")).alias("rows"),
+        F.sum((kept & F.col("revision_is_identity_reverted")).cast("long")).alias("reverted"),
+        *(F.sum((F.col("dropped") == name).cast("long")).alias(f"filtered_{name}")
+          for name in FILTERS),
+    ]  # fmt: skip
+    counts = {}
+    for row in labelled.groupBy(SOURCE, CHUNK).agg(*aggregates).collect():
+        counts[(row[SOURCE], int(row[CHUNK]))] = Counter(
+            {name: int(row[name] or 0) for name in COUNTS}
+        )
+    return counts
+
+
+def _pairs(kept, texts):
+    """Each kept revision with its text and its parent's text (joined by revision id)."""
+    from pyspark.sql import functions as F
+
+    own = texts.select(F.col(SOURCE), F.col("revision_id"), F.col("revision_text"))
+    parent = texts.select(
+        F.col(SOURCE), F.col("revision_id").alias("parent_revision_id"),
+        F.col("revision_text").alias("parent_revision_text"),
+    )  # fmt: skip
+    return kept.join(own, [SOURCE, "revision_id"], "left").join(
+        parent, [SOURCE, "parent_revision_id"], "left"
+    )
+
+
+def _chunk_writer(out_dir: str, counts: dict[tuple[str, int], Counter[str]]):
+    """mapInPandas over partitions holding whole chunks, sorted by chunk: each chunk's rows are
+    written batch by batch to its own file."""
+    def write(batches):
+        import pandas as pd
+
+        from revertrisk_service.dataset.edit_rows import edit_rows
+        from revertrisk_service.dataset.parquet_out import ChunkWriter
+
+        writer, key = None, None
+        for batch in batches:
+            for (source, chunk), frame in batch.groupby([SOURCE, CHUNK], sort=False):
+                if (source, int(chunk)) != key:
+                    if writer is not None:
+                        writer.close()
+                        yield pd.DataFrame({SOURCE: [key[0]], CHUNK: [key[1]], "rows": [writer.rows]})
+                    key = (source, int(chunk))
+                    writer = ChunkWriter(Path(out_dir), source, key[1], counts[key])
+                writer.write(edit_rows(frame.to_dict("records")))
+        if writer is not None:
+            writer.close()
+            yield pd.DataFrame({SOURCE: [key[0]], CHUNK: [key[1]], "rows": [writer.rows]})
 
     return write
+
+
+def _check_dumps(dumps: list[Path], options: BuildOptions) -> None:
+    """Every dump is a history dump of a known wiki, before anything is written."""
+    for dump in dumps:
+        read_head(dump, options.wiki_db)  # raises DumpError, a BuildError
 
 
 def build(
     dumps: list[Path], tables: list[Path], out_dir: Path, options: BuildOptions,
     master: str = "local[2]", spark=None, show_progress: bool | None = None,
+    driver_memory: str | None = None,
 ) -> BuildResult:
-    from pyspark.sql import functions as F
-
+    _check_dumps(dumps, options)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     own_session = spark is None
-    spark = spark or spark_session(master)
-    show = master.startswith("local") if show_progress is None else show_progress
     try:
-        staged = _stage(spark, dumps, out_dir, options, show)
-        failed = [s.error for s in staged if s.error]
-        revisions = _revisions(spark, staged, tables, options)
-        if revisions is not None:
-            _check_wikis(revisions)
-        done = written_chunks(out_dir)
-        written = 0
-        if revisions is not None:
-            joined = _with_user_facts(revisions)
+        spark = spark or spark_session(master, driver_memory=driver_memory,
+                                       log_file=out_dir / LOG_FILE)
+        try:
+            return _build(spark, dumps, tables, out_dir, options, master, show_progress)
+        finally:
+            if own_session:
+                spark.stop()
+    except BuildError:
+        raise
+    except Exception as error:
+        raise spark_failure(error, out_dir) from error
+
+
+def _build(spark, dumps, tables, out_dir: Path, options: BuildOptions, master: str,
+           show_progress: bool | None) -> BuildResult:
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    show = master.startswith("local") if show_progress is None else show_progress
+    staged = _stage(spark, dumps, out_dir, options, show)
+    failed = [s.error for s in staged if s.error]
+    try:
+        (out_dir / STAGING).rmdir()  # only when empty: every dump failed
+    except OSError:
+        pass
+    inputs = _inputs(spark, staged, tables, options)
+    done = written_chunks(out_dir)
+    written = 0
+    if inputs is not None:
+        meta, texts = inputs
+        _check_wikis(meta)
+        labelled = _labelled(spark, _with_user_facts(spark, meta), options).persist(
+            StorageLevel.MEMORY_AND_DISK
+        )
+        # Runtime settings, read when each action runs: large Arrow batches while only
+        # metadata flows, small ones once texts do.
+        spark.conf.set(ARROW_BATCH, str(METADATA_BATCH))
+        try:
+            counts = with_progress(spark, "labels", lambda: _chunk_counts(labelled), show)
+        finally:
+            spark.conf.set(ARROW_BATCH, str(TEXT_GROUP_ROWS))
+        pending = {key: c for key, c in counts.items() if key not in done}
+        with_rows = sorted(key for key, c in pending.items() if c["rows"])
+        if with_rows:
+            kept = labelled.where(F.col("dropped").isNull()).drop("dropped")
             if done:
                 keys = [f"{s}\t{c}" for s, c in sorted(done)]
                 key = F.concat_ws("\t", F.col(SOURCE), F.col(CHUNK).cast("string"))
-                joined = joined.filter(~key.isin(keys))
-            result = joined.groupBy(SOURCE, CHUNK).applyInPandas(
-                _chunk_writer(str(out_dir), options),
-                schema=f"{SOURCE} string, {CHUNK} long, rows long",
-            )
-            written = len(with_progress(spark, "labels and signals", result.collect, show))
-        sources = sorted({key[0] for key in written_chunks(out_dir)})
-        counts = total_counts(out_dir)
-        write_dataset_json(out_dir, counts, sources, options.as_json())
-        write_readme(out_dir)
-        return BuildResult(out_dir, counts, written, len(done), sources, failed)
-    finally:
-        if own_session:
-            spark.stop()
+                kept = kept.filter(~key.isin(keys))
+            result = (
+                _pairs(kept, texts)
+                .repartition(len(with_rows), SOURCE, CHUNK)
+                .sortWithinPartitions(SOURCE, CHUNK, "revision_id")
+                .mapInPandas(_chunk_writer(str(out_dir), pending),
+                             schema=f"{SOURCE} string, {CHUNK} long, rows long")
+            )  # fmt: skip
+            written = len(with_progress(spark, "signals", result.collect, show))
+        for (source, chunk), chunk_counts in sorted(pending.items()):
+            if not chunk_counts["rows"]:  # every revision filtered: the counts still count
+                write_chunk(out_dir, source, chunk, [], chunk_counts)
+                written += 1
+        labelled.unpersist()
+    sources = sorted({key[0] for key in written_chunks(out_dir)})
+    counts_total = total_counts(out_dir)
+    write_dataset_json(out_dir, counts_total, sources, options.as_json())
+    write_readme(out_dir)
+    return BuildResult(out_dir, counts_total, written, len(done), sources, failed)

@@ -4,7 +4,7 @@ models' signal values by `signal_values`.
 
 One row per current judgment (a revision judged by two reviewers is two rows: groups split by page,
 so both land on the same side). `label` is True for "damaging". A revision MediaWiki no longer
-serves (deleted since, text hidden) keeps its row with every signal null, counted in dataset.json.
+serves (deleted since, text hidden) keeps its row with every signal null, counted in _dataset.json.
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ import pandas as pd
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.feedback.signal_values import computable_signals, signal_values
 from revertrisk_service.mediawiki.client import MediaWikiClient
-from revertrisk_service.training.contract import DATASET_METADATA_FILE
+from revertrisk_service.training.contract import DATASET_METADATA_FILE as DATASET_JSON
 from revertrisk_service.wikis import wiki_by_dbname
 
 PARQUET_FILE = "feedback.parquet"
-DATASET_JSON = DATASET_METADATA_FILE
 FETCH_CHUNK = 50
 
 
@@ -63,7 +62,7 @@ async def export_feedback(
     model_signals: Sequence[str],
     on_chunk: Callable[[int], None] = lambda n: None,
 ) -> dict[str, Any]:
-    """Write the Parquet table and dataset.json under `out_dir`; returns dataset.json's content.
+    """Write the Parquet table and _dataset.json under `out_dir`; returns _dataset.json's content.
     `model_signals`: the served models' signal names (their manifests' feature lists)."""
     revisions = sorted({(j["wiki_db"], int(j["rev_id"])) for j in judgments})
     fetched = await _signals_of(client, revisions, on_chunk)

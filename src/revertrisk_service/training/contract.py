@@ -14,9 +14,14 @@ from revertrisk_service.models.language_agnostic import features as language_agn
 from revertrisk_service.models.multilingual import features as multilingual
 from revertrisk_service.signals import CATALOGUE
 
-# A dataset directory's metadata file (counts, options, the signal list), beside the Parquet
-# files. Its one name: the builder and the feedback export write it, the reader looks for it.
-DATASET_METADATA_FILE = "dataset.json"
+# A dataset directory's side files, beside the Parquet files. Their names start with `_`, Spark's
+# and Arrow's convention for files that are not data (`_SUCCESS`, `_metadata`), so that
+# `pd.read_parquet(DIR)`, `pyarrow.dataset.dataset(DIR)` and `spark.read.parquet(DIR)` read the
+# directory in one call. The metadata file (what was built, from what, with which options; the
+# counts; the signal list) is written by the builder and the feedback export, and read by the
+# reader; the README gives the label definition, the filters and the missing signals.
+DATASET_METADATA_FILE = "_dataset.json"
+DATASET_README = "_README.md"
 
 # True when the edit was damaging: identity-reverted within the builder's window (history), or
 # judged "damaging" by a patroller (feedback).

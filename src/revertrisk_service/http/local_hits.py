@@ -3,7 +3,7 @@
 Such a hit needs nothing of what lies behind this layer: not the per-client limit (it takes no
 scoring capacity), not the route table (the path names a served model), not the
 body guard or error contract (the body parsed and nothing failed), not FastAPI's routing or KServe's
-dataplane. Walking them all made a hit cost more than a KServe model that does nothing (issue 15);
+dataplane. Walking them all made a hit cost more than a KServe model that does nothing;
 answered here, it costs less. Everything else, and every request this layer is unsure of, goes on
 unchanged with its body replayed: batches, events, pre-save edits, explanations, refreshes, any
 query string, CloudEvent headers, bodies over a few KiB, scores held only in Redis, negative

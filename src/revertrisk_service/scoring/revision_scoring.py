@@ -11,7 +11,7 @@ Edits that arrive as events or from the stream are announced to the listeners th
 (prediction events) even when their score was found in the cache: such a revision is fetched in
 the background, off the response, unless a listener has announced it already.
 
-Explanations (issue 17) ride the same call: asked for (`explain`), or while the patrol page is open
+Explanations ride the same call: asked for (`explain`), or while the patrol page is open
 (`ScoreListeners.wants_explanations`), the scoring call also explains each score and diffs each
 edit; the explanation is stored with the score, and the diff goes to the listeners only. A cached
 score without an explanation does not answer a request that asks for one (cache_layer).

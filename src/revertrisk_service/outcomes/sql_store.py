@@ -279,20 +279,12 @@ class SqlOutcomeStore:
         return conditions
 
     def decided_scores(
-        self,
-        model_name: str,
-        version: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        *,
-        wiki_db: str | None = None,
-        editor_anonymous: bool | None = None,
+        self, model_name: str, version: str, where: ScoreFilter | None = None
     ) -> list[DecidedScore]:
-        where = ScoreFilter(since, until, wiki_db, editor_anonymous)
         query = (
             select(scores.c.wiki_db, scores.c.rev_id, scores.c.probability, outcomes.c.reverted,
                    scores.c.editor_anonymous, outcomes.c.decided_by)
-            .where(*self._filters(model_name, version, where))
+            .where(*self._filters(model_name, version, where or ScoreFilter()))
             .order_by(scores.c.wiki_db, scores.c.rev_id)
         )
         with self._database("reading decided scores"), self.engine.connect() as connection:

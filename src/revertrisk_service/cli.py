@@ -33,6 +33,11 @@ TRAINING_FILES = ("ki_multilingual_sample.csv", "pan_wvc_11_en_edits.csv")
 MODEL_CHOICES = " or ".join(COMMANDS)
 
 
+# Options that several commands take, declared once so that each reads the same everywhere.
+WikiUrlOption = Annotated[str | None, typer.Option(help="Base URL for every wiki (env WIKI_URL).")]
+ModelsOption = Annotated[str | None, typer.Option(help="Comma-separated models (env MODELS).")]
+
+
 def fail(message: str) -> typer.Exit:
     typer.echo(f"revertrisk: error: {message}", err=True)
     return typer.Exit(code=2)
@@ -86,8 +91,8 @@ def check_data_dir(data_dir: Path) -> None:
 @app.command()
 def serve(
     port: Annotated[int | None, typer.Option(help="HTTP port (env HTTP_PORT).")] = None,
-    wiki_url: Annotated[str | None, typer.Option(help="Base URL for every wiki (env WIKI_URL).")] = None,
-    models: Annotated[str | None, typer.Option(help="Comma-separated models (env MODELS).")] = None,
+    wiki_url: WikiUrlOption = None,
+    models: ModelsOption = None,
     models_dir: Annotated[Path | None, typer.Option(help="Artifacts directory (env MODELS_DIR).")] = None,
     model_path: Annotated[Path | None, typer.Option(help="One model's artifact directory (env MODEL_PATH).")] = None,
     redis_url: Annotated[str | None, typer.Option(help="Redis score cache (env REDIS_URL).")] = None,
@@ -363,8 +368,8 @@ def precache(
     stream_url: Annotated[str | None, typer.Option(help="EventStreams SSE URL.")] = None,
     since: Annotated[str | None, typer.Option(help="ISO time to start from when no checkpoint exists.")] = None,
     server_url: Annotated[str | None, typer.Option(help="Post to this running server instead of scoring in-process.")] = None,
-    models: Annotated[str | None, typer.Option(help="Comma-separated models (env MODELS).")] = None,
-    wiki_url: Annotated[str | None, typer.Option(help="Base URL for every wiki (env WIKI_URL).")] = None,
+    models: ModelsOption = None,
+    wiki_url: WikiUrlOption = None,
     redis_url: Annotated[str | None, typer.Option(help="Score cache and checkpoint store (env REDIS_URL).")] = None,
     consumer_name: str = "default",
     concurrency: int = 4,
@@ -493,7 +498,7 @@ def feedback_migrate() -> None:
 @dataset_app.command("feedback")
 def dataset_feedback(
     out: Annotated[Path, typer.Option("--out", help="Directory for the Parquet table and _dataset.json.")],
-    wiki_url: Annotated[str | None, typer.Option(help="Base URL for every wiki (env WIKI_URL).")] = None,
+    wiki_url: WikiUrlOption = None,
 ) -> None:
     """The patrollers' current judgments joined with the edits' signals (each edit fetched again
     from MediaWiki), as a labeled Parquet table: label = judged "damaging"."""

@@ -96,18 +96,13 @@ def _parse_page_change(event: Mapping[str, Any], meta: Mapping[str, Any]) -> Eve
         )
     page = _object(event, "page")
     revision = _object(event, "revision")
-    performer = event.get("performer")
-    # Suppressed performers are omitted from the event; an unknown performer is not a bot.
-    performer = performer if isinstance(performer, Mapping) else {}
-    groups = performer.get("groups") or ()
-    is_bot = bool(performer.get("user_is_bot")) or "bot" in groups
     parent_id = _optional_int(revision, "rev_parent_id", "revision.rev_parent_id")
     return EventRevision(
         wiki=_wiki(event.get("wiki_id"), "wiki_id"),
         rev_id=_required_int(revision, "rev_id", "revision.rev_id"),
         parent_id=parent_id or 0,
         namespace=_namespace(page, "namespace_id", "page.namespace_id"),
-        is_bot=is_bot,
+        is_bot=_performer_is_bot(event, "groups"),
         is_page_creation=kind == "create" or not parent_id,
         is_canary=meta.get("domain") == "canary",
         stream=str(meta.get("stream") or PAGE_CHANGE),
@@ -120,16 +115,13 @@ def _parse_page_change(event: Mapping[str, Any], meta: Mapping[str, Any]) -> Eve
 # Parsed like the page-change schema: the two schemas name the same facts differently, and one
 # parser per schema keeps each mapping readable.
 def _parse_revision_create(event: Mapping[str, Any], meta: Mapping[str, Any]) -> EventRevision:
-    performer = event.get("performer")
-    performer = performer if isinstance(performer, Mapping) else {}
-    groups = performer.get("user_groups") or ()
     parent_id = _optional_int(event, "rev_parent_id", "rev_parent_id")
     return EventRevision(
         wiki=_wiki(event.get("database"), "database"),
         rev_id=_required_int(event, "rev_id", "rev_id"),
         parent_id=parent_id or 0,
         namespace=_namespace(event, "page_namespace", "page_namespace"),
-        is_bot=bool(performer.get("user_is_bot")) or "bot" in groups,
+        is_bot=_performer_is_bot(event, "user_groups"),
         is_page_creation=not parent_id,
         is_canary=meta.get("domain") == "canary",
         stream=str(meta.get("stream") or REVISION_CREATE),
@@ -167,6 +159,15 @@ def _parse_recentchange(event: Mapping[str, Any], meta: Mapping[str, Any]) -> Ev
         event_time=event_time or parse_time(meta.get("dt")),
         change_kind="create" if change_type == "new" else "edit",
     )
+
+
+def _performer_is_bot(event: Mapping[str, Any], groups_field: str) -> bool:
+    """The bot flag or the bot group; the schemas differ only in the groups' field name."""
+    performer = event.get("performer")
+    # Suppressed performers are omitted from the event; an unknown performer is not a bot.
+    if not isinstance(performer, Mapping):
+        return False
+    return bool(performer.get("user_is_bot")) or "bot" in (performer.get(groups_field) or ())
 
 
 def _wiki(dbname: object, field: str) -> Wiki:

@@ -8,14 +8,15 @@ import pytest
 from prometheus_client import REGISTRY
 
 from revertrisk_devtools.redis_server import RedisServer
-from revertrisk_service.cache import BreakerState, RedisScoreCache, score_cache_key
+from revertrisk_service.cache import BreakerState, GuardedRedis, RedisScoreCache, score_cache_key
 
 
 @pytest.fixture
 async def cache(redis_server: RedisServer):
-    cache = RedisScoreCache(
+    guarded = GuardedRedis(
         redis_server.url, socket_timeout_s=0.2, failure_threshold=2, cooldown_s=0.2
     )
+    cache = RedisScoreCache(redis_server.url, guarded=guarded)
     yield cache
     await cache.close()
 
@@ -83,7 +84,9 @@ async def test_dead_redis_opens_breaker_and_recovers(
 
 
 async def test_unreachable_redis_from_the_start() -> None:
-    cache = RedisScoreCache("redis://127.0.0.1:1/0", socket_timeout_s=0.1, failure_threshold=1)
+    unreachable = "redis://127.0.0.1:1/0"
+    guarded = GuardedRedis(unreachable, socket_timeout_s=0.1, failure_threshold=1)
+    cache = RedisScoreCache(unreachable, guarded=guarded)
     try:
         assert await cache.get_many(["a", "b"]) == [None, None]
         await cache.set_many([("a", {"score": 0.1}, 60)])

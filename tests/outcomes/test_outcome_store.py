@@ -14,6 +14,7 @@ from revertrisk_service.outcomes.records import (
     Outcome,
     PageRevision,
     RecordedScore,
+    ScoreFilter,
 )
 from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 
@@ -46,7 +47,7 @@ def test_scores_of_each_version_share_the_edit_outcome(database_url: str) -> Non
     # The first decision stands: a second one for the same edit is refused.
     assert not store.record_outcome(reverted(1, by=6, source=DecisionSource.EVENT))
     assert store.outcome("enwiki", 1).reverting_rev_id == 5
-    assert store.decided_scores(LA, "1") == store.decided_scores(LA, "1", wiki_db="enwiki")
+    assert store.decided_scores(LA, "1") == store.decided_scores(LA, "1", ScoreFilter(wiki_db="enwiki"))
     [one] = store.decided_scores(LA, "1")
     assert (one.rev_id, one.probability, one.reverted, one.editor_anonymous, one.decided_by) == (
         1, 0.9, True, True, DecisionSource.SHA1)
@@ -63,9 +64,9 @@ def test_scores_of_each_version_share_the_edit_outcome(database_url: str) -> Non
         ("enwiki", 1, True, DecisionSource.SHA1),
         ("enwiki", 2, False, DecisionSource.WINDOW),
     ]
-    assert [d.rev_id for d in store.decided_scores(LA, "1", editor_anonymous=False)] == [3, 2]
-    assert store.decided_scores(LA, "1", since=T0 + timedelta(minutes=1)) == []
-    assert len(store.decided_scores(LA, "1", until=T0 + timedelta(minutes=1))) == 3
+    assert [d.rev_id for d in store.decided_scores(LA, "1", ScoreFilter(editor_anonymous=False))] == [3, 2]
+    assert store.decided_scores(LA, "1", ScoreFilter(since=T0 + timedelta(minutes=1))) == []
+    assert len(store.decided_scores(LA, "1", ScoreFilter(until=T0 + timedelta(minutes=1)))) == 3
     store.close()
 
     # A restart (a new engine on the same database) finds everything decided.

@@ -19,21 +19,10 @@ log = logging.getLogger(__name__)
 
 
 class RedisScoreCache:
-    # Takes the circuit breaker's settings and passes them on.
-    def __init__(
-        self,
-        url: str,
-        socket_timeout_s: float = 0.1,
-        failure_threshold: int = 3,
-        cooldown_s: float = 5.0,
-        guarded: GuardedRedis | None = None,
-    ) -> None:
-        self.redis = guarded or GuardedRedis(
-            url,
-            socket_timeout_s=socket_timeout_s,
-            failure_threshold=failure_threshold,
-            cooldown_s=cooldown_s,
-        )
+    # The timeouts and the breaker's settings belong to the guarded client, which the cache
+    # shares with the in-flight markers and the checkpoint; `url` alone gets its defaults.
+    def __init__(self, url: str, guarded: GuardedRedis | None = None) -> None:
+        self.redis = guarded or GuardedRedis(url)
 
     async def get_many(self, keys: Sequence[str]) -> list[CacheValue | None]:
         if not keys:

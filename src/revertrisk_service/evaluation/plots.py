@@ -6,6 +6,7 @@ redrawn from the saved files alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")  # No display on servers or CI; must precede the pyplot import.
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 
 from revertrisk_service.training.artifacts import PLOT_FILES
 from revertrisk_service.transparency.threshold_table import ThresholdTable
@@ -26,40 +28,52 @@ def _save(figure: plt.Figure, path: Path) -> Path:
     return path
 
 
+def _unit_curve(
+    x: np.ndarray,
+    y: np.ndarray,
+    reference: Callable[[Axes], object],
+    legend_loc: str,
+    path: Path,
+    **labels: str,
+) -> Path:
+    """A threshold curve in the unit square, with the dashed line it is read against."""
+    figure, axes = plt.subplots(figsize=(5, 4))
+    axes.plot(x, y)
+    reference(axes)
+    axes.set(xlim=(0, 1), ylim=(0, 1.02), **labels)
+    axes.legend(loc=legend_loc)
+    return _save(figure, path)
+
+
 def plot_pr_curve(table: ThresholdTable, report: dict[str, Any], path: Path) -> Path:
     precision, recall = table.stat("precision"), table.stat("recall")
     defined = ~np.isnan(precision) & ~np.isnan(recall)
-    figure, axes = plt.subplots(figsize=(5, 4))
-    axes.plot(recall[defined], precision[defined])
     base_rate = report["positives"] / report["n"] if report["n"] else 0
-    axes.axhline(base_rate, linestyle="--", color="grey", label=f"base rate {base_rate:.3f}")
-    axes.set(
+    return _unit_curve(
+        recall[defined],
+        precision[defined],
+        lambda axes: axes.axhline(
+            base_rate, linestyle="--", color="grey", label=f"base rate {base_rate:.3f}"
+        ),
+        "upper right",
+        path,
         xlabel="recall",
         ylabel="precision",
-        xlim=(0, 1),
-        ylim=(0, 1.02),
         title=f"Precision-recall (AP {report['overall']['pr_auc'].get('value') or 0:.3f})",
     )
-    axes.legend(loc="upper right")
-    return _save(figure, path)
 
 
-# Set up like the PR curve: each plot reads on its own, and a shared helper would only pass the
-# labels through.
 def plot_roc_curve(table: ThresholdTable, report: dict[str, Any], path: Path) -> Path:
-    fpr, tpr = table.stat("fpr"), table.stat("recall")
-    figure, axes = plt.subplots(figsize=(5, 4))
-    axes.plot(fpr, tpr)
-    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
-    axes.set(
+    return _unit_curve(
+        table.stat("fpr"),
+        table.stat("recall"),
+        lambda axes: axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance"),
+        "lower right",
+        path,
         xlabel="false positive rate",
         ylabel="true positive rate (recall)",
-        xlim=(0, 1),
-        ylim=(0, 1.02),
         title=f"ROC (AUC {report['overall']['roc_auc'].get('value') or 0:.3f})",
     )
-    axes.legend(loc="lower right")
-    return _save(figure, path)
 
 
 def _or(value: float | None, default: float) -> float:

@@ -29,6 +29,14 @@ metadata = MetaData()
 _ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
+def edit_columns() -> list[Column]:
+    """The columns that name an edit, typed alike in every table so that tables join on them."""
+    return [
+        Column("wiki_db", String(64), nullable=False),
+        Column("rev_id", BigInteger, nullable=False),
+    ]
+
+
 def _judgment_columns() -> list[Column]:
     """The fields of a judgment, shared by both tables (each table needs its own Column objects)."""
     return [
@@ -45,8 +53,7 @@ judgments = Table(
     "feedback_judgments",
     metadata,
     Column("id", _ID, primary_key=True, autoincrement=True),
-    Column("wiki_db", String(64), nullable=False),
-    Column("rev_id", BigInteger, nullable=False),
+    *edit_columns(),
     Column("reviewer", String(255), nullable=False),
     *_judgment_columns(),
     Index("ix_feedback_judgments_revision", "wiki_db", "rev_id"),
@@ -55,8 +62,7 @@ judgments = Table(
 current = Table(
     "feedback_current",
     metadata,
-    Column("wiki_db", String(64), nullable=False),
-    Column("rev_id", BigInteger, nullable=False),
+    *edit_columns(),
     Column("reviewer", String(255), nullable=False),
     Column("judgment_id", _ID, ForeignKey("feedback_judgments.id"), nullable=False),
     *_judgment_columns(),

@@ -13,22 +13,16 @@ async wrappers so the event loop never waits on the database.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio
 from sqlalchemy import Engine, case, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
 from revertrisk_service.errors import FeedbackUnavailable
-from revertrisk_service.feedback.engine import make_feedback_engine
+from revertrisk_service.feedback.database import MigratedDatabase, as_utc
 from revertrisk_service.feedback.judgments import JUDGMENTS, Judgment
-from revertrisk_service.feedback.migrate import upgrade_to_head
 from revertrisk_service.feedback.schema import current, judgments
 
 log = logging.getLogger(__name__)
@@ -52,44 +46,18 @@ class ObservedCounts:
     flagged: dict[str, tuple[Tally, dict[str, Tally]]]
 
 
-def as_utc(moment: datetime) -> datetime:
-    """SQLite gives timestamps back without a zone; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+class FeedbackStore(MigratedDatabase):
+    database_name = "feedback"
+    logger = log
 
-
-class FeedbackStore:
     def __init__(self, engine: Engine, max_threads: int = 8) -> None:
-        self.engine = engine
-        self._schema_ready = False
-        self._schema_lock = threading.Lock()
+        super().__init__(engine)
         self._threads = anyio.CapacityLimiter(max_threads)
 
-    @classmethod
-    def from_url(cls, url: str, timeout_s: float) -> FeedbackStore:
-        return cls(make_feedback_engine(url, timeout_s))
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    @contextmanager
-    def _database(self, doing: str) -> Iterator[None]:
-        try:
-            self._ensure_schema()
-            yield
-        except SQLAlchemyError as error:
-            log.warning("feedback database failed while %s: %s", doing, error.__class__.__name__,
-                        extra={"error": str(error).splitlines()[0][:300]})
-            raise FeedbackUnavailable(
-                "The feedback database is unavailable; nothing was recorded. Try again shortly."
-            ) from None
-
-    def _ensure_schema(self) -> None:
-        if self._schema_ready:
-            return
-        with self._schema_lock:
-            if not self._schema_ready:
-                upgrade_to_head(self.engine)
-                self._schema_ready = True
+    def unavailable(self) -> FeedbackUnavailable:
+        return FeedbackUnavailable(
+            "The feedback database is unavailable; nothing was recorded. Try again shortly."
+        )
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -109,8 +77,7 @@ class FeedbackStore:
             judgment_id = connection.execute(
                 insert(judgments).values(**key, **fields).returning(judgments.c.id)
             ).scalar_one()
-            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-            upsert = dialect.insert(current).values(**key, judgment_id=judgment_id, **fields)
+            upsert = self._dialect.insert(current).values(**key, judgment_id=judgment_id, **fields)
             connection.execute(
                 upsert.on_conflict_do_update(
                     index_elements=[current.c.wiki_db, current.c.rev_id, current.c.reviewer],

@@ -19,9 +19,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from revertrisk_service.errors import ServiceError, error_body
+from revertrisk_service.http.middleware import HttpMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -80,16 +81,8 @@ def reshaped(status: int, raw: bytes) -> bytes:
     return json.dumps(error_body(code, message)).encode()
 
 
-# Opens like RequestIdMiddleware (a duplicates-tool pair): the pure-ASGI middleware preamble,
-# which passes non-HTTP traffic through; each middleware has its own body after it.
-class ErrorContract:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class ErrorContract(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         reshape = not _OWN_ERROR_SHAPE.match(scope["path"])
         started = False
         pending_start: Message | None = None

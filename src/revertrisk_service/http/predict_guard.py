@@ -15,25 +15,26 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from revertrisk_service.errors import PayloadTooLarge, ServiceError
 from revertrisk_service.explanations.options import with_explain_headers
 from revertrisk_service.http.errors import send_error
+from revertrisk_service.http.middleware import HttpMiddleware
 from revertrisk_service.http.routes import predict_model
 from revertrisk_service.serving.body import read_body_within
 from revertrisk_service.serving.predict_input import carrying, input_for, opaque_to_kserve
 from revertrisk_service.serving.refresh import as_cache_control
 
 
-class PredictGuard:
+class PredictGuard(HttpMiddleware):
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_body_bytes = max_body_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not (
+    def applies_to(self, scope: Scope) -> bool:
+        return (
             scope["type"] == "http"
             and scope["method"] == "POST"
             and predict_model(scope["path"]) is not None
-        ):
-            await self.app(scope, receive, send)
-            return
+        )
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope = _without_cloudevent_headers(with_explain_headers(as_cache_control(scope)))
         body = await self._read_body(scope, receive, send)
         if body is None:

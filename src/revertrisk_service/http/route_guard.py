@@ -14,19 +14,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from revertrisk_service.errors import MethodNotAllowed, ModelNotFound, RouteNotFound
 from revertrisk_service.http.errors import send_error
+from revertrisk_service.http.middleware import HttpMiddleware
 from revertrisk_service.http.routes import MODEL_NAME, delegated, matching, served_summary
 
 
-class RouteGuard:
+class RouteGuard(HttpMiddleware):
     def __init__(self, app: ASGIApp, served_models: Callable[[], Iterable[str]]) -> None:
-        self.app = app
+        super().__init__(app)
         self.served_models = served_models
         self.hint = served_summary()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or delegated(scope["path"]):
-            await self.app(scope, receive, send)
-            return
+    def applies_to(self, scope: Scope) -> bool:
+        return scope["type"] == "http" and not delegated(scope["path"])
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         found = matching(path)
         if not found:

@@ -38,7 +38,6 @@ class Query:
     example: str | None = None
 
 
-# A field list shaped like mediawiki.types.User's (a duplicates-tool pair by shape only).
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -98,8 +97,7 @@ PREDICT = Route(
     response_headers={"X-Cache": "hit, miss, shared, bypass, partial or none"},
 )
 
-# The entries repeat one shape on purpose (a duplicates-tool pair): one declaration per route,
-# read by the guard and the OpenAPI document alike.
+# One declaration per route, read by the guard and the OpenAPI document alike.
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/", "live", "Liveness.", response=Liveness),
     Route("GET", "/metrics", "metrics", "Prometheus metrics (text format)."),

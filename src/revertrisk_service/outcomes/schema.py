@@ -25,13 +25,12 @@ from sqlalchemy import (
     Table,
 )
 
-from revertrisk_service.feedback.schema import metadata
+from revertrisk_service.feedback.schema import edit_columns, metadata
 
 scores = Table(
     "outcome_scores",
     metadata,
-    Column("wiki_db", String(64), nullable=False),
-    Column("rev_id", BigInteger, nullable=False),
+    *edit_columns(),
     Column("model_name", String(128), nullable=False),
     Column("model_version", String(128), nullable=False),
     Column("page_id", BigInteger, nullable=False),
@@ -53,8 +52,7 @@ scores = Table(
 outcomes = Table(
     "edit_outcomes",
     metadata,
-    Column("wiki_db", String(64), nullable=False),
-    Column("rev_id", BigInteger, nullable=False),
+    *edit_columns(),
     Column("reverted", Boolean, nullable=False),
     Column("decided_by", String(16), nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),

@@ -13,20 +13,15 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, exists, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import and_, exists, func, literal, select
 
 from revertrisk_service.errors import OutcomesUnavailable
-from revertrisk_service.feedback.engine import make_feedback_engine
-from revertrisk_service.feedback.migrate import upgrade_to_head
+from revertrisk_service.feedback.database import MigratedDatabase, as_utc
 from revertrisk_service.outcomes.records import (
     DecidedScore,
     DecisionSource,
@@ -63,41 +58,12 @@ class BinCount:
     probability_sum: float
 
 
-def as_utc(moment: datetime) -> datetime:
-    """SQLite gives timestamps back without a zone; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+class SqlOutcomeStore(MigratedDatabase):
+    database_name = "outcome"
+    logger = log
 
-
-class SqlOutcomeStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._schema_ready = False
-        self._schema_lock = threading.Lock()
-        self._dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-
-    @classmethod
-    def from_url(cls, url: str, timeout_s: float) -> SqlOutcomeStore:
-        return cls(make_feedback_engine(url, timeout_s))
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    @contextmanager
-    def _database(self, doing: str) -> Iterator[None]:
-        try:
-            if not self._schema_ready:
-                with self._schema_lock:
-                    if not self._schema_ready:
-                        upgrade_to_head(self.engine)
-                        self._schema_ready = True
-            yield
-        except SQLAlchemyError as error:
-            log.warning("outcome database failed while %s: %s", doing,
-                        error.__class__.__name__,
-                        extra={"error": str(error).splitlines()[0][:300]})
-            raise OutcomesUnavailable(
-                "The outcome database is unavailable; try again shortly."
-            ) from None
+    def unavailable(self) -> OutcomesUnavailable:
+        return OutcomesUnavailable("The outcome database is unavailable; try again shortly.")
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -279,20 +245,12 @@ class SqlOutcomeStore:
         return conditions
 
     def decided_scores(
-        self,
-        model_name: str,
-        version: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        *,
-        wiki_db: str | None = None,
-        editor_anonymous: bool | None = None,
+        self, model_name: str, version: str, where: ScoreFilter | None = None
     ) -> list[DecidedScore]:
-        where = ScoreFilter(since, until, wiki_db, editor_anonymous)
         query = (
             select(scores.c.wiki_db, scores.c.rev_id, scores.c.probability, outcomes.c.reverted,
                    scores.c.editor_anonymous, outcomes.c.decided_by)
-            .where(*self._filters(model_name, version, where))
+            .where(*self._filters(model_name, version, where or ScoreFilter()))
             .order_by(scores.c.wiki_db, scores.c.rev_id)
         )
         with self._database("reading decided scores"), self.engine.connect() as connection:

@@ -3,10 +3,9 @@ implementation is outcomes.sql_store), so that callers and tests depend on the q
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Protocol
 
-from revertrisk_service.outcomes.records import DecidedScore, Outcome, RecordedScore
+from revertrisk_service.outcomes.records import DecidedScore, Outcome, RecordedScore, ScoreFilter
 
 
 class OutcomeStore(Protocol):
@@ -19,18 +18,10 @@ class OutcomeStore(Protocol):
         returns False (and keeps the earlier one) when the edit already has an outcome."""
 
     def decided_scores(
-        self,
-        model_name: str,
-        version: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        *,
-        wiki_db: str | None = None,
-        editor_anonymous: bool | None = None,
+        self, model_name: str, version: str, where: ScoreFilter | None = None
     ) -> list[DecidedScore]:
-        """The version's scores whose edits have an outcome, for edits scored in
-        [since, until), optionally for one wiki and one kind of editor, ordered by
-        (wiki_db, rev_id)."""
+        """The version's scores whose edits have an outcome, for the edits `where` picks (all
+        of them without it), ordered by (wiki_db, rev_id)."""
 
     def versions(self, model_name: str) -> list[str]:
         """The versions of a model that have recorded scores, in first-scored order."""

@@ -82,8 +82,6 @@ def request_shapes(*, max_batch_size: int, presave_enabled: bool) -> list[type[B
     return [*shapes, PresaveRequest] if presave_enabled else shapes
 
 
-# Plain records; their field lists have the shape of other dataclasses (a duplicates-tool pair
-# by shape only).
 @dataclass(frozen=True)
 class RevisionRef:
     wiki: Wiki

@@ -4,6 +4,7 @@ MediaWiki client, the score cache and the models, from one `Settings`."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from revertrisk_service.cache import (
     GuardedRedis,
@@ -29,6 +30,10 @@ from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
 from revertrisk_service.serving.scoring_pool import ProcessScoring, ScoringRunner
 from revertrisk_service.wikis import Wiki
+
+if TYPE_CHECKING:
+    from revertrisk_service.versions.live import LiveVersions
+    from revertrisk_service.versions.shadow import ShadowScoring
 
 
 def cpu_workers() -> int:
@@ -123,14 +128,19 @@ def build_models(
     cache: CacheLayer | None = None,
     listeners: ScoreListeners | None = None,
     runner: ScoringRunner | None = None,
+    live: LiveVersions | None = None,
+    shadow: ShadowScoring | None = None,
 ) -> list[RevertRiskModel]:
     """The KServe models, not loaded yet: `load()` reads each artifact. They share `runner`
-    (the scoring processes, see build_scoring_runner) when one is given."""
+    (the scoring processes, see build_scoring_runner) when one is given. With model versions
+    (`live`), each answers with its champion of the moment and shadow-scores its challenger."""
     loader = scorer_loader(runner)
     return [
         RevertRiskModel(
             name,
-            lambda name=name: loader(name, settings),
+            (lambda name=name: live.champion(name))
+            if live is not None
+            else (lambda name=name: loader(name, settings)),
             client,
             max_batch_size=settings.max_batch_size,
             presave_enabled=settings.enable_presave,
@@ -138,6 +148,8 @@ def build_models(
             cache=cache,
             listeners=listeners,
             runner=runner,
+            live=live,
+            shadow=shadow,
         )
         for name in settings.enabled_models()
     ]

@@ -125,6 +125,22 @@ class Settings(BaseSettings):
     feedback_rate_per_minute: int = Field(default=120, ge=1, le=100_000)
     feedback_rate_burst: int = Field(default=20, ge=1, le=10_000)
     feedback_db_timeout_s: float = Field(default=5.0, gt=0)
+    # Model versions (versions/): unset, each model serves its one directory as today.
+    model_registry_dir: Path | None = Field(
+        default=None,
+        description="Installed versions side by side (<dir>/<model>/versions/<version>/); the "
+        "champion alias picks the one that serves, the challenger the one shadow-scored.",
+    )
+    version_poll_s: float = Field(
+        default=1.0, gt=0, le=60,
+        description="How often each serving process reads the aliases: a promotion reaches "
+        "every process within this, plus the time to load a version it does not hold yet.",
+    )
+    operator_tokens_file: Path | None = Field(
+        default=None,
+        description="Lines '<operator name> <sha256 hex of the token>' for promotion and "
+        "rollback over HTTP; unset: those endpoints are off (the CLI still works).",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod

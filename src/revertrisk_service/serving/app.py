@@ -7,7 +7,9 @@ import math
 import socket
 import sys
 import warnings
+from collections.abc import Mapping
 from functools import partial
+from pathlib import Path
 
 import kserve
 from fastapi import FastAPI
@@ -39,6 +41,13 @@ from revertrisk_service.serving.openapi import install_openapi
 from revertrisk_service.serving.route_guard import RouteGuard
 from revertrisk_service.serving.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.transparency.routes import build_transparency_router
+from revertrisk_service.versions.wiring import (
+    ChampionDirs,
+    Polling,
+    champions,
+    open_versions,
+    start_live_versions,
+)
 from revertrisk_service.workers import listening_socket, run_workers
 
 
@@ -58,8 +67,15 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     extras = build_listeners(settings)
-    runner = build_scoring_runner(settings, settings.enabled_models(), SERVER_NICENESS)
-    models = build_models(settings, client, cache, extras.listeners, runner=runner)
+    versions = open_versions(settings)
+    runner = build_scoring_runner(
+        settings,
+        settings.enabled_models(),
+        SERVER_NICENESS,
+        champions(versions, settings) if versions is not None else None,
+    )
+    live = start_live_versions(versions, settings, runner) if versions is not None else None
+    models = build_models(settings, client, cache, extras.listeners, runner=runner, live=live)
     for model in models:
         model.load()
         record_model(model.name, model.version)
@@ -69,8 +85,10 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     # Outermost: every answer, the error contract's and the client limit's included, is counted
     # and carries the request id.
     install_observability(app, served_models=lambda: names)
-    model_dirs = {n: settings.model_dir(n) for n in names}
-    feedback = build_feedback(settings, model_dirs, {m.name: m.version for m in models})
+    model_dirs: Mapping[str, Path] = (
+        ChampionDirs(live) if live is not None else {n: settings.model_dir(n) for n in names}
+    )
+    feedback = build_feedback(settings, dict(model_dirs), {m.name: m.version for m in models})
     app.include_router(
         build_transparency_router(
             model_dirs, observed_in_use=feedback.observed_for_card if feedback else None
@@ -79,6 +97,10 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     app.include_router(build_feedback_router(feedback, settings.max_body_bytes))
     app.router.on_startup.append(partial(predict_route_first, app))
     app.router.on_shutdown.extend([client.aclose, cache.close, runner.close])
+    if live is not None:
+        polling = Polling(live)
+        app.router.on_startup.append(polling.start)
+        app.router.on_shutdown.insert(0, polling.stop)
     if feedback is not None:
         app.router.on_shutdown.append(feedback.store.close)
     server = kserve.ModelServer(

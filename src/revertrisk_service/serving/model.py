@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import kserve
 from prometheus_client import Counter
@@ -32,6 +32,10 @@ from revertrisk_service.serving.responses import batch_error_body
 from revertrisk_service.serving.revision_scoring import EditFetcher, RevisionScoring
 from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
 from revertrisk_service.wikis import Wiki
+
+if TYPE_CHECKING:
+    from revertrisk_service.versions.live import LiveVersions
+    from revertrisk_service.versions.shadow import ShadowScoring
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +100,13 @@ class RevertRiskModel(kserve.Model):
         cache: CacheLayer | None = None,
         listeners: ScoreListeners | None = None,
         runner: ScoringRunner | None = None,
+        live: LiveVersions | None = None,
+        shadow: ShadowScoring | None = None,
     ) -> None:
         super().__init__(name, return_response_headers=True)
+        # With model versions: the champion of the moment answers, so a promotion needs no
+        # restart; each request reads it once and keeps it to the end.
+        self.live = live
         self._load_scorer = load_scorer
         self.scorer: Scorer | None = None
         self.fetcher = fetcher
@@ -109,7 +118,7 @@ class RevertRiskModel(kserve.Model):
         # of its own, so that a slow multilingual batch does not queue up the cheap model.
         self._owns_runner = runner is None
         self.runner: ScoringRunner = runner or ThreadScoring(cpu_workers)
-        self.scoring = RevisionScoring(fetcher, self.runner, cache, self.listeners)
+        self.scoring = RevisionScoring(fetcher, self.runner, cache, self.listeners, shadow)
 
     @classmethod
     def with_scorer(cls, scorer: Scorer, fetcher: EditFetcher, **options: Any) -> RevertRiskModel:
@@ -126,6 +135,8 @@ class RevertRiskModel(kserve.Model):
 
     @property
     def loaded(self) -> Scorer:
+        if self.live is not None:
+            return self.live.champion(self.name)
         if self.scorer is None:
             raise RuntimeError(f"{self.name} was used before load()")
         return self.scorer

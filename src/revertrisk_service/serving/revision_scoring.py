@@ -23,7 +23,7 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from revertrisk_service.errors import ScoringFailed, ServiceError
 from revertrisk_service.explanations.notes import EditDiff, edit_notes
@@ -37,6 +37,9 @@ from revertrisk_service.serving.edit_scoring import EditScores
 from revertrisk_service.serving.responses import prediction_body
 from revertrisk_service.serving.scoring_pool import ScoringRunner
 from revertrisk_service.wikis import Wiki
+
+if TYPE_CHECKING:
+    from revertrisk_service.versions.shadow import ShadowScoring
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +102,14 @@ class RevisionScoring:
         runner: ScoringRunner,
         cache: CacheLayer | None = None,
         listeners: ScoreListeners | None = None,
+        shadow: ShadowScoring | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.runner = runner
         self.cache = cache
         self.listeners = listeners or ScoreListeners()
+        # With a challenger set: scored in the same call as its champion, recorded apart.
+        self.shadow = shadow
         # Announcements of cached scores in flight: held so that they are not collected early.
         self._announcing: set[asyncio.Task[None]] = set()
 
@@ -251,17 +257,24 @@ class RevisionScoring:
         self, scorers: Sequence[Scorer], contexts: Sequence[EditContext], explain: bool
     ) -> tuple[dict[str, list[Outcome]], Sequence[EditDiff | None] | None]:
         """Each model's bodies, and each edit's diff when the call explained."""
+        shadows = self.shadow.challengers_for(scorers) if self.shadow is not None else []
         try:
-            scores = await self._run(scorers, contexts, explain)
+            scores = await self._run(scorers, contexts, explain, shadows)
         except Exception:
             log.exception("could not score %d revisions", len(contexts))
             return {s.name: [_failed(s)] * len(contexts) for s in scorers}, None
+        if shadows and self.shadow is not None:
+            self.shadow.record(shadows, contexts, scores)
         return _bodies(scorers, scores, contexts), scores.diffs
 
     async def _run(
-        self, scorers: Sequence[Scorer], contexts: Sequence[EditContext], explain: bool = False
+        self,
+        scorers: Sequence[Scorer],
+        contexts: Sequence[EditContext],
+        explain: bool = False,
+        shadows: Sequence[Scorer] = (),
     ) -> EditScores:
-        scores = await self.runner.score_edits(contexts, scorers, explain)
+        scores = await self.runner.score_edits(contexts, [*scorers, *shadows], explain)
         observe_stage(self._label(scorers), "edit_facts", scores.facts_seconds)
         for name, seconds in scores.inference_seconds.items():
             observe_stage(name, "inference", seconds)

@@ -1,0 +1,147 @@
+"""Shadow scoring: with a challenger set, every edit the champion scores on a miss is scored by
+the challenger too, in the same call to the scoring processes, from the same solved signals
+(serving.edit_scoring solves each signal once for all the models of a call). So the challenger
+costs its inference only: no extra MediaWiki call, no second parse.
+
+Its scores are recorded in the outcome store as shadow scores and go nowhere else: not into a
+response, the cache, the prediction events nor the patrol page. A cache hit scores nothing, so it
+is not shadowed either; the edit was shadowed when it was missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from revertrisk_service.explanations.explained import Explained
+from revertrisk_service.mediawiki.types import EditContext
+from revertrisk_service.models.scorer import Scorer
+from revertrisk_service.outcomes.records import RecordedScore
+from revertrisk_service.outcomes.store import OutcomeStore
+from revertrisk_service.serving.edit_scoring import EditScores
+from revertrisk_service.signals import SignalValues
+from revertrisk_service.versions.live import LiveVersions
+from revertrisk_service.wikis import Wiki
+
+log = logging.getLogger(__name__)
+
+# A challenger travels in the scoring call under `<model>~challenger`, so that its
+# probabilities come back beside, not over, its champion's.
+SHADOW_SUFFIX = "~challenger"
+
+
+def shadow_name(name: str) -> str:
+    return f"{name}{SHADOW_SUFFIX}"
+
+
+def shadowed_model(name: str) -> str | None:
+    """The model a shadow name stands for; None for a plain model name."""
+    return name[: -len(SHADOW_SUFFIX)] if name.endswith(SHADOW_SUFFIX) else None
+
+
+class ShadowScorer:
+    """A challenger as a scorer of its own name, reading the same signals as its model."""
+
+    def __init__(self, inner: Scorer) -> None:
+        self.inner = inner
+        self.model_name = inner.name
+        self.name = shadow_name(inner.name)
+        self.version = inner.version
+        self.signal_names = inner.signal_names
+        self.feature_names = inner.feature_names
+
+    def supports(self, wiki: Wiki) -> bool:
+        return self.inner.supports(wiki)
+
+    def supported_langs(self) -> list[str] | None:
+        return self.inner.supported_langs()
+
+    def score(self, values: Sequence[SignalValues]) -> list[float]:
+        return self.inner.score(values)
+
+    def explain(self, values: Sequence[SignalValues]) -> list[Explained]:
+        return self.inner.explain(values)
+
+
+def shadow_records(
+    shadows: Sequence[ShadowScorer], contexts: Sequence[EditContext], scores: EditScores
+) -> list[RecordedScore]:
+    """The challengers' probabilities of a scoring call as outcome-store rows."""
+    now = datetime.now(UTC)
+    rows = []
+    for shadow in shadows:
+        for context, probability in zip(
+            contexts, scores.probabilities.get(shadow.name, []), strict=False
+        ):
+            if probability is None or not shadow.supports(context.wiki):
+                continue
+            rows.append(
+                RecordedScore(
+                    wiki_db=context.wiki.dbname,
+                    rev_id=context.revision.rev_id,
+                    page_id=context.page.page_id,
+                    model_name=shadow.model_name,
+                    model_version=shadow.version,
+                    probability=probability,
+                    editor_anonymous=context.user.is_anonymous,
+                    scored_at=now,
+                    shadow=True,
+                    saved_at=context.revision.timestamp,
+                )
+            )
+    return rows
+
+
+class ShadowScoring:
+    """Which challengers ride along a scoring call, and where their scores go."""
+
+    def __init__(self, live: LiveVersions, store: OutcomeStore) -> None:
+        self.live = live
+        self.store = store
+        self._wrapped: dict[tuple[str, str], ShadowScorer] = {}
+        self._writing: set[asyncio.Task[None]] = set()
+
+    def challengers_for(self, scorers: Sequence[Scorer]) -> list[ShadowScorer]:
+        shadows = []
+        for scorer in scorers:
+            if scorer.name not in self.live.names:
+                continue
+            challenger = self.live.challenger(scorer.name)
+            if challenger is None or challenger.version == scorer.version:
+                continue
+            key = (challenger.name, challenger.version)
+            if key not in self._wrapped:
+                self._wrapped = {key: ShadowScorer(challenger)} | {
+                    k: v for k, v in self._wrapped.items() if k[0] != challenger.name
+                }
+            shadows.append(self._wrapped[key])
+        return shadows
+
+    def record(
+        self, shadows: Sequence[ShadowScorer], contexts: Sequence[EditContext], scores: EditScores
+    ) -> None:
+        """Store the challengers' scores off the event loop; a store failure is logged, the
+        champion's answer never waits for it nor fails with it."""
+        rows = shadow_records(shadows, contexts, scores)
+        if not rows:
+            return
+        task = asyncio.get_running_loop().create_task(self._write(rows))
+        self._writing.add(task)
+        task.add_done_callback(self._writing.discard)
+
+    async def _write(self, rows: list[RecordedScore]) -> None:
+        try:
+            await asyncio.to_thread(self._write_all, rows)
+        except Exception:
+            log.exception("could not record %d shadow scores", len(rows))
+
+    def _write_all(self, rows: list[RecordedScore]) -> None:
+        for row in rows:
+            self.store.record_score(row)
+
+    async def settled(self) -> None:
+        """Wait for the shadow scores being written (tests, shutdown)."""
+        while self._writing:
+            await asyncio.gather(*self._writing, return_exceptions=True)

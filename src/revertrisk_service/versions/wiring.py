@@ -1,0 +1,102 @@
+"""Model versions in a serving process: the champion of each model loaded at start, the aliases
+polled while it runs, the challenger shadow-scored, and the transparency files read from the
+serving version's directory. Nothing of it exists without MODEL_REGISTRY_DIR."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from revertrisk_service.config import Settings
+from revertrisk_service.models.registry import describe_scorer, load_scorer
+from revertrisk_service.observability.metrics import MODEL_INFO
+from revertrisk_service.serving.scoring_pool import ProcessScoring, ScoringRunner
+from revertrisk_service.versions.catalog import ModelVersions
+from revertrisk_service.versions.live import LiveVersions, Serving
+
+
+def open_versions(settings: Settings) -> ModelVersions | None:
+    """The registry with a champion for every served model (the shipped artifact when none was
+    named yet); None without a registry."""
+    if settings.model_registry_dir is None:
+        return None
+    versions = ModelVersions.from_settings(settings)
+    for name in settings.enabled_models():
+        versions.ensure_champion(name, settings.model_dir(name))
+    return versions
+
+
+def champions(versions: ModelVersions, settings: Settings) -> dict[str, str]:
+    """The version each scoring process loads at start."""
+    found = {n: versions.aliases(n).champion for n in settings.enabled_models()}
+    return {n: v for n, v in found.items() if v is not None}
+
+
+class ChampionGauge:
+    """The model-info gauge names the version that answers: 1 for the champion just swapped in,
+    0 for the one it replaced."""
+
+    def __init__(self) -> None:
+        self._shown: dict[str, str] = {}
+
+    def __call__(self, name: str, serving: Serving) -> None:
+        version = serving.champion.version
+        before = self._shown.get(name)
+        if before is not None and before != version:
+            MODEL_INFO.labels(name, before).set(0)
+        MODEL_INFO.labels(name, version).set(1)
+        self._shown[name] = version
+
+
+def start_live_versions(
+    versions: ModelVersions, settings: Settings, runner: ScoringRunner
+) -> LiveVersions:
+    """Loaded as this process needs them: manifests only when scoring processes hold the
+    weights (they load a version on its first use), the models themselves otherwise."""
+    load = describe_scorer if isinstance(runner, ProcessScoring) else load_scorer
+    live = LiveVersions(
+        settings.enabled_models(),
+        versions,
+        lambda name, version: load(name, settings, version),
+        settings.version_poll_s,
+        on_change=ChampionGauge(),
+    )
+    live.start()
+    return live
+
+
+class ChampionDirs(Mapping[str, Path]):
+    """model name -> the serving version's artifact directory, read at each lookup."""
+
+    def __init__(self, live: LiveVersions) -> None:
+        self.live = live
+
+    def __getitem__(self, name: str) -> Path:
+        if name not in self.live.names:
+            raise KeyError(name)
+        return self.live.versions.registry.artifact_dir(name, self.live.champion(name).version)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.live.names)
+
+    def __len__(self) -> int:
+        return len(self.live.names)
+
+
+class Polling:
+    """The aliases polled by a task of the app's event loop, from start-up to shutdown."""
+
+    def __init__(self, live: LiveVersions) -> None:
+        self.live = live
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self.live.poll())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

@@ -244,6 +244,26 @@ class FeedbackUnavailable(ServiceError):
     status = 503
 
 
+class OutcomesUnavailable(ServiceError):
+    """The outcome database cannot be reached; observed quality cannot be read just now."""
+
+    code = "outcomes_unavailable"
+    status = 503
+
+
+class OutcomesDisabled(ServiceError):
+    """This deployment does not track outcomes (OUTCOMES_ENABLED is off)."""
+
+    code = "feature_disabled"
+    status = 404
+
+
+class InvalidQualityQuery(InvalidRequest):
+    """A quality query's filter (wiki, editor, since, until, version) is not usable."""
+
+    code = "invalid_quality_query"
+
+
 class CachedError(ServiceError):
     """A negative answer replayed from the score cache with its original code and status."""
 

@@ -59,7 +59,7 @@ def providers(module: str) -> set[str]:
 
 # Imported only in functions that first check they are installed (signals.missing_packages,
 # the `signals` extra), for the text classifiers only when a manifest reads their scores, and for
-# the evaluation plots only by `revertrisk evaluate`, and Spark, mwxml and mwreverts only by
+# the evaluation plots only by `revertrisk evaluate`, and Spark and mwxml only by
 # `revertrisk dataset build` (the `dataset` extra; without it the command fails in one line).
 OPTIONAL = {"signals", "text", "evaluation", "dataset"}
 

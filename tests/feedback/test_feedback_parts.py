@@ -170,6 +170,7 @@ def test_migrate_command_creates_the_tables_once(tmp_path: Path, monkeypatch) ->
     for _ in range(2):  # the second run finds the schema current
         result = CliRunner().invoke(app, ["feedback", "migrate"])
         assert result.exit_code == 0, result.output
-        assert "at migration 0001 (newest: 0001)" in result.output
+        assert "at migration 0002 (newest: 0002)" in result.output
     tables = set(inspect(create_engine(url)).get_table_names())
-    assert {"feedback_judgments", "feedback_current", "feedback_alembic_version"} <= tables
+    assert {"feedback_judgments", "feedback_current", "feedback_alembic_version",
+            "outcome_scores", "edit_outcomes", "outcome_page_revisions"} <= tables

@@ -48,7 +48,6 @@ def build(
 ) -> None:
     """Build a training dataset: identity-revert labels and every model signal, on Spark."""
     try:
-        import mwreverts  # noqa: F401
         import pyspark  # noqa: F401
     except ImportError as error:
         raise _fail(f"{error.name} is not installed: pip install 'revertrisk-service[dataset]' "

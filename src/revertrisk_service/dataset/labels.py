@@ -1,11 +1,8 @@
 """Identity-revert labels of one page's history, and the edit-war filter.
 
-A revision is identity-reverted when a later revision of the same page restores exactly the
-content (sha1) of a revision before it, undoing at most `radius` revisions at once
-(mwreverts.Detector), at most `window` after it was saved. Every revision between the restored state and the
-restoring one is reverted, so a revert of several consecutive edits labels each of them. A
-partial undo restores no earlier state and labels nothing. A self-revert counts, as in the Data
-Lake's revision_is_identity_reverted: the edit was undone either way.
+The rule itself (radius, window, which revisions a revert labels) is identity_reverts, which the
+live outcome detector applies to the edit stream too; this module runs it over a page's whole
+history and adds what only a finished history can tell (the edit war).
 """
 
 from __future__ import annotations
@@ -16,19 +13,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-import mwreverts
-
 from revertrisk_service.dataset.defaults import DEFAULT_RADIUS, DEFAULT_WINDOW
+from revertrisk_service.identity_reverts import NOT_REVERTED, PageReverts, RevertLabel
 
 if TYPE_CHECKING:  # typing only: labels need no edit layer
     from revertrisk_service.dataset.history_edit import HistoryRevision
-
-
-@dataclass(frozen=True)
-class RevertLabel:
-    reverted: bool
-    reverting_rev_id: int | None = None
-    seconds_to_revert: float | None = None
 
 
 @dataclass(frozen=True)
@@ -38,7 +27,7 @@ class PageLabels:
     edit_war: frozenset[int]
 
 
-NOT_REVERTED = RevertLabel(False)
+__all__ = ["NOT_REVERTED", "PageLabels", "RevertLabel", "label_page"]
 
 
 def label_page(
@@ -46,22 +35,20 @@ def label_page(
     window: timedelta = DEFAULT_WINDOW,
 ) -> PageLabels:
     """Labels for every revision of one page, `history` in save order (timestamp, rev_id)."""
-    detector = mwreverts.Detector(radius=radius)
+    page: PageReverts[HistoryRevision] = PageReverts(radius, window)
     labels: dict[int, RevertLabel] = {}
     reverted_by: dict[int, int] = {}  # rev_id -> rev_id of the first revision that reverted it
     reverting: set[int] = set()
     for rev in history:
-        revert = detector.process(rev.sha1, rev)
+        revert = page.process(rev)
         if revert is None:
             continue
         reverting.add(rev.rev_id)
         for undone in revert.reverteds:
             reverted_by.setdefault(undone.rev_id, rev.rev_id)
-            if undone.rev_id in labels:
-                continue  # reverted before: the first revert within the window counts
-            elapsed = rev.timestamp - undone.timestamp
-            if elapsed <= window:
-                labels[undone.rev_id] = RevertLabel(True, rev.rev_id, elapsed.total_seconds())
+        for undone, label in revert.labels:
+            # Reverted before: the first revert within the window counts.
+            labels.setdefault(undone.rev_id, label)
     edit_war = frozenset(
         earlier.rev_id
         for earlier, later in itertools.pairwise(history)

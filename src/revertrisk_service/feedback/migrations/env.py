@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 
 from revertrisk_service.feedback.schema import metadata
+from revertrisk_service.outcomes import schema as _outcome_tables  # noqa: F401 - registers them
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -46,6 +46,7 @@ from revertrisk_service.versions.wiring import (
     Polling,
     champions,
     open_versions,
+    shadow_scoring,
     start_live_versions,
 )
 from revertrisk_service.workers import listening_socket, run_workers
@@ -75,7 +76,10 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         champions(versions, settings) if versions is not None else None,
     )
     live = start_live_versions(versions, settings, runner) if versions is not None else None
-    models = build_models(settings, client, cache, extras.listeners, runner=runner, live=live)
+    shadow = shadow_scoring(live, settings) if live is not None else None
+    models = build_models(
+        settings, client, cache, extras.listeners, runner=runner, live=live, shadow=shadow
+    )
     for model in models:
         model.load()
         record_model(model.name, model.version)
@@ -101,6 +105,8 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         polling = Polling(live)
         app.router.on_startup.append(polling.start)
         app.router.on_shutdown.insert(0, polling.stop)
+    if shadow is not None:
+        app.router.on_shutdown.insert(1, shadow.settled)
     if feedback is not None:
         app.router.on_shutdown.append(feedback.store.close)
     server = kserve.ModelServer(

@@ -165,7 +165,18 @@ def _worker_scorer(name: str, version: str) -> Scorer:
 def _score_in_worker(
     models: Sequence[tuple[str, str]], contexts: Sequence[EditContext], explain: bool
 ) -> EditScores:
-    return score_edits(contexts, [_worker_scorer(n, v) for n, v in models], explain)
+    from revertrisk_service.versions.shadow import shadowed_model
+
+    scorers = []
+    for name, version in models:
+        try:
+            scorers.append(_worker_scorer(name, version))
+        except Exception:
+            if shadowed_model(name) is None:
+                raise
+            # A challenger that cannot be loaded is left out; its champion still answers.
+            log.exception("could not load the challenger %s %s", name, version)
+    return score_edits(contexts, scorers, explain)
 
 
 def _worker_ready() -> int:

@@ -14,12 +14,12 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 from revertrisk_service.explanations.explained import Explained
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.outcomes.records import RecordedScore
-from revertrisk_service.outcomes.store import OutcomeStore
 from revertrisk_service.serving.edit_scoring import EditScores
 from revertrisk_service.signals import SignalValues
 from revertrisk_service.versions.live import LiveVersions
@@ -94,10 +94,16 @@ def shadow_records(
     return rows
 
 
+class ScoreSink(Protocol):
+    """Where shadow scores are kept (outcomes.sql_store.SqlOutcomeStore)."""
+
+    def record_scores(self, edits: Sequence[RecordedScore]) -> None: ...
+
+
 class ShadowScoring:
     """Which challengers ride along a scoring call, and where their scores go."""
 
-    def __init__(self, live: LiveVersions, store: OutcomeStore) -> None:
+    def __init__(self, live: LiveVersions, store: ScoreSink) -> None:
         self.live = live
         self.store = store
         self._wrapped: dict[tuple[str, str], ShadowScorer] = {}
@@ -133,13 +139,9 @@ class ShadowScoring:
 
     async def _write(self, rows: list[RecordedScore]) -> None:
         try:
-            await asyncio.to_thread(self._write_all, rows)
+            await asyncio.to_thread(self.store.record_scores, rows)
         except Exception:
             log.exception("could not record %d shadow scores", len(rows))
-
-    def _write_all(self, rows: list[RecordedScore]) -> None:
-        for row in rows:
-            self.store.record_score(row)
 
     async def settled(self) -> None:
         """Wait for the shadow scores being written (tests, shutdown)."""

@@ -15,6 +15,7 @@ from revertrisk_service.observability.metrics import MODEL_INFO
 from revertrisk_service.serving.scoring_pool import ProcessScoring, ScoringRunner
 from revertrisk_service.versions.catalog import ModelVersions
 from revertrisk_service.versions.live import LiveVersions, Serving
+from revertrisk_service.versions.shadow import ShadowScoring
 
 
 def open_versions(settings: Settings) -> ModelVersions | None:
@@ -26,6 +27,14 @@ def open_versions(settings: Settings) -> ModelVersions | None:
     for name in settings.enabled_models():
         versions.ensure_champion(name, settings.model_dir(name))
     return versions
+
+
+def shadow_scoring(live: LiveVersions, settings: Settings) -> ShadowScoring:
+    """Challengers' scores go to the outcome store, in the feedback database."""
+    from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
+
+    store = SqlOutcomeStore.from_url(settings.feedback_database_url, settings.feedback_db_timeout_s)
+    return ShadowScoring(live, store)
 
 
 def champions(versions: ModelVersions, settings: Settings) -> dict[str, str]:

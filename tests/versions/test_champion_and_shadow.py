@@ -1,0 +1,177 @@
+"""The champion answers and the challenger is shadow-scored from the same solved signals:
+counted at a loopback wiki, a challenger costs no MediaWiki request and no second scoring call;
+its scores reach the outcome store as shadow scores and never a client. A promotion is taken
+at the next refresh, and no cached score crosses versions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from support.model_versions import SHIPPED_VERSION
+
+from revertrisk_devtools.flaky_api import FlakyApi, running
+from revertrisk_service.cache import MemoryScoreCache
+from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
+from revertrisk_service.mediawiki.client import MediaWikiClient
+from revertrisk_service.models.registry import load_scorer
+from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
+from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
+from revertrisk_service.serving.model import RevertRiskModel
+from revertrisk_service.serving.scoring_pool import ProcessScoring, ScoringRunner, ThreadScoring
+from revertrisk_service.versions.catalog import ModelVersions
+from revertrisk_service.versions.live import LiveVersions
+from revertrisk_service.versions.shadow import ShadowScoring
+from revertrisk_service.versions.wiring import open_versions, start_live_versions
+
+REVISIONS = [4001, 4002, 4003]
+
+
+@pytest.fixture
+def wiki() -> Iterator[FlakyApi]:
+    with running() as api:
+        yield api
+
+
+@pytest.fixture
+async def client(wiki: FlakyApi) -> AsyncIterator[MediaWikiClient]:
+    client = MediaWikiClient(wiki.url, "revertrisk-service tests")
+    yield client
+    await client.aclose()
+
+
+def memory_layer() -> CacheLayer:
+    return CacheLayer(MemoryScoreCache(1000), CacheSettings(ttl_s=3600, negative_ttl_s=60))
+
+
+def settings_for(tmp_path: Path) -> Settings:
+    return Settings(
+        model=LANGUAGE_AGNOSTIC,
+        model_registry_dir=tmp_path / "registry",
+        feedback_database_url=f"sqlite:///{tmp_path / 'outcomes.sqlite3'}",
+    )
+
+
+def served(
+    settings: Settings, client: MediaWikiClient, runner: ScoringRunner, store: SqlOutcomeStore
+) -> tuple[RevertRiskModel, LiveVersions]:
+    versions = open_versions(settings)
+    assert versions is not None
+    live = start_live_versions(versions, settings, runner)
+    model = RevertRiskModel.with_scorer(
+        live.champion(LANGUAGE_AGNOSTIC), client, max_batch_size=10, presave_enabled=False,
+        cache=memory_layer(), runner=runner, live=live, shadow=ShadowScoring(live, store),
+    )  # fmt: skip
+    return model, live
+
+
+async def predict_all(model: RevertRiskModel) -> list[dict]:
+    body, _ = await model(
+        {"instances": [{"lang": "en", "rev_id": r} for r in REVISIONS]}, headers={}
+    )
+    return body["predictions"]  # type: ignore[index]
+
+
+async def scored_requests(
+    tmp_path: Path, wiki: FlakyApi, runner: ScoringRunner, retrained: Path, challenger: bool,
+) -> tuple[int, list[dict], SqlOutcomeStore, ModelVersions]:  # fmt: skip
+    """Requests at the wiki for one batch, with a client of its own (nothing remembered)."""
+    settings = settings_for(tmp_path)
+    versions = open_versions(settings)
+    assert versions is not None
+    if challenger:
+        candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
+        versions.set_challenger(LANGUAGE_AGNOSTIC, candidate, by="tests")
+    store = SqlOutcomeStore.from_url(settings.feedback_database_url, 5.0)
+    client = MediaWikiClient(wiki.url, "revertrisk-service tests")
+    try:
+        model, _ = served(settings, client, runner, store)
+        before = len(wiki.requests)
+        predictions = await predict_all(model)
+        assert model.scoring.shadow is not None
+        await model.scoring.shadow.settled()
+    finally:
+        await client.aclose()
+    return len(wiki.requests) - before, predictions, store, versions
+
+
+@pytest.mark.e2e  # trains the second version once per session
+@pytest.mark.parametrize("runner_kind", ["threads", "processes"])
+async def test_a_challenger_costs_no_wiki_request_and_is_never_answered(
+    tmp_path: Path, wiki: FlakyApi, retrained: Path, runner_kind: str
+) -> None:
+    def runner(folder: str) -> ScoringRunner:
+        if runner_kind == "threads":
+            return ThreadScoring(1)
+        pool = ProcessScoring(settings_for(tmp_path / folder), [LANGUAGE_AGNOSTIC], workers=1)
+        pool.warm_up()
+        return pool
+
+    alone_runner = runner("alone")
+    try:
+        alone, alone_answers, _, _ = await scored_requests(
+            tmp_path / "alone", wiki, alone_runner, retrained, challenger=False
+        )
+    finally:
+        alone_runner.close()
+    shadowed_runner = runner("shadowed")
+    try:
+        with_challenger, answers, store, versions = await scored_requests(
+            tmp_path / "shadowed", wiki, shadowed_runner, retrained, challenger=True
+        )
+        calls = shadowed_runner.counted.calls
+    finally:
+        shadowed_runner.close()
+    assert alone > 0 and with_challenger == alone
+    assert calls == 1  # champion and challenger in one scoring call
+    # The client sees the champion only, the same answers as without a challenger.
+    assert answers == alone_answers
+    assert {a["model_version"] for a in answers} == {SHIPPED_VERSION}
+    challenger = versions.history(LANGUAGE_AGNOSTIC)[-1].version
+    assert challenger is not None and challenger != SHIPPED_VERSION
+    with store.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT rev_id, model_version, shadow, probability FROM outcome_scores"
+        ).fetchall()
+    assert sorted((r[0], r[1], bool(r[2])) for r in rows) == [
+        (rev, challenger, True) for rev in REVISIONS
+    ]
+    champion_scores = [a["output"]["probabilities"]["true"] for a in answers]
+    assert [r[3] for r in sorted(rows)] != pytest.approx(champion_scores)
+    store.close()
+
+
+@pytest.mark.e2e
+async def test_a_promotion_is_taken_at_the_next_refresh_and_no_cached_score_crosses(
+    tmp_path: Path, wiki: FlakyApi, client: MediaWikiClient, retrained: Path
+) -> None:
+    settings = settings_for(tmp_path)
+    versions = open_versions(settings)
+    assert versions is not None
+    candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
+    runner = ThreadScoring(1)
+    store = SqlOutcomeStore.from_url(settings.feedback_database_url, 5.0)
+    try:
+        model, live = served(settings, client, runner, store)
+        old = await predict_all(model)
+        assert await predict_all(model) == old  # cached
+        assert runner.counted.calls == 1
+        versions.promote(LANGUAGE_AGNOSTIC, candidate, by="tests")
+        assert live.refresh() == [LANGUAGE_AGNOSTIC]
+        new = await predict_all(model)
+        # Computed anew by the new version, not the old version's cached scores relabelled.
+        assert runner.counted.calls == 2
+        assert {a["model_version"] for a in new} == {candidate}
+        expected = load_scorer(LANGUAGE_AGNOSTIC, settings, candidate)
+        assert [a["output"]["probabilities"]["true"] for a in new] != [
+            a["output"]["probabilities"]["true"] for a in old
+        ]
+        assert expected.version == candidate
+        versions.rollback(LANGUAGE_AGNOSTIC, by="tests")
+        live.refresh()
+        assert await predict_all(model) == old  # the old version's own cached scores again
+        assert runner.counted.calls == 2
+    finally:
+        runner.close()
+        store.close()

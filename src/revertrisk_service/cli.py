@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from revertrisk_service.config import ALL_MODELS, LANGUAGE_AGNOSTIC, MULTILINGUAL, Settings
 from revertrisk_service.dataset.cli import app as dataset_app
 from revertrisk_service.training.paths import default_data_dir
+from revertrisk_service.versions.cli import app as models_app
 
 app = typer.Typer(
     help="Revert-risk scoring for Wikipedia edits.",
@@ -385,6 +386,7 @@ app.add_typer(feedback_app, name="feedback")
 # One `revertrisk dataset` group (TRAINING-DATA-CONTRACT): `build` from edit history (dataset/cli.py,
 # Spark imported only when it runs) and `feedback`, the patrollers' judgments, below.
 app.add_typer(dataset_app, name="dataset")
+app.add_typer(models_app, name="models")
 
 
 def _feedback_store(settings: Settings):

@@ -41,12 +41,14 @@ from revertrisk_service.serving.openapi import install_openapi
 from revertrisk_service.serving.route_guard import RouteGuard
 from revertrisk_service.serving.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.transparency.routes import build_transparency_router
+from revertrisk_service.versions.caution import observed_levels
+from revertrisk_service.versions.shadow import ShadowScoring
 from revertrisk_service.versions.wiring import (
     ChampionDirs,
     Polling,
     champions,
+    open_outcomes,
     open_versions,
-    shadow_scoring,
     start_live_versions,
 )
 from revertrisk_service.workers import listening_socket, run_workers
@@ -76,7 +78,8 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         champions(versions, settings) if versions is not None else None,
     )
     live = start_live_versions(versions, settings, runner) if versions is not None else None
-    shadow = shadow_scoring(live, settings) if live is not None else None
+    outcomes = open_outcomes(settings) if live is not None else None
+    shadow = ShadowScoring(live, outcomes) if live is not None and outcomes is not None else None
     models = build_models(
         settings, client, cache, extras.listeners, runner=runner, live=live, shadow=shadow
     )
@@ -95,7 +98,9 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     feedback = build_feedback(settings, dict(model_dirs), {m.name: m.version for m in models})
     app.include_router(
         build_transparency_router(
-            model_dirs, observed_in_use=feedback.observed_for_card if feedback else None
+            model_dirs,
+            observed_in_use=feedback.observed_for_card if feedback else None,
+            observed_level=observed_levels(outcomes) if outcomes is not None else None,
         )
     )
     app.include_router(build_feedback_router(feedback, settings.max_body_bytes))
@@ -105,8 +110,9 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         polling = Polling(live)
         app.router.on_startup.append(polling.start)
         app.router.on_shutdown.insert(0, polling.stop)
-    if shadow is not None:
+    if shadow is not None and outcomes is not None:
         app.router.on_shutdown.insert(1, shadow.settled)
+        app.router.on_shutdown.append(outcomes.close)
     if feedback is not None:
         app.router.on_shutdown.append(feedback.store.close)
     server = kserve.ModelServer(

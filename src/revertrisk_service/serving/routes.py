@@ -124,7 +124,7 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         "/v1/models/{model_name}/thresholds",
         "model_thresholds",
-        "Threshold statistics, or the answer to an ORES-style query.",
+        "Threshold statistics, the answer to an ORES-style query, or a caution level's threshold.",
         response=dict[str, Any],
         errors=(400, 404, 500),
         query=(
@@ -133,6 +133,13 @@ ROUTES: tuple[Route, ...] = (
                 str,
                 "An ORES threshold query; without it, the whole table.",
                 "maximum recall @ precision >= 0.9",
+            ),
+            Query(
+                "level",
+                str,
+                "A caution level (very-cautious, cautious, balanced, loose): the serving "
+                "version's own threshold for it, with its basis (evaluation or observed).",
+                "cautious",
             ),
         ),
     ),

@@ -10,6 +10,8 @@ level, and the evaluation set is the steadier basis.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +25,8 @@ from revertrisk_service.transparency.caution_levels import (
     level_thresholds_from_scores,
 )
 from revertrisk_service.transparency.threshold_table import ThresholdTable
+
+log = logging.getLogger(__name__)
 
 MIN_DECIDED = 1000
 MIN_REVERTED = 50
@@ -56,7 +60,12 @@ def level_answer(
 ) -> dict[str, Any]:
     """The answer of `GET /v1/models/<name>/thresholds?level=<level>`."""
     level = checked_level(level)
-    found = observed(name, version, level) if observed is not None else None
+    found = None
+    if observed is not None:
+        try:
+            found = observed(name, version, level)
+        except Exception as error:  # noqa: BLE001 - the evaluation still answers
+            log.warning("observed caution levels of %s %s unavailable: %s", name, version, error)
     basis = "observed" if found is not None else "evaluation"
     if found is None:
         (found,) = level_thresholds(evaluation, [caution_level(level)])
@@ -76,19 +85,32 @@ def level_answer(
     }
 
 
-def observed_levels(store: OutcomeStore) -> ObservedLevel:
-    """Levels from a version's decided live scores, once there are enough of them."""
+def observed_levels(
+    store: OutcomeStore,
+    min_decided: int = MIN_DECIDED,
+    min_reverted: int = MIN_REVERTED,
+    max_age_s: float = 300.0,
+) -> ObservedLevel:
+    """Levels from a version's decided live scores, once there are enough of them. Computed
+    for all levels at once and kept `max_age_s` seconds: outcomes arrive over hours, and a
+    request must not read every decided edit."""
+    computed: dict[tuple[str, str], tuple[float, dict[str, LevelThreshold] | None]] = {}
 
-    def observed(name: str, version: str, level: str) -> LevelThreshold | None:
+    def levels_of(name: str, version: str) -> dict[str, LevelThreshold] | None:
         decided = store.decided_scores(name, version)
         reverted = sum(d.reverted for d in decided)
-        if len(decided) < MIN_DECIDED or reverted < MIN_REVERTED:
+        if len(decided) < min_decided or reverted < min_reverted:
             return None
-        (found,) = level_thresholds_from_scores(
-            [int(d.reverted) for d in decided],
-            [d.probability for d in decided],
-            [caution_level(level)],
+        found = level_thresholds_from_scores(
+            [int(d.reverted) for d in decided], [d.probability for d in decided]
         )
-        return found
+        return {level.level: level for level in found}
+
+    def observed(name: str, version: str, level: str) -> LevelThreshold | None:
+        now = time.monotonic()
+        held = computed.get((name, version))
+        if held is None or now - held[0] > max_age_s:
+            held = computed[(name, version)] = (now, levels_of(name, version))
+        return None if held[1] is None else held[1][level]
 
     return observed

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from revertrisk_service.config import Settings
 from revertrisk_service.models.registry import describe_scorer, load_scorer
@@ -15,7 +16,9 @@ from revertrisk_service.observability.metrics import MODEL_INFO
 from revertrisk_service.serving.scoring_pool import ProcessScoring, ScoringRunner
 from revertrisk_service.versions.catalog import ModelVersions
 from revertrisk_service.versions.live import LiveVersions, Serving
-from revertrisk_service.versions.shadow import ShadowScoring
+
+if TYPE_CHECKING:
+    from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 
 
 def open_versions(settings: Settings) -> ModelVersions | None:
@@ -29,12 +32,12 @@ def open_versions(settings: Settings) -> ModelVersions | None:
     return versions
 
 
-def shadow_scoring(live: LiveVersions, settings: Settings) -> ShadowScoring:
-    """Challengers' scores go to the outcome store, in the feedback database."""
+def open_outcomes(settings: Settings) -> SqlOutcomeStore:
+    """The outcome store in the feedback database: where shadow scores go, and what observed
+    caution levels are computed from."""
     from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 
-    store = SqlOutcomeStore.from_url(settings.feedback_database_url, settings.feedback_db_timeout_s)
-    return ShadowScoring(live, store)
+    return SqlOutcomeStore.from_url(settings.feedback_database_url, settings.feedback_db_timeout_s)
 
 
 def champions(versions: ModelVersions, settings: Settings) -> dict[str, str]:

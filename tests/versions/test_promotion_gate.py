@@ -5,44 +5,18 @@ one command. Run through the `revertrisk models` command, as an operator would."
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
-from support.model_versions import SHIPPED, SHIPPED_VERSION
+from support.model_versions import EDITS, SHIPPED, SHIPPED_VERSION, decided_edits
 from typer.testing import CliRunner
 
 from revertrisk_service.cli import app
 from revertrisk_service.config import LANGUAGE_AGNOSTIC
-from revertrisk_service.outcomes.records import DecisionSource, Outcome, RecordedScore
 from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 from revertrisk_service.versions.aliases import FileAliasStore
 from revertrisk_service.versions.catalog import ModelVersions
 from revertrisk_service.versions.registry import ModelRegistry
-
-EDITS = 600
-
-
-def decided_edits(store: SqlOutcomeStore, version: str, noise: float, shadow: bool) -> None:
-    """The same 600 decided edits (a quarter reverted, a third by anonymous editors), scored by
-    `version` with a score that separates them less the more `noise` it has."""
-    rng = np.random.default_rng(0)
-    reverted = rng.random(EDITS) < 0.25
-    anonymous = rng.random(EDITS) < 0.35
-    own = np.random.default_rng(int(noise * 1000))
-    signal = np.where(reverted, 0.75, 0.2) + own.normal(0, noise, EDITS)
-    probabilities = np.clip(signal, 0.001, 0.999)
-    now = datetime.now(UTC)
-    store.record_scores([
-        RecordedScore("enwiki", 10_000 + i, 7, LANGUAGE_AGNOSTIC, version, float(p),
-                      bool(anonymous[i]), now - timedelta(hours=2), shadow=shadow)
-        for i, p in enumerate(probabilities)
-    ])  # fmt: skip
-    store.record_outcomes([
-        Outcome("enwiki", 10_000 + i, bool(reverted[i]), DecisionSource.SHA1, now)
-        for i in range(EDITS)
-    ])  # fmt: skip
 
 
 @pytest.fixture

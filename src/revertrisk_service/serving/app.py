@@ -42,6 +42,7 @@ from revertrisk_service.serving.route_guard import RouteGuard
 from revertrisk_service.serving.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.transparency.routes import build_transparency_router
 from revertrisk_service.versions.caution import observed_levels
+from revertrisk_service.versions.operator_routes import build_operator_router, operator_tokens
 from revertrisk_service.versions.shadow import ShadowScoring
 from revertrisk_service.versions.wiring import (
     ChampionDirs,
@@ -104,6 +105,16 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         )
     )
     app.include_router(build_feedback_router(feedback, settings.max_body_bytes))
+    app.include_router(
+        build_operator_router(
+            versions,
+            outcomes,
+            operator_tokens(settings.operator_tokens_file) if settings.operator_tokens_file else None,
+            feedback.tokens if feedback is not None else None,
+            names,
+            settings.max_body_bytes,
+        )
+    )
     app.router.on_startup.append(partial(predict_route_first, app))
     app.router.on_shutdown.extend([client.aclose, cache.close, runner.close])
     if live is not None:

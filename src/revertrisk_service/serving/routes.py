@@ -26,6 +26,7 @@ from revertrisk_service.serving.responses import (
     ModelReady,
     Prediction,
 )
+from revertrisk_service.versions.operator_requests import PromoteRequest, RollbackRequest
 
 MODEL_NAME = "model_name"
 
@@ -150,6 +151,26 @@ ROUTES: tuple[Route, ...] = (
         "Judgment counts and the precision observed in use at each threshold preset.",
         response=dict[str, Any],
         errors=(404, 503),
+    ),
+    Route(
+        "POST",
+        "/v1/models/{model_name}/promote",
+        "model_promote",
+        "Make a version the champion behind the promotion gate (an operator's act: needs "
+        "`Authorization: Bearer <operator token>`).",
+        response=dict[str, Any],
+        errors=(400, 401, 404, 409, 413, 503),
+        body=PromoteRequest,
+    ),
+    Route(
+        "POST",
+        "/v1/models/{model_name}/rollback",
+        "model_rollback",
+        "Return to the previous champion (an operator's act: needs `Authorization: Bearer "
+        "<operator token>`).",
+        response=dict[str, Any],
+        errors=(400, 401, 404, 409, 413),
+        body=RollbackRequest,
     ),
     Route(
         "POST",

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.outcomes.store import OutcomeStore
 from revertrisk_service.versions.aliases import Aliases
 from revertrisk_service.versions.catalog import ModelVersions
-from revertrisk_service.versions.gate import Comparison, compare
+
+if TYPE_CHECKING:
+    from revertrisk_service.versions.gate import Comparison
 
 
 class GateRefused(ServiceError):
@@ -52,6 +54,9 @@ def compare_aliases(
     versions: ModelVersions, store: OutcomeStore, name: str, version: str | None = None
 ) -> Comparison:
     """The champion against `version` (the challenger when not named)."""
+    # The statistics (scipy) load on the first comparison, never for serving alone.
+    from revertrisk_service.versions.gate import compare
+
     aliases = versions.aliases(name)
     candidate = version or aliases.challenger
     if candidate is None:

@@ -141,6 +141,22 @@ class Settings(BaseSettings):
         description="Lines '<operator name> <sha256 hex of the token>' for promotion and "
         "rollback over HTTP; unset: those endpoints are off (the CLI still works).",
     )
+    # Outcomes of stream edits (docs/observed-quality.md), kept in FEEDBACK_DATABASE_URL.
+    outcomes_enabled: bool = Field(
+        default=False,
+        description="Record each stream edit's scores and decide, from the stream, whether it "
+        "was reverted; serves /v1/models/<name>/quality.",
+    )
+    # The dataset labels' defaults (dataset/defaults.py): 48 hours, 15 revisions.
+    outcomes_window_s: float = Field(default=48 * 3600, gt=0)
+    outcomes_radius: int = Field(default=15, ge=1, le=100)
+    # Pages whose recent hashes stay in memory; the others are read back from the database.
+    outcomes_max_pages: int = Field(default=10_000, ge=1, le=10_000_000)
+    # How often closed windows are decided ("not reverted") and old revisions forgotten.
+    outcomes_sweep_interval_s: float = Field(default=10.0, gt=0)
+    # The period the observed-quality gauges cover, and how often they are recomputed.
+    outcomes_quality_period_s: float = Field(default=30 * 86400, gt=0)
+    outcomes_gauge_interval_s: float = Field(default=60.0, gt=0)
 
     @field_validator("trusted_proxies")
     @classmethod

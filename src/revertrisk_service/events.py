@@ -111,7 +111,7 @@ def _parse_page_change(event: Mapping[str, Any], meta: Mapping[str, Any]) -> Eve
         is_page_creation=kind == "create" or not parent_id,
         is_canary=meta.get("domain") == "canary",
         stream=str(meta.get("stream") or PAGE_CHANGE),
-        event_time=_time(event.get("dt")) or _time(meta.get("dt")),
+        event_time=parse_time(event.get("dt")) or parse_time(meta.get("dt")),
         change_kind=str(kind),
         page_id=_lenient_id(page.get("page_id")),
     )
@@ -133,7 +133,7 @@ def _parse_revision_create(event: Mapping[str, Any], meta: Mapping[str, Any]) ->
         is_page_creation=not parent_id,
         is_canary=meta.get("domain") == "canary",
         stream=str(meta.get("stream") or REVISION_CREATE),
-        event_time=_time(meta.get("dt")) or _time(event.get("rev_timestamp")),
+        event_time=parse_time(meta.get("dt")) or parse_time(event.get("rev_timestamp")),
         change_kind="edit" if parent_id else "create",
         page_id=_lenient_id(event.get("page_id")),
     )
@@ -164,7 +164,7 @@ def _parse_recentchange(event: Mapping[str, Any], meta: Mapping[str, Any]) -> Ev
         is_page_creation=change_type == "new" or not parent_id,
         is_canary=meta.get("domain") == "canary",
         stream=str(meta.get("stream") or RECENTCHANGE),
-        event_time=event_time or _time(meta.get("dt")),
+        event_time=event_time or parse_time(meta.get("dt")),
         change_kind="create" if change_type == "new" else "edit",
     )
 
@@ -219,7 +219,7 @@ def _lenient_id(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def _time(value: object) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:

@@ -24,6 +24,7 @@ ASSETS = {
     "index.html": "text/html; charset=utf-8",
     "patrol.js": "text/javascript; charset=utf-8",
     "feedback.js": "text/javascript; charset=utf-8",
+    "quality.js": "text/javascript; charset=utf-8",
     "patrol.css": "text/css; charset=utf-8",
 }
 KEEPALIVE_S = 15.0

@@ -40,6 +40,7 @@ from aiokafka.errors import KafkaError
 from revertrisk_service.errors import InvalidEvent
 from revertrisk_service.events import EventRevision, IrrelevantEvent, parse_event
 from revertrisk_service.kafka_connection import KafkaConnection
+from revertrisk_service.outcomes.stream_observer import StreamObserver
 from revertrisk_service.precache import kafka_metrics, metrics
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.kafka_offsets import OffsetBook, PartitionProgress
@@ -103,12 +104,14 @@ class KafkaPrecacher:
         score_fn: ScoreFn,
         supports: Callable[[Wiki], bool],
         event_filter: PrecacheFilter | None = None,
+        observer: StreamObserver | None = None,
     ) -> None:
         # Constructor assignments; paired with RevisionScoring's by shape only (duplicates tool).
         self.source = source
         self.score_fn = score_fn
         self.supports = supports
         self.filter = event_filter or PrecacheFilter()
+        self.observer = observer
         self.stats = PrecacheStats()
         self.retries = 0
         self.rebalances = 0
@@ -152,6 +155,8 @@ class KafkaPrecacher:
                 **self.source.connection.client_options(),
             )
             consumer.subscribe(list(self.source.topics), listener=_Rebalance(self))
+            # Known before the group is joined: the first assignment pins start positions.
+            self._consumer = consumer
             try:
                 await consumer.start()
                 log.info(
@@ -184,6 +189,8 @@ class KafkaPrecacher:
             batches = await consumer.getmany(timeout_ms=200, max_records=max(1, min(room, 500)))
             for tp, records in batches.items():
                 for record in records:
+                    if self.observer is not None:
+                        await self.observer.observe(record.value)
                     self._accept(tp, record)
             kafka_metrics.IN_FLIGHT.set(self.book.uncommitted())
             now = time.monotonic()
@@ -295,6 +302,9 @@ class KafkaPrecacher:
             offsets = self.book.to_commit(partitions)
             if not offsets:
                 return
+            # The outcomes of the records up to here are written first, or the offsets stay.
+            if self.observer is not None and not await self.observer.flush():
+                return
             try:
                 await consumer.commit(offsets)
             except KafkaError as exc:
@@ -351,6 +361,32 @@ class KafkaPrecacher:
             ", ".join(f"{tp.topic}[{tp.partition}]" for tp in sorted(assigned)),
         )
 
+    async def pin_start_positions(self, assigned: set[TopicPartition]) -> None:
+        """Commit where a partition with no committed offset starts, as soon as it is assigned.
+
+        Otherwise a group starting at "latest" whose member dies before its first record has
+        committed nothing, and the member that replaces it starts at "latest" again: the edits
+        produced in between are never scored. Committed at assignment, the start position holds
+        for whoever owns the partition next, so at least once holds from the first second.
+        """
+        consumer = self._consumer
+        if consumer is None or not assigned:
+            return
+        try:
+            fresh = [tp for tp in assigned if await consumer.committed(tp) is None]
+            if not fresh:
+                return
+            find = (consumer.end_offsets if self.source.start_from == "latest"
+                    else consumer.beginning_offsets)
+            starts = await find(fresh)
+            await consumer.commit({tp: starts[tp] for tp in fresh})
+        except KafkaError as exc:
+            # The member then starts as before; the next assignment tries again.
+            self._log("Could not pin the start of new partitions (%s)", exc)
+            return
+        log.info("Pinned the start of %d new partitions at the %s offsets", len(fresh),
+                 self.source.start_from)
+
     async def _stop(self, consumer: AIOKafkaConsumer) -> None:
         await self.commit()
         # Leaving the group starts the rebalance now rather than after the session timeout.
@@ -372,4 +408,5 @@ class _Rebalance(ConsumerRebalanceListener):
         await self.precacher.on_revoked(set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self.precacher.pin_start_positions(set(assigned))
         self.precacher.on_assigned(set(assigned))

@@ -11,6 +11,7 @@ from typing import Any
 
 from revertrisk_service.config import Settings
 from revertrisk_service.kafka_connection import connection_from_settings
+from revertrisk_service.outcomes.stream_observer import StreamObserver
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.kafka_consumer import KafkaPrecacher, KafkaSource
 from revertrisk_service.precache.runner import ScoreFn
@@ -30,6 +31,7 @@ async def run_kafka_precache(
     score_fn: ScoreFn,
     supports: Callable[[Wiki], bool],
     event_filter: PrecacheFilter,
+    observer: StreamObserver | None = None,
 ) -> None:
     """Consume until cancelled. SIGTERM (a rollout, a scale-down) ends it cleanly: the consumer
     commits what is handled and leaves its group, so that its partitions move to the other
@@ -50,7 +52,7 @@ async def run_kafka_precache(
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread: no handler
         pass
     try:
-        await KafkaPrecacher(source, score_fn, supports, event_filter).run()
+        await KafkaPrecacher(source, score_fn, supports, event_filter, observer).run()
     except asyncio.CancelledError:
         if not terminated:
             raise

@@ -17,6 +17,8 @@ from revertrisk_service.assembly import (
 )
 from revertrisk_service.config import Settings
 from revertrisk_service.events import EventRevision
+from revertrisk_service.outcomes.recorder import build_score_recorder
+from revertrisk_service.outcomes.stream_observer import StreamObserver, build_stream_observer
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.http_poster import HttpPoster
 from revertrisk_service.precache.in_process import InProcessPrecacher
@@ -58,25 +60,40 @@ async def run_precache_command(settings: Settings, options: PrecacheOptions) -> 
         queue_size=options.queue_size,
         event_filter=PrecacheFilter(include_bots=options.include_bots, shard=options.shard),
     )
-    if options.server_url:
-        await _run_posting(settings, options.server_url, config, kafka)
-    else:
-        await _run_in_process(settings, config, kafka)
+    # With outcomes on, every stream event also feeds the revert detector.
+    observer = build_stream_observer(settings)
+    try:
+        if options.server_url:
+            await _run_posting(settings, options.server_url, config, kafka, observer)
+        else:
+            await _run_in_process(settings, config, kafka, observer)
+    finally:
+        if observer is not None:
+            await observer.aclose()
 
 
 async def _consume(
-    config: PrecacheConfig, kafka: KafkaSource | None, score: ScoreFn, supports: Any
+    config: PrecacheConfig,
+    kafka: KafkaSource | None,
+    score: ScoreFn,
+    supports: Any,
+    observer: StreamObserver | None,
 ) -> None:
     """The edit source: the SSE stream, or a Kafka consumer group when one is configured."""
     if kafka is None:
-        await run_precache(config, score, supports=supports)
+        await run_precache(config, score, supports=supports, observer=observer)
     else:
-        await run_kafka_precache(kafka, score, supports, config.event_filter)
+        await run_kafka_precache(kafka, score, supports, config.event_filter, observer)
 
 
 async def _run_posting(
-    settings: Settings, server_url: str, config: PrecacheConfig, kafka: KafkaSource | None
+    settings: Settings,
+    server_url: str,
+    config: PrecacheConfig,
+    kafka: KafkaSource | None,
+    observer: StreamObserver | None,
 ) -> None:
+    # The server scores, so the server records the scores (with OUTCOMES_ENABLED there too).
     # The server does the scoring; the manifests say which wikis each model serves.
     served = ServedWikis(settings)
     posters = {
@@ -97,7 +114,7 @@ async def _run_posting(
         ]
 
     try:
-        await _consume(config, kafka, score, served.supports)
+        await _consume(config, kafka, score, served.supports, observer)
     finally:
         for poster in posters.values():
             await poster.close()
@@ -108,7 +125,10 @@ def _succeeded(answer: Any) -> bool:
 
 
 async def _run_in_process(
-    settings: Settings, config: PrecacheConfig, kafka: KafkaSource | None
+    settings: Settings,
+    config: PrecacheConfig,
+    kafka: KafkaSource | None,
+    observer: StreamObserver | None,
 ) -> None:
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
@@ -118,14 +138,19 @@ async def _run_in_process(
     listeners = ScoreListeners()
     if poster is not None:
         poster.attach(listeners)
+    recorder = build_score_recorder(settings)
+    if recorder is not None:
+        recorder.attach(listeners)
     scorer = InProcessPrecacher(
         build_scorers(settings, runner), client, cache, runner=runner, listeners=listeners
     )
     try:
-        await _consume(config, kafka, scorer, scorer.supports)
+        await _consume(config, kafka, scorer, scorer.supports, observer)
     finally:
         if poster is not None:
             await poster.aclose()
+        if recorder is not None:
+            recorder.close()
         runner.close()
         await client.aclose()
         await cache.close()

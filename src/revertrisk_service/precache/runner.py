@@ -19,6 +19,7 @@ from typing import Any
 
 from revertrisk_service.errors import InvalidEvent
 from revertrisk_service.events import EventRevision, IrrelevantEvent, parse_event
+from revertrisk_service.outcomes.stream_observer import StreamObserver
 from revertrisk_service.precache import metrics
 from revertrisk_service.precache.checkpoint import Checkpoint
 from revertrisk_service.precache.commit_tracker import CommitTracker
@@ -72,6 +73,7 @@ class PrecacheRunner:
         batch_size: int = 10,
         commit_interval_s: float = 1.0,
         log_interval_s: float = 60.0,
+        observer: StreamObserver | None = None,
     ) -> None:
         if concurrency < 1 or queue_size < 1 or batch_size < 1:
             raise ValueError("concurrency, queue_size and batch_size must be at least 1")
@@ -84,6 +86,7 @@ class PrecacheRunner:
         self.batch_size = batch_size
         self.commit_interval_s = commit_interval_s
         self.log_interval_s = log_interval_s
+        self.observer = observer
         self.stats = PrecacheStats()
         self._queue: asyncio.Queue[_Work] = asyncio.Queue(maxsize=queue_size)
         self._tracker = CommitTracker()
@@ -100,6 +103,8 @@ class PrecacheRunner:
         tasks.append(asyncio.create_task(self._commit_periodically()))
         try:
             async for message in self.stream.messages():
+                if self.observer is not None:
+                    await self.observer.observe(message.data)
                 self._accept(message)
                 # A burst arrives without any await in between: let the workers take work.
                 await asyncio.sleep(0)
@@ -182,6 +187,9 @@ class PrecacheRunner:
         async with self._commit_lock:
             event_id = self._tracker.committable_id
             if event_id is None or event_id == self.stats.committed_id:
+                return
+            # The outcomes of the events up to here are written first, or the position stays.
+            if self.observer is not None and not await self.observer.flush():
                 return
             await self.checkpoint.save(event_id)
             self.stats.committed_id = event_id

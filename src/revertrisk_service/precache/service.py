@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from revertrisk_service.cache.guarded_redis import GuardedRedis
+from revertrisk_service.outcomes.stream_observer import StreamObserver
 from revertrisk_service.precache.checkpoint import Checkpoint, MemoryCheckpoint, RedisCheckpoint
 from revertrisk_service.precache.filters import PrecacheFilter
 from revertrisk_service.precache.runner import PrecacheRunner, ScoreFn
@@ -41,6 +42,7 @@ async def run_precache(
     score_fn: ScoreFn,
     supports: Callable[[Wiki], bool],
     checkpoint: Checkpoint | None = None,
+    observer: StreamObserver | None = None,
 ) -> None:
     """Precache forever (until cancelled). `score_fn` is in-process scoring or an HttpPoster."""
     guarded: GuardedRedis | None = None
@@ -63,6 +65,7 @@ async def run_precache(
         queue_size=config.queue_size,
         batch_size=config.batch_size,
         commit_interval_s=config.commit_interval_s,
+        observer=observer,
     )
     try:
         await runner.run()

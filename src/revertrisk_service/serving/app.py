@@ -26,6 +26,8 @@ from revertrisk_service.kserve_socket import serve_on_socket
 from revertrisk_service.logging_setup import configure_logging
 from revertrisk_service.observability.install import install_observability
 from revertrisk_service.observability.metrics import record_model
+from revertrisk_service.outcomes.recorder import build_score_recorder
+from revertrisk_service.outcomes.server_parts import mount_outcomes
 from revertrisk_service.serving.client_address import (
     ClientAddress,
     disable_server_proxy_headers,
@@ -71,6 +73,9 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     extras = build_listeners(settings)
+    recorder = build_score_recorder(settings)
+    if recorder is not None:
+        recorder.attach(extras.listeners)
     versions = open_versions(settings)
     runner = build_scoring_runner(
         settings,
@@ -115,6 +120,7 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
             settings.max_body_bytes,
         )
     )
+    mount_outcomes(app, settings, model_dirs, {m.name: m.version for m in models}, recorder)
     app.router.on_startup.append(partial(predict_route_first, app))
     app.router.on_shutdown.extend([client.aclose, cache.close, runner.close])
     if live is not None:

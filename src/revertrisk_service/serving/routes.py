@@ -153,6 +153,31 @@ ROUTES: tuple[Route, ...] = (
         errors=(404, 503),
     ),
     Route(
+        "GET",
+        "/v1/models/{model_name}/quality",
+        "model_quality",
+        "Observed quality of each model version on stream edits whose outcome is decided: "
+        "AUC, precision and recall at each caution level, calibration, each with its count of "
+        "decided edits and a 95% interval.",
+        response=dict[str, Any],
+        errors=(400, 404, 503),
+        query=(
+            Query("wiki", str, "Only this wiki's edits (a database name).", "enwiki"),
+            Query("editor", str, "Only `anonymous` or `registered` editors' edits.", "anonymous"),
+            Query("since", str, "Only edits scored at or after this ISO 8601 time.",
+                  "2026-03-01T00:00:00Z"),
+            Query("until", str, "Only edits scored before this ISO 8601 time."),
+            Query("version", str, "Only this model version (default: every recorded one)."),
+        ),
+    ),
+    Route(
+        "GET",
+        "/v1/models/{model_name}/quality/reliability.svg",
+        "model_reliability_plot",
+        "The reliability plot of observed quality (SVG), with the same filters.",
+        errors=(400, 404, 503),
+    ),
+    Route(
         "POST",
         "/v1/models/{model_name}/promote",
         "model_promote",

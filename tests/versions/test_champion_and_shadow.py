@@ -14,9 +14,12 @@ from support.model_versions import SHIPPED_VERSION
 from revertrisk_devtools.flaky_api import FlakyApi, running
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
+from revertrisk_service.events import EventRevision
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.models.registry import load_scorer
+from revertrisk_service.outcomes.recorder import ScoreRecorder
 from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
+from revertrisk_service.precache.in_process import InProcessPrecacher
 from revertrisk_service.serving.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.serving.model import RevertRiskModel
 from revertrisk_service.serving.scoring_pool import ProcessScoring, ScoringRunner, ThreadScoring
@@ -24,6 +27,7 @@ from revertrisk_service.versions.catalog import ModelVersions
 from revertrisk_service.versions.live import LiveVersions
 from revertrisk_service.versions.shadow import ShadowScoring
 from revertrisk_service.versions.wiring import open_versions, start_live_versions
+from revertrisk_service.wikis import resolve_lang
 
 REVISIONS = [4001, 4002, 4003]
 
@@ -54,14 +58,14 @@ def settings_for(tmp_path: Path) -> Settings:
 
 
 def served(
-    settings: Settings, client: MediaWikiClient, runner: ScoringRunner, store: SqlOutcomeStore
+    settings: Settings, client: MediaWikiClient, runner: ScoringRunner, recorder: ScoreRecorder
 ) -> tuple[RevertRiskModel, LiveVersions]:
     versions = open_versions(settings)
     assert versions is not None
     live = start_live_versions(versions, settings, runner)
     model = RevertRiskModel.with_scorer(
         live.champion(LANGUAGE_AGNOSTIC), client, max_batch_size=10, presave_enabled=False,
-        cache=memory_layer(), runner=runner, live=live, shadow=ShadowScoring(live, store),
+        cache=memory_layer(), runner=runner, live=live, shadow=ShadowScoring(live, recorder),
     )  # fmt: skip
     return model, live
 
@@ -84,14 +88,15 @@ async def scored_requests(
         candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
         versions.set_challenger(LANGUAGE_AGNOSTIC, candidate, by="tests")
     store = SqlOutcomeStore.from_url(settings.feedback_database_url, 5.0)
+    recorder = ScoreRecorder(store)
     client = MediaWikiClient(wiki.url, "revertrisk-service tests")
     try:
-        model, _ = served(settings, client, runner, store)
+        model, _ = served(settings, client, runner, recorder)
         before = len(wiki.requests)
         predictions = await predict_all(model)
-        assert model.scoring.shadow is not None
-        await model.scoring.shadow.settled()
+        assert recorder.wait_idle(10)
     finally:
+        recorder.close()
         await client.aclose()
     return len(wiki.requests) - before, predictions, store, versions
 
@@ -151,9 +156,9 @@ async def test_a_promotion_is_taken_at_the_next_refresh_and_no_cached_score_cros
     assert versions is not None
     candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
     runner = ThreadScoring(1)
-    store = SqlOutcomeStore.from_url(settings.feedback_database_url, 5.0)
+    recorder = ScoreRecorder(SqlOutcomeStore.from_url(settings.feedback_database_url, 5.0))
     try:
-        model, live = served(settings, client, runner, store)
+        model, live = served(settings, client, runner, recorder)
         old = await predict_all(model)
         assert await predict_all(model) == old  # cached
         assert runner.counted.calls == 1
@@ -174,4 +179,50 @@ async def test_a_promotion_is_taken_at_the_next_refresh_and_no_cached_score_cros
         assert runner.counted.calls == 2
     finally:
         runner.close()
-        store.close()
+        recorder.close()
+
+
+@pytest.mark.e2e
+async def test_precaching_scores_with_the_champion_of_the_moment_and_shadows_the_challenger(
+    tmp_path: Path, wiki: FlakyApi, client: MediaWikiClient, retrained: Path
+) -> None:
+    settings = settings_for(tmp_path)
+    versions = open_versions(settings)
+    assert versions is not None
+    candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
+    versions.set_challenger(LANGUAGE_AGNOSTIC, candidate, by="tests")
+    store = SqlOutcomeStore.from_url(settings.feedback_database_url, 5.0)
+    recorder = ScoreRecorder(store)
+    runner = ThreadScoring(1)
+    live = start_live_versions(versions, settings, runner)
+    precacher = InProcessPrecacher(
+        [live.champion(LANGUAGE_AGNOSTIC)], client, memory_layer(), runner=runner,
+        live=live, shadow=ShadowScoring(live, recorder),
+    )  # fmt: skip
+    try:
+        first = await precacher([stream_edit(5001)])
+        versions.promote(LANGUAGE_AGNOSTIC, candidate, by="tests")
+        live.refresh()
+        second = await precacher([stream_edit(5002)])
+        assert recorder.wait_idle(10)
+    finally:
+        recorder.close()
+        runner.close()
+    assert first[0]["scores"][LANGUAGE_AGNOSTIC]["model_version"] == SHIPPED_VERSION
+    assert second[0]["scores"][LANGUAGE_AGNOSTIC]["model_version"] == candidate
+    with store.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT rev_id, model_version, shadow FROM outcome_scores"
+        ).fetchall()
+    # Before the promotion the challenger ran in the shadow; after it, nothing is left to shadow.
+    assert (5001, candidate, True) in {(r[0], r[1], bool(r[2])) for r in rows}
+    assert not [r for r in rows if r[0] == 5002 and bool(r[2])]
+    store.close()
+
+
+def stream_edit(rev_id: int) -> EventRevision:
+    return EventRevision(
+        wiki=resolve_lang("en"), rev_id=rev_id, parent_id=rev_id - 1, namespace=0, is_bot=False,
+        is_page_creation=False, is_canary=False, stream="mediawiki.revision-create",
+        event_time=None,
+    )  # fmt: skip

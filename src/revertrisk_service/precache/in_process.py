@@ -8,7 +8,7 @@ share cache keys, de-duplication, response bodies and prediction events.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from revertrisk_service.errors import ServiceError
 from revertrisk_service.events import EventRevision
@@ -18,6 +18,10 @@ from revertrisk_service.serving.cache_layer import CacheLayer
 from revertrisk_service.serving.revision_scoring import EditFetcher, RevisionScoring
 from revertrisk_service.serving.scoring_pool import ScoringRunner, ThreadScoring
 from revertrisk_service.wikis import Wiki
+
+if TYPE_CHECKING:
+    from revertrisk_service.versions.live import LiveVersions
+    from revertrisk_service.versions.shadow import ShadowScoring
 
 
 class InProcessPrecacher:
@@ -29,24 +33,35 @@ class InProcessPrecacher:
         cpu_workers: int = 2,
         listeners: ScoreListeners | None = None,
         runner: ScoringRunner | None = None,
+        live: LiveVersions | None = None,
+        shadow: ShadowScoring | None = None,
     ) -> None:
-        self.scorers = list(scorers)
+        self._scorers = list(scorers)
+        # With model versions: each model's champion of the moment, its challenger in the shadow.
+        self.live = live
         # The scoring processes when run by `revertrisk precache`; threads otherwise (tests).
         self._owns_runner = runner is None
         self._runner: ScoringRunner = runner or ThreadScoring(cpu_workers)
-        self.scoring = RevisionScoring(fetcher, self._runner, cache, listeners)
+        self.scoring = RevisionScoring(fetcher, self._runner, cache, listeners, shadow)
+
+    @property
+    def scorers(self) -> list[Scorer]:
+        if self.live is None:
+            return self._scorers
+        return [self.live.champion(s.name) for s in self._scorers]
 
     def supports(self, wiki: Wiki) -> bool:
         return any(s.supports(wiki) for s in self.scorers)
 
     async def __call__(self, revisions: list[EventRevision]) -> list[Any]:
         """Per revision: {"scores": {model: prediction}}, or {"error": ...} if no model scored it."""
+        scorers = self.scorers
         answers = await self.scoring.score(
-            self.scorers, [(r.wiki, r.rev_id) for r in revisions], origin="precache"
+            scorers, [(r.wiki, r.rev_id) for r in revisions], origin="precache"
         )
         scores: list[dict[str, Any]] = [{} for _ in revisions]
         errors: list[dict[str, Any]] = [{} for _ in revisions]
-        for scorer, answer in zip(self.scorers, answers, strict=True):
+        for scorer, answer in zip(scorers, answers, strict=True):
             for i, outcome in enumerate(answer.outcomes):
                 if isinstance(outcome, ServiceError):
                     errors[i][scorer.name] = outcome.to_dict()

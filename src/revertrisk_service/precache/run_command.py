@@ -29,6 +29,13 @@ from revertrisk_service.precache.service import PrecacheConfig, run_precache
 from revertrisk_service.precache.stream import DEFAULT_STREAM_URL
 from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.serving.scoring_pool import build_scoring_runner
+from revertrisk_service.versions.shadow import ShadowScoring
+from revertrisk_service.versions.wiring import (
+    Polling,
+    champions,
+    open_versions,
+    start_live_versions,
+)
 
 
 @dataclass(frozen=True)
@@ -133,20 +140,34 @@ async def _run_in_process(
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     poster = build_event_poster(settings)
+    versions = open_versions(settings)
     # No HTTP clients to keep responsive here: scoring runs at full priority.
-    runner = build_scoring_runner(settings, settings.enabled_models(), niceness=0)
+    runner = build_scoring_runner(
+        settings,
+        settings.enabled_models(),
+        niceness=0,
+        versions=champions(versions, settings) if versions is not None else None,
+    )
     listeners = ScoreListeners()
     if poster is not None:
         poster.attach(listeners)
     recorder = build_score_recorder(settings)
     if recorder is not None:
         recorder.attach(listeners)
+    live = start_live_versions(versions, settings, runner) if versions is not None else None
     scorer = InProcessPrecacher(
-        build_scorers(settings, runner), client, cache, runner=runner, listeners=listeners
-    )
+        build_scorers(settings, runner) if live is None else [live.champion(n) for n in live.names],
+        client, cache, runner=runner, listeners=listeners, live=live,
+        shadow=ShadowScoring(live, recorder) if live is not None and recorder is not None else None,
+    )  # fmt: skip
+    polling = Polling(live) if live is not None else None
+    if polling is not None:
+        await polling.start()
     try:
         await _consume(config, kafka, scorer, scorer.supports, observer)
     finally:
+        if polling is not None:
+            await polling.stop()
         if poster is not None:
             await poster.aclose()
         if recorder is not None:

@@ -84,8 +84,15 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         champions(versions, settings) if versions is not None else None,
     )
     live = start_live_versions(versions, settings, runner) if versions is not None else None
-    outcomes = open_outcomes(settings) if live is not None else None
-    shadow = ShadowScoring(live, outcomes) if live is not None and outcomes is not None else None
+    # Challengers are shadow-scored where scores are recorded (OUTCOMES_ENABLED): the gate
+    # reads them back, with the champion's, once their edits are decided.
+    shadow = ShadowScoring(live, recorder) if live is not None and recorder is not None else None
+    # What the gate and the observed caution levels read.
+    outcomes = (
+        recorder.store if recorder is not None
+        else open_outcomes(settings) if live is not None
+        else None
+    )  # fmt: skip
     models = build_models(
         settings, client, cache, extras.listeners, runner=runner, live=live, shadow=shadow
     )
@@ -127,8 +134,7 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         polling = Polling(live)
         app.router.on_startup.append(polling.start)
         app.router.on_shutdown.insert(0, polling.stop)
-    if shadow is not None and outcomes is not None:
-        app.router.on_shutdown.insert(1, shadow.settled)
+    if recorder is None and outcomes is not None:
         app.router.on_shutdown.append(outcomes.close)
     if feedback is not None:
         app.router.on_shutdown.append(feedback.store.close)

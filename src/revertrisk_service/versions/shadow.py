@@ -10,8 +10,6 @@ is not shadowed either; the edit was shadowed when it was missed.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
@@ -24,8 +22,6 @@ from revertrisk_service.serving.edit_scoring import EditScores
 from revertrisk_service.signals import SignalValues
 from revertrisk_service.versions.live import LiveVersions
 from revertrisk_service.wikis import Wiki
-
-log = logging.getLogger(__name__)
 
 # A challenger travels in the scoring call under `<model>~challenger`, so that its
 # probabilities come back beside, not over, its champion's.
@@ -95,19 +91,19 @@ def shadow_records(
 
 
 class ScoreSink(Protocol):
-    """Where shadow scores are kept (outcomes.sql_store.SqlOutcomeStore)."""
+    """Where shadow scores are queued for the outcome store (outcomes.recorder.ScoreRecorder,
+    which writes them in batches and retries while the database is down)."""
 
-    def record_scores(self, edits: Sequence[RecordedScore]) -> None: ...
+    def offer_recorded(self, score: RecordedScore) -> None: ...
 
 
 class ShadowScoring:
     """Which challengers ride along a scoring call, and where their scores go."""
 
-    def __init__(self, live: LiveVersions, store: ScoreSink) -> None:
+    def __init__(self, live: LiveVersions, sink: ScoreSink) -> None:
         self.live = live
-        self.store = store
+        self.sink = sink
         self._wrapped: dict[tuple[str, str], ShadowScorer] = {}
-        self._writing: set[asyncio.Task[None]] = set()
 
     def challengers_for(self, scorers: Sequence[Scorer]) -> list[ShadowScorer]:
         shadows = []
@@ -128,22 +124,6 @@ class ShadowScoring:
     def record(
         self, shadows: Sequence[ShadowScorer], contexts: Sequence[EditContext], scores: EditScores
     ) -> None:
-        """Store the challengers' scores off the event loop; a store failure is logged, the
-        champion's answer never waits for it nor fails with it."""
-        rows = shadow_records(shadows, contexts, scores)
-        if not rows:
-            return
-        task = asyncio.get_running_loop().create_task(self._write(rows))
-        self._writing.add(task)
-        task.add_done_callback(self._writing.discard)
-
-    async def _write(self, rows: list[RecordedScore]) -> None:
-        try:
-            await asyncio.to_thread(self.store.record_scores, rows)
-        except Exception:
-            log.exception("could not record %d shadow scores", len(rows))
-
-    async def settled(self) -> None:
-        """Wait for the shadow scores being written (tests, shutdown)."""
-        while self._writing:
-            await asyncio.gather(*self._writing, return_exceptions=True)
+        """Queue the challengers' scores; the champion's answer never waits for the store."""
+        for row in shadow_records(shadows, contexts, scores):
+            self.sink.offer_recorded(row)

@@ -12,6 +12,7 @@ from revertrisk_service.config import ALL_MODELS, LANGUAGE_AGNOSTIC, MULTILINGUA
 from revertrisk_service.dataset.cli import app as dataset_app
 from revertrisk_service.training.paths import default_data_dir
 from revertrisk_service.versions.cli import app as models_app
+from revertrisk_service.versions.cli import retrain as retrain_command
 
 app = typer.Typer(
     help="Revert-risk scoring for Wikipedia edits.",
@@ -387,6 +388,7 @@ app.add_typer(feedback_app, name="feedback")
 # Spark imported only when it runs) and `feedback`, the patrollers' judgments, below.
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(models_app, name="models")
+app.command("retrain")(retrain_command)
 
 
 def _feedback_store(settings: Settings):

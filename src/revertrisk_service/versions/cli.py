@@ -246,3 +246,43 @@ def rollback(
         versions.rollback(name, operator(), reason)
         body = _aliases_body(name, versions)
     _print(as_json, body, lambda c: c.print(f"{name}: champion {body['champion']} again"))
+
+
+def retrain(
+    name: str,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option("--data", help="A history dataset (`revertrisk dataset build`); repeatable."),
+    ] = None,
+    feedback_export: Annotated[
+        Path | None, typer.Option(help="A feedback export (`revertrisk dataset feedback`).")
+    ] = None,
+    outcomes: Annotated[
+        bool, typer.Option(help="Train on the observed outcomes too (fetched from MediaWiki).")
+    ] = True,
+    seed: int = 42,
+    as_json: JsonOption = False,
+) -> None:
+    """Build a candidate from history datasets, the feedback export and the observed outcomes;
+    evaluate it and register it as the challenger."""
+    import asyncio
+
+    from revertrisk_service.cli import _settings, fail, require_parquet
+    from revertrisk_service.dataset.reader import DatasetError
+    from revertrisk_service.versions.retrain import retrain as retrain_model
+
+    require_parquet()
+    settings = _settings()
+    with _one_line_errors():
+        try:
+            candidate = asyncio.run(retrain_model(
+                settings, name, data or [], feedback_export, outcomes, operator(), seed
+            ))  # fmt: skip
+        except DatasetError as error:
+            raise fail(str(error)) from None
+    body = {"model": name, "challenger": candidate.version, "sources": candidate.sources,
+            "metrics": candidate.metrics}
+    _print(as_json, body, lambda c: c.print(
+        f"{name} {candidate.version} trained on {len(candidate.sources)} sources, evaluated "
+        f"and set as the challenger (shadow-scored from now on; `revertrisk models compare "
+        f"{name}` once its edits are decided)"))

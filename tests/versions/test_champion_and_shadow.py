@@ -57,6 +57,14 @@ def settings_for(tmp_path: Path) -> Settings:
     )
 
 
+def registry_with(tmp_path: Path, retrained: Path) -> tuple[Settings, ModelVersions, str]:
+    """A registry whose champion is the shipped model, with the retrained one installed."""
+    settings = settings_for(tmp_path)
+    versions = open_versions(settings)
+    assert versions is not None
+    return settings, versions, versions.install(LANGUAGE_AGNOSTIC, retrained)
+
+
 def served(
     settings: Settings, client: MediaWikiClient, runner: ScoringRunner, recorder: ScoreRecorder
 ) -> tuple[RevertRiskModel, LiveVersions]:
@@ -151,10 +159,7 @@ async def test_a_challenger_costs_no_wiki_request_and_is_never_answered(
 async def test_a_promotion_is_taken_at_the_next_refresh_and_no_cached_score_crosses(
     tmp_path: Path, wiki: FlakyApi, client: MediaWikiClient, retrained: Path
 ) -> None:
-    settings = settings_for(tmp_path)
-    versions = open_versions(settings)
-    assert versions is not None
-    candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
+    settings, versions, candidate = registry_with(tmp_path, retrained)
     runner = ThreadScoring(1)
     recorder = ScoreRecorder(SqlOutcomeStore.from_url(settings.feedback_database_url, 5.0))
     try:
@@ -186,10 +191,7 @@ async def test_a_promotion_is_taken_at_the_next_refresh_and_no_cached_score_cros
 async def test_precaching_scores_with_the_champion_of_the_moment_and_shadows_the_challenger(
     tmp_path: Path, wiki: FlakyApi, client: MediaWikiClient, retrained: Path
 ) -> None:
-    settings = settings_for(tmp_path)
-    versions = open_versions(settings)
-    assert versions is not None
-    candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
+    settings, versions, candidate = registry_with(tmp_path, retrained)
     versions.set_challenger(LANGUAGE_AGNOSTIC, candidate, by="tests")
     store = SqlOutcomeStore.from_url(settings.feedback_database_url, 5.0)
     recorder = ScoreRecorder(store)

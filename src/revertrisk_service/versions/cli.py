@@ -54,10 +54,15 @@ def _versions():
     return settings, ModelVersions.from_settings(settings)
 
 
-def _store(settings):
+@contextmanager
+def _outcome_store(settings) -> Iterator[Any]:
     from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 
-    return SqlOutcomeStore.from_url(settings.feedback_database_url, settings.feedback_db_timeout_s)
+    store = SqlOutcomeStore.from_url(settings.feedback_database_url, settings.feedback_db_timeout_s)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def _print(as_json: bool, body: dict[str, Any], render: Callable[[Console], None]) -> None:
@@ -193,11 +198,8 @@ def compare(
 
     with _one_line_errors():
         settings, versions = _versions()
-        store = _store(settings)
-        try:
+        with _outcome_store(settings) as store:
             body = compare_aliases(versions, store, name, version).to_json()
-        finally:
-            store.close()
     _print(as_json, body, lambda c: render_comparison(c, body))
     if not body["passed"]:
         raise typer.Exit(code=1)
@@ -217,15 +219,13 @@ def promote(
 
     with _one_line_errors():
         settings, versions = _versions()
-        store = _store(settings)
-        try:
-            done = promote_version(versions, store, name, version, operator(), force=force,
-                                   reason=reason)
-        except GateRefused as refused:
-            typer.echo(f"revertrisk: refused: {refused.message}", err=True)
-            raise typer.Exit(code=1) from None
-        finally:
-            store.close()
+        with _outcome_store(settings) as store:
+            try:
+                done = promote_version(versions, store, name, version, operator(), force=force,
+                                       reason=reason)
+            except GateRefused as refused:
+                typer.echo(f"revertrisk: refused: {refused.message}", err=True)
+                raise typer.Exit(code=1) from None
     body = {**_aliases_body(name, versions), "forced": done.forced,
             "gate": done.comparison.to_json()}
     _print(as_json, body, lambda c: (

@@ -1,5 +1,7 @@
-"""Shared fixtures: the real servers of revertrisk_devtools, started by tests/support/fixtures.py."""
+"""Shared fixtures: the real servers of revertrisk_devtools, started by tests/support/fixtures.py,
+a headless browser (tests/support/browser.py) and a database on each backend (support/postgres.py)."""
 
+from support.browser import browser  # noqa: F401
 from support.fixtures import (  # noqa: F401
     kafka_broker,
     local_wiki,
@@ -7,3 +9,4 @@ from support.fixtures import (  # noqa: F401
     redis_server,
     sse_server,
 )
+from support.postgres import database_url  # noqa: F401

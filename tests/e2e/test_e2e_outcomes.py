@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from sklearn.metrics import roc_auc_score
-from support.kafka_precache import FAST_GROUP, produce
+from support.kafka_precache import FAST_GROUP, produce, wait_for
 
 from revertrisk_devtools.live_edits import (
     WikiEditor,
@@ -43,6 +43,7 @@ pytestmark = pytest.mark.e2e
 LA = "revertrisk-language-agnostic"
 WINDOW_S = 12
 TOPIC = "mediawiki.page_change.v1"
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", REPO / "var" / "test-artifacts"))
 
 
 @pytest.fixture(scope="module")
@@ -50,16 +51,6 @@ def outcome_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWiki
     """A wiki of its own: these tests edit it live."""
     with running_local_wiki(tmp_path_factory.mktemp("outcome-wiki")) as wiki:
         yield wiki
-
-
-def wait_for(condition: Callable[[], Any], timeout_s: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
 
 
 def script_edits(wiki: LocalWiki, suffix: str) -> tuple[dict[str, int], list[int]]:
@@ -134,7 +125,9 @@ def test_scored_edits_get_their_outcomes_and_the_quality_they_imply(
         precacher = Precacher(tmp_path / "precache.log", common, "--server-url",
                               service.base_url, *source)
         try:
-            run_scenario(mode, outcome_wiki, service.base_url, database, publish)
+            decided = run_scenario(mode, outcome_wiki, service.base_url, database, publish)
+            if mode == "sse":  # the patrol page's panel, once
+                check_patrol_panel(request.getfixturevalue("browser"), service.base_url, decided)
         except BaseException:
             print(precacher.log.read_text()[-4000:], service.log()[-4000:])
             raise
@@ -143,7 +136,8 @@ def test_scored_edits_get_their_outcomes_and_the_quality_they_imply(
 
 
 def run_scenario(mode: str, wiki: LocalWiki, server: str, database: str,
-                 publish: Callable[[WikiRevision], None]) -> None:
+                 publish: Callable[[WikiRevision], None]) -> int:
+    """Returns the number of decided edits."""
     r, order = script_edits(wiki, mode)
     for rev in revisions(wiki, order):
         publish(rev)
@@ -203,6 +197,28 @@ def run_scenario(mode: str, wiki: LocalWiki, server: str, database: str,
     assert (f'revertrisk_observed_decided_edits{{editor="all",model="{LA}",version="{version}",'
             f'wiki="all"}} {float(len(scored_ids))}') in metrics
     store.close()
+    return len(scored_ids)
+
+
+def check_patrol_panel(driver: Any, server: str, decided: int) -> None:
+    """The patrol page shows each version's figures with their counts, and the plot loads."""
+    from selenium.webdriver.common.by import By
+
+    driver.set_window_size(1280, 1400)
+    driver.get(f"{server}/patrol/")
+    caption = wait_for(
+        lambda: next((c.text for c in driver.find_elements(By.CSS_SELECTOR, "#quality caption")
+                      if f"{decided} decided edits" in c.text), None), 30, "the quality panel")
+    assert "AUC" in caption and "(n=" in caption
+    rows = driver.find_elements(By.CSS_SELECTOR, "#quality tr th[scope=row]")
+    assert [r.text.split(" (")[0] for r in rows] == ["very-cautious", "cautious", "balanced",
+                                                     "loose"]
+    wait_for(lambda: driver.execute_script(
+        "const i = document.querySelector('#quality img'); return i && i.complete && "
+        "i.naturalWidth > 0"), 30, "the reliability plot")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.execute_script("document.getElementById('quality').scrollIntoView()")
+    driver.save_screenshot(str(ARTIFACTS / "patrol-observed-quality.png"))
 
 
 def recorded(store: SqlOutcomeStore) -> set[int]:

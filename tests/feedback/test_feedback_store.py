@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -34,20 +32,6 @@ def row_counts(store: FeedbackStore) -> tuple[int, int]:
         latest = connection.execute(select(func.count()).select_from(current)).scalar_one()
     return int(history), int(latest)
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
-        return
-    server: LocalPostgres = request.getfixturevalue("postgres_server")
-    # A database of its own per test, on the module's server.
-    name = f"t{time.monotonic_ns()}"
-    admin = FeedbackStore.from_url(server.url, 5).engine
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    admin.dispose()
-    yield server.url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def test_second_judgment_replaces_first_and_history_keeps_both(database_url: str) -> None:

@@ -3,18 +3,19 @@ outcomes decided once, windows closed, and everything kept across a restart."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from support.postgres import LocalPostgres
 
 from revertrisk_devtools.ports import free_port
 from revertrisk_service.errors import OutcomesUnavailable
-from revertrisk_service.outcomes.records import DecisionSource, Outcome, RecordedScore
-from revertrisk_service.outcomes.sql_store import PageRevision, SqlOutcomeStore
+from revertrisk_service.outcomes.records import (
+    DecisionSource,
+    Outcome,
+    PageRevision,
+    RecordedScore,
+)
+from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 
 LA = "revertrisk-language-agnostic"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -34,19 +35,6 @@ def reverted(rev_id: int, by: int, wiki_db: str = "enwiki",
                    decided_at=T0 + timedelta(hours=1), reverting_rev_id=by, reverted_by="Carol",
                    seconds_to_revert=60.0)
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'outcomes.sqlite3'}"
-        return
-    server: LocalPostgres = request.getfixturevalue("postgres_server")
-    name = f"o{time.monotonic_ns()}"
-    admin = SqlOutcomeStore.from_url(server.url, 5).engine
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    admin.dispose()
-    yield server.url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def test_scores_of_each_version_share_the_edit_outcome(database_url: str) -> None:

@@ -15,8 +15,8 @@ from revertrisk_service.dataset.labels import label_page
 from revertrisk_service.events import parse_time
 from revertrisk_service.outcomes.detector import RevertDetector
 from revertrisk_service.outcomes.event_facts import ObservedRevision, observed_revision
-from revertrisk_service.outcomes.records import DecisionSource, RecordedScore
-from revertrisk_service.outcomes.sql_store import PageRevision, SqlOutcomeStore
+from revertrisk_service.outcomes.records import DecisionSource, PageRevision, RecordedScore
+from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -27,8 +27,8 @@ def sha1(text: str) -> str:
 
 def seen(rev_id: int, content: str, minutes: float, page_id: int = 1, user: str = "Ann",
          reverts: tuple[int, ...] = ()) -> ObservedRevision:
-    return ObservedRevision("enwiki", page_id, rev_id, sha1(content),
-                            T0 + timedelta(minutes=minutes), user, reverts)
+    return ObservedRevision(PageRevision("enwiki", page_id, rev_id, sha1(content),
+                                         T0 + timedelta(minutes=minutes), user), reverts)
 
 
 @pytest.fixture
@@ -36,14 +36,14 @@ def store(tmp_path: Path) -> SqlOutcomeStore:
     return SqlOutcomeStore.from_url(f"sqlite:///{tmp_path / 'outcomes.sqlite3'}", 5)
 
 
-def scripted_stream() -> list[ObservedRevision]:
+def scripted_stream() -> list[PageRevision]:
     """The dataset builder's scripted history (every labelling case) as stream revisions."""
     revisions, rev_id = [], 1000
     for page_id, page in enumerate(script()[0], start=1):
         for rev in page["revisions"]:
             rev_id += 1
-            revisions.append(ObservedRevision("enwiki", page_id, rev_id, sha1(rev["content"]),
-                                              parse_time(rev["timestamp"]), rev["user"]))
+            revisions.append(PageRevision("enwiki", page_id, rev_id, sha1(rev["content"]),
+                                          parse_time(rev["timestamp"]), rev["user"]))
     return sorted(revisions, key=lambda r: (r.timestamp, r.rev_id))
 
 
@@ -55,14 +55,13 @@ async def test_the_stream_gets_the_dataset_labels_decisions(
     detector = RevertDetector(store, max_pages=max_pages)
     live = {}
     for revision in stream:  # pages interleaved in time order, as in the stream
-        for outcome in await detector.observe(revision):
+        for outcome in await detector.observe(ObservedRevision(revision)):
             live[outcome.rev_id] = outcome
         await detector.flush()
     assert detector.pages_in_memory <= max_pages
     expected = {}
     for page_id in {r.page_id for r in stream}:
-        history = [PageRevision(r.wiki_db, r.page_id, r.rev_id, r.sha1, r.timestamp, r.user_text)
-                   for r in stream if r.page_id == page_id]
+        history = [r for r in stream if r.page_id == page_id]
         for rev_id, label in label_page(history).labels.items():
             if label.reverted:
                 expected[rev_id] = (label.reverting_rev_id, label.seconds_to_revert)
@@ -167,11 +166,12 @@ def test_events_name_their_revision_hash_and_reverts() -> None:
                                "rev_reverted_revs": [11, 10], "rev_original_rev_id": 9},
     }
     observed = observed_revision(create)
-    assert observed == ObservedRevision("enwiki", 5, 12, "abc", T0, "Pat", (11, 10))
+    saved = PageRevision("enwiki", 5, 12, "abc", T0, "Pat")
+    assert observed == ObservedRevision(saved, (11, 10))
     change = {"wiki_id": "enwiki", "page_change_kind": "edit", "page": {"page_id": 5},
               "revision": {"rev_id": 12, "rev_sha1": "abc", "rev_dt": "2026-03-01T12:00:00Z"},
               "performer": {"user_text": "Pat"}}
-    assert observed_revision(change) == ObservedRevision("enwiki", 5, 12, "abc", T0, "Pat")
+    assert observed_revision(change) == ObservedRevision(saved)
     assert observed_revision(change | {"page_change_kind": "move"}) is None
     assert observed_revision({**create, "rev_sha1": None}) is None
     assert observed_revision({"type": "edit", "wiki": "enwiki"}) is None

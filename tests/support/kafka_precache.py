@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import redis
@@ -22,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from revertrisk_devtools.ports import free_port
 from revertrisk_devtools.service_process import stop_process
 
+T = TypeVar("T")
 MODEL = "revertrisk-language-agnostic"
 LANGS = ("en", "de", "fr", "es", "it", "nl", "pl", "ru", "ja", "zh")
 EDIT_KEYS = ("registered_edit", "anonymous_edit", "sysop_edit")
@@ -105,12 +107,14 @@ def scored(redis_url: str, edits: list[Edit]) -> set[Edit]:
         client.close()
 
 
-def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+def wait_for(condition: Callable[[], T], timeout_s: float, what: str) -> T:
+    """Poll until `condition()` is truthy; returns that value."""
     deadline = time.monotonic() + timeout_s
-    while not condition():
+    while not (value := condition()):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
         time.sleep(0.1)
+    return value
 
 
 class Replica:

@@ -9,10 +9,13 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from revertrisk_devtools.ports import free_port
 
@@ -101,3 +104,23 @@ def running_postgres() -> Iterator[LocalPostgres]:
         except PostgresUnavailable:
             pass  # already stopped by the test
         shutil.rmtree(root, ignore_errors=True)
+
+
+def fresh_database(server: LocalPostgres) -> str:
+    """A database of its own on the server (one per test), as a SQLAlchemy URL."""
+    from revertrisk_service.feedback.engine import make_feedback_engine
+
+    name = f"t{time.monotonic_ns()}"
+    admin = make_feedback_engine(server.url, 5)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    admin.dispose()
+    return server.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test twice: on a SQLite file, and on a database of its own on the module's server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'database.sqlite3'}"
+    return fresh_database(request.getfixturevalue("postgres_server"))

@@ -45,20 +45,6 @@ class Estimate:
         return body
 
 
-def as_arrays(
-    labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    y = np.asarray(labels, dtype=np.int64)
-    s = np.asarray(scores, dtype=np.float64)
-    if y.shape != s.shape or y.ndim != 1:
-        raise ValueError(
-            f"labels and scores must be 1-D and equally long, got {y.shape} and {s.shape}"
-        )
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError("labels must be 0 or 1")
-    return y, s
-
-
 def has_both_classes(labels: np.ndarray) -> bool:
     return bool(labels.size) and 0 < int(labels.sum()) < labels.size
 

@@ -13,7 +13,7 @@ from revertrisk_service.evaluation import metrics
 from revertrisk_service.evaluation.plots import write_plots
 from revertrisk_service.training.artifacts import EVALUATION_JSON, EVALUATION_MD
 from revertrisk_service.transparency.threshold_query import answer_threshold_query
-from revertrisk_service.transparency.threshold_table import ThresholdTable
+from revertrisk_service.transparency.threshold_table import ThresholdTable, as_arrays
 
 # Queries whose answers are worth printing in every report: the operating points patrollers ask for.
 HEADLINE_QUERIES = (
@@ -36,7 +36,7 @@ def evaluate_predictions(
     min_negatives: int = 5,
 ) -> dict[str, Any]:
     """Every figure of the evaluation as a JSON-serialisable dict (see module docs of `metrics`)."""
-    y, s = metrics.as_arrays(labels, scores)
+    y, s = as_arrays(labels, scores)
     boot = {"seed": seed, "resamples": resamples}
     overall = {
         "roc_auc": metrics.bootstrap_auc(y, s, **boot).to_dict(),

@@ -34,8 +34,8 @@ from revertrisk_service.errors import OutcomesUnavailable
 from revertrisk_service.identity_reverts import PageReverts
 from revertrisk_service.outcomes import metrics
 from revertrisk_service.outcomes.event_facts import ObservedRevision
-from revertrisk_service.outcomes.records import DecisionSource, Outcome
-from revertrisk_service.outcomes.sql_store import PageRevision, SqlOutcomeStore
+from revertrisk_service.outcomes.records import DecisionSource, Outcome, PageRevision
+from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +75,15 @@ class RevertDetector:
 
     async def observe(self, seen: ObservedRevision) -> list[Outcome]:
         """Process one stream revision; returns the outcomes it decided (also buffered)."""
-        revision = PageRevision(seen.wiki_db, seen.page_id, seen.rev_id, seen.sha1,
-                                seen.timestamp, seen.user_text)
-        page = await self._page((seen.wiki_db, seen.page_id))
-        if any(kept.rev_id == seen.rev_id for kept in page.remembered()):
-            return []  # replayed after a restart: already processed
+        revision = seen.revision
+        page = await self._page((revision.wiki_db, revision.page_id))
         remembered = {kept.rev_id: kept for kept in page.remembered()}
+        if revision.rev_id in remembered:
+            return []  # replayed after a restart: already processed
         revert = page.process(revision)
         self._buffer(self._revisions, revision)
-        if self.watermark is None or seen.timestamp > self.watermark:
-            self.watermark = seen.timestamp
+        if self.watermark is None or revision.timestamp > self.watermark:
+            self.watermark = revision.timestamp
         by_identity = {undone.rev_id: label for undone, label in revert.labels} if revert else {}
         named = await self._named_in_window(seen, remembered)
         decided = []
@@ -97,9 +96,9 @@ class RevertDetector:
             seconds = (by_identity[rev_id].seconds_to_revert if rev_id in by_identity
                        else named[rev_id])
             decided.append(Outcome(
-                wiki_db=seen.wiki_db, rev_id=rev_id, reverted=True, decided_by=source,
-                decided_at=now, reverting_rev_id=seen.rev_id, reverted_by=seen.user_text,
-                seconds_to_revert=seconds,
+                wiki_db=revision.wiki_db, rev_id=rev_id, reverted=True, decided_by=source,
+                decided_at=now, reverting_rev_id=revision.rev_id,
+                reverted_by=revision.user_text, seconds_to_revert=seconds,
             ))
         for outcome in decided:
             self._buffer(self._outcomes, outcome)
@@ -133,8 +132,9 @@ class RevertDetector:
         saved = {r: remembered[r].timestamp for r in seen.reverted_rev_ids if r in remembered}
         unknown = [r for r in seen.reverted_rev_ids if r not in saved]
         if unknown:
-            saved |= await self._read(self.store.saved_times, seen.wiki_db, unknown) or {}
-        elapsed = {r: seen.timestamp - at for r, at in saved.items()}
+            saved |= await self._read(
+                self.store.saved_times, seen.revision.wiki_db, unknown) or {}
+        elapsed = {r: seen.revision.timestamp - at for r, at in saved.items()}
         return {r: e.total_seconds() for r, e in elapsed.items() if e <= self.window}
 
     async def _read(self, call: Callable[..., T], *args: object) -> T | None:

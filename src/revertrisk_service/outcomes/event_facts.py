@@ -11,20 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from revertrisk_service.events import parse_time
+from revertrisk_service.outcomes.records import PageRevision
 
 
 @dataclass(frozen=True)
 class ObservedRevision:
-    wiki_db: str
-    page_id: int
-    rev_id: int
-    sha1: str
-    timestamp: datetime
-    user_text: str | None
+    revision: PageRevision
     # Revisions the event names as reverted by this one (empty when it names none).
     reverted_rev_ids: tuple[int, ...] = ()
 
@@ -56,15 +51,15 @@ def _revision(
         return None
     performer = event.get("performer")
     user = performer.get("user_text") if isinstance(performer, Mapping) else None
-    return ObservedRevision(
+    saved = PageRevision(
         wiki_db=wiki_db,
         page_id=int(page_id),  # type: ignore[arg-type]
         rev_id=int(rev_id),  # type: ignore[arg-type]
         sha1=sha1,
         timestamp=timestamp,
         user_text=user if isinstance(user, str) else None,
-        reverted_rev_ids=_reverted(revision),
     )
+    return ObservedRevision(saved, _reverted(revision))
 
 
 def _reverted(revision: Mapping[str, Any]) -> tuple[int, ...]:

@@ -69,3 +69,15 @@ class DecidedScore:
     reverted: bool
     editor_anonymous: bool
     decided_by: DecisionSource
+
+
+@dataclass(frozen=True)
+class PageRevision:
+    """A revision the detector saw: what the identity-revert rule and an outcome need of it."""
+
+    wiki_db: str
+    page_id: int
+    rev_id: int
+    sha1: str
+    timestamp: datetime
+    user_text: str | None

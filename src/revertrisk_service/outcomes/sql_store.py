@@ -15,7 +15,6 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, and_, exists, func, literal, select
@@ -29,6 +28,7 @@ from revertrisk_service.outcomes.records import (
     DecidedScore,
     DecisionSource,
     Outcome,
+    PageRevision,
     RecordedScore,
 )
 from revertrisk_service.outcomes.schema import outcomes, page_revisions, scores
@@ -39,18 +39,6 @@ log = logging.getLogger(__name__)
 def as_utc(moment: datetime) -> datetime:
     """SQLite gives timestamps back without a zone; they were written in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class PageRevision:
-    """A revision the detector saw: what the identity-revert rule and an outcome need of it."""
-
-    wiki_db: str
-    page_id: int
-    rev_id: int
-    sha1: str
-    timestamp: datetime
-    user_text: str | None
 
 
 class SqlOutcomeStore:

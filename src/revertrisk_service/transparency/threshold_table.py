@@ -138,6 +138,19 @@ def load_threshold_table(path: Path) -> ThresholdTable:
     return ThresholdTable.from_json_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
+def as_arrays(labels: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Labels (0 or 1) and scores as equally long 1-D arrays; ValueError otherwise."""
+    y = np.asarray(labels, dtype=np.int64)
+    s = np.asarray(scores, dtype=np.float64)
+    if y.shape != s.shape or y.ndim != 1:
+        raise ValueError(
+            f"labels and scores must be 1-D and equally long, got {y.shape} and {s.shape}"
+        )
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError("labels must be 0 or 1")
+    return y, s
+
+
 def threshold_grid(step: float = STEP) -> np.ndarray:
     steps = round(1 / step)
     # Rounding gives the double nearest each decimal, so 0.5 in the grid is exactly 0.5.
@@ -150,14 +163,7 @@ def compute_threshold_table(labels: Any, scores: Any, step: float = STEP) -> Thr
     Here, beside the table, rather than with the offline evaluation: the server computes tables
     from observed outcomes too, and must not import the evaluation's statistics libraries.
     """
-    y = np.asarray(labels, dtype=np.int64)
-    s = np.asarray(scores, dtype=np.float64)
-    if y.shape != s.shape or y.ndim != 1:
-        raise ValueError(
-            f"labels and scores must be 1-D and equally long, got {y.shape} and {s.shape}"
-        )
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError("labels must be 0 or 1")
+    y, s = as_arrays(labels, scores)
     grid = threshold_grid(step)
     positive_scores = np.sort(s[y == 1])
     negative_scores = np.sort(s[y == 0])

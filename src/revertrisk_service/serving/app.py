@@ -48,6 +48,7 @@ from revertrisk_service.versions.operator_routes import build_operator_router, o
 from revertrisk_service.versions.shadow import ShadowScoring
 from revertrisk_service.versions.wiring import (
     ChampionDirs,
+    ChampionVersions,
     Polling,
     champions,
     open_outcomes,
@@ -127,7 +128,10 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
             settings.max_body_bytes,
         )
     )
-    mount_outcomes(app, settings, model_dirs, {m.name: m.version for m in models}, recorder)
+    serving_versions: Mapping[str, str] = (
+        ChampionVersions(live) if live is not None else {m.name: m.version for m in models}
+    )
+    mount_outcomes(app, settings, model_dirs, serving_versions, recorder)
     app.router.on_startup.append(partial(predict_route_first, app))
     app.router.on_shutdown.extend([client.aclose, cache.close, runner.close])
     if live is not None:

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from revertrisk_service.config import Settings
 from revertrisk_service.models.registry import describe_scorer, load_scorer
@@ -19,6 +19,8 @@ from revertrisk_service.versions.live import LiveVersions, Serving
 
 if TYPE_CHECKING:
     from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
+
+T = TypeVar("T")
 
 
 def open_versions(settings: Settings) -> ModelVersions | None:
@@ -79,22 +81,39 @@ def start_live_versions(
     return live
 
 
-class ChampionDirs(Mapping[str, Path]):
-    """model name -> the serving version's artifact directory, read at each lookup."""
+class _PerServedModel(Mapping[str, T]):
+    """model name -> something of the serving version, read at each lookup."""
 
     def __init__(self, live: LiveVersions) -> None:
         self.live = live
 
-    def __getitem__(self, name: str) -> Path:
+    def _of(self, name: str, version: str) -> T:
+        raise NotImplementedError
+
+    def __getitem__(self, name: str) -> T:
         if name not in self.live.names:
             raise KeyError(name)
-        return self.live.versions.registry.artifact_dir(name, self.live.champion(name).version)
+        return self._of(name, self.live.champion(name).version)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.live.names)
 
     def __len__(self) -> int:
         return len(self.live.names)
+
+
+class ChampionDirs(_PerServedModel[Path]):
+    """model name -> the serving version's artifact directory."""
+
+    def _of(self, name: str, version: str) -> Path:
+        return self.live.versions.registry.artifact_dir(name, version)
+
+
+class ChampionVersions(_PerServedModel[str]):
+    """model name -> the serving version."""
+
+    def _of(self, name: str, version: str) -> str:
+        return version
 
 
 class Polling:

@@ -10,11 +10,13 @@ import pytest
 from support.model_versions import SHIPPED, SHIPPED_VERSION
 
 from revertrisk_devtools.redis_server import RedisServer
-from revertrisk_service.config import LANGUAGE_AGNOSTIC
+from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
 from revertrisk_service.errors import ModelArtifactError
+from revertrisk_service.serving.scoring_pool import ThreadScoring
 from revertrisk_service.versions.aliases import FileAliasStore, RedisAliasStore
 from revertrisk_service.versions.catalog import ModelVersions, NothingToRollBack
 from revertrisk_service.versions.registry import ModelRegistry, VersionNotFound
+from revertrisk_service.versions.wiring import open_versions, start_live_versions
 
 
 def test_an_incomplete_artifact_is_refused_naming_what_is_missing(tmp_path: Path) -> None:
@@ -79,3 +81,88 @@ def test_acts_on_aliases_in_redis(
     store = RedisAliasStore(redis_server.url)
     check_acts(ModelVersions(ModelRegistry(tmp_path), store), retrained)
     assert RedisAliasStore(redis_server.url).read(LANGUAGE_AGNOSTIC).champion == SHIPPED_VERSION
+
+
+@pytest.mark.e2e
+def test_a_process_keeps_its_versions_while_redis_is_down_and_takes_the_next_change(
+    tmp_path: Path, retrained: Path, redis_server: RedisServer
+) -> None:
+    settings = Settings(
+        model=LANGUAGE_AGNOSTIC, model_registry_dir=tmp_path, redis_url=redis_server.url
+    )
+    versions = open_versions(settings)
+    assert versions is not None
+    candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
+    runner = ThreadScoring(1)
+    try:
+        live = start_live_versions(versions, settings, runner)
+        redis_server.kill()
+        assert live.refresh() == []  # logged, nothing changed
+        assert live.champion(LANGUAGE_AGNOSTIC).version == SHIPPED_VERSION
+        redis_server.start()
+        versions.promote(LANGUAGE_AGNOSTIC, candidate, by="ops")
+        assert live.refresh() == [LANGUAGE_AGNOSTIC]
+        assert live.champion(LANGUAGE_AGNOSTIC).version == candidate
+    finally:
+        runner.close()
+
+
+def test_a_process_that_cannot_read_the_aliases_at_start_says_so_in_one_line(
+    tmp_path: Path,
+) -> None:
+    from revertrisk_devtools.ports import free_port
+
+    settings = Settings(
+        model=LANGUAGE_AGNOSTIC, model_registry_dir=tmp_path,
+        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+    )  # fmt: skip
+    with pytest.raises(SystemExit, match="The model aliases cannot be read") as stopped:
+        open_versions(settings)
+    assert "\n" not in str(stopped.value)
+
+
+def test_the_commands_answer_bad_input_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from revertrisk_service.cli import app
+
+    monkeypatch.setenv("MODEL_REGISTRY_DIR", str(tmp_path))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "model.json").write_text("{}")
+    for args, expected in (
+        (["models", "install", LANGUAGE_AGNOSTIC, str(partial)], "not a complete model artifact"),
+        (["models", "challenger", LANGUAGE_AGNOSTIC, "9.9"], "has no version '9.9' installed"),
+        (["models", "challenger", LANGUAGE_AGNOSTIC], "give a version, or --clear"),
+        (["models", "rollback", LANGUAGE_AGNOSTIC], "no earlier champion"),
+        (["models", "compare", LANGUAGE_AGNOSTIC], "no challenger to compare"),
+    ):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.e2e
+def test_a_promotion_outlives_a_redis_restart_without_persistence(
+    tmp_path: Path, retrained: Path, redis_server: RedisServer
+) -> None:
+    settings = Settings(
+        model=LANGUAGE_AGNOSTIC, model_registry_dir=tmp_path, redis_url=redis_server.url
+    )
+    versions = open_versions(settings)
+    assert versions is not None
+    candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
+    versions.promote(LANGUAGE_AGNOSTIC, candidate, by="ops", forced=True, reason="test")
+    redis_server.kill()
+    redis_server.start()  # empty: no persistence
+    assert RedisAliasStore(redis_server.url).read(LANGUAGE_AGNOSTIC).champion is None
+    # A replica starting now serves the promoted version, not the first installed one.
+    restarted = open_versions(settings)
+    assert restarted is not None
+    restored = restarted.aliases(LANGUAGE_AGNOSTIC)
+    assert (restored.champion, restored.previous_champion) == (candidate, SHIPPED_VERSION)
+    assert restarted.history(LANGUAGE_AGNOSTIC)[-1].act == "restore"
+    assert restarted.rollback(LANGUAGE_AGNOSTIC, by="ops").champion == SHIPPED_VERSION

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import redis
+
+log = logging.getLogger(__name__)
 
 ALIASES_FILE = "aliases.json"
 HISTORY_FILE = "history.jsonl"
@@ -53,7 +56,7 @@ class AliasChange:
     """One act on a model's aliases, kept for the record."""
 
     model: str
-    act: str  # bootstrap, promote, rollback, challenger, clear-challenger
+    act: str  # bootstrap, promote, rollback, challenger, clear-challenger, restore
     version: str | None
     previous: str | None
     by: str
@@ -184,6 +187,52 @@ class RedisAliasStore:
         self.client.close()
 
 
+class MirroredAliasStore:
+    """Redis, which every replica reads, with each change mirrored to the registry's file.
+
+    A Redis that restarts without persistence comes back empty; its serial and its aliases are
+    gone, and a replica starting then would serve the first installed version. The mirror keeps
+    the last change: an empty Redis is seeded from it (recorded as a "restore"), so a promotion
+    outlives a Redis restart. A mirror that cannot be written (a read-only registry volume) is
+    logged and skipped; Redis stays the truth.
+    """
+
+    def __init__(self, redis_store: RedisAliasStore, mirror: FileAliasStore) -> None:
+        self.redis = redis_store
+        self.mirror = mirror
+
+    def read(self, name: str) -> Aliases:
+        current = self.redis.read(name)
+        if current.champion is not None:
+            return current
+        kept = self.mirror.read(name)
+        if kept.champion is None:
+            return current
+        return self.redis.change(
+            name,
+            lambda a: None if a.champion is not None else replace(kept, serial=a.serial),
+            AliasChange(name, "restore", kept.champion, None, by="service",
+                        reason="the alias store was empty; restored from the registry's copy"),
+        )
+
+    def change(
+        self, name: str, update: Callable[[Aliases], Aliases | None], record: AliasChange
+    ) -> Aliases:
+        self.read(name)  # seed an empty Redis first, so that `update` sees the real aliases
+        changed = self.redis.change(name, update, record)
+        try:
+            self.mirror.change(name, lambda _: changed, record)
+        except OSError as error:
+            log.warning("the registry's copy of the aliases of %s is not written: %s", name, error)
+        return changed
+
+    def history(self, name: str) -> list[AliasChange]:
+        return self.redis.history(name) or self.mirror.history(name)
+
+
 def alias_store(registry_root: Path, redis_url: str | None) -> AliasStore:
-    """Redis when the deployment has it (every replica sees one truth), else the file."""
-    return RedisAliasStore(redis_url) if redis_url else FileAliasStore(registry_root)
+    """Redis when the deployment has it (every replica sees one truth), mirrored to the file;
+    else the file alone."""
+    if redis_url:
+        return MirroredAliasStore(RedisAliasStore(redis_url), FileAliasStore(registry_root))
+    return FileAliasStore(registry_root)

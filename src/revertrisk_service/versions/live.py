@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 VersionLoader = Callable[[str, str], Scorer]
 
 
+def _version(scorer: Scorer | None) -> str | None:
+    return scorer.version if scorer is not None else None
+
+
 @dataclass(frozen=True)
 class Serving:
     """What one model answers with now."""
@@ -78,7 +82,11 @@ class LiveVersions:
     def _take(self, name: str) -> bool:
         aliases = self.versions.aliases(name)
         held = self._serving.get(name)
-        if held is not None and held.serial == aliases.serial:
+        # The versions named, not the serial alone: a store that lost its state (Redis without
+        # persistence, restarted) counts its serial from 0 again.
+        if held is not None and (held.champion.version, _version(held.challenger)) == (
+            aliases.champion, aliases.challenger
+        ):
             return False
         if aliases.champion is None:
             raise LookupError(f"{name} has no champion version")
@@ -88,8 +96,8 @@ class LiveVersions:
         )
         serving = Serving(champion, challenger, aliases.serial)
         self._serving[name] = serving
-        if held is None or held.champion.version != champion.version or (
-            (held.challenger and held.challenger.version) != (challenger and challenger.version)
+        if held is None or (held.champion.version, _version(held.challenger)) != (
+            champion.version, _version(challenger)
         ):
             log.info(
                 "%s: champion %s, challenger %s",

@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from redis.exceptions import RedisError
+
 from revertrisk_service.config import Settings
 from revertrisk_service.models.registry import describe_scorer, load_scorer
 from revertrisk_service.observability.metrics import MODEL_INFO
@@ -29,8 +31,16 @@ def open_versions(settings: Settings) -> ModelVersions | None:
     if settings.model_registry_dir is None:
         return None
     versions = ModelVersions.from_settings(settings)
-    for name in settings.enabled_models():
-        versions.ensure_champion(name, settings.model_dir(name))
+    try:
+        for name in settings.enabled_models():
+            versions.ensure_champion(name, settings.model_dir(name))
+    except (RedisError, OSError) as error:
+        # Without the aliases a process cannot know which version to answer with; the other
+        # replicas keep serving, and this one starts once the store answers.
+        raise SystemExit(
+            f"The model aliases cannot be read ({type(error).__name__}: {error}); "
+            "check REDIS_URL or MODEL_REGISTRY_DIR."
+        ) from None
     return versions
 
 

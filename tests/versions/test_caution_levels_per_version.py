@@ -17,12 +17,19 @@ from support.model_versions import SHIPPED, SHIPPED_VERSION
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
 from revertrisk_service.outcomes.records import DecisionSource, Outcome, RecordedScore
 from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
+from revertrisk_service.serving.responses import prediction_body
 from revertrisk_service.serving.scoring_pool import ThreadScoring
 from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.transparency.caution_levels import CAUTION_LEVELS
 from revertrisk_service.transparency.routes import build_transparency_router
 from revertrisk_service.versions.caution import observed_levels
-from revertrisk_service.versions.wiring import ChampionDirs, open_versions, start_live_versions
+from revertrisk_service.versions.caution_flags import CautionFlags
+from revertrisk_service.versions.wiring import (
+    ChampionDirs,
+    open_versions,
+    start_live_versions,
+    version_dirs,
+)
 
 PATH = f"/v1/models/{LANGUAGE_AGNOSTIC}/thresholds"
 
@@ -121,3 +128,24 @@ def test_enough_decided_edits_give_the_level_from_observed_outcomes(tmp_path: Pa
     )
     assert fewer.get(PATH, params={"level": "balanced"}).json()["basis"]["source"] == "evaluation"
     store.close()
+
+
+def test_predict_flags_are_the_score_against_the_answering_versions_thresholds() -> None:
+    flags = CautionFlags(version_dirs(Settings(), None))
+    thresholds = flags.thresholds(LANGUAGE_AGNOSTIC, SHIPPED_VERSION)
+    assert thresholds is not None and set(thresholds) == {level.name for level in CAUTION_LEVELS}
+    reachable = [t for t in thresholds.values() if t is not None]
+    between = (min(reachable) + max(reachable)) / 2 if len(set(reachable)) > 1 else reachable[0]
+    for probability in (0.999, between, 0.0):
+        body = prediction_body(LANGUAGE_AGNOSTIC, SHIPPED_VERSION, "enwiki", 1, probability)
+        shown = flags.flagged(body)["output"]["caution_levels"]
+        assert shown == {
+            level: None if t is None else body["output"]["probabilities"]["true"] >= t
+            for level, t in thresholds.items()
+        }
+        assert "caution_levels" not in body["output"]  # the shared body is left as it was
+    assert any(flags.flagged(prediction_body(
+        LANGUAGE_AGNOSTIC, SHIPPED_VERSION, "enwiki", 1, 0.999))["output"]["caution_levels"].values())
+    # A version that is not at hand flags nothing rather than guess.
+    other = flags.flagged(prediction_body(LANGUAGE_AGNOSTIC, "0.0.0-elsewhere", "enwiki", 1, 0.9))
+    assert set(other["output"]["caution_levels"].values()) == {None}

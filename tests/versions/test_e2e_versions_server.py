@@ -107,6 +107,10 @@ def test_a_served_loop_of_shadow_scoring_promotion_and_rollback(
             return answer["model_version"] == version and level["model_version"] == version
 
         assert eventually(lambda: serving(candidate))
+        check_caution_flags(http, candidate)
+        bad = http.post(f"{MODEL}:predict", json={"lang": "en", "rev_id": 9001,
+                                                  "caution_levels": "yes"})  # fmt: skip
+        assert bad.status_code == 400 and bad.json()["code"] == "invalid_caution_level"
         info = http.get("/metrics").text
         assert f'revertrisk_model_info{{model="{LANGUAGE_AGNOSTIC}",version="{candidate}"}} 1.0' in info
 
@@ -116,3 +120,23 @@ def test_a_served_loop_of_shadow_scoring_promotion_and_rollback(
         store.close()
     acts = [(a.act, a.by, a.forced) for a in versions.history(LANGUAGE_AGNOSTIC)[-2:]]
     assert acts == [("promote", "alice", True), ("rollback", "alice", False)]
+
+
+def check_caution_flags(http: httpx.Client, version: str) -> None:
+    """Each flag is the score against the answering version's own threshold for the level."""
+    thresholds = {
+        level: http.get(f"{MODEL}/thresholds", params={"level": level}).json()
+        for level in ("very-cautious", "cautious", "balanced", "loose")
+    }
+    assert {t["model_version"] for t in thresholds.values()} == {version}
+    for rev in REVISIONS:
+        body = http.post(f"{MODEL}:predict",
+                         json={"lang": "en", "rev_id": rev, "caution_levels": True}).json()
+        assert body["model_version"] == version
+        probability = body["output"]["probabilities"]["true"]
+        flags = body["output"]["caution_levels"]
+        for level, answer in thresholds.items():
+            expected = None if answer["threshold"] is None else probability >= answer["threshold"]
+            assert flags[level] == expected, (level, probability, answer)
+        plain = http.post(f"{MODEL}:predict", json={"lang": "en", "rev_id": rev}).json()
+        assert "caution_levels" not in plain["output"]

@@ -44,6 +44,7 @@ from revertrisk_service.serving.route_guard import RouteGuard
 from revertrisk_service.serving.scoring_pool import SERVER_NICENESS, build_scoring_runner
 from revertrisk_service.transparency.routes import build_transparency_router
 from revertrisk_service.versions.caution import observed_levels
+from revertrisk_service.versions.caution_flags import CautionFlags
 from revertrisk_service.versions.operator_routes import build_operator_router, operator_tokens
 from revertrisk_service.versions.shadow import ShadowScoring
 from revertrisk_service.versions.wiring import (
@@ -54,6 +55,7 @@ from revertrisk_service.versions.wiring import (
     open_outcomes,
     open_versions,
     start_live_versions,
+    version_dirs,
 )
 from revertrisk_service.workers import listening_socket, run_workers
 
@@ -97,8 +99,12 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
     models = build_models(
         settings, client, cache, extras.listeners, runner=runner, live=live, shadow=shadow
     )
+    # Caution levels from observed outcomes, for the thresholds endpoint and predict's flags.
+    observed = observed_levels(outcomes) if outcomes is not None else None
+    caution_flags = CautionFlags(version_dirs(settings, versions), observed)
     for model in models:
         model.load()
+        model.caution_flags = caution_flags
         record_model(model.name, model.version)
     names = [m.name for m in models]
     app = model_server.app
@@ -114,7 +120,7 @@ def serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
         build_transparency_router(
             model_dirs,
             observed_in_use=feedback.observed_for_card if feedback else None,
-            observed_level=observed_levels(outcomes) if outcomes is not None else None,
+            observed_level=observed,
         )
     )
     app.include_router(build_feedback_router(feedback, settings.max_body_bytes))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -13,10 +14,13 @@ from typing import TYPE_CHECKING, TypeVar
 from redis.exceptions import RedisError
 
 from revertrisk_service.config import Settings
+from revertrisk_service.errors import ModelArtifactError
+from revertrisk_service.models.manifest import load_manifest
 from revertrisk_service.models.registry import describe_scorer, load_scorer
 from revertrisk_service.observability.metrics import MODEL_INFO
 from revertrisk_service.serving.scoring_pool import ProcessScoring, ScoringRunner
 from revertrisk_service.versions.catalog import ModelVersions
+from revertrisk_service.versions.caution_flags import VersionDir
 from revertrisk_service.versions.live import LiveVersions, Serving
 
 if TYPE_CHECKING:
@@ -50,6 +54,23 @@ def open_outcomes(settings: Settings) -> SqlOutcomeStore:
     from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 
     return SqlOutcomeStore.from_url(settings.feedback_database_url, settings.feedback_db_timeout_s)
+
+
+def version_dirs(settings: Settings, versions: ModelVersions | None) -> VersionDir:
+    """(model, version) -> its artifact directory: the registry's, or without one the configured
+    directory when it holds that version; None otherwise."""
+
+    @functools.lru_cache(maxsize=64)
+    def directory(name: str, version: str) -> Path | None:
+        try:
+            if versions is not None:
+                return versions.registry.artifact_dir(name, version)
+            configured = settings.model_dir(name)
+            return configured if load_manifest(configured).version == version else None
+        except ModelArtifactError:
+            return None
+
+    return directory
 
 
 def champions(versions: ModelVersions, settings: Settings) -> dict[str, str]:

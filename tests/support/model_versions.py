@@ -10,13 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from revertrisk_service.config import LANGUAGE_AGNOSTIC
+from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
 from revertrisk_service.evaluation.evaluate import evaluate_model_dir
 from revertrisk_service.models.language_agnostic import train as trainer
 from revertrisk_service.models.manifest import load_manifest
 from revertrisk_service.outcomes.records import DecisionSource, Outcome, RecordedScore
 from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 from revertrisk_service.training.paths import artifact_dir, default_data_dir
+from revertrisk_service.versions.catalog import ModelVersions
+from revertrisk_service.versions.wiring import open_versions
 
 SHIPPED = artifact_dir(LANGUAGE_AGNOSTIC)
 SHIPPED_VERSION = load_manifest(SHIPPED).version
@@ -54,3 +56,12 @@ def decided_edits(store: SqlOutcomeStore, version: str, noise: float, shadow: bo
         Outcome("enwiki", 10_000 + i, bool(reverted[i]), DecisionSource.SHA1, now)
         for i in range(EDITS)
     ])  # fmt: skip
+
+
+def registry_with(retrained: Path, **fields: object) -> tuple[Settings, ModelVersions, str]:
+    """Settings with a registry (`fields`: model_registry_dir and the rest), whose champion is
+    the shipped model, with the retrained one installed (its version last)."""
+    settings = Settings(model=LANGUAGE_AGNOSTIC, **fields)  # type: ignore[arg-type]
+    versions = open_versions(settings)
+    assert versions is not None
+    return settings, versions, versions.install(LANGUAGE_AGNOSTIC, retrained)

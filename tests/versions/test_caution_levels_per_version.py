@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from support.model_versions import SHIPPED, SHIPPED_VERSION
+from support.model_versions import SHIPPED, SHIPPED_VERSION, registry_with
 
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
 from revertrisk_service.outcomes.records import DecisionSource, Outcome, RecordedScore
@@ -26,7 +26,6 @@ from revertrisk_service.versions.caution import observed_levels
 from revertrisk_service.versions.caution_flags import CautionFlags
 from revertrisk_service.versions.wiring import (
     ChampionDirs,
-    open_versions,
     start_live_versions,
     version_dirs,
 )
@@ -77,10 +76,7 @@ def test_the_shipped_model_answers_levels_without_a_registry() -> None:
 def test_each_version_meets_each_level_on_its_own_evaluation_set(
     tmp_path: Path, retrained: Path
 ) -> None:
-    settings = Settings(model=LANGUAGE_AGNOSTIC, model_registry_dir=tmp_path)
-    versions = open_versions(settings)
-    assert versions is not None
-    candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
+    settings, versions, candidate = registry_with(retrained, model_registry_dir=tmp_path)
     runner = ThreadScoring(1)
     try:
         live = start_live_versions(versions, settings, runner)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from support.model_versions import SHIPPED_VERSION
+from support.model_versions import SHIPPED_VERSION, registry_with
 
 from revertrisk_devtools.flaky_api import FlakyApi, running
 from revertrisk_service.cache import MemoryScoreCache
@@ -49,20 +49,15 @@ def memory_layer() -> CacheLayer:
     return CacheLayer(MemoryScoreCache(1000), CacheSettings(ttl_s=3600, negative_ttl_s=60))
 
 
+def settings_fields(tmp_path: Path) -> dict[str, object]:
+    return {
+        "model_registry_dir": tmp_path / "registry",
+        "feedback_database_url": f"sqlite:///{tmp_path / 'outcomes.sqlite3'}",
+    }
+
+
 def settings_for(tmp_path: Path) -> Settings:
-    return Settings(
-        model=LANGUAGE_AGNOSTIC,
-        model_registry_dir=tmp_path / "registry",
-        feedback_database_url=f"sqlite:///{tmp_path / 'outcomes.sqlite3'}",
-    )
-
-
-def registry_with(tmp_path: Path, retrained: Path) -> tuple[Settings, ModelVersions, str]:
-    """A registry whose champion is the shipped model, with the retrained one installed."""
-    settings = settings_for(tmp_path)
-    versions = open_versions(settings)
-    assert versions is not None
-    return settings, versions, versions.install(LANGUAGE_AGNOSTIC, retrained)
+    return Settings(model=LANGUAGE_AGNOSTIC, **settings_fields(tmp_path))  # type: ignore[arg-type]
 
 
 def served(
@@ -159,7 +154,7 @@ async def test_a_challenger_costs_no_wiki_request_and_is_never_answered(
 async def test_a_promotion_is_taken_at_the_next_refresh_and_no_cached_score_crosses(
     tmp_path: Path, wiki: FlakyApi, client: MediaWikiClient, retrained: Path
 ) -> None:
-    settings, versions, candidate = registry_with(tmp_path, retrained)
+    settings, versions, candidate = registry_with(retrained, **settings_fields(tmp_path))
     runner = ThreadScoring(1)
     recorder = ScoreRecorder(SqlOutcomeStore.from_url(settings.feedback_database_url, 5.0))
     try:
@@ -191,7 +186,7 @@ async def test_a_promotion_is_taken_at_the_next_refresh_and_no_cached_score_cros
 async def test_precaching_scores_with_the_champion_of_the_moment_and_shadows_the_challenger(
     tmp_path: Path, wiki: FlakyApi, client: MediaWikiClient, retrained: Path
 ) -> None:
-    settings, versions, candidate = registry_with(tmp_path, retrained)
+    settings, versions, candidate = registry_with(retrained, **settings_fields(tmp_path))
     versions.set_challenger(LANGUAGE_AGNOSTIC, candidate, by="tests")
     store = SqlOutcomeStore.from_url(settings.feedback_database_url, 5.0)
     recorder = ScoreRecorder(store)

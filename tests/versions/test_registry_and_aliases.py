@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support.model_versions import SHIPPED, SHIPPED_VERSION
+from support.model_versions import SHIPPED, SHIPPED_VERSION, registry_with
 
 from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_service.config import LANGUAGE_AGNOSTIC, Settings
@@ -87,12 +87,9 @@ def test_acts_on_aliases_in_redis(
 def test_a_process_keeps_its_versions_while_redis_is_down_and_takes_the_next_change(
     tmp_path: Path, retrained: Path, redis_server: RedisServer
 ) -> None:
-    settings = Settings(
-        model=LANGUAGE_AGNOSTIC, model_registry_dir=tmp_path, redis_url=redis_server.url
+    settings, versions, candidate = registry_with(
+        retrained, model_registry_dir=tmp_path, redis_url=redis_server.url
     )
-    versions = open_versions(settings)
-    assert versions is not None
-    candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
     runner = ThreadScoring(1)
     try:
         live = start_live_versions(versions, settings, runner)
@@ -149,12 +146,9 @@ def test_the_commands_answer_bad_input_in_one_line(
 def test_a_promotion_outlives_a_redis_restart_without_persistence(
     tmp_path: Path, retrained: Path, redis_server: RedisServer
 ) -> None:
-    settings = Settings(
-        model=LANGUAGE_AGNOSTIC, model_registry_dir=tmp_path, redis_url=redis_server.url
+    settings, versions, candidate = registry_with(
+        retrained, model_registry_dir=tmp_path, redis_url=redis_server.url
     )
-    versions = open_versions(settings)
-    assert versions is not None
-    candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
     versions.promote(LANGUAGE_AGNOSTIC, candidate, by="ops", forced=True, reason="test")
     redis_server.kill()
     redis_server.start()  # empty: no persistence

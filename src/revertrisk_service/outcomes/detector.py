@@ -112,8 +112,10 @@ class RevertDetector:
             self._pages.move_to_end(key)
             return page
         page = PageReverts(self.radius, self.window)
-        stored = await self._read(self.store.page_history, key[0], key[1], self.radius + 1) or []
+        # The buffer first, then the database: a flush in between moves a revision from the
+        # first to the second, and this order sees it in one or the other.
         waiting = [r for r in self._revisions if (r.wiki_db, r.page_id) == key]
+        stored = await self._read(self.store.page_history, key[0], key[1], self.radius + 1) or []
         history = {r.rev_id: r for r in [*stored, *waiting]}
         for old in sorted(history.values(), key=lambda r: (r.timestamp, r.rev_id)):
             page.process(old)  # reverts among them were decided when they happened

@@ -7,23 +7,24 @@ Every figure carries the number of decided edits it stands on and a 95% confiden
 
 Precision and recall are given at each caution level's threshold: the version's own threshold
 from its evaluation (does "cautious" keep its precision on live edits?) and the threshold the
-decided edits themselves would choose. Pure numpy: the server computes these on request.
+decided edits themselves would choose. Scores are counted on the threshold tables' 0.001 grid
+(Histogram), in the database, so the figures cost the same memory for a hundred edits or a
+hundred million; scores in one bin count as ties for the AUC. Pure numpy: the server computes
+these on request.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from revertrisk_service.outcomes.records import DecidedScore
-from revertrisk_service.transparency.caution_levels import (
-    CAUTION_LEVELS,
-    level_thresholds_from_scores,
-)
+from revertrisk_service.outcomes.sql_store import GRID, BinCount, score_bin
+from revertrisk_service.transparency.caution_levels import CAUTION_LEVELS, level_thresholds
+from revertrisk_service.transparency.threshold_table import ThresholdTable, threshold_grid
 
 Z95 = 1.959963984540054
 CALIBRATION_BUCKETS = 10
@@ -55,92 +56,132 @@ def wilson(successes: int, n: int, z: float = Z95) -> Figure:
     return Figure(p, n, max(0.0, centre - half), min(1.0, centre + half))
 
 
-def _midranks(values: np.ndarray) -> np.ndarray:
-    """1-based ranks, tied values sharing the mean of their ranks."""
-    order = np.argsort(values, kind="mergesort")
-    _, starts, counts = np.unique(values[order], return_index=True, return_counts=True)
-    ranks = np.empty(values.size, dtype=np.float64)
-    ranks[order] = np.repeat(starts + (counts + 1) / 2.0, counts)
-    return ranks
+@dataclass(frozen=True)
+class Histogram:
+    """Decided edits counted on the 0.001 score grid: reverted (`positives`) and kept
+    (`negatives`) per bin, and the sum of the scores in each bin. Every figure is computed from
+    this, so memory does not grow with the number of edits."""
+
+    positives: np.ndarray
+    negatives: np.ndarray
+    score_sums: np.ndarray
+
+    @classmethod
+    def of_counts(cls, counts: Iterable[BinCount]) -> Histogram:
+        positives, negatives = np.zeros(GRID + 1), np.zeros(GRID + 1)
+        sums = np.zeros(GRID + 1)
+        for c in counts:
+            (positives if c.reverted else negatives)[c.score_bin] += c.count
+            sums[c.score_bin] += c.probability_sum
+        return cls(positives, negatives, sums)
+
+    @classmethod
+    def of(cls, labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray
+           ) -> Histogram:
+        """From labelled scores one by one (tests, small samples)."""
+        bins = np.array([score_bin(float(p)) for p in scores], dtype=np.int64)
+        y = np.asarray(labels, dtype=bool)
+        return cls(np.bincount(bins[y], minlength=GRID + 1).astype(float),
+                   np.bincount(bins[~y], minlength=GRID + 1).astype(float),
+                   np.bincount(bins, weights=np.asarray(scores, dtype=float),
+                               minlength=GRID + 1))
+
+    @property
+    def n(self) -> int:
+        return int(self.positives.sum() + self.negatives.sum())
 
 
-def auc_delong(labels: np.ndarray, scores: np.ndarray, z: float = Z95) -> Figure:
-    """ROC AUC with DeLong's interval; None unless both reverted and kept edits are present."""
-    positives, negatives = scores[labels == 1], scores[labels == 0]
-    m, n = positives.size, negatives.size
+def auc_delong(histogram: Histogram, z: float = Z95) -> Figure:
+    """ROC AUC with DeLong's interval, scores in one bin counting as ties (one half); None
+    unless both reverted and kept edits are present."""
+    pos, neg = histogram.positives, histogram.negatives
+    m, n = pos.sum(), neg.sum()
     if m == 0 or n == 0:
-        return Figure(None, int(labels.size))
-    all_ranks = _midranks(np.concatenate([positives, negatives]))
-    v10 = (all_ranks[:m] - _midranks(positives)) / n  # per reverted edit: share ranked below it
-    v01 = 1.0 - (all_ranks[m:] - _midranks(negatives)) / m  # per kept edit: share ranked above
-    auc = float(v10.mean())
-    variance = (v10.var(ddof=1) / m if m > 1 else 0.0) + (v01.var(ddof=1) / n if n > 1 else 0.0)
+        return Figure(None, histogram.n)
+    negatives_below = np.cumsum(neg) - neg
+    positives_above = pos[::-1].cumsum()[::-1] - pos
+    v10 = (negatives_below + 0.5 * neg) / n  # per reverted edit in each bin
+    v01 = (positives_above + 0.5 * pos) / m  # per kept edit in each bin
+    auc = float((pos * v10).sum() / m)
+    variance = 0.0
+    if m > 1:
+        variance += float((pos * (v10 - auc) ** 2).sum() / (m - 1)) / m
+    if n > 1:
+        variance += float((neg * (v01 - auc) ** 2).sum() / (n - 1)) / n
     half = z * math.sqrt(variance)
-    return Figure(auc, m + n, max(0.0, auc - half), min(1.0, auc + half))
+    return Figure(auc, histogram.n, max(0.0, auc - half), min(1.0, auc + half))
 
 
-def precision_recall_at(
-    labels: np.ndarray, scores: np.ndarray, threshold: float | None
-) -> dict[str, Any]:
+def precision_recall_at(histogram: Histogram, threshold: float | None) -> dict[str, Any]:
     if threshold is None:
         return {"threshold": None, "precision": Figure(None, 0).to_dict(),
                 "recall": Figure(None, 0).to_dict(), "flagged": 0}
-    flagged = scores >= threshold
-    tp = int((flagged & (labels == 1)).sum())
+    first = score_bin(threshold)
+    tp = int(histogram.positives[first:].sum())
+    flagged = tp + int(histogram.negatives[first:].sum())
     return {
         "threshold": threshold,
-        "precision": wilson(tp, int(flagged.sum())).to_dict(),
-        "recall": wilson(tp, int((labels == 1).sum())).to_dict(),
-        "flagged": int(flagged.sum()),
+        "precision": wilson(tp, flagged).to_dict(),
+        "recall": wilson(tp, int(histogram.positives.sum())).to_dict(),
+        "flagged": flagged,
     }
 
 
-def calibration(
-    labels: np.ndarray, scores: np.ndarray, buckets: int = CALIBRATION_BUCKETS
-) -> list[dict[str, Any]]:
+def observed_level_thresholds(histogram: Histogram) -> dict[str, float | None]:
+    """Each caution level's threshold on the decided edits themselves."""
+    tp = histogram.positives[::-1].cumsum()[::-1]
+    fp = histogram.negatives[::-1].cumsum()[::-1]
+    table = ThresholdTable.from_counts(
+        threshold_grid(), tp, fp, histogram.negatives.sum() - fp, histogram.positives.sum() - tp
+    )
+    return {t.level: t.threshold for t in level_thresholds(table)}
+
+
+def calibration(histogram: Histogram, buckets: int = CALIBRATION_BUCKETS) -> list[dict[str, Any]]:
     """Reliability by score bucket: the mean score and the observed revert rate in each."""
-    edges = np.linspace(0.0, 1.0, buckets + 1)
-    index = np.clip(np.searchsorted(edges, scores, side="right") - 1, 0, buckets - 1)
+    width = GRID // buckets
     rows = []
     for bucket in range(buckets):
-        inside = index == bucket
-        n = int(inside.sum())
+        # The last bucket also holds the scores of exactly 1.
+        upper = (bucket + 1) * width + (1 if bucket == buckets - 1 else 0)
+        inside = slice(bucket * width, upper)
+        reverted = int(histogram.positives[inside].sum())
+        n = reverted + int(histogram.negatives[inside].sum())
         rows.append({
-            "low": float(edges[bucket]),
-            "high": float(edges[bucket + 1]),
-            "mean_score": float(scores[inside].mean()) if n else None,
-            "revert_rate": wilson(int(labels[inside].sum()), n).to_dict(),
+            "low": bucket / buckets,
+            "high": (bucket + 1) / buckets,
+            "mean_score": float(histogram.score_sums[inside].sum() / n) if n else None,
+            "revert_rate": wilson(reverted, n).to_dict(),
         })
     return rows
 
 
 def version_quality(
-    decided: Sequence[DecidedScore], evaluation_thresholds: Mapping[str, float | None]
+    counts: Sequence[BinCount], evaluation_thresholds: Mapping[str, float | None]
 ) -> dict[str, Any]:
-    """Every figure for one version's decided edits. `evaluation_thresholds`: each caution
-    level's threshold from the version's evaluation (a level missing there is None)."""
-    labels = np.fromiter((d.reverted for d in decided), dtype=np.int64, count=len(decided))
-    scores = np.fromiter((d.probability for d in decided), dtype=np.float64, count=len(decided))
-    observed = {t.level: t.threshold for t in level_thresholds_from_scores(labels, scores)}
+    """Every figure for one version's decided edits (as the store counts them).
+    `evaluation_thresholds`: each caution level's threshold from the version's evaluation (a
+    level missing there is None)."""
+    histogram = Histogram.of_counts(counts)
+    observed = observed_level_thresholds(histogram)
     sources: dict[str, int] = {}
-    for d in decided:
-        sources[str(d.decided_by)] = sources.get(str(d.decided_by), 0) + 1
+    for c in counts:
+        sources[str(c.decided_by)] = sources.get(str(c.decided_by), 0) + c.count
     return {
-        "decided": len(decided),
-        "reverted": int(labels.sum()),
+        "decided": histogram.n,
+        "reverted": int(histogram.positives.sum()),
         "decided_by": dict(sorted(sources.items())),
-        "auc": auc_delong(labels, scores).to_dict(),
+        "auc": auc_delong(histogram).to_dict(),
         "caution_levels": [
             {
                 "level": level.name,
                 "min_precision": level.min_precision,
                 "at_evaluation_threshold": precision_recall_at(
-                    labels, scores, evaluation_thresholds.get(level.name)
+                    histogram, evaluation_thresholds.get(level.name)
                 ),
-                "at_observed_threshold": precision_recall_at(labels, scores,
-                                                             observed[level.name]),
+                "at_observed_threshold": precision_recall_at(histogram, observed[level.name]),
             }
             for level in CAUTION_LEVELS
         ],
-        "calibration": calibration(labels, scores),
+        "calibration": calibration(histogram),
     }

@@ -11,13 +11,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import anyio
-import numpy as np
 from prometheus_client import Gauge
 
 from revertrisk_service.errors import OutcomesUnavailable
-from revertrisk_service.outcomes.quality import auc_delong, precision_recall_at
+from revertrisk_service.outcomes.quality import Histogram, auc_delong, precision_recall_at
 from revertrisk_service.outcomes.quality_service import QualityQuery, QualityService
-from revertrisk_service.outcomes.records import DecidedScore
+from revertrisk_service.outcomes.sql_store import BinCount
 from revertrisk_service.transparency.caution_levels import CAUTION_LEVELS
 
 log = logging.getLogger(__name__)
@@ -41,12 +40,12 @@ FLAGGED = Gauge("revertrisk_observed_flagged_edits",
                 [*LABELS, "level"])
 
 
-def _groups(decided: list[DecidedScore]) -> Iterable[tuple[str, str, list[DecidedScore]]]:
-    for wiki in ["all", *sorted({d.wiki_db for d in decided})]:
-        of_wiki = [d for d in decided if wiki == "all" or d.wiki_db == wiki]
+def _groups(counts: list[BinCount]) -> Iterable[tuple[str, str, list[BinCount]]]:
+    for wiki in ["all", *sorted({c.wiki_db for c in counts})]:
+        of_wiki = [c for c in counts if wiki == "all" or c.wiki_db == wiki]
         yield wiki, "all", of_wiki
         for editor, anonymous in (("anonymous", True), ("registered", False)):
-            yield wiki, editor, [d for d in of_wiki if d.editor_anonymous is anonymous]
+            yield wiki, editor, [c for c in of_wiki if c.editor_anonymous is anonymous]
 
 
 def _value(value: float | None) -> float:
@@ -58,20 +57,19 @@ def refresh_gauges(service: QualityService, period: timedelta) -> None:
     since = datetime.now(UTC) - period
     for name in service.served_versions:
         for version in service.versions_of(name, QualityQuery()):
-            decided = service.decided(name, version, QualityQuery(since=since))
+            counts = service.counts(name, version, QualityQuery(since=since))
             thresholds = service.evaluation_thresholds(name, version) or {}
-            for wiki, editor, group in _groups(decided):
-                labels = np.array([d.reverted for d in group], dtype=np.int64)
-                scores = np.array([d.probability for d in group], dtype=np.float64)
+            for wiki, editor, group in _groups(counts):
+                histogram = Histogram.of_counts(group)
                 key = (name, version, wiki, editor)
-                DECIDED.labels(*key).set(len(group))
-                REVERTED.labels(*key).set(int(labels.sum()))
-                auc = auc_delong(labels, scores)
+                DECIDED.labels(*key).set(histogram.n)
+                REVERTED.labels(*key).set(int(histogram.positives.sum()))
+                auc = auc_delong(histogram)
                 AUC.labels(*key).set(_value(auc.value))
                 AUC_LOW.labels(*key).set(_value(auc.ci_low))
                 AUC_HIGH.labels(*key).set(_value(auc.ci_high))
                 for level in CAUTION_LEVELS:
-                    at = precision_recall_at(labels, scores, thresholds.get(level.name))
+                    at = precision_recall_at(histogram, thresholds.get(level.name))
                     PRECISION.labels(*key, level.name).set(_value(at["precision"]["value"]))
                     RECALL.labels(*key, level.name).set(_value(at["recall"]["value"]))
                     FLAGGED.labels(*key, level.name).set(at["flagged"])

@@ -12,18 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import numpy as np
 
 from revertrisk_service.errors import InvalidQualityQuery, ModelNotFound
 from revertrisk_service.events import parse_time
 from revertrisk_service.outcomes.quality import (
     AUC_INTERVAL,
     PROPORTION_INTERVAL,
+    Histogram,
     auc_delong,
     version_quality,
 )
-from revertrisk_service.outcomes.records import DecidedScore
-from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
+from revertrisk_service.outcomes.records import ScoreFilter
+from revertrisk_service.outcomes.sql_store import BinCount, SqlOutcomeStore
 from revertrisk_service.transparency.caution_levels import level_thresholds
 from revertrisk_service.transparency.routes import ModelFiles
 from revertrisk_service.wikis import wiki_by_dbname
@@ -106,21 +106,20 @@ def served_evaluation_thresholds(
     return lookup
 
 
-def breakdown(decided: list[DecidedScore]) -> list[dict[str, Any]]:
+def breakdown(counts: list[BinCount]) -> list[dict[str, Any]]:
     """Per wiki and kind of editor: decided and reverted counts and the AUC."""
-    groups: dict[tuple[str, bool], list[DecidedScore]] = {}
-    for d in decided:
-        groups.setdefault((d.wiki_db, d.editor_anonymous), []).append(d)
+    groups: dict[tuple[str, bool], list[BinCount]] = {}
+    for c in counts:
+        groups.setdefault((c.wiki_db, c.editor_anonymous), []).append(c)
     rows = []
     for (wiki, anonymous), members in sorted(groups.items()):
-        labels = np.array([d.reverted for d in members], dtype=np.int64)
-        scores = np.array([d.probability for d in members], dtype=np.float64)
+        histogram = Histogram.of_counts(members)
         rows.append({
             "wiki": wiki,
             "editor": "anonymous" if anonymous else "registered",
-            "decided": len(members),
-            "reverted": int(labels.sum()),
-            "auc": auc_delong(labels, scores).to_dict(),
+            "decided": histogram.n,
+            "reverted": int(histogram.positives.sum()),
+            "auc": auc_delong(histogram).to_dict(),
         })
     return rows
 
@@ -147,24 +146,22 @@ class QualityService:
         served = self.served_versions.get(name)
         return recorded if served in recorded or served is None else [*recorded, served]
 
-    def decided(self, name: str, version: str, query: QualityQuery) -> list[DecidedScore]:
-        return self.store.decided_scores(
-            name, version, query.since, query.until,
-            wiki_db=query.wiki_db, editor_anonymous=query.editor_anonymous,
-        )
+    def counts(self, name: str, version: str, query: QualityQuery) -> list[BinCount]:
+        return self.store.bin_counts(name, version, ScoreFilter(
+            query.since, query.until, query.wiki_db, query.editor_anonymous))
 
     def quality(self, name: str, query: QualityQuery) -> dict[str, Any]:
         """The whole answer of GET /v1/models/<name>/quality (blocking: run in a thread)."""
         self.check_model(name)
         versions = []
         for version in self.versions_of(name, query):
-            decided = self.decided(name, version, query)
+            counts = self.counts(name, version, query)
             thresholds = self.evaluation_thresholds(name, version) or {}
             versions.append({
                 "version": version,
                 "serving": version == self.served_versions.get(name),
-                **version_quality(decided, thresholds),
-                "breakdown": breakdown(decided),
+                **version_quality(counts, thresholds),
+                "breakdown": breakdown(counts),
             })
         return {
             "model_name": name,

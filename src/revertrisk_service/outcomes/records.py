@@ -81,3 +81,14 @@ class PageRevision:
     sha1: str
     timestamp: datetime
     user_text: str | None
+
+
+@dataclass(frozen=True)
+class ScoreFilter:
+    """Which decided scores a question is about: scored in [since, until), of one wiki, of
+    anonymous (True) or registered (False) editors; None is no restriction."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    wiki_db: str | None = None
+    editor_anonymous: bool | None = None

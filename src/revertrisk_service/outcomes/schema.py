@@ -20,6 +20,7 @@ from sqlalchemy import (
     Float,
     Index,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
 )
@@ -35,6 +36,9 @@ scores = Table(
     Column("model_version", String(128), nullable=False),
     Column("page_id", BigInteger, nullable=False),
     Column("probability", Float, nullable=False),
+    # The probability on the threshold tables' 0.001 grid (0-1000), so that quality figures are
+    # counted in the database, whatever the number of edits.
+    Column("score_bin", SmallInteger, nullable=False),
     Column("editor_anonymous", Boolean, nullable=False),
     Column("shadow", Boolean, nullable=False),
     Column("scored_at", DateTime(timezone=True), nullable=False),

@@ -12,10 +12,13 @@ again.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, and_, exists, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,10 +33,34 @@ from revertrisk_service.outcomes.records import (
     Outcome,
     PageRevision,
     RecordedScore,
+    ScoreFilter,
 )
 from revertrisk_service.outcomes.schema import outcomes, page_revisions, scores
 
 log = logging.getLogger(__name__)
+
+
+GRID = 1000  # bins per unit score: the threshold tables' 0.001 step
+
+
+def score_bin(probability: float) -> int:
+    """The grid bin of a score: bin k holds scores in [k/1000, (k+1)/1000), so "score >= a grid
+    threshold t" is "bin >= 1000 t". The epsilon keeps a score that is a grid value as a double
+    (0.123) from falling a bin short (0.123 * 1000 = 122.99999999999999)."""
+    return min(GRID, max(0, math.floor(probability * GRID + 1e-9)))
+
+
+@dataclass(frozen=True)
+class BinCount:
+    """Decided edits of one wiki and kind of editor with one outcome, source and score bin."""
+
+    wiki_db: str
+    editor_anonymous: bool
+    score_bin: int
+    reverted: bool
+    decided_by: DecisionSource
+    count: int
+    probability_sum: float
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -84,7 +111,8 @@ class SqlOutcomeStore:
             {
                 "wiki_db": e.wiki_db, "rev_id": e.rev_id, "model_name": e.model_name,
                 "model_version": e.model_version, "page_id": e.page_id,
-                "probability": float(e.probability), "editor_anonymous": e.editor_anonymous,
+                "probability": float(e.probability), "score_bin": score_bin(e.probability),
+                "editor_anonymous": e.editor_anonymous,
                 "shadow": e.shadow, "scored_at": e.scored_at,
                 "saved_at": e.saved_at or e.scored_at,
             }
@@ -97,6 +125,7 @@ class SqlOutcomeStore:
                     index_elements=[scores.c.wiki_db, scores.c.rev_id, scores.c.model_name,
                                     scores.c.model_version],
                     set_={"probability": upsert.excluded.probability,
+                          "score_bin": upsert.excluded.score_bin,
                           "scored_at": upsert.excluded.scored_at,
                           "shadow": upsert.excluded.shadow},
                 ),
@@ -235,6 +264,20 @@ class SqlOutcomeStore:
             seconds_to_revert=row["seconds_to_revert"],
         )
 
+    @staticmethod
+    def _filters(model_name: str, version: str, where: ScoreFilter) -> list[Any]:
+        conditions = [scores.c.model_name == model_name, scores.c.model_version == version,
+                      outcomes.c.wiki_db == scores.c.wiki_db, outcomes.c.rev_id == scores.c.rev_id]
+        if where.since is not None:
+            conditions.append(scores.c.scored_at >= where.since)
+        if where.until is not None:
+            conditions.append(scores.c.scored_at < where.until)
+        if where.wiki_db is not None:
+            conditions.append(scores.c.wiki_db == where.wiki_db)
+        if where.editor_anonymous is not None:
+            conditions.append(scores.c.editor_anonymous == where.editor_anonymous)
+        return conditions
+
     def decided_scores(
         self,
         model_name: str,
@@ -245,21 +288,11 @@ class SqlOutcomeStore:
         wiki_db: str | None = None,
         editor_anonymous: bool | None = None,
     ) -> list[DecidedScore]:
-        conditions = [scores.c.model_name == model_name, scores.c.model_version == version]
-        if since is not None:
-            conditions.append(scores.c.scored_at >= since)
-        if until is not None:
-            conditions.append(scores.c.scored_at < until)
-        if wiki_db is not None:
-            conditions.append(scores.c.wiki_db == wiki_db)
-        if editor_anonymous is not None:
-            conditions.append(scores.c.editor_anonymous == editor_anonymous)
+        where = ScoreFilter(since, until, wiki_db, editor_anonymous)
         query = (
             select(scores.c.wiki_db, scores.c.rev_id, scores.c.probability, outcomes.c.reverted,
                    scores.c.editor_anonymous, outcomes.c.decided_by)
-            .join(outcomes, and_(outcomes.c.wiki_db == scores.c.wiki_db,
-                                 outcomes.c.rev_id == scores.c.rev_id))
-            .where(*conditions)
+            .where(*self._filters(model_name, version, where))
             .order_by(scores.c.wiki_db, scores.c.rev_id)
         )
         with self._database("reading decided scores"), self.engine.connect() as connection:
@@ -268,6 +301,27 @@ class SqlOutcomeStore:
             DecidedScore(wiki, rev_id, float(p), bool(reverted), bool(anonymous),
                          DecisionSource(source))
             for wiki, rev_id, p, reverted, anonymous, source in rows
+        ]
+
+    def bin_counts(
+        self, model_name: str, version: str, where: ScoreFilter | None = None
+    ) -> list[BinCount]:
+        """The decided scores counted per wiki, kind of editor, score bin, outcome and source:
+        at most wikis x 2 x 1001 x 2 x 4 rows however many edits there are, which is what the
+        quality figures are computed from."""
+        keys = (scores.c.wiki_db, scores.c.editor_anonymous, scores.c.score_bin,
+                outcomes.c.reverted, outcomes.c.decided_by)
+        query = (
+            select(*keys, func.count(), func.sum(scores.c.probability))
+            .where(*self._filters(model_name, version, where or ScoreFilter()))
+            .group_by(*keys)
+        )
+        with self._database("counting decided scores"), self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            BinCount(wiki, bool(anonymous), int(bin_), bool(reverted), DecisionSource(source),
+                     int(n), float(total))
+            for wiki, anonymous, bin_, reverted, source, n, total in rows
         ]
 
     def versions(self, model_name: str) -> list[str]:

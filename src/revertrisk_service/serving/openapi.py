@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Union
 
 from fastapi import Body, FastAPI, Path, Query
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 
 from revertrisk_service import __version__
@@ -27,7 +27,7 @@ ERROR_MEANINGS = {
     400: "Bad input, or a revision that cannot be scored (not found, page creation, hidden text, "
     "not wikitext): see `code`.",
     401: "Feedback or an operator act without a configured bearer token of its kind.",
-    404: "No such model, route or evaluation; feedback or operator acts not configured "
+    404: "No such model, route or evaluation; feedback, outcomes or operator acts not configured "
     "(`feature_disabled`).",
     409: "An operator act that does not apply now: the promotion gate refuses "
     "(`promotion_refused`), no earlier champion to roll back to.",
@@ -36,7 +36,8 @@ ERROR_MEANINGS = {
     "FEEDBACK_RATE_PER_MINUTE of this token spent.",
     500: "Scoring or model files failed (no traceback is sent).",
     502: "MediaWiki unreachable or answering errors.",
-    503: "Model not ready; the feedback database unavailable (nothing recorded).",
+    503: "Model not ready; the feedback database unavailable (nothing recorded); the outcome "
+    "database unavailable.",
     504: "MediaWiki too slow within the deadline.",
 }
 
@@ -82,6 +83,11 @@ def _api_route(route: Route, model_name: Any, predict_body: Any) -> APIRoute:
         status: {"model": ErrorBody, "description": ERROR_MEANINGS[status]}
         for status in route.errors
     }
+    if route.response is None:
+        # Errors are JSON even where the answer is not (_errors_as_json keeps only that).
+        for answer in responses.values():
+            answer["content"] = {"application/json": {
+                "schema": {"$ref": "#/components/schemas/ErrorBody"}}}
     if route.response_headers:
         responses[route.success_status] = {
             "headers": {
@@ -98,9 +104,24 @@ def _api_route(route: Route, model_name: Any, predict_body: Any) -> APIRoute:
         operation_id=route.name,
         status_code=route.success_status,
         response_model=route.response,
-        response_class=JSONResponse if route.response is not None else PlainTextResponse,
+        response_class=JSONResponse if route.response is not None else _text(route.media_type),
         responses=responses,
     )
+
+
+def _errors_as_json(responses: dict[str, Any]) -> None:
+    """FastAPI documents a route's errors under its answer's media type too (an SVG route's
+    404 as image/svg+xml); errors are always JSON."""
+    for status, answer in responses.items():
+        content = answer.get("content", {})
+        if int(status) >= 400 and "application/json" in content:
+            answer["content"] = {"application/json": content["application/json"]}
+
+
+def _text(media_type: str) -> type[Response]:
+    if media_type == PlainTextResponse.media_type:
+        return PlainTextResponse
+    return type("MediaResponse", (Response,), {"media_type": media_type})
 
 
 def _parameter(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> Any:
@@ -125,6 +146,7 @@ def _without_validation_errors(document: dict[str, Any]) -> dict[str, Any]:
     for operations in document["paths"].values():
         for operation in operations.values():
             operation["responses"].pop("422", None)
+            _errors_as_json(operation["responses"])
     schemas = document.get("components", {}).get("schemas", {})
     for name in _FASTAPI_VALIDATION:
         schemas.pop(name, None)

@@ -57,6 +57,8 @@ class Route:
     body: Any = None
     """The JSON body's type for a route other than predict (its own parser checks it)."""
     success_status: int = 200
+    media_type: str = "text/plain"
+    """The 200 answer's media type when it is not JSON (`response` is None)."""
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -176,6 +178,7 @@ ROUTES: tuple[Route, ...] = (
         "model_reliability_plot",
         "The reliability plot of observed quality (SVG), with the same filters.",
         errors=(400, 404, 503),
+        media_type="image/svg+xml",
     ),
     Route(
         "POST",

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("model_version", sa.String(128), nullable=False),
         sa.Column("page_id", sa.BigInteger(), nullable=False),
         sa.Column("probability", sa.Float(), nullable=False),
+        sa.Column("score_bin", sa.SmallInteger(), nullable=False),
         sa.Column("editor_anonymous", sa.Boolean(), nullable=False),
         sa.Column("shadow", sa.Boolean(), nullable=False),
         sa.Column("scored_at", sa.DateTime(timezone=True), nullable=False),

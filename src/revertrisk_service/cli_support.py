@@ -15,6 +15,7 @@ def fail(message: str) -> typer.Exit:
     typer.echo(f"revertrisk: error: {message}", err=True)
     return typer.Exit(code=2)
 
+
 def require_parquet() -> None:
     """Parquet tables (training datasets, the feedback export) need pyarrow, which the `dataset`
     extra brings: the serving image leaves it out (163 MB the server never imports)."""
@@ -23,12 +24,14 @@ def require_parquet() -> None:
     except ImportError:
         raise fail("Parquet needs pyarrow: pip install 'revertrisk-service[dataset]'") from None
 
+
 def describe_validation(error: ValidationError) -> str:
     parts = [
         f"{'.'.join(str(p) for p in e['loc']).upper() or 'settings'}: {e['msg']}"
         for e in error.errors()
     ]
     return "invalid configuration: " + "; ".join(parts)
+
 
 def command_settings(**overrides: object) -> Settings:
     try:

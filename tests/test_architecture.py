@@ -36,8 +36,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # metrics, client address and limit, the held hits answered at the door.
     ("http",),
     # Features with routers of their own, fed by the models; outcomes keeps its records in the
-    # feedback database.
-    ("ores", "patrol", "feedback", "outcomes"),
+    # feedback database; versions (champion and challenger, the gate) reads those outcomes.
+    ("ores", "patrol", "feedback", "outcomes", "versions"),
     # The KServe model and the shapes of its requests and responses.
     ("serving",),
     # The scoring engine: cache, fetch, one scoring call per missed revision.
@@ -50,7 +50,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("models",),
     # Infrastructure: the score cache's stores, the edit stream's events, metrics and log lines,
     # Kafka settings, the settings themselves and the CPUs this process may use.
-    ("cache", "events", "observability", "kafka_connection", "config", "cpus"),
+    # What every command shares (its error line, its settings) sits here too, so that a
+    # feature's own command group needs nothing from the command line above.
+    ("cache", "events", "observability", "kafka_connection", "config", "cpus", "cli_support"),
     # The training-data contract and the artifacts' paths (read by the settings).
     ("training",),
     # Explanations of a score in a patroller's words.

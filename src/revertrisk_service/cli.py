@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
+from revertrisk_service.cli_support import command_settings as _settings
+from revertrisk_service.cli_support import fail, require_parquet
 from revertrisk_service.config import Settings
 from revertrisk_service.dataset.cli import app as dataset_app
 from revertrisk_service.model_table import (
@@ -19,6 +20,8 @@ from revertrisk_service.model_table import (
     model_for_command,
 )
 from revertrisk_service.training.paths import default_data_dir
+from revertrisk_service.versions.cli import JsonOption
+from revertrisk_service.versions.cli import app as models_app
 
 app = typer.Typer(
     help="Revert-risk scoring for Wikipedia edits.",
@@ -38,10 +41,6 @@ WikiUrlOption = Annotated[str | None, typer.Option(help="Base URL for every wiki
 ModelsOption = Annotated[str | None, typer.Option(help="Comma-separated models (env MODELS).")]
 
 
-def fail(message: str) -> typer.Exit:
-    typer.echo(f"revertrisk: error: {message}", err=True)
-    return typer.Exit(code=2)
-
 
 def _model_named(command: str) -> ServedModel:
     served = model_for_command(command)
@@ -50,32 +49,7 @@ def _model_named(command: str) -> ServedModel:
     return served
 
 
-def require_parquet() -> None:
-    """Parquet tables (training datasets, the feedback export) need pyarrow, which the `dataset`
-    extra brings: the serving image leaves it out (163 MB the server never imports)."""
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise fail("Parquet needs pyarrow: pip install 'revertrisk-service[dataset]'") from None
 
-
-def _describe_validation(error: ValidationError) -> str:
-    parts = [
-        f"{'.'.join(str(p) for p in e['loc']).upper() or 'settings'}: {e['msg']}"
-        for e in error.errors()
-    ]
-    return "invalid configuration: " + "; ".join(parts)
-
-
-def _settings(**overrides: object) -> Settings:
-    try:
-        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-        settings.enabled_models()
-    except ValidationError as error:
-        raise fail(_describe_validation(error)) from None
-    except ValueError as error:
-        raise fail(str(error)) from None
-    return settings
 
 
 def check_data_dir(data_dir: Path) -> None:
@@ -465,6 +439,50 @@ app.add_typer(feedback_app, name="feedback")
 # One `revertrisk dataset` group (docs/training-data-contract.md): `build` from edit history (dataset/cli.py,
 # Spark imported only when it runs) and `feedback`, the patrollers' judgments, below.
 app.add_typer(dataset_app, name="dataset")
+app.add_typer(models_app, name="models")
+
+
+@app.command("retrain")
+def retrain(
+    name: str,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option("--data", help="A history dataset (`revertrisk dataset build`); repeatable."),
+    ] = None,
+    feedback_export: Annotated[
+        Path | None, typer.Option(help="A feedback export (`revertrisk dataset feedback`).")
+    ] = None,
+    outcomes: Annotated[
+        bool, typer.Option(help="Train on the observed outcomes too (fetched from MediaWiki).")
+    ] = True,
+    seed: int = 42,
+    as_json: JsonOption = False,
+) -> None:
+    """Build a candidate from history datasets, the feedback export and the observed outcomes;
+    evaluate it and register it as the challenger."""
+    import asyncio
+
+    from revertrisk_service.server.assembly import build_mediawiki_client
+    from revertrisk_service.training.dataset_reader import DatasetError
+    from revertrisk_service.versions.cli import one_line_errors, operator, printed
+    from revertrisk_service.versions.retrain import retrain as retrain_model
+
+    require_parquet()
+    settings = _settings()
+    with one_line_errors():
+        try:
+            candidate = asyncio.run(retrain_model(
+                settings, name, data or [], feedback_export, outcomes, operator(), seed,
+                client=build_mediawiki_client,
+            ))  # fmt: skip
+        except DatasetError as error:
+            raise fail(str(error)) from None
+    body = {"model": name, "challenger": candidate.version, "sources": candidate.sources,
+            "metrics": candidate.metrics}
+    printed(as_json, body, lambda c: c.print(
+        f"{name} {candidate.version} trained on {len(candidate.sources)} sources, evaluated "
+        f"and set as the challenger (shadow-scored from now on; `revertrisk models compare "
+        f"{name}` once its edits are decided)"))
 
 
 def _feedback_store(settings: Settings):

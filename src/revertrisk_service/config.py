@@ -298,6 +298,22 @@ class Settings(BaseSettings):
         description="Connection, lock and statement limit for the feedback database, in "
         "seconds; beyond it 503.",
     )
+    # Model versions (versions/): unset, each model serves its one directory as today.
+    model_registry_dir: Path | None = Field(
+        default=None,
+        description="Installed versions side by side (<dir>/<model>/versions/<version>/); the "
+        "champion alias picks the one that serves, the challenger the one shadow-scored.",
+    )
+    version_poll_s: float = Field(
+        default=1.0, gt=0, le=60,
+        description="How often each serving process reads the aliases: a promotion reaches "
+        "every process within this, plus the time to load a version it does not hold yet.",
+    )
+    operator_tokens_file: Path | None = Field(
+        default=None,
+        description="Lines '<operator name> <sha256 hex of the token>' for promotion and "
+        "rollback over HTTP; unset: those endpoints are off (the CLI still works).",
+    )
     # Outcomes of stream edits (docs/observed-quality.md), kept in FEEDBACK_DATABASE_URL.
     outcomes_enabled: bool = Field(
         default=False,

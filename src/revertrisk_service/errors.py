@@ -196,6 +196,13 @@ class InvalidExplainOption(InvalidRequest):
     code = "invalid_explain"
 
 
+class InvalidCautionLevel(InvalidRequest):
+    """A caution level that is not one of the named levels, asked together with a threshold
+    query, or `caution_levels` in a predict body that is not `true` or `false`."""
+
+    code = "invalid_caution_level"
+
+
 class ModelNotFound(ServiceError):
     """A model name that this deployment does not serve."""
 

@@ -23,7 +23,7 @@ class ServedModel:
     command: str
     # The module whose `load_served(model_dir, settings)` loads the artifact.
     loader: str
-    # The module whose `main` (and `main_from_datasets`) trains it.
+    # The module whose `main` (and `main_from_table`) trains it.
     trainer: str
     # The wiki rule: a wiki its manifest does not list is served (the language-agnostic model
     # needs no language-specific resources) or refused (the multilingual one).

@@ -50,6 +50,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     "service-monitor": {"metrics": {"serviceMonitor": {"enabled": True}}},
     "feedback": {"feedback": {"enabled": True, "tokensSecret": "feedback-tokens",
                               "databaseSecret": "feedback-db"}},
+    "kserve-canary": {"models": {"languageAgnostic": {"canaryTrafficPercent": 10}}},
 }
 
 
@@ -319,3 +320,13 @@ def test_feedback_mounts_tokens_and_database_url_from_secrets() -> None:
 def test_feedback_without_its_secrets_is_refused() -> None:
     with pytest.raises(Exception, match="tokensSecret|minLength|databaseSecret"):
         render({"feedback": {"enabled": True}})
+
+
+def test_kserve_canary_is_set_only_where_asked() -> None:
+    """KServe's canaryTrafficPercent, the Kubernetes-native alternative to the service's own
+    champion and challenger, reaches the predictor of the model that asks for it only."""
+    default = by_kind(render({}), "InferenceService")
+    assert all("canaryTrafficPercent" not in i["spec"]["predictor"] for i in default.values())
+    canary = by_kind(render(PROFILES["kserve-canary"]), "InferenceService")
+    assert canary[LA]["spec"]["predictor"]["canaryTrafficPercent"] == 10
+    assert "canaryTrafficPercent" not in canary[ML]["spec"]["predictor"]

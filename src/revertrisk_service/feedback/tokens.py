@@ -56,6 +56,14 @@ def parse_tokens(text: str, source: str) -> dict[str, str]:
 class FeedbackTokens:
     path: Path
     _tools: dict[str, str] | None = None
+    # Words of the one-line errors; the operator tokens (versions.operator_routes) reuse the
+    # same file format and checks with their own.
+    setting: str = "FEEDBACK_TOKENS_FILE"
+    missing: str = (
+        "Feedback needs 'Authorization: Bearer <token>' with a token the operator "
+        "configured for your tool."
+    )
+    unknown: str = "This feedback token is not configured on this service."
     _mtime_ns: int = -1
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -66,12 +74,12 @@ class FeedbackTokens:
         except OSError as error:
             if self._tools is not None:
                 return self._tools  # mid-rotation: keep the last good set
-            raise TokensFileError(f"FEEDBACK_TOKENS_FILE {self.path}: {error.strerror}") from None
+            raise TokensFileError(f"{self.setting} {self.path}: {error.strerror}") from None
         with self._lock:
             if self._tools is None or mtime_ns != self._mtime_ns:
                 try:
                     text = self.path.read_text(encoding="utf-8")
-                    tools = parse_tokens(text, f"FEEDBACK_TOKENS_FILE {self.path}")
+                    tools = parse_tokens(text, f"{self.setting} {self.path}")
                 except (OSError, UnicodeDecodeError, TokensFileError) as error:
                     if self._tools is None:
                         raise TokensFileError(str(error)) from None
@@ -87,15 +95,12 @@ class FeedbackTokens:
         scheme, _, token = (authorization or "").strip().partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise Unauthorized(
-                "Feedback needs 'Authorization: Bearer <token>' with a token the operator "
-                "configured for your tool."
-            )
+            raise Unauthorized(self.missing)
         presented = hash_token(token).encode()
         matched: str | None = None
         for tool, expected in self.load().items():
             if hmac.compare_digest(presented, expected.encode()):
                 matched = tool
         if matched is None:
-            raise Unauthorized("This feedback token is not configured on this service.")
+            raise Unauthorized(self.unknown)
         return matched

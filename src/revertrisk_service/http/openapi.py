@@ -30,9 +30,11 @@ from revertrisk_service.serving.requests import request_shapes
 ERROR_MEANINGS = {
     400: "Bad input, or a revision that cannot be scored (not found, page creation, hidden text, "
     "not wikitext): see `code`.",
-    401: "Feedback without a configured bearer token.",
-    404: "No such model, route or evaluation; feedback or outcomes not configured "
+    401: "Feedback or an operator act without a configured bearer token of its kind.",
+    404: "No such model, route or evaluation; feedback, outcomes or operator acts not configured "
     "(`feature_disabled`).",
+    409: "An operator act that does not apply now: the promotion gate refuses "
+    "(`promotion_refused`), no earlier champion to roll back to.",
     413: "Request body above MAX_BODY_BYTES.",
     429: "CLIENT_CONCURRENCY_LIMIT requests of this client already in flight; for feedback, "
     "FEEDBACK_RATE_PER_MINUTE of this token spent.",

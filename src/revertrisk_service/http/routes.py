@@ -26,6 +26,7 @@ from revertrisk_service.serving.responses import (
     ModelReady,
     Prediction,
 )
+from revertrisk_service.versions.operator_requests import PromoteRequest, RollbackRequest
 
 MODEL_NAME = "model_name"
 
@@ -124,7 +125,7 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         "/v1/models/{model_name}/thresholds",
         "model_thresholds",
-        "Threshold statistics, or the answer to an ORES-style query.",
+        "Threshold statistics, the answer to an ORES-style query, or a caution level's threshold.",
         response=dict[str, Any],
         errors=(400, 404, 500),
         query=(
@@ -133,6 +134,13 @@ ROUTES: tuple[Route, ...] = (
                 str,
                 "An ORES threshold query; without it, the whole table.",
                 "maximum recall @ precision >= 0.9",
+            ),
+            Query(
+                "level",
+                str,
+                "A caution level (very-cautious, cautious, balanced, loose): the serving "
+                "version's own threshold for it, with its basis (evaluation or observed).",
+                "cautious",
             ),
         ),
     ),
@@ -169,6 +177,26 @@ ROUTES: tuple[Route, ...] = (
         "The reliability plot of observed quality (SVG), with the same filters.",
         errors=(400, 404, 503),
         media_type="image/svg+xml",
+    ),
+    Route(
+        "POST",
+        "/v1/models/{model_name}/promote",
+        "model_promote",
+        "Make a version the champion behind the promotion gate (an operator's act: needs "
+        "`Authorization: Bearer <operator token>`).",
+        response=dict[str, Any],
+        errors=(400, 401, 404, 409, 413, 503),
+        body=PromoteRequest,
+    ),
+    Route(
+        "POST",
+        "/v1/models/{model_name}/rollback",
+        "model_rollback",
+        "Return to the previous champion (an operator's act: needs `Authorization: Bearer "
+        "<operator token>`).",
+        response=dict[str, Any],
+        errors=(400, 401, 404, 409, 413),
+        body=RollbackRequest,
     ),
     Route(
         "POST",

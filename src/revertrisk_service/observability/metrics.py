@@ -32,7 +32,7 @@ STAGE_LATENCY = Histogram(
 # A gauge rather than an Info: Info has no multiprocess mode. "max" keeps one series per label set.
 MODEL_INFO = Gauge(
     "revertrisk_model_info",
-    "The model version each served model answers with (always 1).",
+    "The model version each served model answers with: 1, and 0 for a version it replaced.",
     ["model", "version"],
     multiprocess_mode="max",
 )

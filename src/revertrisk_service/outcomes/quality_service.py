@@ -92,13 +92,15 @@ EvaluationThresholds = Callable[[str, str], Mapping[str, float | None] | None]
 def served_evaluation_thresholds(
     model_dirs: Mapping[str, Path], versions: Mapping[str, str]
 ) -> EvaluationThresholds:
-    """Thresholds from the served version's own thresholds.json (other versions: None)."""
-    files = {name: ModelFiles(Path(d)) for name, d in model_dirs.items()}
+    """Thresholds from the served version's own thresholds.json (other versions: None). Both
+    mappings are read at each lookup: with model versions they follow the champion."""
+    files: dict[Path, ModelFiles] = {}
 
     def lookup(name: str, version: str) -> Mapping[str, float | None] | None:
-        if versions.get(name) != version or name not in files:
+        if versions.get(name) != version or name not in model_dirs:
             return None
-        loaded = files[name].thresholds()
+        directory = Path(model_dirs[name])
+        loaded = files.setdefault(directory, ModelFiles(directory)).thresholds()
         return {t.level: t.threshold for t in level_thresholds(loaded[0])} if loaded else None
 
     return lookup

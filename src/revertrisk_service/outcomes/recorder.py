@@ -69,9 +69,13 @@ class ScoreRecorder:
     def offer(self, edit: ScoredEdit) -> None:
         if edit.origin != "precache":
             return
+        self.offer_recorded(recorded_score(edit))
+
+    def offer_recorded(self, score: RecordedScore) -> None:
+        """Queue a score that no listener announces (a challenger's, scored in the shadow)."""
         try:
             self._idle.clear()
-            self._queue.put_nowait(recorded_score(edit))
+            self._queue.put_nowait(score)
         except queue.Full:
             self.dropped += 1
             metrics.SCORES_DROPPED.inc()

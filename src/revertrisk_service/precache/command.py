@@ -31,6 +31,13 @@ from revertrisk_service.server.assembly import (
     build_scorers,
     build_scoring,
 )
+from revertrisk_service.versions.shadow import ShadowScoring
+from revertrisk_service.versions.wiring import (
+    Polling,
+    champions,
+    open_versions,
+    start_live_versions,
+)
 
 
 @dataclass(frozen=True)
@@ -135,20 +142,36 @@ async def _run_in_process(
     client = build_mediawiki_client(settings)
     cache = build_cache_layer(settings)
     poster = build_event_poster(settings)
+    versions = open_versions(settings)
     # No HTTP clients to keep responsive here: scoring runs at full priority.
-    runner = build_scoring_runner(settings, settings.enabled_models(), niceness=0)
+    runner = build_scoring_runner(
+        settings,
+        settings.enabled_models(),
+        niceness=0,
+        versions=champions(versions, settings) if versions is not None else None,
+    )
     listeners = ScoreListeners()
     if poster is not None:
         poster.attach(listeners)
     recorder = build_score_recorder(settings)
     if recorder is not None:
         recorder.attach(listeners)
+    live = start_live_versions(versions, settings, runner) if versions is not None else None
+    # Challengers are shadow-scored where scores are recorded (OUTCOMES_ENABLED).
+    shadow = ShadowScoring(live, recorder) if live is not None and recorder is not None else None
     scorer = InProcessPrecacher(
-        build_scorers(settings, runner), build_scoring(client, cache, listeners, runner)
+        build_scorers(settings, runner) if live is None else [live.champion(n) for n in live.names],
+        build_scoring(client, cache, listeners, runner, shadow),
+        live,
     )
+    polling = Polling(live) if live is not None else None
+    if polling is not None:
+        await polling.start()
     try:
         await _consume(config, kafka, scorer, scorer.supports, observer)
     finally:
+        if polling is not None:
+            await polling.stop()
         if poster is not None:
             await poster.aclose()
         if recorder is not None:

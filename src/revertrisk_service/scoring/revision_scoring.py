@@ -36,6 +36,7 @@ from revertrisk_service.scoring.cache_layer import CacheLayer, CacheRequest
 from revertrisk_service.scoring.edit_scoring import EditScores
 from revertrisk_service.scoring.prediction import prediction_body
 from revertrisk_service.scoring.scoring_pool import ScoringRunner
+from revertrisk_service.scoring.shadow import Shadowing
 from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)
@@ -111,11 +112,14 @@ class RevisionScoring:
         runner: ScoringRunner,
         cache: CacheLayer | None = None,
         listeners: ScoreListeners | None = None,
+        shadow: Shadowing | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.runner = runner
         self.cache = cache
         self.listeners = listeners or ScoreListeners()
+        # With a challenger set: scored in the same call as its champion, recorded apart.
+        self.shadow = shadow
         # Announcements of cached scores in flight: held so that they are not collected early.
         self._announcing: set[asyncio.Task[None]] = set()
 
@@ -257,17 +261,24 @@ class RevisionScoring:
         self, scorers: Sequence[Scorer], contexts: Sequence[EditContext], explain: bool
     ) -> tuple[dict[str, list[Outcome]], Sequence[EditDiff | None] | None]:
         """Each model's bodies, and each edit's diff when the call explained."""
+        shadows = self.shadow.challengers_for(scorers) if self.shadow is not None else []
         try:
-            scores = await self._run(scorers, contexts, explain)
+            scores = await self._run(scorers, contexts, explain, shadows)
         except Exception:
             log.exception("could not score %d revisions", len(contexts))
             return {s.name: [_failed(s)] * len(contexts) for s in scorers}, None
+        if shadows and self.shadow is not None:
+            self.shadow.record(shadows, contexts, scores)
         return _bodies(scorers, scores, contexts), scores.diffs
 
     async def _run(
-        self, scorers: Sequence[Scorer], contexts: Sequence[EditContext], explain: bool = False
+        self,
+        scorers: Sequence[Scorer],
+        contexts: Sequence[EditContext],
+        explain: bool = False,
+        shadows: Sequence[Scorer] = (),
     ) -> EditScores:
-        scores = await self.runner.score_edits(contexts, scorers, explain)
+        scores = await self.runner.score_edits(contexts, [*scorers, *shadows], explain)
         observe_stage(self._label(scorers), "edit_facts", scores.facts_seconds)
         for name, seconds in scores.inference_seconds.items():
             observe_stage(name, "inference", seconds)

@@ -33,6 +33,7 @@ from revertrisk_service.cpus import available_cpus
 from revertrisk_service.mediawiki.types import EditContext
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.scoring.edit_scoring import EditScores, score_edits
+from revertrisk_service.scoring.shadow import ShadowScorer, shadowed_model
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,10 @@ class ThreadScoring:
 
 # -- inside a worker process ------------------------------------------------------------------
 
-_worker_scorers: dict[str, Scorer] = {}
+# (model name, version) -> the model, loaded once per worker; a version named by a later call (a
+# promotion, a challenger) is loaded on its first use.
+_worker_scorers: dict[tuple[str, str], Scorer] = {}
+_worker_settings: Settings | None = None
 _worker_barrier: Any = None
 _PR_SET_PDEATHSIG = 1
 # How long the warm-up waits for the slowest worker to load its models.
@@ -119,27 +123,58 @@ def _die_with_parent() -> None:
 
 
 def _start_worker(
-    settings: Settings, names: list[str], threads: int, niceness: int, barrier: Any
+    settings: Settings,
+    names: list[str],
+    versions: dict[str, str],
+    threads: int,
+    niceness: int,
+    barrier: Any,
 ) -> None:
     from revertrisk_service.models.registry import load_scorer
 
-    global _worker_barrier
+    global _worker_barrier, _worker_settings
     _worker_barrier = barrier
+    _worker_settings = settings
     _die_with_parent()
     if niceness:
         os.nice(niceness)
     for name in names:
-        _worker_scorers[name] = load_scorer(name, settings)
+        scorer = load_scorer(name, settings, versions.get(name))
+        _worker_scorers[(name, scorer.version)] = scorer
     if "torch" in sys.modules:
         from revertrisk_service.models.multilingual.runtime import configure_cpu_threads
 
         configure_cpu_threads(threads)
 
 
+def _worker_scorer(name: str, version: str) -> Scorer:
+    scorer = _worker_scorers.get((name, version))
+    if scorer is None:
+        from revertrisk_service.models.registry import load_scorer
+
+        assert _worker_settings is not None
+        model = shadowed_model(name)
+        if model is not None:
+            scorer = ShadowScorer(_worker_scorer(model, version))
+        else:
+            scorer = load_scorer(name, _worker_settings, version)
+        _worker_scorers[(name, version)] = scorer
+    return scorer
+
+
 def _score_in_worker(
-    names: Sequence[str], contexts: Sequence[EditContext], explain: bool
+    models: Sequence[tuple[str, str]], contexts: Sequence[EditContext], explain: bool
 ) -> EditScores:
-    return score_edits(contexts, [_worker_scorers[n] for n in names], explain)
+    scorers = []
+    for name, version in models:
+        try:
+            scorers.append(_worker_scorer(name, version))
+        except Exception:
+            if shadowed_model(name) is None:
+                raise
+            # A challenger that cannot be loaded is left out; its champion still answers.
+            log.exception("could not load the challenger %s %s", name, version)
+    return score_edits(contexts, scorers, explain)
 
 
 def _worker_ready() -> int:
@@ -156,11 +191,18 @@ class ProcessScoring:
     """A pool of `workers` processes, each holding every named model."""
 
     def __init__(
-        self, settings: Settings, names: Sequence[str], workers: int, niceness: int = 0
+        self,
+        settings: Settings,
+        names: Sequence[str],
+        workers: int,
+        niceness: int = 0,
+        versions: dict[str, str] | None = None,
     ) -> None:
         self.workers = max(1, workers)
         self._settings = settings
         self._names = list(names)
+        # The version of each model to load at start (the champion); unnamed: the configured one.
+        self._versions = dict(versions or {})
         # Torch threads per worker, so that the workers together use the CPUs once.
         cpus = available_cpus()
         self._threads = max(1, cpus // self.workers)
@@ -179,6 +221,7 @@ class ProcessScoring:
             initargs=(
                 self._settings,
                 self._names,
+                self._versions,
                 self._threads,
                 self._niceness,
                 context.Barrier(self.workers),
@@ -195,14 +238,14 @@ class ProcessScoring:
     ) -> EditScores:
         loop = asyncio.get_running_loop()
         pool = self._pool
-        names = [s.name for s in scorers]
+        models = [(s.name, s.version) for s in scorers]
         parts = chunks(list(contexts), self.workers)
         for part in parts:
             self.counted.count(len(part))
         try:
             answers = await asyncio.gather(
                 *(
-                    loop.run_in_executor(pool, _score_in_worker, names, list(p), explain)
+                    loop.run_in_executor(pool, _score_in_worker, models, list(p), explain)
                     for p in parts
                 )
             )
@@ -224,14 +267,19 @@ def auto_workers(cpus: int) -> int:
     return max(1, min(cpus, MAX_AUTO_WORKERS))
 
 
-def build_scoring_runner(settings: Settings, names: Sequence[str], niceness: int) -> ScoringRunner:
+def build_scoring_runner(
+    settings: Settings,
+    names: Sequence[str],
+    niceness: int,
+    versions: dict[str, str] | None = None,
+) -> ScoringRunner:
     """SCORING_PROCESSES: -1 one process per CPU the container may use (at most 8), 0 threads,
     N processes."""
     processes = settings.scoring_processes
     if processes == 0:
         return ThreadScoring(available_cpus())
     workers = auto_workers(available_cpus()) if processes < 0 else processes
-    runner = ProcessScoring(settings, names, workers, niceness)
+    runner = ProcessScoring(settings, names, workers, niceness, versions)
     pids = runner.warm_up()
     log.info("Scoring in %d processes (%s)", len(pids), ", ".join(map(str, pids)))
     return runner

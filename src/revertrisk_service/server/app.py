@@ -7,8 +7,10 @@ import math
 import socket
 import sys
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import kserve
 from fastapi import FastAPI
@@ -42,7 +44,21 @@ from revertrisk_service.server.kserve_socket import serve_on_socket
 from revertrisk_service.server.logging_setup import configure_logging
 from revertrisk_service.server.workers import listening_socket, run_workers
 from revertrisk_service.serving.model import RevertRiskModel
+from revertrisk_service.transparency.caution_flags import CautionFlags
 from revertrisk_service.transparency.routes import build_transparency_router
+from revertrisk_service.versions.caution import observed_levels
+from revertrisk_service.versions.operator_routes import build_operator_router, operator_tokens
+from revertrisk_service.versions.shadow import ShadowScoring
+from revertrisk_service.versions.wiring import (
+    ChampionDirs,
+    ChampionVersions,
+    Polling,
+    champions,
+    open_outcomes,
+    open_versions,
+    start_live_versions,
+    version_dirs,
+)
 
 
 def serve(settings: Settings) -> None:
@@ -87,11 +103,31 @@ def build_server(settings: Settings) -> Served:
     recorder = build_score_recorder(settings)
     if recorder is not None:
         recorder.attach(extras.listeners)
-    runner = build_scoring_runner(settings, settings.enabled_models(), SERVER_NICENESS)
-    scoring = build_scoring(client, cache, extras.listeners, runner)
-    models = build_models(settings, scoring)
+    versions = open_versions(settings)
+    runner = build_scoring_runner(
+        settings,
+        settings.enabled_models(),
+        SERVER_NICENESS,
+        champions(versions, settings) if versions is not None else None,
+    )
+    live = start_live_versions(versions, settings, runner) if versions is not None else None
+    # Challengers are shadow-scored where scores are recorded (OUTCOMES_ENABLED): the gate
+    # reads them back, with the champion's, once their edits are decided.
+    shadow = ShadowScoring(live, recorder) if live is not None and recorder is not None else None
+    # What the gate and the observed caution levels read.
+    outcomes = (
+        recorder.store if recorder is not None
+        else open_outcomes(settings) if live is not None
+        else None
+    )  # fmt: skip
+    scoring = build_scoring(client, cache, extras.listeners, runner, shadow)
+    models = build_models(settings, scoring, live)
+    # Caution levels from observed outcomes, for the thresholds endpoint and predict's flags.
+    observed = observed_levels(outcomes) if outcomes is not None else None
+    caution_flags = CautionFlags(version_dirs(settings, versions), observed)
     for model in models:
         model.load()
+        model.caution_flags = caution_flags
         record_model(model.name, model.version)
     names = [m.name for m in models]
     app = model_server.app
@@ -99,17 +135,40 @@ def build_server(settings: Settings) -> Served:
     # Outermost: every answer, the error contract's and the client limit's included, is counted
     # and carries the request id.
     install_observability(app, served_models=lambda: names)
-    model_dirs = {n: settings.model_dir(n) for n in names}
-    feedback = build_feedback(settings, model_dirs, {m.name: m.version for m in models})
+    model_dirs: Mapping[str, Path] = (
+        ChampionDirs(live) if live is not None else {n: settings.model_dir(n) for n in names}
+    )
+    feedback = build_feedback(settings, dict(model_dirs), {m.name: m.version for m in models})
     app.include_router(
         build_transparency_router(
-            model_dirs, observed_in_use=feedback.observed_for_card if feedback else None
+            model_dirs,
+            observed_in_use=feedback.observed_for_card if feedback else None,
+            observed_level=observed,
         )
     )
     app.include_router(build_feedback_router(feedback, settings.max_body_bytes))
-    mount_outcomes(app, settings, model_dirs, {m.name: m.version for m in models}, recorder)
+    app.include_router(
+        build_operator_router(
+            versions,
+            outcomes,
+            operator_tokens(settings.operator_tokens_file) if settings.operator_tokens_file else None,
+            feedback.tokens if feedback is not None else None,
+            names,
+            settings.max_body_bytes,
+        )
+    )
+    serving_versions: Mapping[str, str] = (
+        ChampionVersions(live) if live is not None else {m.name: m.version for m in models}
+    )
+    mount_outcomes(app, settings, model_dirs, serving_versions, recorder)
     app.router.on_startup.append(partial(predict_route_first, app))
     app.router.on_shutdown.extend([client.aclose, cache.close, runner.close])
+    if live is not None:
+        polling = Polling(live)
+        app.router.on_startup.append(polling.start)
+        app.router.on_shutdown.insert(0, polling.stop)
+    if recorder is None and outcomes is not None:
+        app.router.on_shutdown.append(outcomes.close)
     if feedback is not None:
         app.router.on_shutdown.append(feedback.store.close)
     server = kserve.ModelServer(

@@ -5,6 +5,7 @@ models that answer through it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from revertrisk_service.cache import (
     GuardedRedis,
@@ -29,8 +30,12 @@ from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.scoring.revision_scoring import RevisionScoring
 from revertrisk_service.scoring.scoring_pool import ProcessScoring, ScoringRunner, ThreadScoring
+from revertrisk_service.scoring.shadow import Shadowing
 from revertrisk_service.serving.model import RevertRiskModel
 from revertrisk_service.wikis import Wiki
+
+if TYPE_CHECKING:
+    from revertrisk_service.versions.live import LiveVersions
 
 
 def cpu_workers() -> int:
@@ -123,24 +128,32 @@ def build_scoring(
     cache: CacheLayer,
     listeners: ScoreListeners,
     runner: ScoringRunner | None = None,
+    shadow: Shadowing | None = None,
 ) -> RevisionScoring:
     """The process's one scoring engine: every model, the ORES layer and in-process precaching
     answer through it, so that a revision is fetched and scored once for all of them. Without
-    scoring processes (`runner`), a thread pool sized to the CPUs."""
-    return RevisionScoring(client, runner or ThreadScoring(cpu_workers()), cache, listeners)
+    scoring processes (`runner`), a thread pool sized to the CPUs. With model versions, `shadow`
+    puts each champion's challenger into the same scoring call (versions.shadow)."""
+    return RevisionScoring(client, runner or ThreadScoring(cpu_workers()), cache, listeners, shadow)
 
 
-def build_models(settings: Settings, scoring: RevisionScoring) -> list[RevertRiskModel]:
+def build_models(
+    settings: Settings, scoring: RevisionScoring, live: LiveVersions | None = None
+) -> list[RevertRiskModel]:
     """The KServe models, not loaded yet: `load()` reads each artifact. All answer through the
-    one engine, `scoring`."""
+    one engine, `scoring`. With model versions (`live`), each answers with its champion of the
+    moment."""
     loader = scorer_loader(scoring.runner)
     return [
         RevertRiskModel(
             name,
-            lambda name=name: loader(name, settings),
+            (lambda name=name: live.champion(name))
+            if live is not None
+            else (lambda name=name: loader(name, settings)),
             scoring,
             max_batch_size=settings.max_batch_size,
             presave_enabled=settings.enable_presave,
+            live=live,
         )
         for name in settings.enabled_models()
     ]

@@ -23,11 +23,13 @@ from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.scored_edits import Origin, origin_of
 from revertrisk_service.scoring.cache_layer import CacheLayer
 from revertrisk_service.scoring.revision_scoring import RevisionScoring
+from revertrisk_service.scoring.shadow import Champions
 from revertrisk_service.serving.predict_input import PredictInput, carried
 from revertrisk_service.serving.presave import context_from_revision_data
 from revertrisk_service.serving.refresh import wants_refresh
 from revertrisk_service.serving.requests import ParsedRequest, RejectedInstance, RevisionRef
 from revertrisk_service.serving.responses import batch_error_body
+from revertrisk_service.transparency.caution_flags import CautionFlags, caution_requested
 from revertrisk_service.wikis import Wiki
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,8 @@ class ScoringJob:
     cache_headers: dict[str, str] = field(default_factory=dict)
     # What the request asked to be shown; None: no explanation in the response.
     explain: ExplainOptions | None = None
+    # Whether each answer carries its caution-level flags (transparency.caution_flags).
+    caution: bool = False
 
 
 def count_answers(model: str, outcomes: Iterable[object]) -> None:
@@ -89,8 +93,14 @@ class RevertRiskModel(kserve.Model):
         *,
         max_batch_size: int,
         presave_enabled: bool,
+        live: Champions | None = None,
     ) -> None:
         super().__init__(name, return_response_headers=True)
+        # With model versions: the champion of the moment answers, so a promotion needs no
+        # restart; each request reads it once and keeps it to the end.
+        self.live = live
+        # Set by the server: the thresholds behind the caution-level flags a request asks for.
+        self.caution_flags: CautionFlags | None = None
         self._load_scorer = load_scorer
         self.scorer: Scorer | None = None
         self.scoring = scoring
@@ -114,6 +124,8 @@ class RevertRiskModel(kserve.Model):
 
     @property
     def loaded(self) -> Scorer:
+        if self.live is not None:
+            return self.live.champion(self.name)
         if self.scorer is None:
             raise RuntimeError(f"{self.name} was used before load()")
         return self.scorer
@@ -140,6 +152,7 @@ class RevertRiskModel(kserve.Model):
                 self._slots_for(parsed),
                 origin_of(headers, parsed.kind),
                 explain=explain_options(predict.request_payload(), headers),
+                caution=caution_requested(predict.request_payload()),
             )
         except ServiceError as error:
             # A request rejected as a whole counts as one revision answered with that error,
@@ -217,9 +230,10 @@ class RevertRiskModel(kserve.Model):
                 max_batch_size=self.max_batch_size, presave_enabled=self.presave_enabled
             )
             explained = explain_options(predict.request_payload(), headers)
+            flags = caution_requested(predict.request_payload())
         except ServiceError:
             return None
-        if parsed.kind != "single" or explained is not None or wants_refresh(headers):
+        if parsed.kind != "single" or explained is not None or flags or wants_refresh(headers):
             return None
         (item,) = parsed.items
         # Only a batch holds rejected instances; a bad single request raised above.
@@ -252,16 +266,20 @@ class RevertRiskModel(kserve.Model):
         for slot in job.slots:
             SCORED.labels(self.name, "ok" if slot.result else _error_code(slot)).inc()
         names = self.loaded.feature_names
+        flags = self.caution_flags if job.caution else None
+
+        def shown(result: dict[str, Any]) -> dict[str, Any]:
+            body = shown_result(result, names, job.explain)
+            return flags.flagged(body) if flags is not None else body
+
         if job.request.kind != "batch":
             (slot,) = job.slots
             if slot.error is not None:
                 raise slot.error.with_headers(job.cache_headers)
             assert slot.result is not None
-            return shown_result(slot.result, names, job.explain)
+            return shown(slot.result)
         return {
-            "predictions": [
-                shown_result(s.result, names, job.explain) for s in job.slots if s.result is not None
-            ],
+            "predictions": [shown(s.result) for s in job.slots if s.result is not None],
             "errors": [
                 batch_error_body(s.index, s.lang, s.rev_id, s.error)
                 for s in job.slots

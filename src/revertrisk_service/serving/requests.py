@@ -43,6 +43,11 @@ class Explainable(BaseModel):
     explain_top: int = Field(
         default=DEFAULT_TOP, ge=1, le=MAX_TOP, description="How many contributions to list."
     )
+    caution_levels: bool = Field(
+        default=False,
+        description="Add `output.caution_levels`: for each caution level, whether the score is at "
+        "or above the answering version's own threshold for it (null where none reaches it).",
+    )
 
 
 class Instance(BaseModel):

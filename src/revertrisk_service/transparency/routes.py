@@ -3,6 +3,7 @@
     GET /v1/models/{name}/info
     GET /v1/models/{name}/thresholds                     -> the whole 1001-row table, columnar
     GET /v1/models/{name}/thresholds?query=maximum recall @ precision >= 0.9
+    GET /v1/models/{name}/thresholds?level=cautious       -> that caution level's threshold
 
 Files are read once and kept until their modification time changes, so requests cost a stat()
 per file. Every failure answers JSON {"error", "code"} from the service's error catalogue: the
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from fastapi.responses import JSONResponse
 
 from revertrisk_service.errors import (
     EvaluationNotAvailable,
+    InvalidCautionLevel,
     ModelArtifactError,
     ModelNotFound,
     ServiceError,
@@ -40,6 +42,11 @@ from revertrisk_service.transparency.threshold_query import (
     parse_threshold_query,
 )
 from revertrisk_service.transparency.threshold_table import ThresholdTable
+from revertrisk_service.transparency.version_levels import (
+    ObservedLevel,
+    checked_level,
+    level_answer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -94,21 +101,26 @@ def _error(error: ServiceError) -> JSONResponse:
 
 
 def build_transparency_router(
-    model_dirs: dict[str, Path],
+    model_dirs: Mapping[str, Path],
     observed_in_use: Callable[[str], dict[str, Any]] | None = None,
+    observed_level: ObservedLevel | None = None,
 ) -> APIRouter:
-    """Routes for the models in `model_dirs` (model name -> directory holding model.json etc.).
+    """Routes for the models in `model_dirs` (model name -> directory holding model.json etc.;
+    with model versions, the serving version's directory at the time of each request).
     With patroller feedback on, `observed_in_use` gives each card its "observed in use" section
-    (absent otherwise, so a deployment without feedback serves the card it always did)."""
-    files = {name: ModelFiles(Path(directory)) for name, directory in model_dirs.items()}
+    (absent otherwise, so a deployment without feedback serves the card it always did); with
+    outcomes, `observed_level` gives caution levels from them once enough edits are decided."""
+    files: dict[Path, ModelFiles] = {}
     router = APIRouter(tags=["transparency"])
 
     def lookup(name: str) -> tuple[ModelFiles, dict[str, Any]]:
-        model = files.get(name)
-        if model is None:
+        if name not in model_dirs:
             raise ModelNotFound(
-                f"Model {name!r} is not served here; served: {sorted(files)}.", model_name=name
+                f"Model {name!r} is not served here; served: {sorted(model_dirs)}.",
+                model_name=name,
             )
+        directory = Path(model_dirs[name])
+        model = files.get(directory) or files.setdefault(directory, ModelFiles(directory))
         manifest = model.manifest()
         if manifest is None:
             raise ModelArtifactError(f"Model {name!r} has no {MANIFEST_FILE}.", model_name=name)
@@ -137,11 +149,17 @@ def build_transparency_router(
         return guarded(handler)
 
     @router.get("/v1/models/{name}/thresholds")
-    def model_thresholds(name: str, query: str | None = None) -> JSONResponse:
-        """The threshold answering an ORES-style query, or the whole table without a query."""
+    def model_thresholds(
+        name: str, query: str | None = None, level: str | None = None
+    ) -> JSONResponse:
+        """The threshold answering an ORES-style query or a caution level, or the whole table."""
 
         def handler() -> dict[str, Any]:
             model, manifest = lookup(name)
+            if level is not None and query is not None:
+                raise InvalidCautionLevel("Ask for a query or a level, not both.", field="level")
+            if level is not None:
+                checked_level(level)
             parsed = parse_threshold_query(query) if query is not None else None
             loaded = model.thresholds()
             if loaded is None:
@@ -154,6 +172,9 @@ def build_transparency_router(
                 "model_name": manifest.get("name", name),
                 "model_version": manifest.get("version"),
             }
+            if level is not None:
+                version = str(manifest.get("version"))
+                return {**head, **level_answer(name, version, level, table, observed_level)}
             if parsed is None:
                 return {**head, **stored}
             return {

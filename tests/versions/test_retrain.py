@@ -85,7 +85,7 @@ def test_retrain_registers_a_candidate_trained_on_feedback_and_outcomes(
     outcomes = next(s for s in body["sources"] if s.get("kind") == "outcomes")
     assert outcomes["rows"] == len(DECIDED)
     assert outcomes["label_sources"] == {"sha1": 20, "window": 40}
-    kinds = [d["kind"] for d in load_manifest(artifact).training_data["datasets"]]
+    kinds = [s["kind"] for s in load_manifest(artifact).training_data["sources"]]
     assert sorted(kinds) == ["feedback", "outcomes"]
     act = versions.history(LANGUAGE_AGNOSTIC)[-1]
     assert (act.act, act.version, act.by) == ("challenger", candidate, "ops-bob")

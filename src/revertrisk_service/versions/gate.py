@@ -26,7 +26,7 @@ import numpy as np
 
 from revertrisk_service.evaluation.ablation import Estimate, PageBootstrap
 from revertrisk_service.evaluation.disparate_impact import disparate_impact
-from revertrisk_service.outcomes.records import DecidedScore
+from revertrisk_service.outcomes.records import DecidedScore, ScoreFilter
 from revertrisk_service.outcomes.store import OutcomeStore
 from revertrisk_service.training.artifacts import THRESHOLDS_FILENAME
 from revertrisk_service.transparency.caution_levels import CAUTION_LEVELS, level_thresholds
@@ -124,9 +124,10 @@ def compare(
 ) -> Comparison:
     """Champion and challenger (version, artifact directory) on their common decided edits."""
     (first_version, first_dir), (second_version, second_dir) = champion, challenger
+    period = ScoreFilter(since=since, until=until)
     labels, anonymous, first, second, edits = paired(
-        store.decided_scores(model, first_version, since, until),
-        store.decided_scores(model, second_version, since, until),
+        store.decided_scores(model, first_version, period),
+        store.decided_scores(model, second_version, period),
     )
     counts = (int(labels.size), int(labels.sum()), int(anonymous.sum()))
     anonymous_classes = len(set(labels[anonymous].tolist())) == 2

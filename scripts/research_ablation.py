@@ -154,7 +154,7 @@ def learner(name: str):
     if name == "xgboost":
         import xgboost as xgb
 
-        from revertrisk_service.models.language_agnostic.train import (
+        from revertrisk_service.training.language_agnostic import (
             BOOSTER_PARAMS,
             BOOSTING_ROUNDS,
         )
@@ -168,7 +168,7 @@ def learner(name: str):
         return fit_predict
     from catboost import CatBoostClassifier
 
-    from revertrisk_service.models.multilingual.train import CATBOOST_PARAMS
+    from revertrisk_service.training.multilingual import CATBOOST_PARAMS
 
     def fit_predict(xtr, ytr, xte, seed):
         params = {**CATBOOST_PARAMS, "thread_count": 1}

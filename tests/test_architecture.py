@@ -74,9 +74,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 # until its entry is deleted, so that the list can only shrink.
 LEAVING: frozenset[tuple[str, str]] = frozenset(
     {
-        (f"{ROOT}.models.language_agnostic.spark_train", f"{ROOT}.dataset.spark_job"),
-        (f"{ROOT}.models.language_agnostic.train", f"{ROOT}.evaluation.source_holdouts"),
-        (f"{ROOT}.models.multilingual.train", f"{ROOT}.evaluation.source_holdouts"),
+        (f"{ROOT}.training.language_agnostic_spark", f"{ROOT}.dataset.spark_job"),
+        (f"{ROOT}.training.language_agnostic", f"{ROOT}.evaluation.source_holdouts"),
+        (f"{ROOT}.training.multilingual", f"{ROOT}.evaluation.source_holdouts"),
         (f"{ROOT}.training.contract", f"{ROOT}.models.language_agnostic.features"),
         (f"{ROOT}.training.contract", f"{ROOT}.models.multilingual.features"),
     }

@@ -218,7 +218,7 @@ def _train_from_datasets(trainer, target: Path, data: list[Path], sample_dir: Pa
         check_data_dir(sample_dir)
     try:
         if master is not None:
-            from revertrisk_service.models.language_agnostic.spark_train import train_on_spark
+            from revertrisk_service.training.language_agnostic_spark import train_on_spark
 
             return train_on_spark(target, data, master, seed=seed)
         from revertrisk_service.training.table import load_table

@@ -1,6 +1,6 @@
 """Train the language-agnostic XGBoost model on the real offline data and write its artifact.
 
-Run: python -m revertrisk_service.models.language_agnostic.train [output_dir] [data_dir] [seed]
+Run: python -m revertrisk_service.training.language_agnostic [output_dir] [data_dir] [seed]
 
 Training data: ki_multilingual_sample.csv (46 Wikipedias, label = identity-reverted), which is
 the label the service predicts. PAN-WVC-11 (English 2009, label = vandalism, metadata only) is

@@ -19,11 +19,6 @@ import numpy as np
 import pandas as pd
 
 from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES
-from revertrisk_service.models.language_agnostic.train import (
-    BOOSTER_PARAMS,
-    BOOSTING_ROUNDS,
-    write_artifact,
-)
 from revertrisk_service.training.contract import DATASET_METADATA_FILE, LABEL_COLUMN
 from revertrisk_service.training.dataset_reader import DatasetError, describe
 from revertrisk_service.training.holdout import (
@@ -31,6 +26,11 @@ from revertrisk_service.training.holdout import (
     PAGES_FOR_PAGE_HOLDOUT,
     TIME_HOLDOUT_SHARE,
     roc_auc_or_none,
+)
+from revertrisk_service.training.language_agnostic import (
+    BOOSTER_PARAMS,
+    BOOSTING_ROUNDS,
+    write_artifact,
 )
 
 # The in-process booster's settings under xgboost.spark's (scikit-learn style) names. Left out:

@@ -75,8 +75,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 LEAVING: frozenset[tuple[str, str]] = frozenset(
     {
         (f"{ROOT}.training.language_agnostic_spark", f"{ROOT}.dataset.spark_job"),
-        (f"{ROOT}.training.language_agnostic", f"{ROOT}.evaluation.source_holdouts"),
-        (f"{ROOT}.training.multilingual", f"{ROOT}.evaluation.source_holdouts"),
         (f"{ROOT}.training.contract", f"{ROOT}.models.language_agnostic.features"),
         (f"{ROOT}.training.contract", f"{ROOT}.models.multilingual.features"),
     }

@@ -25,7 +25,6 @@ import pandas as pd
 import xgboost as xgb
 from sklearn.model_selection import StratifiedGroupKFold
 
-from revertrisk_service.evaluation.source_holdouts import source_report
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
@@ -46,6 +45,7 @@ from revertrisk_service.training.holdout import (
 from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
 from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.training.reproducible import content_version
+from revertrisk_service.training.source_holdouts import source_report
 from revertrisk_service.training.table import TrainingTable, table_training_data
 
 MODEL_NAME = LANGUAGE_AGNOSTIC

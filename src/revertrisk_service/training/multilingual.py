@@ -29,7 +29,6 @@ from catboost import CatBoostClassifier
 from sklearn.model_selection import StratifiedGroupKFold
 
 from revertrisk_service.edits.texts import EditTexts
-from revertrisk_service.evaluation.source_holdouts import source_report
 from revertrisk_service.model_table import MULTILINGUAL
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.models.multilingual.features import (
@@ -73,6 +72,7 @@ from revertrisk_service.training.reproducible import (
     seed_everything,
     strip_volatile_metadata,
 )
+from revertrisk_service.training.source_holdouts import source_report
 from revertrisk_service.training.table import (
     SAMPLE_SOURCE,
     TrainingTable,

@@ -32,10 +32,10 @@ from revertrisk_service.evaluation.ablation import (
     markdown_table,
     out_of_fold,
 )
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.signals import CATALOGUE
 from revertrisk_service.signals.facts import INTERFACE_FLAG_FAMILY
 from revertrisk_service.training.holdout import holdout_mask
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 from revertrisk_service.wikis import wiki_by_dbname
 
 DATA = DEFAULT_DATA_DIR / "ki_multilingual_sample.csv"

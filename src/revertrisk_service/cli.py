@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from revertrisk_service.config import Settings
 from revertrisk_service.dataset.cli import app as dataset_app
+from revertrisk_service.locations import default_data_dir
 from revertrisk_service.model_table import (
     COMMANDS,
     LANGUAGE_AGNOSTIC,
@@ -18,7 +19,6 @@ from revertrisk_service.model_table import (
     ServedModel,
     model_for_command,
 )
-from revertrisk_service.training.paths import default_data_dir
 
 app = typer.Typer(
     help="Revert-risk scoring for Wikipedia edits.",
@@ -232,7 +232,7 @@ def _train_from_datasets(trainer, target: Path, data: list[Path], sample_dir: Pa
 def _evaluate_dir(model_dir: Path) -> dict:
     """Evaluate a trained model in place; returns its model card."""
     from revertrisk_service.evaluation.evaluate import evaluate_model_dir
-    from revertrisk_service.training.artifacts import MANIFEST_FILE, PREDICTIONS_FILE
+    from revertrisk_service.locations import MANIFEST_FILE, PREDICTIONS_FILE
 
     for needed in (MANIFEST_FILE, PREDICTIONS_FILE):
         if not (model_dir / needed).is_file():

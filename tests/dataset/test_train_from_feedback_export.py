@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 from revertrisk_service.cli import app
 from revertrisk_service.feedback.export import DATASET_JSON, PARQUET_FILE
 from revertrisk_service.feedback.signal_values import computable_signals
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.signals import solve
 from revertrisk_service.training.datasets import KI_FILE, load_ki
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
     not (DEFAULT_DATA_DIR / KI_FILE).exists(), reason="shared/data is not present"

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.training.datasets import KI_FILE
 from revertrisk_service.training.holdout import (
     PAGES_FOR_PAGE_HOLDOUT,
     holdout_mask,
     source_holdout,
 )
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 from revertrisk_service.training.table import capped_rows, load_table
 
 needs_data = pytest.mark.skipif(not (DEFAULT_DATA_DIR / KI_FILE).exists(),

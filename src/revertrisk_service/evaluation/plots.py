@@ -15,7 +15,7 @@ matplotlib.use("Agg")  # No display on servers or CI; must precede the pyplot im
 import matplotlib.pyplot as plt
 import numpy as np
 
-from revertrisk_service.training.artifacts import PLOT_FILES
+from revertrisk_service.locations import PLOT_FILES
 from revertrisk_service.transparency.threshold_table import ThresholdTable
 
 

@@ -45,13 +45,6 @@ from revertrisk_service.models.multilingual.features import (
     text_features,
 )
 from revertrisk_service.models.multilingual.text_classifiers import TextClassifier
-from revertrisk_service.models.multilingual.text_training import (
-    TRAIN_MAX_LENGTH,
-    as_classifier,
-    save_classifier,
-    train_text_classifier,
-    train_tokenizer,
-)
 from revertrisk_service.signals import CATALOGUE, SignalValues, describe, given_facts, solve
 from revertrisk_service.signals.groups import CHARACTERS, COMMENT, LANGUAGE_ID, WORD_PRIORS
 from revertrisk_service.signals.text_models import TEXT_KINDS, TEXT_SCORE_FEATURES
@@ -77,6 +70,13 @@ from revertrisk_service.training.table import (
     TrainingTable,
     capped_rows,
     table_training_data,
+)
+from revertrisk_service.training.text_classifiers import (
+    TRAIN_MAX_LENGTH,
+    as_classifier,
+    save_classifier,
+    train_text_classifier,
+    train_tokenizer,
 )
 from revertrisk_service.wikis import wiki_by_dbname
 

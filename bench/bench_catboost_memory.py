@@ -25,8 +25,8 @@ import gc, json, sys
 import numpy as np
 from catboost import CatBoostClassifier
 from revertrisk_service.models.multilingual import features as ml
-from revertrisk_service.models.multilingual.train import CATBOOST_PARAMS, table_inputs
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
+from revertrisk_service.training.multilingual import CATBOOST_PARAMS, table_inputs
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.training.table import load_table
 
 rows = int(sys.argv[1])

@@ -28,8 +28,8 @@ from revertrisk_service.models.multilingual.model import (
     DEFAULT_MODEL_DIR,
     MultilingualModel,
 )
-from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
 from revertrisk_service.signals import edit_signals
+from revertrisk_service.training.multilingual import DATA_FILE, DEFAULT_DATA_DIR
 from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.wikis import resolve_lang
 

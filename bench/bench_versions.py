@@ -69,8 +69,8 @@ def challenger_artifact(given: Path | None, work: Path) -> Path:
     if given is not None:
         return given
     from revertrisk_service.evaluation.evaluate import evaluate_model_dir
+    from revertrisk_service.locations import default_data_dir
     from revertrisk_service.models.language_agnostic import train
-    from revertrisk_service.training.paths import default_data_dir
 
     target = work / "challenger" / LANGUAGE_AGNOSTIC
     train.main(output_dir=target, data_dir=default_data_dir(), seed=7)

@@ -28,7 +28,7 @@ from revertrisk_service.edits.outline_trees import parse_outlines
 from revertrisk_service.edits.sections import changed_sections
 from revertrisk_service.edits.texts import extract_texts
 from revertrisk_service.edits.wikitext import outline_delta, wikitext_stats
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 
 
 def compare(pair: EditPair) -> tuple[list[str], float, float]:

@@ -20,11 +20,11 @@ from pathlib import Path
 from revertrisk_devtools.article_wiki import article, edited
 from revertrisk_devtools.edit_pairs import EditPair, fixture_pairs, pairs_from_rows, read_rows
 from revertrisk_service.config import Settings
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC, MULTILINGUAL
 from revertrisk_service.models.registry import load_scorer
 from revertrisk_service.models.scorer import signals_for
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 from revertrisk_service.wikis import resolve_lang
 
 REPO = Path(__file__).resolve().parents[1]

@@ -32,10 +32,10 @@ from revertrisk_service.evaluation.ablation import (
     markdown_table,
     out_of_fold,
 )
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.signals import CATALOGUE
 from revertrisk_service.signals.facts import INTERFACE_FLAG_FAMILY
 from revertrisk_service.training.holdout import holdout_mask
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 from revertrisk_service.wikis import wiki_by_dbname
 
 DATA = DEFAULT_DATA_DIR / "ki_multilingual_sample.csv"
@@ -154,7 +154,7 @@ def learner(name: str):
     if name == "xgboost":
         import xgboost as xgb
 
-        from revertrisk_service.models.language_agnostic.train import (
+        from revertrisk_service.training.language_agnostic import (
             BOOSTER_PARAMS,
             BOOSTING_ROUNDS,
         )
@@ -168,7 +168,7 @@ def learner(name: str):
         return fit_predict
     from catboost import CatBoostClassifier
 
-    from revertrisk_service.models.multilingual.train import CATBOOST_PARAMS
+    from revertrisk_service.training.multilingual import CATBOOST_PARAMS
 
     def fit_predict(xtr, ytr, xte, seed):
         params = {**CATBOOST_PARAMS, "thread_count": 1}

@@ -21,15 +21,15 @@ from sklearn.model_selection import StratifiedGroupKFold
 from transformers import BertForSequenceClassification
 
 from revertrisk_service.evaluation.ablation import auc
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.models.multilingual.text_classifiers import pool_scores
-from revertrisk_service.models.multilingual.text_training import (
+from revertrisk_service.training.holdout import holdout_mask
+from revertrisk_service.training.text_classifiers import (
     TRAIN_MAX_LENGTH,
     as_classifier,
     small_bert_config,
     train_tokenizer,
 )
-from revertrisk_service.training.holdout import holdout_mask
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 
 DATA = DEFAULT_DATA_DIR / "ki_multilingual_sample.csv"
 KINDS = {"insert": "texts_insert", "remove": "texts_removed", "change": "texts_change"}

@@ -9,10 +9,10 @@ import pandas as pd
 from catboost import CatBoostClassifier
 
 from revertrisk_service.evaluation.ablation import CvPlan, PageBootstrap, out_of_fold
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.models.multilingual import features as ml
-from revertrisk_service.models.multilingual import train as ml_train
+from revertrisk_service.training import multilingual as ml_train
 from revertrisk_service.training.holdout import holdout_mask
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 
 df, facts = ml_train.read_labelled(DEFAULT_DATA_DIR)
 keep = ~holdout_mask(df["wiki_db"], df["page_title"])

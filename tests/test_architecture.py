@@ -44,17 +44,18 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("scoring",),
     # Offline work: building training data and measuring models.
     ("evaluation", "dataset"),
+    # Training: the training-data contract (the signals of a row, the union of the models'
+    # features), the dataset reader, the hold-outs and the trainers.
+    ("training",),
     # What a score becomes once computed: events, the patrol feed's edits, model cards.
     ("prediction_events", "scored_edits", "transparency"),
-    # The models: their artifacts, features, scorers and trainers.
+    # The served models: their features, loaders and scorers.
     ("models",),
     # Infrastructure: the score cache's stores, the edit stream's events, metrics and log lines,
     # Kafka settings, the settings themselves and the CPUs this process may use.
     # What every command shares (its error line, its settings) sits here too, so that a
     # feature's own command group needs nothing from the command line above.
     ("cache", "events", "observability", "kafka_connection", "config", "cpus", "cli_support"),
-    # The training-data contract and the artifacts' paths (read by the settings).
-    ("training",),
     # Explanations of a score in a patroller's words.
     ("explanations",),
     # The signal catalogue and its solver.
@@ -67,23 +68,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("retry", "wikis", "model_table"),
     # The identity-revert rule shared by the dataset's labels and the live outcomes.
     ("identity_reverts",),
-    ("errors",),
+    # The error catalogue; where the artifacts and the labelled data live on disk (read by the
+    # settings, the loaders, the model cards and the trainers).
+    ("errors", "locations"),
 )
-
-# Imports that break the layers today: the trainers (models/*/train.py) and the training-data
-# contract sit on both sides of the models, so the trainers are to move into training/ and the
-# artifact paths below the settings. Each must still exist: once it is gone, this test fails
-# until its entry is deleted, so that the list can only shrink.
-LEAVING: frozenset[tuple[str, str]] = frozenset(
-    {
-        (f"{ROOT}.models.language_agnostic.spark_train", f"{ROOT}.dataset.spark_job"),
-        (f"{ROOT}.models.language_agnostic.train", f"{ROOT}.evaluation.source_holdouts"),
-        (f"{ROOT}.models.multilingual.train", f"{ROOT}.evaluation.source_holdouts"),
-        (f"{ROOT}.training.contract", f"{ROOT}.models.language_agnostic.features"),
-        (f"{ROOT}.training.contract", f"{ROOT}.models.multilingual.features"),
-    }
-)
-
 
 def package_of(module: str) -> str | None:
     """`revertrisk_service.precache.kafka.consumer` -> `precache`; None for the root package."""
@@ -106,12 +94,12 @@ def graph() -> grimp.ImportGraph:
 
 
 def imports(graph: grimp.ImportGraph) -> set[tuple[str, str]]:
-    """Every direct import between two modules of the tree, but those LEAVING."""
+    """Every direct import between two modules of the tree."""
     return {
         (importer, imported)
         for importer in graph.modules
         for imported in graph.find_modules_directly_imported_by(importer)
-    } - LEAVING
+    }
 
 
 def upward(edges: Iterable[tuple[str, str]], ranks: Mapping[str, int]) -> list[tuple[str, str]]:
@@ -166,13 +154,6 @@ def test_no_import_cycle_between_packages(graph: grimp.ImportGraph) -> None:
 
 def test_no_import_cycle_between_modules(graph: grimp.ImportGraph) -> None:
     assert cycle(imports(graph)) is None
-
-
-def test_the_leaving_imports_still_exist(graph: grimp.ImportGraph) -> None:
-    for importer, imported in LEAVING:
-        assert graph.direct_import_exists(importer=importer, imported=imported), (
-            f"{importer} no longer imports {imported}: delete its entry from LEAVING"
-        )
 
 
 def test_the_checks_catch_what_they_forbid() -> None:

@@ -11,6 +11,7 @@ from revertrisk_service.cli_support import command_settings as _settings
 from revertrisk_service.cli_support import fail, require_parquet
 from revertrisk_service.config import Settings
 from revertrisk_service.dataset.cli import app as dataset_app
+from revertrisk_service.locations import default_data_dir
 from revertrisk_service.model_table import (
     COMMANDS,
     LANGUAGE_AGNOSTIC,
@@ -19,7 +20,6 @@ from revertrisk_service.model_table import (
     ServedModel,
     model_for_command,
 )
-from revertrisk_service.training.paths import default_data_dir
 from revertrisk_service.versions.cli import JsonOption
 from revertrisk_service.versions.cli import app as models_app
 
@@ -197,7 +197,7 @@ def _train_from_datasets(trainer, target: Path, data: list[Path], sample_dir: Pa
         check_data_dir(sample_dir)
     try:
         if master is not None:
-            from revertrisk_service.models.language_agnostic.spark_train import train_on_spark
+            from revertrisk_service.training.language_agnostic_spark import train_on_spark
 
             return train_on_spark(target, data, master, seed=seed)
         from revertrisk_service.training.table import load_table
@@ -211,7 +211,7 @@ def _train_from_datasets(trainer, target: Path, data: list[Path], sample_dir: Pa
 def _evaluate_dir(model_dir: Path) -> dict:
     """Evaluate a trained model in place; returns its model card."""
     from revertrisk_service.evaluation.evaluate import evaluate_model_dir
-    from revertrisk_service.training.artifacts import MANIFEST_FILE, PREDICTIONS_FILE
+    from revertrisk_service.locations import MANIFEST_FILE, PREDICTIONS_FILE
 
     for needed in (MANIFEST_FILE, PREDICTIONS_FILE):
         if not (model_dir / needed).is_file():

@@ -9,8 +9,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from revertrisk_service import __version__
+from revertrisk_service.locations import ARTIFACTS_DIR
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC, MODEL_NAMES
-from revertrisk_service.training.paths import ARTIFACTS_DIR
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from revertrisk_devtools.history_slice import slice_history
-from revertrisk_service.training.paths import default_data_dir
+from revertrisk_service.locations import default_data_dir
 
 HISTORIES = default_data_dir() / "histories"
 TINY = HISTORIES / "enwiki-20140102-tiny-pages-meta-history.xml.gz"

@@ -15,8 +15,8 @@ from support.training_rows import ki_feedback_export
 from typer.testing import CliRunner
 
 from revertrisk_service.cli import app
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.training.datasets import KI_FILE
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
     not (DEFAULT_DATA_DIR / KI_FILE).exists(), reason="shared/data is not present"

@@ -21,7 +21,7 @@ from revertrisk_service.edits.edit_types import (
 )
 from revertrisk_service.edits.outline_trees import parse_outlines
 from revertrisk_service.edits.sections import changed_sections
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 
 DATA = DEFAULT_DATA_DIR / "ki_multilingual_sample.csv"
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason="shared/data is not present")

@@ -19,7 +19,7 @@ from revertrisk_service.edits.sections import (
 )
 from revertrisk_service.edits.texts import extract_texts
 from revertrisk_service.edits.wikitext import outline_delta, wikitext_stats
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 
 # The MULTILINE search it replaces: the definition of a heading line has not changed.
 OLD_HEADING_LINE = re.compile(r"^(={1,6})[^\n]*?\1[ \t]*$", re.MULTILINE)

@@ -13,7 +13,7 @@ from revertrisk_service.edits.texts import (
     pair_sentences,
     split_sentences,
 )
-from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
+from revertrisk_service.training.multilingual import DATA_FILE, DEFAULT_DATA_DIR
 
 DATA = DEFAULT_DATA_DIR / DATA_FILE
 

@@ -20,10 +20,10 @@ from revertrisk_service.mediawiki.types import EditContext, Page, Revision, User
 from revertrisk_service.models.manifest import load_manifest
 from revertrisk_service.models.multilingual.features import ALL_FEATURES
 from revertrisk_service.models.multilingual.model import DEFAULT_MODEL_DIR, MultilingualModel
-from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
 from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.signals import edit_signals, model_inputs
 from revertrisk_service.signals.text_models import TEXT_KINDS, TEXT_SCORE_FEATURES
+from revertrisk_service.training.multilingual import DATA_FILE, DEFAULT_DATA_DIR
 from revertrisk_service.wikis import resolve_lang
 
 

@@ -14,8 +14,8 @@ from revertrisk_service.models.multilingual.features import (
     cap_texts,
 )
 from revertrisk_service.models.multilingual.text_classifiers import MISSING, pool_scores
-from revertrisk_service.models.multilingual.train import DATA_FILE, DEFAULT_DATA_DIR
 from revertrisk_service.signals.text_models import TEXT_SCORE_FEATURES
+from revertrisk_service.training.multilingual import DATA_FILE, DEFAULT_DATA_DIR
 
 
 def test_revisions_without_texts_get_minus_one() -> None:

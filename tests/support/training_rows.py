@@ -11,9 +11,9 @@ import pandas as pd
 
 from revertrisk_service.feedback.export import DATASET_JSON, PARQUET_FILE
 from revertrisk_service.feedback.signal_values import computable_signals
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.signals import solve
 from revertrisk_service.training.datasets import load_ki
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 
 
 def ki_feedback_export(out: Path) -> pd.DataFrame:

@@ -1,5 +1,5 @@
 """Configuration mistakes on the command line get one clear line and exit status 2, never a
-traceback; the default paths work outside a checkout too."""
+traceback."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from revertrisk_service import cli
-from revertrisk_service.training import paths
 
 runner = CliRunner()
 
@@ -59,23 +58,3 @@ def test_evaluating_an_untrained_model_is_one_line(tmp_path: Path, monkeypatch: 
     assert "run `make models`" in _one_line_error(
         runner.invoke(cli.app, ["evaluate", "revertrisk-multilingual"])
     )
-
-
-def test_defaults_outside_a_checkout_are_relative_to_the_working_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    site_packages = tmp_path / "lib" / "python3.11" / "site-packages"
-    monkeypatch.setattr(paths, "_CHECKOUT_ROOT", site_packages.parent)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("DATA_DIR", raising=False)
-    assert paths.checkout_root() is None
-    assert paths.default_models_dir() == tmp_path / "models"
-    assert paths.default_data_dir() == tmp_path.parent / "shared" / "data"
-
-
-def test_defaults_inside_the_checkout(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("DATA_DIR", raising=False)
-    root = paths.checkout_root()
-    assert root is not None and (root / "pyproject.toml").is_file()
-    assert paths.default_models_dir() == root / "models"
-    assert paths.default_data_dir() == root.parent / "shared" / "data"

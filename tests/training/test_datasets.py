@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES, feature_vector
-from revertrisk_service.models.language_agnostic.train import DEFAULT_DATA_DIR
 from revertrisk_service.signals import solve
 from revertrisk_service.training.datasets import (
     KI_FILE,
@@ -17,6 +16,7 @@ from revertrisk_service.training.datasets import (
     load_ki,
 )
 from revertrisk_service.training.holdout import holdout_mask
+from revertrisk_service.training.language_agnostic import DEFAULT_DATA_DIR
 
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_DATA_DIR / KI_FILE).exists(), reason="shared/data is not present"

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.training.datasets import KI_FILE
 from revertrisk_service.training.holdout import (
     PAGES_FOR_PAGE_HOLDOUT,
     holdout_mask,
     source_holdout,
 )
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 from revertrisk_service.training.table import capped_rows, load_table
 
 needs_data = pytest.mark.skipif(not (DEFAULT_DATA_DIR / KI_FILE).exists(),
@@ -55,7 +55,7 @@ def test_a_single_page_is_held_out_by_time_and_many_pages_by_page() -> None:
 
 @needs_data
 def test_multilingual_training_caps_its_rows(tmp_path: Path) -> None:
-    from revertrisk_service.models.multilingual.train import main_from_table
+    from revertrisk_service.training.multilingual import main_from_table
 
     table = load_table([], DEFAULT_DATA_DIR)
     manifest = main_from_table(tmp_path, table, seed=1, max_train_rows=300)
@@ -79,8 +79,8 @@ def _as_dataset(frame: pd.DataFrame, directory: Path, chunks: int) -> Path:
 @pytest.mark.slow
 def test_training_from_datasets_gives_the_same_bytes_however_the_rows_were_written(
         tmp_path: Path) -> None:
-    from revertrisk_service.models.language_agnostic import train as la
-    from revertrisk_service.models.multilingual import train as ml
+    from revertrisk_service.training import language_agnostic as la
+    from revertrisk_service.training import multilingual as ml
     from revertrisk_service.training.table import SOURCE_COLUMN, sample_rows
 
     rows = sample_rows(DEFAULT_DATA_DIR).drop(columns=[SOURCE_COLUMN])

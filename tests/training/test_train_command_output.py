@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from revertrisk_service.evaluation.summary_table import held_out_rows, print_held_out
-from revertrisk_service.training.paths import ARTIFACTS_DIR
+from revertrisk_service.locations import ARTIFACTS_DIR
 from revertrisk_service.transparency.model_card import build_model_card
 
 MODELS = ("revertrisk-language-agnostic", "revertrisk-multilingual")

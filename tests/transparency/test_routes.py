@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from revertrisk_devtools.ports import free_port
 from revertrisk_service.evaluation.report import evaluate_predictions
 from revertrisk_service.evaluation.thresholds import compute_threshold_table, save_threshold_table
-from revertrisk_service.training.artifacts import EVALUATION_JSON
+from revertrisk_service.locations import EVALUATION_JSON
 from revertrisk_service.transparency.routes import build_transparency_router
 from revertrisk_service.transparency.threshold_query import answer_threshold_query
 from revertrisk_service.transparency.threshold_table import load_threshold_table
@@ -153,7 +153,7 @@ def test_thresholds_of_unevaluated_model(client):
 @pytest.mark.parametrize("name", ["revertrisk-language-agnostic", "revertrisk-multilingual"])
 def test_each_shipped_card_says_what_the_model_is(name):
     from revertrisk_service.evaluation.model_card import render_model_card_markdown
-    from revertrisk_service.training.paths import ARTIFACTS_DIR
+    from revertrisk_service.locations import ARTIFACTS_DIR
     from revertrisk_service.transparency.model_card import build_model_card
 
     model_dir = ARTIFACTS_DIR / name

@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from support.model_versions import SHIPPED, SHIPPED_VERSION, registry_with
 
 from revertrisk_service.config import Settings
+from revertrisk_service.locations import PREDICTIONS_FILE
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.outcomes.records import DecisionSource, Outcome, RecordedScore
 from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 from revertrisk_service.scoring.prediction import prediction_body
 from revertrisk_service.scoring.scoring_pool import ThreadScoring
-from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.transparency.caution_flags import CautionFlags
 from revertrisk_service.transparency.caution_levels import CAUTION_LEVELS
 from revertrisk_service.transparency.routes import build_transparency_router

@@ -16,13 +16,13 @@ from typer.testing import CliRunner
 
 from revertrisk_devtools.flaky_api import FlakyApi, SyntheticWiki, running
 from revertrisk_service.cli import app
+from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.installed_versions import ModelRegistry, check_complete
 from revertrisk_service.models.manifest import load_manifest
 from revertrisk_service.outcomes.records import DecisionSource, Outcome, RecordedScore
 from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 from revertrisk_service.training.datasets import KI_FILE
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
 from revertrisk_service.versions.aliases import FileAliasStore
 from revertrisk_service.versions.catalog import ModelVersions
 

@@ -148,7 +148,7 @@ def multilingual_spec(data_dir: Path, seed: int = 42, shipped_only: bool = False
     from catboost import CatBoostClassifier
 
     from revertrisk_service.models.multilingual import features as ml
-    from revertrisk_service.models.multilingual import train as ml_train
+    from revertrisk_service.training import multilingual as ml_train
 
     df, given = ml_train.read_labelled(data_dir)
     keep = _development(df)
@@ -196,7 +196,7 @@ def multilingual_spec(data_dir: Path, seed: int = 42, shipped_only: bool = False
 def language_agnostic_spec(data_dir: Path, seed: int = 42, shipped_only: bool = False) -> AblationSpec:
     """`shipped_only` keeps the shipped groups alone and skips computing the others."""
     from revertrisk_service.models.language_agnostic import features as la
-    from revertrisk_service.models.language_agnostic import train as la_train
+    from revertrisk_service.training import language_agnostic as la_train
     from revertrisk_service.training.datasets import load_ki
 
     data = load_ki(Path(data_dir))

@@ -21,7 +21,7 @@ from revertrisk_service.evaluation.report import (
     write_evaluation,
 )
 from revertrisk_service.evaluation.thresholds import compute_threshold_table, save_threshold_table
-from revertrisk_service.training.artifacts import (
+from revertrisk_service.locations import (
     EVALUATION_MD,
     MANIFEST_FILE,
     MODEL_CARD_MD,

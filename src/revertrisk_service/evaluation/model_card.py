@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from revertrisk_service.evaluation.source_holdouts import render_source_report
+from revertrisk_service.training.source_holdouts import render_source_report
 
 
 def _fmt(body: Any) -> str:

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-from revertrisk_service.training.artifacts import PLOT_FILES
+from revertrisk_service.locations import PLOT_FILES
 from revertrisk_service.transparency.threshold_table import ThresholdTable
 
 

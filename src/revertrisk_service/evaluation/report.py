@@ -11,7 +11,7 @@ import numpy as np
 
 from revertrisk_service.evaluation import metrics
 from revertrisk_service.evaluation.plots import write_plots
-from revertrisk_service.training.artifacts import EVALUATION_JSON, EVALUATION_MD
+from revertrisk_service.locations import EVALUATION_JSON, EVALUATION_MD
 from revertrisk_service.transparency.threshold_query import answer_threshold_query
 from revertrisk_service.transparency.threshold_table import ThresholdTable, as_arrays
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from revertrisk_service.training.artifacts import THRESHOLDS_FILENAME
+from revertrisk_service.locations import THRESHOLDS_FILENAME
 from revertrisk_service.transparency.threshold_table import (
     STEP,
     ThresholdTable,

@@ -1,1 +1,1 @@
-"""The served models: one package per model (model.py, features.py, train.py), their registry and manifests."""
+"""The served models: one package per model (model.py, features.py), their registry and manifests."""

@@ -14,13 +14,13 @@ import tempfile
 from pathlib import Path
 
 from revertrisk_service.errors import ModelArtifactError
-from revertrisk_service.models.manifest import ModelManifest, load_manifest
-from revertrisk_service.training.artifacts import (
+from revertrisk_service.locations import (
     EVALUATION_JSON,
     MANIFEST_FILE,
     MODEL_CARD_MD,
     THRESHOLDS_FILENAME,
 )
+from revertrisk_service.models.manifest import ModelManifest, load_manifest
 
 VERSIONS_DIR = "versions"
 # What makes an artifact complete besides its weights (named by the manifest's model).

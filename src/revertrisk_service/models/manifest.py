@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from revertrisk_service.errors import ModelArtifactError
-from revertrisk_service.training.artifacts import MANIFEST_FILE
+from revertrisk_service.locations import MANIFEST_FILE
 from revertrisk_service.wikis import Wiki
 
 __all__ = ["MANIFEST_FILE", "ModelArtifactError", "ModelManifest", "check_features",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from revertrisk_service.errors import InvalidCautionLevel
-from revertrisk_service.training.artifacts import THRESHOLDS_FILENAME
+from revertrisk_service.locations import THRESHOLDS_FILENAME
 from revertrisk_service.transparency.caution_levels import LEVEL_NAMES
 from revertrisk_service.transparency.threshold_table import ThresholdTable
 from revertrisk_service.transparency.version_levels import ObservedLevel, level_answer

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from revertrisk_service.training.artifacts import PLOT_FILES
+from revertrisk_service.locations import PLOT_FILES
 
 WIKIMEDIA_MODEL_CARDS = [
     "https://meta.wikimedia.org/wiki/Machine_learning_models/Production/Language-agnostic_revert_risk",

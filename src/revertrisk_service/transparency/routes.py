@@ -31,7 +31,7 @@ from revertrisk_service.errors import (
     ModelNotFound,
     ServiceError,
 )
-from revertrisk_service.training.artifacts import (
+from revertrisk_service.locations import (
     EVALUATION_JSON,
     MANIFEST_FILE,
     THRESHOLDS_FILENAME,

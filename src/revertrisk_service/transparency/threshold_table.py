@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from revertrisk_service.training.artifacts import THRESHOLDS_FILENAME
+from revertrisk_service.locations import THRESHOLDS_FILENAME
 
 STATS = ("precision", "recall", "filter_rate", "match_rate", "fpr", "f1")
 COUNTS = ("tp", "fp", "tn", "fn")

@@ -26,9 +26,9 @@ import numpy as np
 
 from revertrisk_service.evaluation.ablation import Estimate, PageBootstrap
 from revertrisk_service.evaluation.disparate_impact import disparate_impact
+from revertrisk_service.locations import THRESHOLDS_FILENAME
 from revertrisk_service.outcomes.records import DecidedScore, ScoreFilter
 from revertrisk_service.outcomes.store import OutcomeStore
-from revertrisk_service.training.artifacts import THRESHOLDS_FILENAME
 from revertrisk_service.transparency.caution_levels import CAUTION_LEVELS, level_thresholds
 from revertrisk_service.transparency.threshold_table import ThresholdTable
 

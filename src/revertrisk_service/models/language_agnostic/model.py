@@ -16,6 +16,7 @@ from revertrisk_service.explanations.tree_shap import (
     XGBoostExplainer,
     stored_explanation,
 )
+from revertrisk_service.locations import artifact_dir
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
@@ -25,7 +26,6 @@ from revertrisk_service.models.language_agnostic.features import (
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.scorer import ManifestIdentity
 from revertrisk_service.signals import SignalValues
-from revertrisk_service.training.paths import artifact_dir
 
 MODEL_FILE = "model.ubj"
 DEFAULT_MODEL_DIR = artifact_dir(LANGUAGE_AGNOSTIC)

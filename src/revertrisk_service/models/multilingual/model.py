@@ -15,6 +15,7 @@ from revertrisk_service.explanations.tree_shap import (
     catboost_explain,
     stored_explanation,
 )
+from revertrisk_service.locations import artifact_dir
 from revertrisk_service.model_table import MULTILINGUAL
 from revertrisk_service.models.manifest import ModelManifest, check_features, load_manifest
 from revertrisk_service.models.multilingual.features import (
@@ -34,7 +35,6 @@ from revertrisk_service.models.multilingual.text_classifiers import (
 from revertrisk_service.models.scorer import ManifestIdentity
 from revertrisk_service.signals import SignalValues, missing_packages
 from revertrisk_service.signals.text_models import TEXT_KINDS
-from revertrisk_service.training.paths import artifact_dir
 
 MODEL_FILE = "model.cbm"
 DEFAULT_MODEL_DIR = artifact_dir(MULTILINGUAL)

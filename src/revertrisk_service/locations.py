@@ -1,4 +1,6 @@
-"""Where things live: the shipped artifacts and the labelled data, for a checkout or an install.
+"""Where things live on disk: the shipped artifacts, the labelled data and the files inside a
+model's artifact directory, for a checkout or an install. Training writes these places and the
+settings, the loaders and the model cards read them, so they sit below all of them.
 
 In a checkout (an editable install) both are found next to the source tree. A regular install
 has no checkout around it, so the defaults fall back to the working directory, as the README
@@ -10,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-_CHECKOUT_ROOT = Path(__file__).resolve().parents[3]
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def checkout_root() -> Path | None:
@@ -43,3 +45,18 @@ DEFAULT_DATA_DIR = default_data_dir()
 
 def artifact_dir(model_name: str) -> Path:
     return ARTIFACTS_DIR / model_name
+
+
+# File names inside a model's artifact directory, shared by training, evaluation and serving.
+MANIFEST_FILE = "model.json"
+PREDICTIONS_FILE = "test_predictions.csv"
+EVALUATION_JSON = "evaluation.json"
+EVALUATION_MD = "EVALUATION.md"
+THRESHOLDS_FILENAME = "thresholds.json"
+MODEL_CARD_MD = "MODEL_CARD.md"
+PLOT_FILES = {
+    "pr_curve": "pr_curve.png",
+    "roc_curve": "roc_curve.png",
+    "per_language_auc": "per_language_auc.png",
+    "reliability": "reliability.png",
+}

@@ -1,6 +1,6 @@
 """Train the language-agnostic XGBoost model on the real offline data and write its artifact.
 
-Run: python -m revertrisk_service.models.language_agnostic.train [output_dir] [data_dir] [seed]
+Run: python -m revertrisk_service.training.language_agnostic [output_dir] [data_dir] [seed]
 
 Training data: ki_multilingual_sample.csv (46 Wikipedias, label = identity-reverted), which is
 the label the service predicts. PAN-WVC-11 (English 2009, label = vandalism, metadata only) is
@@ -25,7 +25,7 @@ import pandas as pd
 import xgboost as xgb
 from sklearn.model_selection import StratifiedGroupKFold
 
-from revertrisk_service.evaluation.source_holdouts import source_report
+from revertrisk_service.locations import DEFAULT_DATA_DIR, PREDICTIONS_FILE, artifact_dir
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.language_agnostic.features import (
     FEATURE_NAMES,
@@ -34,7 +34,6 @@ from revertrisk_service.models.language_agnostic.features import (
 )
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.signals import describe
-from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.training.dataset_reader import feature_columns
 from revertrisk_service.training.datasets import LabelledEdits, load_ki, load_pan
 from revertrisk_service.training.holdout import (
@@ -43,9 +42,9 @@ from revertrisk_service.training.holdout import (
     roc_auc_or_none,
     source_holdout,
 )
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
 from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.training.reproducible import content_version
+from revertrisk_service.training.source_holdouts import source_report
 from revertrisk_service.training.table import TrainingTable, table_training_data
 
 MODEL_NAME = LANGUAGE_AGNOSTIC

@@ -29,7 +29,7 @@ from catboost import CatBoostClassifier
 from sklearn.model_selection import StratifiedGroupKFold
 
 from revertrisk_service.edits.texts import EditTexts
-from revertrisk_service.evaluation.source_holdouts import source_report
+from revertrisk_service.locations import DEFAULT_DATA_DIR, PREDICTIONS_FILE, artifact_dir
 from revertrisk_service.model_table import MULTILINGUAL
 from revertrisk_service.models.manifest import ModelManifest, write_manifest
 from revertrisk_service.models.multilingual.features import (
@@ -45,17 +45,9 @@ from revertrisk_service.models.multilingual.features import (
     text_features,
 )
 from revertrisk_service.models.multilingual.text_classifiers import TextClassifier
-from revertrisk_service.models.multilingual.text_training import (
-    TRAIN_MAX_LENGTH,
-    as_classifier,
-    save_classifier,
-    train_text_classifier,
-    train_tokenizer,
-)
 from revertrisk_service.signals import CATALOGUE, SignalValues, describe, given_facts, solve
 from revertrisk_service.signals.groups import CHARACTERS, COMMENT, LANGUAGE_ID, WORD_PRIORS
 from revertrisk_service.signals.text_models import TEXT_KINDS, TEXT_SCORE_FEATURES
-from revertrisk_service.training.artifacts import PREDICTIONS_FILE
 from revertrisk_service.training.contract import TEXT_COLUMNS
 from revertrisk_service.training.dataset_reader import feature_columns
 from revertrisk_service.training.datasets import facts_from_ki_row
@@ -66,18 +58,25 @@ from revertrisk_service.training.holdout import (
     roc_auc_or_none,
     source_holdout,
 )
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR, artifact_dir
 from revertrisk_service.training.progress import progress_bar
 from revertrisk_service.training.reproducible import (
     content_version,
     seed_everything,
     strip_volatile_metadata,
 )
+from revertrisk_service.training.source_holdouts import source_report
 from revertrisk_service.training.table import (
     SAMPLE_SOURCE,
     TrainingTable,
     capped_rows,
     table_training_data,
+)
+from revertrisk_service.training.text_classifiers import (
+    TRAIN_MAX_LENGTH,
+    as_classifier,
+    save_classifier,
+    train_text_classifier,
+    train_tokenizer,
 )
 from revertrisk_service.wikis import wiki_by_dbname
 

@@ -13,12 +13,11 @@ import pandas as pd
 import pytest
 import xgboost as xgb
 
-from revertrisk_service.models.language_agnostic.spark_train import train_on_spark
-from revertrisk_service.models.language_agnostic.train import MODEL_FILE, main_from_table
-from revertrisk_service.training.artifacts import PREDICTIONS_FILE
+from revertrisk_service.locations import DEFAULT_DATA_DIR, PREDICTIONS_FILE
 from revertrisk_service.training.contract import DATASET_METADATA_FILE
 from revertrisk_service.training.datasets import KI_FILE
-from revertrisk_service.training.paths import DEFAULT_DATA_DIR
+from revertrisk_service.training.language_agnostic import MODEL_FILE, main_from_table
+from revertrisk_service.training.language_agnostic_spark import train_on_spark
 from revertrisk_service.training.table import SOURCE_COLUMN, load_table, sample_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(

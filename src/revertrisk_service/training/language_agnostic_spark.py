@@ -11,6 +11,8 @@ hold-out's predictions (five columns a row) come back to the driver, for the eva
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,11 +21,6 @@ import numpy as np
 import pandas as pd
 
 from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES
-from revertrisk_service.models.language_agnostic.train import (
-    BOOSTER_PARAMS,
-    BOOSTING_ROUNDS,
-    write_artifact,
-)
 from revertrisk_service.training.contract import DATASET_METADATA_FILE, LABEL_COLUMN
 from revertrisk_service.training.dataset_reader import DatasetError, describe
 from revertrisk_service.training.holdout import (
@@ -31,6 +28,11 @@ from revertrisk_service.training.holdout import (
     PAGES_FOR_PAGE_HOLDOUT,
     TIME_HOLDOUT_SHARE,
     roc_auc_or_none,
+)
+from revertrisk_service.training.language_agnostic import (
+    BOOSTER_PARAMS,
+    BOOSTING_ROUNDS,
+    write_artifact,
 )
 
 # The in-process booster's settings under xgboost.spark's (scikit-learn style) names. Left out:
@@ -101,6 +103,23 @@ def _with_holdout(rows):
                                            page_rule).otherwise(by_time)))
 
 
+def training_session(master: str):
+    """A Spark session for training. Not the dataset builder's: that one bounds its batches for
+    wikitext of MBs a row, while training rows are a few hundred numbers."""
+    from pyspark.sql import SparkSession
+
+    # The Python workers run this interpreter, with this package importable (local masters).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return (
+        SparkSession.builder.master(master).appName("revertrisk-train")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )  # fmt: skip
+
+
 def train_on_spark(output_dir: Path, data_dirs: Sequence[Path], master: str, seed: int = 42,
                    num_workers: int | None = None) -> dict[str, Any]:
     """Train on the datasets at `master` and write the artifact; returns the manifest."""
@@ -111,11 +130,9 @@ def train_on_spark(output_dir: Path, data_dirs: Sequence[Path], master: str, see
     from pyspark.sql import functions as F
     from xgboost.spark import SparkXGBClassifier
 
-    from revertrisk_service.dataset.spark_job import spark_session
-
     # xgboost.spark logs every stage at INFO; progress is the trainer's to show.
     logging.getLogger("XGBoost-PySpark").setLevel(logging.WARNING)
-    spark = spark_session(master, "revertrisk-train")
+    spark = training_session(master)
     try:
         rows = reduce(lambda a, b: a.unionByName(b),
                       (_read(spark, Path(d)).withColumn("order", F.lit(i))

@@ -9,13 +9,13 @@ import pytest
 
 from revertrisk_service.models.multilingual.features import SHIPPED_GROUPS, TEXT_MODELS
 from revertrisk_service.models.multilingual.model import MultilingualModel
-from revertrisk_service.models.multilingual.text_training import train_tokenizer
-from revertrisk_service.models.multilingual.train import (
+from revertrisk_service.training.holdout import is_held_out
+from revertrisk_service.training.multilingual import (
     DATA_FILE,
     DEFAULT_DATA_DIR,
     main,
 )
-from revertrisk_service.training.holdout import is_held_out
+from revertrisk_service.training.text_classifiers import train_tokenizer
 
 needs_data = pytest.mark.skipif(
     not (DEFAULT_DATA_DIR / DATA_FILE).exists(), reason="shared/data is not present"

@@ -17,10 +17,10 @@ from revertrisk_service.models.language_agnostic.model import (
     DEFAULT_MODEL_DIR,
     LanguageAgnosticModel,
 )
-from revertrisk_service.models.language_agnostic.train import DEFAULT_DATA_DIR, main
 from revertrisk_service.models.scorer import Scorer, signals_for
 from revertrisk_service.signals import given_facts, solve
 from revertrisk_service.training.datasets import KI_FILE
+from revertrisk_service.training.language_agnostic import DEFAULT_DATA_DIR, main
 from revertrisk_service.wikis import resolve_lang
 
 needs_data = pytest.mark.skipif(

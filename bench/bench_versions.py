@@ -70,7 +70,7 @@ def challenger_artifact(given: Path | None, work: Path) -> Path:
         return given
     from revertrisk_service.evaluation.evaluate import evaluate_model_dir
     from revertrisk_service.locations import default_data_dir
-    from revertrisk_service.models.language_agnostic import train
+    from revertrisk_service.training import language_agnostic as train
 
     target = work / "challenger" / LANGUAGE_AGNOSTIC
     train.main(output_dir=target, data_dir=default_data_dir(), seed=7)

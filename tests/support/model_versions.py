@@ -14,10 +14,10 @@ from revertrisk_service.config import Settings
 from revertrisk_service.evaluation.evaluate import evaluate_model_dir
 from revertrisk_service.locations import artifact_dir, default_data_dir
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
-from revertrisk_service.models.language_agnostic import train as trainer
 from revertrisk_service.models.manifest import load_manifest
 from revertrisk_service.outcomes.records import DecisionSource, Outcome, RecordedScore
 from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
+from revertrisk_service.training import language_agnostic as trainer
 from revertrisk_service.versions.catalog import ModelVersions
 from revertrisk_service.versions.wiring import open_versions
 

@@ -31,8 +31,9 @@ SRC = REPO / "src"
 MANIFESTS = sorted((REPO / "models").glob("*/model.json"))
 # A declaration: signal("name", ...), root(...), alias(...), or a family's pattern, written as
 # family="pattern" or named once (`EDIT_TYPE_FAMILY = "pattern"`) for catalogue queries.
+# Not a method of the same name (Spark's `column.alias("wiki_db")`): a declaration is a call.
 DECLARATION = re.compile(
-    r'\b(?:signal|root|alias|model_output)\(\s*"([^"]+)"|(?:family=|_FAMILY = )"([^"]+)"'
+    r'(?<![\w.])(?:signal|root|alias|model_output)\(\s*"([^"]+)"|(?:family=|_FAMILY = )"([^"]+)"'
 )
 
 

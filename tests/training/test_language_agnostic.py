@@ -112,3 +112,17 @@ def test_artifact_with_other_features_is_refused(tmp_path: Path) -> None:
     (tmp_path / "model.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelArtifactError, match="Retrain"):
         LanguageAgnosticModel.load(tmp_path)
+
+
+def test_a_single_page_history_trains_without_grouped_cross_validation() -> None:
+    """One article's history (a single page) has no page-grouped folds: the figure is None with
+    its reason, and training goes on rather than failing."""
+    import numpy as np
+
+    from revertrisk_service.training.language_agnostic import CV_FOLDS, _grouped_cv_auc
+
+    x = np.zeros((20, 3), dtype=np.float32)
+    y = np.array([0, 1] * 10, dtype=np.float32)
+    result = _grouped_cv_auc(x, y, ["enwiki:Anarchism"] * 20, seed=7)
+    assert result["auc_out_of_fold"] is None
+    assert result["skipped"] == f"1 page(s), fewer than the {CV_FOLDS} folds"

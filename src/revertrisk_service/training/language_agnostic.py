@@ -94,7 +94,12 @@ def predict(booster: xgb.Booster, features: np.ndarray) -> np.ndarray:
 
 
 def _grouped_cv_auc(x: np.ndarray, y: np.ndarray, groups: list[str], seed: int) -> dict[str, Any]:
-    """AUC over every row, each scored by a model that never saw its page: steadier than one fold."""
+    """AUC over every row, each scored by a model that never saw its page: steadier than one fold.
+    A history of fewer pages than folds (one article's) has no such split: None, and why."""
+    pages = len(set(groups))
+    if pages < CV_FOLDS:
+        return {"folds": CV_FOLDS, "auc_out_of_fold": None,
+                "skipped": f"{pages} page(s), fewer than the {CV_FOLDS} folds"}
     scores = np.zeros(len(y))
     splitter = StratifiedGroupKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
     for train, test in splitter.split(x, y, np.asarray(groups)):

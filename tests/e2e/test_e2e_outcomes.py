@@ -193,9 +193,12 @@ def run_scenario(mode: str, wiki: LocalWiki, server: str, database: str,
                           params={"editor": "anonymous"}, timeout=60).json()["versions"][0]
     # The three anonymous edits: the vandalism, the bad fact and the partly undone one.
     assert anonymous["decided"] == 3 and anonymous["reverted"] == len(sources)
-    metrics = httpx.get(f"{server}/metrics", timeout=30).text
-    assert (f'revertrisk_observed_decided_edits{{editor="all",model="{LA}",version="{version}",'
-            f'wiki="all"}} {float(len(scored_ids))}') in metrics
+    # The gauges are recomputed every OUTCOMES_GAUGE_INTERVAL_S: the last outcomes show at the
+    # next pass, however late a busy machine runs it.
+    gauge = (f'revertrisk_observed_decided_edits{{editor="all",model="{LA}",version="{version}",'
+             f'wiki="all"}} {float(len(scored_ids))}')
+    wait_for(lambda: gauge in httpx.get(f"{server}/metrics", timeout=30).text or None, 60,
+             "the decided-edits gauge")
     store.close()
     return len(scored_ids)
 

@@ -16,12 +16,14 @@ import platform
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import mwedittypes
+import mwparserfromhell
 import pandas as pd
+import sklearn
 import xgboost as xgb
 from sklearn.model_selection import StratifiedGroupKFold
 
@@ -133,8 +135,17 @@ def _describe_data(data: LabelledEdits, x: np.ndarray) -> dict[str, Any]:
 
 
 def _library_versions() -> dict[str, str]:
-    names = ["xgboost", "numpy", "pandas", "scikit-learn", "mwedittypes", "mwparserfromhell"]
-    return {"python": platform.python_version(), **{n: package_version(n) for n in names}}
+    # Read from the modules rather than the installed distributions: the same `xgboost` module
+    # is published as `xgboost-cpu` and as `xgboost`, and either may be the one installed.
+    return {
+        "python": platform.python_version(),
+        "xgboost": xgb.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scikit-learn": sklearn.__version__,
+        "mwedittypes": mwedittypes.__version__,
+        "mwparserfromhell": mwparserfromhell.__version__,
+    }
 
 
 def _top_features(booster: xgb.Booster, limit: int = 15) -> list[dict[str, Any]]:

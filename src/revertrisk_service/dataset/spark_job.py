@@ -265,10 +265,30 @@ def _chunk_counts(labelled) -> dict[tuple[str, int], Counter[str]]:
     return counts
 
 
-def _pairs(kept, texts):
+# The most revision ids broadcast to narrow the texts before the join: ids only (a source name
+# and a number each), a few tens of MB in the driver and each executor at this bound.
+NEEDED_IDS_BROADCAST_MAX = 400_000
+
+
+def _needed_texts(kept, texts, kept_rows: int):
+    """Only the texts a pair needs, each kept revision's and its parent's, where they are few
+    enough to broadcast their ids: with sampled unreverted edits they are a small share of the
+    history, and every other text then stays in the scan instead of crossing two shuffles."""
+    from pyspark.sql import functions as F
+
+    if 2 * kept_rows > NEEDED_IDS_BROADCAST_MAX:
+        return texts
+    ids = kept.select(SOURCE, "revision_id").unionByName(
+        kept.select(SOURCE, F.col("parent_revision_id").alias("revision_id"))
+    ).distinct()
+    return texts.join(F.broadcast(ids), [SOURCE, "revision_id"], "left_semi")
+
+
+def _pairs(kept, texts, kept_rows: int):
     """Each kept revision with its text and its parent's text (joined by revision id)."""
     from pyspark.sql import functions as F
 
+    texts = _needed_texts(kept, texts, kept_rows)
     own = texts.select(F.col(SOURCE), F.col("revision_id"), F.col("revision_text"))
     parent = texts.select(
         F.col(SOURCE), F.col("revision_id").alias("parent_revision_id"),
@@ -371,7 +391,7 @@ def _build(spark, dumps, tables, out_dir: Path, options: BuildOptions, master: s
                 key = F.concat_ws("\t", F.col(SOURCE), F.col(CHUNK).cast("string"))
                 kept = kept.filter(~key.isin(keys))
             result = (
-                _pairs(kept, texts)
+                _pairs(kept, texts, sum(c["rows"] for c in pending.values()))
                 .repartition(len(with_rows), SOURCE, CHUNK)
                 .sortWithinPartitions(SOURCE, CHUNK, "revision_id")
                 .mapInPandas(_chunk_writer(str(out_dir), pending),

@@ -5,8 +5,11 @@ from support.browser import browser  # noqa: F401
 from support.fixtures import (  # noqa: F401
     kafka_broker,
     local_wiki,
+    mediawiki_client,
     postgres_server,
     redis_server,
     sse_server,
+    synthetic_wiki,
+    wiki,
 )
 from support.postgres import database_url  # noqa: F401

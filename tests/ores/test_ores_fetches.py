@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from revertrisk_devtools.flaky_api import FlakyApi, running
+from revertrisk_devtools.flaky_api import FlakyApi
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
@@ -30,12 +29,6 @@ NAMES = (LANGUAGE_AGNOSTIC, MULTILINGUAL)
 @pytest.fixture(scope="module")
 def scorers() -> dict[str, object]:
     return {n: load_scorer(n, SETTINGS) for n in NAMES}
-
-
-@pytest.fixture
-def wiki() -> Iterator[FlakyApi]:
-    with running() as api:
-        yield api
 
 
 def revisions_asked(wiki: FlakyApi) -> Counter[int]:

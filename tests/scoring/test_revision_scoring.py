@@ -5,12 +5,12 @@ models, prediction events for cached scores of event edits, once each."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from revertrisk_devtools.event_sink import EventSink, running_sink
-from revertrisk_devtools.flaky_api import FlakyApi, running
+from revertrisk_devtools.flaky_api import FlakyApi
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import Settings
 from revertrisk_service.mediawiki.client import MediaWikiClient
@@ -32,19 +32,6 @@ def memory_layer() -> CacheLayer:
     return CacheLayer(MemoryScoreCache(1000), CacheSettings(ttl_s=3600, negative_ttl_s=60))
 
 
-@pytest.fixture
-def wiki() -> Iterator[FlakyApi]:
-    with running() as api:
-        yield api
-
-
-@pytest.fixture
-async def client(wiki: FlakyApi) -> AsyncIterator[MediaWikiClient]:
-    client = MediaWikiClient(wiki.url, "revertrisk-service tests")
-    yield client
-    await client.aclose()
-
-
 def fetched_revisions(wiki: FlakyApi) -> list[int]:
     """Every revision id the fake wiki was asked for, once per request that named it."""
     return [int(r) for req in wiki.requests_with("revids") for r in req.params["revids"].split("|")]
@@ -61,13 +48,15 @@ def test_the_warm_up_starts_every_scoring_process() -> None:
 
 
 @pytest.mark.e2e
-async def test_a_miss_is_one_call_to_the_scoring_processes(client: MediaWikiClient) -> None:
+async def test_a_miss_is_one_call_to_the_scoring_processes(
+    mediawiki_client: MediaWikiClient,
+) -> None:
     runner = ProcessScoring(SETTINGS, [LANGUAGE_AGNOSTIC, MULTILINGUAL], workers=1)
     try:
         runner.warm_up()
         model = RevertRiskModel.with_scorer(
             describe_scorer(LANGUAGE_AGNOSTIC, SETTINGS),
-            RevisionScoring(client, runner, memory_layer()),
+            RevisionScoring(mediawiki_client, runner, memory_layer()),
             max_batch_size=10,
             presave_enabled=False,
         )
@@ -91,11 +80,11 @@ async def test_a_miss_is_one_call_to_the_scoring_processes(client: MediaWikiClie
 
 @pytest.mark.e2e  # loading the multilingual model takes seconds
 async def test_several_models_fetch_each_revision_once(
-    wiki: FlakyApi, client: MediaWikiClient
+    wiki: FlakyApi, mediawiki_client: MediaWikiClient
 ) -> None:
     runner = ThreadScoring(1)
     scorers = [load_scorer(n, SETTINGS) for n in (LANGUAGE_AGNOSTIC, MULTILINGUAL)]
-    scoring = RevisionScoring(client, runner, memory_layer())
+    scoring = RevisionScoring(mediawiki_client, runner, memory_layer())
     try:
         answers = await scoring.score(scorers, [(EN, 2001), (EN, 2002), (EN, 2001)])
     finally:
@@ -114,7 +103,7 @@ def sink() -> Iterator[EventSink]:
 
 
 async def test_a_cached_score_of_an_event_edit_gets_its_prediction_event_once(
-    wiki: FlakyApi, client: MediaWikiClient, sink: EventSink
+    wiki: FlakyApi, mediawiki_client: MediaWikiClient, sink: EventSink
 ) -> None:
     poster = EventGatePoster(PosterSettings(sink.url, "predictions", "tests"))
     patrol: list[ScoredEdit] = []
@@ -122,7 +111,7 @@ async def test_a_cached_score_of_an_event_edit_gets_its_prediction_event_once(
     poster.attach(listeners)
     runner = ThreadScoring(1)
     scorer = load_scorer(LANGUAGE_AGNOSTIC, SETTINGS)
-    scoring = RevisionScoring(client, runner, memory_layer(), listeners)
+    scoring = RevisionScoring(mediawiki_client, runner, memory_layer(), listeners)
     try:
         (asked,) = await scoring.score([scorer], [(EN, 3001)], origin="request")
         (from_event,) = await scoring.score([scorer], [(EN, 3001)], origin="event")
@@ -150,7 +139,7 @@ async def test_a_cached_score_of_an_event_edit_gets_its_prediction_event_once(
 
 
 async def test_an_explained_miss_is_still_one_call_with_reasons_and_diff_for_the_page(
-    client: MediaWikiClient,
+    mediawiki_client: MediaWikiClient,
 ) -> None:
     """Asked to explain, the one scoring call returns the score, its explanation and the edit's
     diff together: the response shows the explanation, the patrol listener gets reasons and diff,
@@ -162,7 +151,7 @@ async def test_an_explained_miss_is_still_one_call_with_reasons_and_diff_for_the
     listeners.explain_while(lambda: page_open[0])  # as the patrol feed does
     model = RevertRiskModel.with_scorer(
         load_scorer(LANGUAGE_AGNOSTIC, SETTINGS),
-        RevisionScoring(client, runner, memory_layer(), listeners),
+        RevisionScoring(mediawiki_client, runner, memory_layer(), listeners),
         max_batch_size=10,
         presave_enabled=False,
     )

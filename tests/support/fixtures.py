@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from revertrisk_devtools.flaky_api import FlakyApi, SyntheticWiki, running
 from revertrisk_devtools.kafka_broker import KafkaBroker
 from revertrisk_devtools.local_wiki import (
     LocalWiki,
@@ -17,6 +18,7 @@ from revertrisk_devtools.local_wiki import (
 )
 from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_devtools.sse_server import SSEServer, running_sse_server
+from revertrisk_service.mediawiki.client import MediaWikiClient
 from support.postgres import (
     LocalPostgres,
     PostgresUnavailable,
@@ -34,6 +36,29 @@ def local_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWiki]:
         pytest.skip(f"no local MediaWiki for end-to-end tests: {exc}; run `make system-deps`")
     with running_local_wiki(tmp_path_factory.mktemp("local-wiki")) as wiki:
         yield wiki
+
+
+@pytest.fixture
+def wiki() -> Iterator[FlakyApi]:
+    """A fake MediaWiki API on loopback with the fixture revisions; it keeps every request it
+    was sent, for a test to count."""
+    with running() as api:
+        yield api
+
+
+@pytest.fixture
+def synthetic_wiki() -> Iterator[FlakyApi]:
+    """A fake MediaWiki API on loopback that answers any revision id with a generated edit."""
+    with running(SyntheticWiki()) as api:
+        yield api
+
+
+@pytest.fixture
+async def mediawiki_client(wiki: FlakyApi) -> AsyncIterator[MediaWikiClient]:
+    """The service's MediaWiki client, asking `wiki`."""
+    client = MediaWikiClient(wiki.url, "revertrisk-service tests")
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture

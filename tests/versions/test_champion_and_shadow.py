@@ -5,13 +5,12 @@ at the next refresh, and no cached score crosses versions."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from support.model_versions import SHIPPED_VERSION, registry_with
 
-from revertrisk_devtools.flaky_api import FlakyApi, running
+from revertrisk_devtools.flaky_api import FlakyApi
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import Settings
 from revertrisk_service.events import EventRevision
@@ -32,19 +31,6 @@ from revertrisk_service.versions.wiring import open_versions, start_live_version
 from revertrisk_service.wikis import resolve_lang
 
 REVISIONS = [4001, 4002, 4003]
-
-
-@pytest.fixture
-def wiki() -> Iterator[FlakyApi]:
-    with running() as api:
-        yield api
-
-
-@pytest.fixture
-async def client(wiki: FlakyApi) -> AsyncIterator[MediaWikiClient]:
-    client = MediaWikiClient(wiki.url, "revertrisk-service tests")
-    yield client
-    await client.aclose()
 
 
 def memory_layer() -> CacheLayer:
@@ -157,13 +143,13 @@ async def test_a_challenger_costs_no_wiki_request_and_is_never_answered(
 
 @pytest.mark.e2e
 async def test_a_promotion_is_taken_at_the_next_refresh_and_no_cached_score_crosses(
-    tmp_path: Path, wiki: FlakyApi, client: MediaWikiClient, retrained: Path
+    tmp_path: Path, wiki: FlakyApi, mediawiki_client: MediaWikiClient, retrained: Path
 ) -> None:
     settings, versions, candidate = registry_with(retrained, **settings_fields(tmp_path))
     runner = ThreadScoring(1)
     recorder = ScoreRecorder(SqlOutcomeStore.from_url(settings.feedback_database_url, 5.0))
     try:
-        model, live = served(settings, client, runner, recorder)
+        model, live = served(settings, mediawiki_client, runner, recorder)
         old = await predict_all(model)
         assert await predict_all(model) == old  # cached
         assert runner.counted.calls == 1
@@ -189,7 +175,7 @@ async def test_a_promotion_is_taken_at_the_next_refresh_and_no_cached_score_cros
 
 @pytest.mark.e2e
 async def test_precaching_scores_with_the_champion_of_the_moment_and_shadows_the_challenger(
-    tmp_path: Path, wiki: FlakyApi, client: MediaWikiClient, retrained: Path
+    tmp_path: Path, wiki: FlakyApi, mediawiki_client: MediaWikiClient, retrained: Path
 ) -> None:
     settings, versions, candidate = registry_with(retrained, **settings_fields(tmp_path))
     versions.set_challenger(LANGUAGE_AGNOSTIC, candidate, by="tests")
@@ -198,7 +184,7 @@ async def test_precaching_scores_with_the_champion_of_the_moment_and_shadows_the
     runner = ThreadScoring(1)
     live = start_live_versions(versions, settings, runner)
     scoring = RevisionScoring(
-        client, runner, memory_layer(), shadow=ShadowScoring(live, recorder)
+        mediawiki_client, runner, memory_layer(), shadow=ShadowScoring(live, recorder)
     )
     precacher = InProcessPrecacher([live.champion(LANGUAGE_AGNOSTIC)], scoring, live)
     try:

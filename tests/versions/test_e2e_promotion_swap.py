@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ import httpx
 import pytest
 from support.model_versions import SHIPPED, SHIPPED_VERSION
 
-from revertrisk_devtools.flaky_api import FlakyApi, SyntheticWiki, running
+from revertrisk_devtools.flaky_api import FlakyApi
 from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_devtools.service_process import RunningService, run_service
 from revertrisk_service.config import Settings
@@ -50,12 +49,6 @@ class Answer:
     rev_id: int
     version: str | None
     probability: float | None
-
-
-@pytest.fixture
-def wiki() -> Iterator[FlakyApi]:
-    with running(SyntheticWiki()) as api:
-        yield api
 
 
 def load(services: list[RunningService], stop: threading.Event, answers: list[Answer]) -> None:
@@ -100,14 +93,14 @@ async def expected_scores(wiki: FlakyApi, settings: Settings, version: str) -> d
 
 
 def test_a_promotion_under_load_fails_no_request_and_crosses_no_cached_score(
-    tmp_path: Path, wiki: FlakyApi, redis_server: RedisServer, retrained: Path
+    tmp_path: Path, synthetic_wiki: FlakyApi, redis_server: RedisServer, retrained: Path
 ) -> None:
     registry = tmp_path / "registry"
     versions = ModelVersions(ModelRegistry(registry), RedisAliasStore(redis_server.url))
     versions.ensure_champion(LANGUAGE_AGNOSTIC, SHIPPED)
     candidate = versions.install(LANGUAGE_AGNOSTIC, retrained)
     env = {
-        "WIKI_URL": wiki.url, "MODELS": LANGUAGE_AGNOSTIC, "REDIS_URL": redis_server.url,
+        "WIKI_URL": synthetic_wiki.url, "MODELS": LANGUAGE_AGNOSTIC, "REDIS_URL": redis_server.url,
         "MODEL_REGISTRY_DIR": str(registry), "VERSION_POLL_S": str(POLL_S),
         "SCORING_PROCESSES": "0", "LOG_LEVEL": "WARNING",
         "FEEDBACK_DATABASE_URL": f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
@@ -136,8 +129,8 @@ def test_a_promotion_under_load_fails_no_request_and_crosses_no_cached_score(
     assert {a.server for a in late} == {0, 1}
     settings = Settings(model_registry_dir=registry)
     expected = {
-        SHIPPED_VERSION: asyncio.run(expected_scores(wiki, settings, SHIPPED_VERSION)),
-        candidate: asyncio.run(expected_scores(wiki, settings, candidate)),
+        SHIPPED_VERSION: asyncio.run(expected_scores(synthetic_wiki, settings, SHIPPED_VERSION)),
+        candidate: asyncio.run(expected_scores(synthetic_wiki, settings, candidate)),
     }
     assert expected[SHIPPED_VERSION] != expected[candidate]
     for answer in answers:

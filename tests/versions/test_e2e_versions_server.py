@@ -6,7 +6,6 @@ reason), and answers, caution levels and the quality endpoint follow; a rollback
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import httpx
 import pytest
 from support.model_versions import SHIPPED, SHIPPED_VERSION
 
-from revertrisk_devtools.flaky_api import FlakyApi, SyntheticWiki, running
+from revertrisk_devtools.flaky_api import FlakyApi
 from revertrisk_devtools.service_process import run_service
 from revertrisk_service.feedback.tokens import hash_token
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
@@ -32,12 +31,6 @@ OPERATOR = {"Authorization": "Bearer op-secret"}
 REVISIONS = range(9001, 9007)
 
 
-@pytest.fixture
-def wiki() -> Iterator[FlakyApi]:
-    with running(SyntheticWiki()) as api:
-        yield api
-
-
 def eventually(check, timeout_s: float = 5.0):
     deadline = time.monotonic() + timeout_s
     while True:
@@ -48,7 +41,7 @@ def eventually(check, timeout_s: float = 5.0):
 
 
 def test_a_served_loop_of_shadow_scoring_promotion_and_rollback(
-    tmp_path: Path, wiki: FlakyApi, retrained: Path
+    tmp_path: Path, synthetic_wiki: FlakyApi, retrained: Path
 ) -> None:
     registry = tmp_path / "registry"
     versions = ModelVersions(ModelRegistry(registry), FileAliasStore(registry))
@@ -61,8 +54,9 @@ def test_a_served_loop_of_shadow_scoring_promotion_and_rollback(
     feedback = tmp_path / "feedback-tokens"
     feedback.write_text(f"huggle {hash_token('fb-secret')}\n")
     env = {
-        "WIKI_URL": wiki.url, "MODELS": LANGUAGE_AGNOSTIC, "MODEL_REGISTRY_DIR": str(registry),
-        "VERSION_POLL_S": "0.3", "SCORING_PROCESSES": "0", "OUTCOMES_ENABLED": "true",
+        "WIKI_URL": synthetic_wiki.url, "MODELS": LANGUAGE_AGNOSTIC,
+        "MODEL_REGISTRY_DIR": str(registry), "VERSION_POLL_S": "0.3", "SCORING_PROCESSES": "0",
+        "OUTCOMES_ENABLED": "true",
         "FEEDBACK_DATABASE_URL": database, "OPERATOR_TOKENS_FILE": str(operators),
         "FEEDBACK_TOKENS_FILE": str(feedback), "LOG_LEVEL": "WARNING",
     }  # fmt: skip

@@ -11,12 +11,12 @@ from support.model_versions import SHIPPED, SHIPPED_VERSION, registry_with
 
 from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_service.config import Settings
-from revertrisk_service.errors import ModelArtifactError
+from revertrisk_service.errors import ModelArtifactError, NothingToRollBack, VersionNotFound
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
-from revertrisk_service.models.installed_versions import ModelRegistry, VersionNotFound
+from revertrisk_service.models.installed_versions import ModelRegistry
 from revertrisk_service.scoring.scoring_pool import ThreadScoring
 from revertrisk_service.versions.aliases import FileAliasStore, RedisAliasStore
-from revertrisk_service.versions.catalog import ModelVersions, NothingToRollBack
+from revertrisk_service.versions.catalog import ModelVersions
 from revertrisk_service.versions.wiring import open_versions, start_live_versions
 
 

@@ -5,7 +5,6 @@ as a complete version and named the challenger."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from support.model_versions import SHIPPED, SHIPPED_VERSION
 from support.training_rows import ki_feedback_export
 from typer.testing import CliRunner
 
-from revertrisk_devtools.flaky_api import FlakyApi, SyntheticWiki, running
+from revertrisk_devtools.flaky_api import FlakyApi
 from revertrisk_service.cli import app
 from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
@@ -33,20 +32,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
 DECIDED = range(7001, 7061)
 
 
-@pytest.fixture
-def wiki() -> Iterator[FlakyApi]:
-    with running(SyntheticWiki()) as api:
-        yield api
-
-
 def test_retrain_registers_a_candidate_trained_on_feedback_and_outcomes(
-    tmp_path: Path, wiki: FlakyApi, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, synthetic_wiki: FlakyApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     registry = tmp_path / "registry"
     database = f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
     for name, value in {
         "MODEL_REGISTRY_DIR": str(registry), "FEEDBACK_DATABASE_URL": database,
-        "WIKI_URL": wiki.url, "OPERATOR": "ops-bob",
+        "WIKI_URL": synthetic_wiki.url, "OPERATOR": "ops-bob",
     }.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("REDIS_URL", raising=False)

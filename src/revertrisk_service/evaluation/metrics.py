@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -104,24 +105,6 @@ def _interval(samples: np.ndarray, confidence: float) -> tuple[float | None, flo
     return float(low), float(high)
 
 
-# bootstrap_metric's signature: the AUC's special case, computed for every resample in one rank
-# pass instead of one call per resample.
-def bootstrap_auc(
-    labels: np.ndarray,
-    scores: np.ndarray,
-    *,
-    seed: int,
-    resamples: int = DEFAULT_RESAMPLES,
-    confidence: float = DEFAULT_CONFIDENCE,
-) -> Estimate:
-    point = roc_auc(labels, scores)
-    if point is None:
-        return Estimate(None, reason="needs both reverted and non-reverted edits")
-    idx = bootstrap_indices(labels.size, resamples, seed)
-    low, high = _interval(rank_auc_rows(labels[idx], scores[idx]), confidence)
-    return Estimate(point, low, high)
-
-
 def bootstrap_metric(
     metric: Callable[[np.ndarray, np.ndarray], float | None],
     labels: np.ndarray,
@@ -130,18 +113,36 @@ def bootstrap_metric(
     seed: int,
     resamples: int = DEFAULT_RESAMPLES,
     confidence: float = DEFAULT_CONFIDENCE,
+    every_resample: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    undefined: str = "undefined on this sample (a class is missing)",
 ) -> Estimate:
-    """Any metric with a percentile interval; resamples where it is undefined are dropped."""
+    """Any metric with a percentile interval; resamples where it is undefined are dropped.
+
+    `every_resample`, where the metric has one, computes it for all resamples at once from their
+    (resamples, n) matrices instead of one call each; `undefined` is the reason given when the
+    metric is undefined on the whole sample."""
     point = metric(labels, scores)
     if point is None:
-        return Estimate(None, reason="undefined on this sample (a class is missing)")
+        return Estimate(None, reason=undefined)
     idx = bootstrap_indices(labels.size, resamples, seed)
-    values = np.array(
-        [np.nan if (v := metric(labels[row], scores[row])) is None else v for row in idx],
-        dtype=np.float64,
-    )
+    if every_resample is not None:
+        values = every_resample(labels[idx], scores[idx])
+    else:
+        values = np.array(
+            [np.nan if (v := metric(labels[row], scores[row])) is None else v for row in idx],
+            dtype=np.float64,
+        )
     low, high = _interval(values, confidence)
     return Estimate(point, low, high)
+
+
+# The AUC of every resample comes from one rank pass.
+bootstrap_auc = partial(
+    bootstrap_metric,
+    roc_auc,
+    every_resample=rank_auc_rows,
+    undefined="needs both reverted and non-reverted edits",
+)
 
 
 def confusion_at(

@@ -81,9 +81,12 @@ def _compiled(path: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
+# The path of one served model, below which its own routes are.
+MODEL = "/v1/models/{" + MODEL_NAME + "}"
+
 PREDICT = Route(
     "POST",
-    "/v1/models/{model_name}:predict",
+    f"{MODEL}:predict",
     "predict",
     "Score one revision, a batch, an event's revision or a pre-save edit.",
     response=Prediction | BatchResponse,
@@ -97,6 +100,8 @@ PREDICT = Route(
     predict_body=True,
     response_headers={"X-Cache": "hit, miss, shared, bypass, partial or none"},
 )
+# Operators' acts on a model's versions say how they are authorised.
+_OPERATOR = "(an operator's act: needs `Authorization: Bearer <operator token>`)"
 
 # One declaration per route, read by the guard and the OpenAPI document alike.
 ROUTES: tuple[Route, ...] = (
@@ -104,57 +109,32 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/metrics", "metrics", "Prometheus metrics (text format)."),
     Route("GET", "/openapi.json", "openapi", "This document.", documented=False),
     Route("GET", "/v1/models", "models", "Served models.", response=ModelList),
-    Route(
-        "GET",
-        "/v1/models/{model_name}",
-        "model_ready",
-        "Whether a model is ready.",
-        response=ModelReady,
-        errors=(404, 503),
-    ),
+    Route("GET", MODEL, "model_ready", "Whether a model is ready.", response=ModelReady,
+          errors=(404, 503)),
     PREDICT,
+    Route("GET", f"{MODEL}/info", "model_info", "The model card.", response=dict[str, Any],
+          errors=(404, 500)),
     Route(
         "GET",
-        "/v1/models/{model_name}/info",
-        "model_info",
-        "The model card.",
-        response=dict[str, Any],
-        errors=(404, 500),
-    ),
-    Route(
-        "GET",
-        "/v1/models/{model_name}/thresholds",
+        f"{MODEL}/thresholds",
         "model_thresholds",
         "Threshold statistics, the answer to an ORES-style query, or a caution level's threshold.",
         response=dict[str, Any],
         errors=(400, 404, 500),
         query=(
-            Query(
-                "query",
-                str,
-                "An ORES threshold query; without it, the whole table.",
-                "maximum recall @ precision >= 0.9",
-            ),
-            Query(
-                "level",
-                str,
-                "A caution level (very-cautious, cautious, balanced, loose): the serving "
-                "version's own threshold for it, with its basis (evaluation or observed).",
-                "cautious",
-            ),
+            Query("query", str, "An ORES threshold query; without it, the whole table.",
+                  "maximum recall @ precision >= 0.9"),
+            Query("level", str, "A caution level (very-cautious, cautious, balanced, loose): the "
+                  "serving version's own threshold for it, with its basis (evaluation or "
+                  "observed).", "cautious"),
         ),
     ),
+    Route("GET", f"{MODEL}/feedback", "model_feedback",
+          "Judgment counts and the precision observed in use at each threshold preset.",
+          response=dict[str, Any], errors=(404, 503)),
     Route(
         "GET",
-        "/v1/models/{model_name}/feedback",
-        "model_feedback",
-        "Judgment counts and the precision observed in use at each threshold preset.",
-        response=dict[str, Any],
-        errors=(404, 503),
-    ),
-    Route(
-        "GET",
-        "/v1/models/{model_name}/quality",
+        f"{MODEL}/quality",
         "model_quality",
         "Observed quality of each model version on stream edits whose outcome is decided: "
         "AUC, precision and recall at each caution level, calibration, each with its count of "
@@ -170,34 +150,15 @@ ROUTES: tuple[Route, ...] = (
             Query("version", str, "Only this model version (default: every recorded one)."),
         ),
     ),
-    Route(
-        "GET",
-        "/v1/models/{model_name}/quality/reliability.svg",
-        "model_reliability_plot",
-        "The reliability plot of observed quality (SVG), with the same filters.",
-        errors=(400, 404, 503),
-        media_type="image/svg+xml",
-    ),
-    Route(
-        "POST",
-        "/v1/models/{model_name}/promote",
-        "model_promote",
-        "Make a version the champion behind the promotion gate (an operator's act: needs "
-        "`Authorization: Bearer <operator token>`).",
-        response=dict[str, Any],
-        errors=(400, 401, 404, 409, 413, 503),
-        body=PromoteRequest,
-    ),
-    Route(
-        "POST",
-        "/v1/models/{model_name}/rollback",
-        "model_rollback",
-        "Return to the previous champion (an operator's act: needs `Authorization: Bearer "
-        "<operator token>`).",
-        response=dict[str, Any],
-        errors=(400, 401, 404, 409, 413),
-        body=RollbackRequest,
-    ),
+    Route("GET", f"{MODEL}/quality/reliability.svg", "model_reliability_plot",
+          "The reliability plot of observed quality (SVG), with the same filters.",
+          errors=(400, 404, 503), media_type="image/svg+xml"),
+    Route("POST", f"{MODEL}/promote", "model_promote",
+          f"Make a version the champion behind the promotion gate {_OPERATOR}.",
+          response=dict[str, Any], errors=(400, 401, 404, 409, 413, 503), body=PromoteRequest),
+    Route("POST", f"{MODEL}/rollback", "model_rollback",
+          f"Return to the previous champion {_OPERATOR}.",
+          response=dict[str, Any], errors=(400, 401, 404, 409, 413), body=RollbackRequest),
     Route(
         "POST",
         "/v1/feedback",

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from revertrisk_service.errors import ModelArtifactError
+from revertrisk_service.errors import ModelArtifactError, VersionNotFound
 from revertrisk_service.locations import (
     EVALUATION_JSON,
     MANIFEST_FILE,
@@ -27,13 +27,6 @@ VERSIONS_DIR = "versions"
 REQUIRED_FILES = (MANIFEST_FILE, EVALUATION_JSON, THRESHOLDS_FILENAME, MODEL_CARD_MD)
 WEIGHTS_FILES = ("model.ubj", "model.cbm")
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,79}$")
-
-
-class VersionNotFound(ModelArtifactError):
-    """A version name that is not installed in the registry."""
-
-    code = "version_not_found"
-    status = 404
 
 
 def check_version_name(version: str) -> str:

@@ -9,23 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from revertrisk_service.config import Settings
-from revertrisk_service.errors import ModelArtifactError, ServiceError
+from revertrisk_service.errors import ModelArtifactError, NothingToRollBack, RegistryNotConfigured
 from revertrisk_service.models.installed_versions import ModelRegistry
 from revertrisk_service.versions.aliases import AliasChange, Aliases, AliasStore, alias_store
-
-
-class RegistryNotConfigured(ServiceError):
-    """Model versions asked for where MODEL_REGISTRY_DIR is not set."""
-
-    code = "registry_not_configured"
-    status = 409
-
-
-class NothingToRollBack(ServiceError):
-    """A rollback with no earlier champion recorded to go back to."""
-
-    code = "nothing_to_roll_back"
-    status = 409
 
 
 class ModelVersions:

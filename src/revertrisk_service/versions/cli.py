@@ -214,7 +214,7 @@ def promote(
     as_json: JsonOption = False,
 ) -> None:
     """Make a version the champion, if the gate passes (or --force --reason)."""
-    from revertrisk_service.versions.promotion import GateRefused
+    from revertrisk_service.errors import GateRefused
     from revertrisk_service.versions.promotion import promote as promote_version
 
     with one_line_errors():

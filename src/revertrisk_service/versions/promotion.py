@@ -8,34 +8,13 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from revertrisk_service.errors import ServiceError
+from revertrisk_service.errors import GateRefused, NoChallenger, ReasonRequired
 from revertrisk_service.outcomes.store import OutcomeStore
 from revertrisk_service.versions.aliases import Aliases
 from revertrisk_service.versions.catalog import ModelVersions
 
 if TYPE_CHECKING:
     from revertrisk_service.versions.gate import Comparison
-
-
-class GateRefused(ServiceError):
-    """A promotion the gate refuses (its evidence does not show the challenger at least as good), unforced."""
-
-    code = "promotion_refused"
-    status = 409
-
-
-class ReasonRequired(ServiceError):
-    """A forced promotion without a reason for the record."""
-
-    code = "reason_required"
-    status = 400
-
-
-class NoChallenger(ServiceError):
-    """A promotion or comparison of a model that has no challenger."""
-
-    code = "no_challenger"
-    status = 409
 
 
 @dataclass(frozen=True)

@@ -18,19 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from revertrisk_service.config import Settings
-from revertrisk_service.errors import ServiceError
+from revertrisk_service.errors import NothingToTrainOn
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.model_table import served_model
 from revertrisk_service.models.registry import read_manifest
 from revertrisk_service.versions.catalog import ModelVersions
-
-
-class NothingToTrainOn(ServiceError):
-    """A retraining with no rows to learn from: no dataset, no feedback export, no decided
-    outcome; or a model name that is not served."""
-
-    code = "nothing_to_train_on"
-    status = 400
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ Each build is the CLI in a subprocess, exactly as a user runs it, with Spark's d
 (1 GiB driver); its process tree (the CLI, the Spark JVM, the Python workers) is sampled with
 psutil every 0.2 s for the peak RSS. The old builder runs from a `git worktree` of 316e1db with
 its own PYTHONPATH; it cannot read .7z, so those files are decompressed for it first, as a user
-had to (not timed). Prints the load average: other processes share the cores.
+had to (not timed). Prints the load average: other processes share the cores. A generated
+page of 50,000 revisions of ~107 KB (`long-page`) is built by the new builder alone.
 
 Figures: revisions read per second (wall), rows with signals per second per core
 (rows / wall / cores), peak RSS of the JVM and of all Python processes together.
@@ -37,16 +38,29 @@ PROJECTED_REVISIONS = 50_000_000
 # The new builder's progress lines: "<stage> ━━━ n/n tasks 0:01:23" (wall time of the stage).
 STAGE = re.compile(r"^(reading dumps|labels|signals|labels and signals)\b.*?(\d+):(\d\d):(\d\d)\s*$")
 # name -> (file, extra build options): the Anarchism page keeps its whole history for the
-# labels and the text join, and computes signals for its last year (the signals of all its
-# 15,180 revisions of ~70 KB take over an hour per core on this shared machine).
+# labels and the text join, and computes signals for its last two years (about 2,200 of its
+# 15,180 revisions of ~70 KB: enough signal work to see two cores share one page, where all of
+# them take over an hour per core).
 HISTORIES = {
     "acewiki": ("acewiki-pages-meta-history.xml.bz2", []),
-    "anarchism": ("enwiki-Anarchism-2001-2010-pages-meta-history.xml.7z", ["--since", "2009-06-01"]),
+    "anarchism": ("enwiki-Anarchism-2001-2010-pages-meta-history.xml.7z", ["--since", "2008-01-01"]),
     "small": (("aawiki-20260101-pages-meta-history.xml.7z",
                "enwiki-Rio_Grande-pages-meta-history.xml.bz2",
                "itwiki-Amen-pages-meta-history.xml.gz",
                "enwiki-20140102-tiny-pages-meta-history.xml.gz"), []),
 }  # fmt: skip
+# Generated, not shipped: one page of 50,000 revisions of about 107 KB (5.3 GB of wikitext), as
+# English Wikipedia's longest histories, with the devtools generator; signals for its first
+# months. The new builder only: today's would need a heap of the page's size.
+LONG_PAGE = "long-page"
+LONG_PAGE_OPTIONS = ["--until", "2024-03-01"]
+
+
+def long_page_dump(work: Path) -> Path:
+    from revertrisk_devtools.history_dump import write_history_dump
+
+    return write_history_dump(work / "long-page.xml", pages=1, revisions_per_page=50_000,
+                              sentences=1_100, grow=False)  # fmt: skip
 
 
 def old_tree(path: Path) -> Path:
@@ -148,7 +162,7 @@ def run_build(src: Path, dumps: list[Path], cores: int, extra: list[str], keep: 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--histories", type=Path, default=REPO.parent / "shared" / "data" / "histories")
-    parser.add_argument("--only", nargs="*", default=list(HISTORIES))
+    parser.add_argument("--only", nargs="*", default=[*HISTORIES, LONG_PAGE])
     # Every reverted edit and 5 % of the others: the signals of a quarter of Acehnese's 80,000
     # unreverted edits take over 15 minutes per core on this shared machine.
     parser.add_argument("--keep-unreverted", type=float, default=0.05)
@@ -167,10 +181,13 @@ def main() -> None:
     old = None if args.skip_old else old_tree(args.old_tree)
     try:
         for name in args.only:
-            files, extra = HISTORIES[name]
-            dumps = [histories / f for f in ((files,) if isinstance(files, str) else files)]
+            if name == LONG_PAGE:
+                dumps, extra = [long_page_dump(work)], LONG_PAGE_OPTIONS
+            else:
+                files, extra = HISTORIES[name]
+                dumps = [histories / f for f in ((files,) if isinstance(files, str) else files)]
             builders = [("new", REPO, dumps, args.new_cores)]
-            if old is not None:
+            if old is not None and name != LONG_PAGE:
                 builders.append(("old", old, [unpack_7z(d, work) if d.suffix == ".7z" else d
                                               for d in dumps], args.old_cores))  # fmt: skip
             for builder, src, inputs, all_cores in builders:
@@ -179,6 +196,8 @@ def main() -> None:
                     report["runs"][f"{name} {builder} local[{cores}]"] = run
                     print(json.dumps({"run": f"{name} {builder} local[{cores}]", **run}), flush=True)
                     args.out.write_text(json.dumps(report, indent=2) + "\n")
+            if name == LONG_PAGE:
+                dumps[0].unlink()
         report["load_after"] = [round(x, 1) for x in os.getloadavg()]
         args.out.write_text(json.dumps(report, indent=2) + "\n")
     finally:

@@ -19,8 +19,9 @@ import pytest
 from dataset.build_process import GIB, run_build
 from revertrisk_devtools.history_dump import write_history_dump
 from revertrisk_devtools.history_slice import slice_revisions
+from revertrisk_service.dataset.columns import CHUNK, SOURCE
 from revertrisk_service.dataset.options import BuildOptions
-from revertrisk_service.dataset.spark_job import build, spark_session
+from revertrisk_service.dataset.spark_job import TASK, build, one_task_per_chunk, spark_session
 from revertrisk_service.training.contract import DATASET_METADATA_FILE as DATASET_JSON
 
 pytestmark = pytest.mark.e2e
@@ -69,6 +70,23 @@ def test_shipped_histories_build_and_read_in_one_call(histories, spark, tmp_path
     assert set(by_wiki.index) == {"enwiki", "itwiki", "aawiki", "acewiki"}
     assert by_wiki.loc["enwiki", "sum"] > 20  # Rio Grande's vandalism reverted
     assert frame["actions_total"].notna().mean() > 0.9
+
+
+@pytest.mark.parametrize("chunks", [(6, 7), tuple(range(8))])
+def test_every_chunk_has_a_task_of_its_own(spark, chunks) -> None:
+    """The Anarchism page's last two chunks (its 2008-2010 edits) hash to one partition of two,
+    and its eight chunks to four of eight: each chunk still gets a task of its own."""
+    from pyspark.sql import functions as F
+
+    keys = [(ANARCHISM, chunk) for chunk in chunks]
+    hashed = spark.createDataFrame(keys, f"{SOURCE} string, {CHUNK} long").repartition(
+        len(keys), SOURCE, CHUNK
+    )
+    assert hashed.select(F.spark_partition_id()).distinct().count() < len(keys)
+    spread = one_task_per_chunk(spark, keys).repartition(len(keys), TASK)
+    landed = spread.select(CHUNK, F.spark_partition_id().alias("partition")).collect()
+    assert sorted(row[CHUNK] for row in landed) == list(chunks)
+    assert len({row["partition"] for row in landed}) == len(keys)
 
 
 def test_one_page_uses_both_cores(spark, tmp_path) -> None:

@@ -299,6 +299,34 @@ def _pairs(kept, texts, kept_rows: int):
     )
 
 
+TASK = "task"
+
+
+def one_task_per_chunk(spark, keys: list[tuple[str, int]]):
+    """(SOURCE, CHUNK, TASK) for each (source, chunk) key, such that `repartition(len(keys),
+    TASK)` gives every chunk a partition of its own.
+
+    Spark sends a row to partition pmod(murmur3(TASK), n), and hashing the (source, chunk) keys
+    themselves lets two chunks share a task while another task is empty: the two chunks with
+    rows of a single page's last years can land on one core of two. So each chunk gets a TASK
+    value picked, by Spark's own hash, to land on its own partition."""
+    from pyspark.sql import functions as F
+
+    partitions = len(keys)
+    landing: dict[int, int] = {}
+    tried = 0
+    while len(landing) < partitions:
+        # A value per partition takes about n ln n tries; 20 n leave a miss once in 10^9.
+        batch = spark.range(tried, tried + 20 * partitions + 64).select(
+            F.col("id").alias(TASK), F.pmod(F.hash("id"), F.lit(partitions)).alias("landing")
+        ).groupBy("landing").agg(F.min(TASK).alias(TASK))
+        for row in batch.collect():
+            landing.setdefault(int(row["landing"]), int(row[TASK]))
+        tried += 20 * partitions + 64
+    rows = [(source, int(chunk), landing[i]) for i, (source, chunk) in enumerate(keys)]
+    return spark.createDataFrame(rows, f"{SOURCE} string, {CHUNK} long, {TASK} long")
+
+
 def _chunk_writer(out_dir: str, counts: dict[tuple[str, int], Counter[str]]):
     """mapInPandas over partitions holding whole chunks, sorted by chunk: each chunk's rows are
     written batch by batch to its own file."""
@@ -390,9 +418,12 @@ def _build(spark, dumps, tables, out_dir: Path, options: BuildOptions, master: s
                 keys = [f"{s}\t{c}" for s, c in sorted(done)]
                 key = F.concat_ws("\t", F.col(SOURCE), F.col(CHUNK).cast("string"))
                 kept = kept.filter(~key.isin(keys))
+            tasks = F.broadcast(one_task_per_chunk(spark, with_rows))
             result = (
                 _pairs(kept, texts, sum(c["rows"] for c in pending.values()))
-                .repartition(len(with_rows), SOURCE, CHUNK)
+                .join(tasks, [SOURCE, CHUNK])
+                .repartition(len(with_rows), TASK)
+                .drop(TASK)
                 .sortWithinPartitions(SOURCE, CHUNK, "revision_id")
                 .mapInPandas(_chunk_writer(str(out_dir), pending),
                              schema=f"{SOURCE} string, {CHUNK} long, rows long")

@@ -33,11 +33,11 @@ from revertrisk_service.scored_edits import ScoredEdit, ScoreListeners
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.scoring.revision_scoring import RevisionScoring
 from revertrisk_service.scoring.scoring_pool import ThreadScoring
-from revertrisk_service.serving.predict_input import PredictInput
 from revertrisk_service.serving.model import RevertRiskModel
+from revertrisk_service.serving.predict_input import PredictInput
+from revertrisk_service.transparency.caution_flags import CautionFlags
 from revertrisk_service.versions.catalog import ModelVersions
 from revertrisk_service.versions.live import LiveVersions
-from revertrisk_service.transparency.caution_flags import CautionFlags
 from revertrisk_service.versions.wiring import open_versions, start_live_versions, version_dirs
 from revertrisk_service.wikis import resolve_lang
 

@@ -24,7 +24,7 @@ from revertrisk_devtools.flaky_api import FlakyApi, running
 from revertrisk_service.cache import MemoryScoreCache
 from revertrisk_service.config import Settings
 from revertrisk_service.errors import ServiceError
-from revertrisk_service.locations import MANIFEST_FILE
+from revertrisk_service.locations import MANIFEST_FILE, THRESHOLDS_FILENAME
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.scorer import Scorer
@@ -36,12 +36,15 @@ from revertrisk_service.scoring.scoring_pool import ThreadScoring
 from revertrisk_service.serving.model import RevertRiskModel
 from revertrisk_service.serving.predict_input import PredictInput
 from revertrisk_service.transparency.caution_flags import CautionFlags
+from revertrisk_service.transparency.threshold_query import answer_threshold_query
+from revertrisk_service.transparency.threshold_table import load_threshold_table
 from revertrisk_service.versions.catalog import ModelVersions
 from revertrisk_service.versions.live import LiveVersions
 from revertrisk_service.versions.wiring import open_versions, start_live_versions, version_dirs
 from revertrisk_service.wikis import resolve_lang
 
 GERMAN_ONLY = f"{SHIPPED_VERSION}-de"
+PRECISE = "maximum recall @ precision >= 0.9"
 ENWIKI = resolve_lang("en")
 
 
@@ -65,6 +68,7 @@ class PromotedOnFirstRead:
 
 @dataclass
 class Served:
+    settings: Settings
     model: RevertRiskModel
     champions: PromotedOnFirstRead
     events: list[ScoredEdit]
@@ -72,13 +76,19 @@ class Served:
 
 
 def german_only_version(parent: Path) -> Path:
-    """The shipped artifact as another version that serves dewiki alone."""
+    """The shipped artifact as another version that serves dewiki alone, with a threshold table
+    of its own (its reverted and kept edits swapped: no threshold reaches a precision of 0.9)."""
     target = parent / LANGUAGE_AGNOSTIC
     shutil.copytree(SHIPPED, target)
     manifest = json.loads((target / MANIFEST_FILE).read_text())
     manifest["version"] = GERMAN_ONLY
     manifest["supported_wikis"] = [{"lang": "de", "dbname": "dewiki"}]
     (target / MANIFEST_FILE).write_text(json.dumps(manifest))
+    table = json.loads((target / THRESHOLDS_FILENAME).read_text())
+    columns = table["columns"]
+    columns["tp"], columns["fp"] = columns["fp"], columns["tp"]
+    columns["fn"], columns["tn"] = columns["tn"], columns["fn"]
+    (target / THRESHOLDS_FILENAME).write_text(json.dumps(table))
     return target
 
 
@@ -107,7 +117,7 @@ async def served(tmp_path: Path, wiki: FlakyApi) -> AsyncIterator[Served]:
     )  # fmt: skip
     model.caution_flags = CautionFlags(version_dirs(settings, versions))
     try:
-        yield Served(model, champions, events, runner)
+        yield Served(settings, model, champions, events, runner)
     finally:
         runner.close()
         await client.aclose()
@@ -167,20 +177,29 @@ async def test_an_ores_request_names_and_scores_one_version(served: Served) -> N
     app = FastAPI()
     ores = OresModels(
         {LANGUAGE_AGNOSTIC: served.model}, {}, {LANGUAGE_AGNOSTIC: SHIPPED},
-        served.model.scoring,
+        served.model.scoring, version_dirs(served.settings, served.champions.versions),
     )  # fmt: skip
     app.include_router(build_ores_router(ores, 1 << 20))
+    info = {"model_info": f'version|statistics.thresholds.true."{PRECISE}"'}
     served.champions.armed = True
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://ores"
     ) as http:
         response = await http.get(
-            "/v3/scores/enwiki/", params={"models": LANGUAGE_AGNOSTIC, "revids": "4001"}
+            "/v3/scores/enwiki/", params={"models": LANGUAGE_AGNOSTIC, "revids": "4001", **info}
         )
-    assert not served.champions.armed
+        assert not served.champions.armed
+        # The next request is the new version's: its own thresholds, and German only.
+        after = await http.get("/v3/scores/dewiki/", params=info)
     assert response.status_code == 200, response.text
     enwiki = response.json()["enwiki"]
-    assert enwiki["models"][LANGUAGE_AGNOSTIC]["version"] == SHIPPED_VERSION
+    shipped = enwiki["models"][LANGUAGE_AGNOSTIC]
+    assert shipped["version"] == SHIPPED_VERSION
+    assert shipped["statistics"]["thresholds"]["true"] == [answer_threshold_query(
+        load_threshold_table(SHIPPED / THRESHOLDS_FILENAME), PRECISE)]  # fmt: skip
+    assert shipped["statistics"]["thresholds"]["true"] != [None]
     assert "probability" in enwiki["scores"]["4001"][LANGUAGE_AGNOSTIC]["score"]
     assert [(e.model_version, e.rev_id) for e in served.events] == [(SHIPPED_VERSION, 4001)]
     assert held_versions(served.model, 4001) == [SHIPPED_VERSION]
+    german = after.json()["dewiki"]["models"][LANGUAGE_AGNOSTIC]
+    assert german == {"version": GERMAN_ONLY, "statistics": {"thresholds": {"true": [None]}}}

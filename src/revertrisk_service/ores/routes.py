@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from revertrisk_service.ores.shapes import score_entry
 from revertrisk_service.scoring.revision_scoring import RevisionScoring
 from revertrisk_service.serving.body import parse_json_body, read_body_within
 from revertrisk_service.serving.model import RevertRiskModel, count_answers
+from revertrisk_service.transparency.caution_flags import VersionDir
 from revertrisk_service.transparency.routes import ModelFiles
 from revertrisk_service.transparency.threshold_query import answer_threshold_query
 from revertrisk_service.wikis import Wiki, all_wikis, wiki_by_dbname
@@ -58,9 +59,15 @@ class OresModels:
     model_dirs: Mapping[str, Path]
     # The engine the models answer through: every model an ORES request names, in one call.
     scoring: RevisionScoring
+    # With model versions: each version's own directory, so that model_info's thresholds are
+    # those of the version that answers; None, or a version it does not know: `model_dirs`.
+    version_dir: VersionDir | None = None
+    _files: dict[Path, ModelFiles] = field(default_factory=dict, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self._files = {name: ModelFiles(Path(d)) for name, d in self.model_dirs.items()}
+    def _files_of(self, name: str, version: str) -> ModelFiles:
+        found = self.version_dir(name, version) if self.version_dir is not None else None
+        directory = Path(found or self.model_dirs[name])
+        return self._files.setdefault(directory, ModelFiles(directory))
 
     def target(self, name: str) -> RevertRiskModel:
         return self.models[self.aliases.get(name, name)]
@@ -77,15 +84,17 @@ class OresModels:
         self, name: str, request: ModelInfoRequest | None, champions: Champions
     ) -> dict[str, Any]:
         model = self.target(name)
+        version = champions[model.name].version
+        files = self._files_of(model.name, version)
         fields = request.fields if request else ("version",)
         info: dict[str, Any] = {}
         if "version" in fields:
-            info["version"] = champions[model.name].version
+            info["version"] = version
         if "type" in fields:
-            manifest = self._files[model.name].manifest() or {}
+            manifest = files.manifest() or {}
             info["type"] = manifest.get("artifact", {}).get("format")
         if request and request.threshold_queries:
-            loaded = self._files[model.name].thresholds()
+            loaded = files.thresholds()
             answers = [
                 answer_threshold_query(loaded[0], q) if loaded else None
                 for q in request.threshold_queries

@@ -22,7 +22,7 @@ from revertrisk_devtools.history_slice import slice_revisions
 from revertrisk_service.dataset.columns import CHUNK, SOURCE
 from revertrisk_service.dataset.options import BuildOptions
 from revertrisk_service.dataset.spark_job import TASK, build, one_task_per_chunk, spark_session
-from revertrisk_service.training.contract import DATASET_METADATA_FILE as DATASET_JSON
+from revertrisk_service.training.contract import DATASET_METADATA_FILE
 
 pytestmark = pytest.mark.e2e
 HISTORIES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "histories"
@@ -65,7 +65,7 @@ def test_shipped_histories_build_and_read_in_one_call(histories, spark, tmp_path
     assert len(frame) == result.counts["rows"] > 100
     assert ds.dataset(out, partitioning="hive").count_rows() == len(frame)
     assert spark.read.parquet(str(out)).count() == len(frame)
-    assert (out / DATASET_JSON).is_file()
+    assert (out / DATASET_METADATA_FILE).is_file()
     by_wiki = frame.groupby("wiki_db")["label"].agg(["size", "sum"])
     assert set(by_wiki.index) == {"enwiki", "itwiki", "aawiki", "acewiki"}
     assert by_wiki.loc["enwiki", "sum"] > 20  # Rio Grande's vandalism reverted

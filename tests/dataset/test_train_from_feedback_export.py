@@ -1,7 +1,7 @@
 """`revertrisk train <model> --data DIR` reads the feedback export's layout (feedback.parquet +
 _dataset.json, kind "feedback", label = judged "damaging", raw signal values, nullable page_id),
 not only the history builder's. The rows are the real KI sample's edits with their signals solved
-by the declarations the export uses (feedback.signal_values.computable_signals); the export
+by the declarations the export uses (training.fetched_rows.computable_signals); the export
 itself, against a live wiki and PostgreSQL, is tests/e2e/test_e2e_feedback.py."""
 
 from __future__ import annotations

@@ -51,6 +51,15 @@ PROFILES: dict[str, dict[str, Any]] = {
     "feedback": {"feedback": {"enabled": True, "tokensSecret": "feedback-tokens",
                               "databaseSecret": "feedback-db"}},
     "kserve-canary": {"models": {"languageAgnostic": {"canaryTrafficPercent": 10}}},
+    "closed-loop": {
+        "redis": {"mode": "bundled"},
+        "precache": {"enabled": True},
+        "feedback": {"enabled": True, "tokensSecret": "feedback-tokens",
+                     "databaseSecret": "feedback-db"},
+        "versions": {"enabled": True, "registryClaim": "revertrisk-registry",
+                     "operatorTokensSecret": "operator-tokens"},
+        "outcomes": {"enabled": True},
+    },
 }
 
 
@@ -243,6 +252,8 @@ BAD_FILES = {
     "bad-typo.yaml": "'modles' not allowed",
     "bad-replicas.yaml": "/models/multilingual/maxReplicas",
     "bad-kafka-without-bootstrap.yaml": "needs precache.kafka.bootstrap",
+    "bad-versions-without-registry-claim.yaml": "/versions/registryClaim",
+    "bad-outcomes-without-database.yaml": "/feedback/databaseSecret",
 }
 
 
@@ -330,3 +341,62 @@ def test_kserve_canary_is_set_only_where_asked() -> None:
     canary = by_kind(render(PROFILES["kserve-canary"]), "InferenceService")
     assert canary[LA]["spec"]["predictor"]["canaryTrafficPercent"] == 10
     assert "canaryTrafficPercent" not in canary[ML]["spec"]["predictor"]
+
+
+def containers_of(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each serving container (by InferenceService) and the precacher's."""
+    found = {name: serving_container(i) for name, i in by_kind(docs, "InferenceService").items()}
+    for name, deployment in by_kind(docs, "Deployment").items():
+        (found[name],) = deployment["spec"]["template"]["spec"]["containers"]
+    return found
+
+
+def volumes_of(docs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    found = {n: i["spec"]["predictor"]["volumes"] for n, i in by_kind(docs, "InferenceService").items()}
+    for name, deployment in by_kind(docs, "Deployment").items():
+        found[name] = deployment["spec"]["template"]["spec"]["volumes"]
+    return found
+
+
+def test_the_closed_loop_mounts_the_registry_and_sets_its_settings_everywhere() -> None:
+    """Versions and outcomes: every serving pod and the precacher mount the registry's claim as
+    MODEL_REGISTRY_DIR and read the outcome store's database from its Secret; operator tokens
+    reach the serving pods only (the precacher serves no operator endpoint)."""
+    docs = render(PROFILES["closed-loop"])
+    containers, volumes = containers_of(docs), volumes_of(docs)
+    assert set(containers) == {LA, ML, "rr-precache"}
+    for name, container in containers.items():
+        env = env_of(container)
+        assert env["MODEL_REGISTRY_DIR"] == "/var/lib/revertrisk/registry"
+        assert env["OUTCOMES_ENABLED"] == "true"
+        assert env["FEEDBACK_DATABASE_URL"] == {
+            "secretKeyRef": {"name": "feedback-db", "key": "url"}}
+        names = [e["name"] for e in container["env"]]
+        assert len(names) == len(set(names)), f"{name} sets a variable twice"
+        mount = next(m for m in container["volumeMounts"] if m["name"] == "model-registry")
+        assert mount["mountPath"] == "/var/lib/revertrisk/registry" and not mount.get("readOnly")
+        volume = next(v for v in volumes[name] if v["name"] == "model-registry")
+        assert volume["persistentVolumeClaim"] == {"claimName": "revertrisk-registry"}
+        serving = name != "rr-precache"
+        assert ("OPERATOR_TOKENS_FILE" in env) == serving
+        assert any(v["name"] == "operator-tokens" for v in volumes[name]) == serving
+    operators = next(v for v in volumes[LA] if v["name"] == "operator-tokens")
+    assert operators["secret"] == {"secretName": "operator-tokens",
+                                   "items": [{"key": "tokens", "path": "tokens"}]}
+    # Off by default: no registry, no outcomes, no database.
+    for container in containers_of(render({})).values():
+        assert not {"MODEL_REGISTRY_DIR", "OUTCOMES_ENABLED", "FEEDBACK_DATABASE_URL",
+                    "OPERATOR_TOKENS_FILE"} & set(env_of(container))
+
+
+def test_the_closed_loop_defaults_are_the_settings_defaults() -> None:
+    """The chart's defaults for versions and outcomes, as rendered, are what the service would
+    use with those variables unset."""
+    from revertrisk_service.config import Settings
+
+    fields = Settings.model_fields
+    env = env_of(containers_of(render(PROFILES["closed-loop"]))[LA])
+    for variable in ("VERSION_POLL_S", "OUTCOMES_WINDOW_S", "OUTCOMES_RADIUS",
+                     "OUTCOMES_MAX_PAGES", "OUTCOMES_SWEEP_INTERVAL_S",
+                     "OUTCOMES_QUALITY_PERIOD_S", "OUTCOMES_GAUGE_INTERVAL_S"):  # fmt: skip
+        assert float(env[variable]) == fields[variable.lower()].default, variable

@@ -24,7 +24,7 @@ from support.postgres import LocalPostgres
 from revertrisk_devtools.service_process import REPO, RunningService, run_service
 from revertrisk_service.feedback.schema import current, judgments
 from revertrisk_service.feedback.tokens import hash_token
-from revertrisk_service.training.contract import DATASET_METADATA_FILE as DATASET_JSON
+from revertrisk_service.training.contract import DATASET_METADATA_FILE
 
 pytestmark = pytest.mark.e2e
 
@@ -227,7 +227,7 @@ def test_export_joins_judgments_with_signals(
         cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stderr
-    summary = json.loads((out / DATASET_JSON).read_text())
+    summary = json.loads((out / DATASET_METADATA_FILE).read_text())
     # The directory reads in one call: its side files start with "_".
     frame = pd.read_parquet(out)
     assert summary["kind"] == "feedback" and summary["rows"] == len(frame)

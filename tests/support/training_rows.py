@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from revertrisk_service.feedback.export import DATASET_JSON, PARQUET_FILE
-from revertrisk_service.feedback.signal_values import computable_signals
+from revertrisk_service.feedback.export import PARQUET_FILE
 from revertrisk_service.locations import DEFAULT_DATA_DIR
 from revertrisk_service.signals import solve
+from revertrisk_service.training.contract import DATASET_METADATA_FILE
 from revertrisk_service.training.datasets import load_ki
+from revertrisk_service.training.fetched_rows import computable_signals
 
 
 def ki_feedback_export(out: Path) -> pd.DataFrame:
@@ -37,7 +38,7 @@ def ki_feedback_export(out: Path) -> pd.DataFrame:
         frame[column] = pd.to_datetime(frame[column], utc=True)
     out.mkdir()
     frame.to_parquet(out / PARQUET_FILE, index=False)
-    (out / DATASET_JSON).write_text(json.dumps({
+    (out / DATASET_METADATA_FILE).write_text(json.dumps({
         "kind": "feedback", "created": judged_at.isoformat(), "rows": len(frame),
         "positives": int(frame["label"].sum()), "missing_signals": [], "files": [PARQUET_FILE],
     }))  # fmt: skip

@@ -31,10 +31,10 @@ def test_the_builder_imports_no_training_stack() -> None:
 
 def test_a_training_row_carries_every_model_input_that_is_an_edit_fact() -> None:
     from revertrisk_service.dataset.history_edit import SIGNAL_NAMES
-    from revertrisk_service.feedback.signal_values import computable_signals
     from revertrisk_service.models.language_agnostic.features import FEATURE_NAMES
     from revertrisk_service.models.multilingual import features as multilingual
     from revertrisk_service.training.contract import training_row_signals
+    from revertrisk_service.training.fetched_rows import computable_signals
 
     row = training_row_signals()
     assert set(FEATURE_NAMES) <= set(row)

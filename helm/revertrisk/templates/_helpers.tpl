@@ -85,6 +85,7 @@ Kubernetes expands $(REDIS_PASSWORD) into the URL, so it never appears in a mani
 - name: WORKERS
   value: {{ .Values.workers | quote }}
 {{- include "revertrisk.redisEnv" . }}
+{{- include "revertrisk.loopEnv" . }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
@@ -98,15 +99,78 @@ Kubernetes expands $(REDIS_PASSWORD) into the URL, so it never appears in a mani
 {{- end }}
 - name: FEEDBACK_TOKENS_FILE
   value: /etc/revertrisk/feedback/tokens
+{{- if not (include "revertrisk.needsOutcomeStore" .) }}
+{{ include "revertrisk.databaseEnv" . }}
+{{- end }}
+- name: FEEDBACK_RATE_PER_MINUTE
+  value: {{ .Values.feedback.ratePerMinute | quote }}
+- name: FEEDBACK_RATE_BURST
+  value: {{ .Values.feedback.rateBurst | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Whether versions or outcomes are on: both keep their rows in the feedback database. */}}
+{{- define "revertrisk.needsOutcomeStore" -}}
+{{- if or .Values.versions.enabled .Values.outcomes.enabled }}true{{ end }}
+{{- end -}}
+
+{{- define "revertrisk.databaseEnv" -}}
 - name: FEEDBACK_DATABASE_URL
   valueFrom:
     secretKeyRef:
       name: {{ .Values.feedback.databaseSecret | quote }}
       key: {{ .Values.feedback.databaseUrlKey | quote }}
-- name: FEEDBACK_RATE_PER_MINUTE
-  value: {{ .Values.feedback.ratePerMinute | quote }}
-- name: FEEDBACK_RATE_BURST
-  value: {{ .Values.feedback.rateBurst | quote }}
+{{- end -}}
+
+{{/* The closed loop's settings (model versions, observed outcomes), for serving and precaching
+alike: both follow the champion, and both record scores and outcomes. */}}
+{{- define "revertrisk.loopEnv" -}}
+{{- if include "revertrisk.needsOutcomeStore" . }}
+{{- if not .Values.feedback.databaseSecret }}
+{{- fail "versions.enabled and outcomes.enabled need feedback.databaseSecret: their rows live in that database" }}
+{{- end }}
+{{ include "revertrisk.databaseEnv" . }}
+{{- end }}
+{{- if .Values.versions.enabled }}
+{{- if not .Values.versions.registryClaim }}
+{{- fail "versions.enabled needs versions.registryClaim: the installed versions live on that volume" }}
+{{- end }}
+- name: MODEL_REGISTRY_DIR
+  value: {{ .Values.versions.mountPath | quote }}
+- name: VERSION_POLL_S
+  value: {{ .Values.versions.pollSeconds | quote }}
+{{- end }}
+{{- if .Values.outcomes.enabled }}
+- name: OUTCOMES_ENABLED
+  value: "true"
+- name: OUTCOMES_WINDOW_S
+  value: {{ .Values.outcomes.windowSeconds | int64 | quote }}
+- name: OUTCOMES_RADIUS
+  value: {{ .Values.outcomes.radius | quote }}
+- name: OUTCOMES_MAX_PAGES
+  value: {{ .Values.outcomes.maxPages | quote }}
+- name: OUTCOMES_SWEEP_INTERVAL_S
+  value: {{ .Values.outcomes.sweepIntervalSeconds | quote }}
+- name: OUTCOMES_QUALITY_PERIOD_S
+  value: {{ .Values.outcomes.qualityPeriodSeconds | int64 | quote }}
+- name: OUTCOMES_GAUGE_INTERVAL_S
+  value: {{ .Values.outcomes.gaugeIntervalSeconds | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The version registry's volume mount and volume, for serving and precaching. */}}
+{{- define "revertrisk.registryMount" -}}
+{{- if .Values.versions.enabled }}
+- name: model-registry
+  mountPath: {{ .Values.versions.mountPath | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "revertrisk.registryVolume" -}}
+{{- if .Values.versions.enabled }}
+- name: model-registry
+  persistentVolumeClaim:
+    claimName: {{ .Values.versions.registryClaim | quote }}
 {{- end }}
 {{- end -}}
 

@@ -24,8 +24,7 @@ from revertrisk_service.dataset.history_edit import (
     SIGNAL_COLUMNS,
     SIGNAL_NAMES,
 )
-from revertrisk_service.training.contract import DATASET_METADATA_FILE as DATASET_JSON
-from revertrisk_service.training.contract import DATASET_README
+from revertrisk_service.training.contract import DATASET_README, write_dataset_metadata
 
 COUNTS_KEY = b"revertrisk.counts"
 
@@ -125,8 +124,7 @@ def write_readme(out_dir: Path) -> Path:
 
 def write_dataset_json(out_dir: Path, counts: Mapping[str, int], sources: Iterable[str],
                        options: Mapping[str, Any]) -> Path:
-    path = Path(out_dir) / DATASET_JSON
-    path.write_text(json.dumps({
+    return write_dataset_metadata(out_dir, {
         "kind": "history",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": dict(sorted(counts.items())),
@@ -135,5 +133,4 @@ def write_dataset_json(out_dir: Path, counts: Mapping[str, int], sources: Iterab
         "signals": list(SIGNAL_NAMES),
         "sources": sorted(sources),
         "options": dict(options),
-    }, indent=2) + "\n")  # fmt: skip
-    return path
+    })  # fmt: skip

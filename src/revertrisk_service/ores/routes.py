@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from revertrisk_service.errors import PayloadTooLarge, ServiceError
 from revertrisk_service.explanations.options import ExplainOptions
 from revertrisk_service.explanations.shaping import shown_result
+from revertrisk_service.models.scorer import Scorer
 from revertrisk_service.ores.query import (
     ModelInfoRequest,
     OresRequestError,
@@ -37,11 +38,16 @@ from revertrisk_service.ores.shapes import score_entry
 from revertrisk_service.scoring.revision_scoring import RevisionScoring
 from revertrisk_service.serving.body import parse_json_body, read_body_within
 from revertrisk_service.serving.model import RevertRiskModel, count_answers
+from revertrisk_service.transparency.caution_flags import VersionDir
 from revertrisk_service.transparency.routes import ModelFiles
 from revertrisk_service.transparency.threshold_query import answer_threshold_query
 from revertrisk_service.wikis import Wiki, all_wikis, wiki_by_dbname
 
 log = logging.getLogger(__name__)
+
+# model name -> the version answering one request, read once when the request arrives: its
+# listing, model info and scores all name that version even if a promotion lands meanwhile.
+Champions = Mapping[str, Scorer]
 
 
 @dataclass
@@ -53,28 +59,42 @@ class OresModels:
     model_dirs: Mapping[str, Path]
     # The engine the models answer through: every model an ORES request names, in one call.
     scoring: RevisionScoring
+    # With model versions: each version's own directory, so that model_info's thresholds are
+    # those of the version that answers; None, or a version it does not know: `model_dirs`.
+    version_dir: VersionDir | None = None
+    _files: dict[Path, ModelFiles] = field(default_factory=dict, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self._files = {name: ModelFiles(Path(d)) for name, d in self.model_dirs.items()}
+    def _files_of(self, name: str, version: str) -> ModelFiles:
+        found = self.version_dir(name, version) if self.version_dir is not None else None
+        directory = Path(found or self.model_dirs[name])
+        return self._files.setdefault(directory, ModelFiles(directory))
 
     def target(self, name: str) -> RevertRiskModel:
         return self.models[self.aliases.get(name, name)]
 
-    def names_for(self, wiki: Wiki) -> list[str]:
-        names = [n for n, m in self.models.items() if m.loaded.supports(wiki)]
+    def champions(self) -> Champions:
+        """Each served model's version of the moment, for one request."""
+        return {name: model.loaded for name, model in self.models.items()}
+
+    def names_for(self, wiki: Wiki, champions: Champions) -> list[str]:
+        names = [n for n in self.models if champions[n].supports(wiki)]
         return names + [a for a, t in self.aliases.items() if t in names]
 
-    def info(self, name: str, request: ModelInfoRequest | None) -> dict[str, Any]:
+    def info(
+        self, name: str, request: ModelInfoRequest | None, champions: Champions
+    ) -> dict[str, Any]:
         model = self.target(name)
+        version = champions[model.name].version
+        files = self._files_of(model.name, version)
         fields = request.fields if request else ("version",)
         info: dict[str, Any] = {}
         if "version" in fields:
-            info["version"] = model.version
+            info["version"] = version
         if "type" in fields:
-            manifest = self._files[model.name].manifest() or {}
+            manifest = files.manifest() or {}
             info["type"] = manifest.get("artifact", {}).get("format")
         if request and request.threshold_queries:
-            loaded = self._files[model.name].thresholds()
+            loaded = files.thresholds()
             answers = [
                 answer_threshold_query(loaded[0], q) if loaded else None
                 for q in request.threshold_queries
@@ -90,9 +110,9 @@ def _error(error: OresRequestError) -> JSONResponse:
 def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
     router = APIRouter(tags=["ores"])
 
-    def context(wiki_name: str) -> tuple[Wiki, list[str]]:
+    def context(wiki_name: str, champions: Champions) -> tuple[Wiki, list[str]]:
         wiki = wiki_by_dbname(wiki_name)
-        names = ores.names_for(wiki) if wiki else []
+        names = ores.names_for(wiki, champions) if wiki else []
         if wiki is None or not names:
             raise OresRequestError(404, f"No scorers available for {wiki_name[:60]}")
         return wiki, names
@@ -112,35 +132,41 @@ def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
     async def scores(
         wiki_name: str, params: Mapping[str, Any], only_model: str | None = None
     ) -> JSONResponse:
+        champions = ores.champions()
         try:
-            wiki, available = context(wiki_name)
+            wiki, available = context(wiki_name, champions)
             asked = [only_model] if only_model else split_pipes(params.get("models"))
             names = pick_models(wiki, available, asked)
             rev_ids = parse_revids(params.get("revids"))
             model_info = parse_model_info(params.get("model_info"))
         except OresRequestError as error:
             return _error(error)
-        body: dict[str, Any] = {"models": {n: ores.info(n, model_info) for n in names}}
+        body: dict[str, Any] = {
+            "models": {n: ores.info(n, model_info, champions) for n in names}
+        }
         if rev_ids:
             # ORES read `features` by its presence alone (`?features`, `?features=true`).
-            body["scores"] = await score_all(wiki, names, rev_ids, "features" in params)
+            body["scores"] = await score_all(
+                wiki, names, rev_ids, "features" in params, champions
+            )
         return JSONResponse({wiki.dbname: body})
 
     async def score_all(
-        wiki: Wiki, names: list[str], rev_ids: list[int], features: bool
+        wiki: Wiki, names: list[str], rev_ids: list[int], features: bool, champions: Champions
     ) -> dict[str, Any]:
         # An alias and its model are one computation; every served model in one call.
-        targets = [ores.models[t] for t in dict.fromkeys(ores.target(n).name for n in names)]
+        targets = list(dict.fromkeys(ores.target(n).name for n in names))
+        scorers = [champions[t] for t in targets]
         # The feature values come with an explanation, stored with the score in the cache.
         answers = await ores.scoring.score(
-            [t.loaded for t in targets], [(wiki, r) for r in rev_ids], explain=features
+            scorers, [(wiki, r) for r in rev_ids], explain=features
         )
         shown = ExplainOptions(with_values=True) if features else None
         by_target: dict[str, list[dict[str, Any]]] = {}
-        for target, answer in zip(targets, answers, strict=True):
-            count_answers(target.name, answer.outcomes)
-            by_target[target.name] = [
-                _as_answer(o, target.loaded.feature_names, shown) for o in answer.outcomes
+        for target, scorer, answer in zip(targets, scorers, answers, strict=True):
+            count_answers(target, answer.outcomes)
+            by_target[target] = [
+                _as_answer(o, scorer.feature_names, shown) for o in answer.outcomes
             ]
         return {
             str(rev_id): {
@@ -157,11 +183,12 @@ def build_ores_router(ores: OresModels, max_body_bytes: int) -> APIRouter:
         except OresRequestError as error:
             return _error(error)
         listing = {}
+        champions = ores.champions()
         for wiki in all_wikis():
-            names = ores.names_for(wiki)
+            names = ores.names_for(wiki, champions)
             if names:
                 listing[wiki.dbname] = {
-                    "models": {n: ores.info(n, info_request) for n in names}
+                    "models": {n: ores.info(n, info_request, champions) for n in names}
                 }
         return JSONResponse(listing)
 

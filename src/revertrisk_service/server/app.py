@@ -124,7 +124,8 @@ def build_server(settings: Settings) -> Served:
     models = build_models(settings, scoring, live)
     # Caution levels from observed outcomes, for the thresholds endpoint and predict's flags.
     observed = observed_levels(outcomes) if outcomes is not None else None
-    caution_flags = CautionFlags(version_dirs(settings, versions), observed)
+    version_dir = version_dirs(settings, versions)
+    caution_flags = CautionFlags(version_dir, observed)
     for model in models:
         model.load()
         model.caution_flags = caution_flags
@@ -178,7 +179,8 @@ def build_server(settings: Settings) -> Served:
         grace_period=math.ceil(settings.shutdown_grace_s),
     )
     mount_client_endpoints(
-        app, settings, models, scoring, extras, stopping=lambda: _stopping(server)
+        app, settings, models, scoring, extras, stopping=lambda: _stopping(server),
+        version_dir=version_dir,
     )
     return Served(server, models, app)
 

@@ -23,6 +23,7 @@ from revertrisk_service.scored_edits import ScoreListeners
 from revertrisk_service.scoring.revision_scoring import RevisionScoring
 from revertrisk_service.server.assembly import build_event_poster
 from revertrisk_service.serving.model import RevertRiskModel
+from revertrisk_service.transparency.caution_flags import VersionDir
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +52,17 @@ def mount_client_endpoints(
     scoring: RevisionScoring,
     extras: ClientListeners,
     stopping: Callable[[], bool] = lambda: False,
+    version_dir: VersionDir | None = None,
 ) -> None:
+    """`version_dir`: each version's artifact directory, so that ORES model info reads the
+    thresholds of the version answering."""
     by_name = {m.name: m for m in models}
     model_dirs = {name: settings.model_dir(name) for name in by_name}
     try:
         aliases = parse_aliases(settings.ores_model_aliases, by_name)
     except AliasConfigError as error:
         raise SystemExit(str(error)) from None
-    ores = OresModels(by_name, aliases, model_dirs, scoring)
+    ores = OresModels(by_name, aliases, model_dirs, scoring, version_dir)
     app.include_router(build_ores_router(ores, settings.max_body_bytes))
     versions = {name: m.version for name, m in by_name.items()}
     app.include_router(build_patrol_router(extras.feed, model_dirs, versions, stopping))

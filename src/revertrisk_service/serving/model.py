@@ -67,6 +67,9 @@ class Slot:
 class ScoringJob:
     request: ParsedRequest
     refresh: bool
+    # The version that answers this request, read once when it arrives: a promotion while it
+    # is under way never mixes two versions in one answer.
+    scorer: Scorer
     slots: list[Slot] = field(default_factory=list)
     origin: Origin = "request"
     # X-Cache and X-Cache-Hits, kept for an error answer, which skips KServe's response headers.
@@ -97,7 +100,7 @@ class RevertRiskModel(kserve.Model):
     ) -> None:
         super().__init__(name, return_response_headers=True)
         # With model versions: the champion of the moment answers, so a promotion needs no
-        # restart; each request reads it once and keeps it to the end.
+        # restart; each request reads it once (`loaded`) and keeps it to the end (ScoringJob).
         self.live = live
         # Set by the server: the thresholds behind the caution-level flags a request asks for.
         self.caution_flags: CautionFlags | None = None
@@ -141,6 +144,7 @@ class RevertRiskModel(kserve.Model):
     async def preprocess(
         self, payload: Any, headers: dict[str, str] | None = None
     ) -> ScoringJob:
+        scorer = self.loaded
         try:
             predict = _input_of(payload)
             parsed = predict.parsed(
@@ -149,7 +153,8 @@ class RevertRiskModel(kserve.Model):
             return ScoringJob(
                 parsed,
                 wants_refresh(headers),
-                self._slots_for(parsed),
+                scorer,
+                self._slots_for(parsed, scorer),
                 origin_of(headers, parsed.kind),
                 explain=explain_options(predict.request_payload(), headers),
                 caution=caution_requested(predict.request_payload()),
@@ -160,12 +165,12 @@ class RevertRiskModel(kserve.Model):
             SCORED.labels(self.name, error.code).inc()
             raise
 
-    def _slots_for(self, parsed: ParsedRequest) -> list[Slot]:
+    def _slots_for(self, parsed: ParsedRequest, scorer: Scorer) -> list[Slot]:
         if parsed.kind == "presave":
             assert parsed.presave is not None
             context = context_from_revision_data(parsed.presave)
             slot = Slot(0, context.wiki.lang, context.revision.rev_id, context.wiki, context)
-            self._check_supported(slot)
+            self._check_supported(slot, scorer)
             return [slot]
         slots = []
         for index, item in enumerate(parsed.items):
@@ -173,12 +178,11 @@ class RevertRiskModel(kserve.Model):
                 slots.append(Slot(index, item.raw_lang, item.raw_rev_id, error=item.error))
                 continue
             slot = Slot(index, item.wiki.lang, item.rev_id, wiki=item.wiki)
-            self._check_supported(slot)
+            self._check_supported(slot, scorer)
             slots.append(slot)
         return slots
 
-    def _check_supported(self, slot: Slot) -> None:
-        scorer = self.loaded
+    def _check_supported(self, slot: Slot, scorer: Scorer) -> None:
         if slot.wiki is not None and not scorer.supports(slot.wiki):
             langs = sorted(scorer.supported_langs() or [])
             slot.error = UnsupportedLanguage(
@@ -198,11 +202,11 @@ class RevertRiskModel(kserve.Model):
         presave = [s for s in job.slots if s.pending and s.context is not None]
         if presave:
             contexts = [s.context for s in presave if s.context is not None]
-            (outcomes,) = await self.scoring.score_contexts([self.loaded], contexts, explain)
+            (outcomes,) = await self.scoring.score_contexts([job.scorer], contexts, explain)
             self._settle(presave, outcomes)
         stored = [s for s in job.slots if s.pending and s.context is None]
         (answers,) = await self.scoring.score(
-            [self.loaded],
+            [job.scorer],
             _revisions(stored),
             refresh=job.refresh,
             origin=job.origin,
@@ -238,16 +242,17 @@ class RevertRiskModel(kserve.Model):
         (item,) = parsed.items
         # Only a batch holds rejected instances; a bad single request raised above.
         assert isinstance(item, RevisionRef)
-        if not self.loaded.supports(item.wiki):
+        scorer = self.loaded
+        if not scorer.supports(item.wiki):
             return None
         origin = origin_of(headers, parsed.kind)
-        answer = self.scoring.answer_held(self.loaded, item.wiki, item.rev_id, origin)
+        answer = self.scoring.answer_held(scorer, item.wiki, item.rev_id, origin)
         if answer is None:
             return None
         (result,) = answer.outcomes
         assert isinstance(result, dict)
         SCORED.labels(self.name, "ok").inc()
-        return shown_result(result, self.loaded.feature_names, None), answer.headers
+        return shown_result(result, scorer.feature_names, None), answer.headers
 
     @staticmethod
     def _settle(slots: Sequence[Slot], outcomes: Sequence[Any]) -> None:
@@ -265,7 +270,7 @@ class RevertRiskModel(kserve.Model):
     ) -> dict[str, Any]:
         for slot in job.slots:
             SCORED.labels(self.name, "ok" if slot.result else _error_code(slot)).inc()
-        names = self.loaded.feature_names
+        names = job.scorer.feature_names
         flags = self.caution_flags if job.caution else None
 
         def shown(result: dict[str, Any]) -> dict[str, Any]:

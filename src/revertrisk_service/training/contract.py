@@ -8,7 +8,11 @@ the declared names, and both trainers can read any of them.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 from revertrisk_service.models.language_agnostic import features as language_agnostic
 from revertrisk_service.models.multilingual import features as multilingual
@@ -47,3 +51,10 @@ def training_row_signals() -> tuple[str, ...]:
              *multilingual.features_of(multilingual.SHIPPED_GROUPS))
     return tuple(n for n in dict.fromkeys(names)
                  if n != WIKI_COLUMN and CATALOGUE[n].source != "model")
+
+
+def write_dataset_metadata(out_dir: Path, metadata: Mapping[str, Any]) -> Path:
+    """A dataset directory's metadata file, as every producer writes it and the reader reads it."""
+    path = Path(out_dir) / DATASET_METADATA_FILE
+    path.write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    return path

@@ -4,25 +4,26 @@ into the models' signal values, as the feedback export does for judged edits, wi
 sha1, the reverting event's own list, both, or the closed window), so that a trainer or a
 reader can weigh or leave out any source.
 
-The table follows the training-data contract (dataset/reader.py): wiki_db, rev_id, page_id,
-page_title, rev_timestamp, label, then the signals; kind "outcomes" in dataset.json.
+The table follows the training-data contract (training.contract): wiki_db, rev_id, page_id,
+page_title, rev_timestamp, label, then the signals; kind "outcomes" in its metadata file.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from revertrisk_service.feedback.export import DATASET_JSON, _signals_of
-from revertrisk_service.feedback.signal_values import computable_signals
 from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.outcomes.records import DecidedScore
 from revertrisk_service.outcomes.store import OutcomeStore
+from revertrisk_service.training.fetched_rows import (
+    fetch_signal_values,
+    row_signals,
+    write_fetched_rows,
+)
 
 PARQUET_FILE = "outcomes.parquet"
 
@@ -43,11 +44,13 @@ async def export_outcome_rows(
     model_signals: Sequence[str],
     on_chunk: Callable[[int], None] = lambda n: None,
 ) -> dict[str, Any]:
-    """Write the Parquet table and dataset.json under `out_dir`; returns dataset.json's content.
+    """Write the Parquet table and its metadata file under `out_dir`; returns the metadata.
     An edit MediaWiki no longer serves is left out (counted): its outcome is known but nothing
     to learn it from."""
-    fetched = await _signals_of(client, [(d.wiki_db, d.rev_id) for d in decided], on_chunk)
-    signals = [name for name in dict.fromkeys(model_signals) if name != "wiki_db"]
+    fetched = await fetch_signal_values(
+        client, [(d.wiki_db, d.rev_id) for d in decided], on_chunk
+    )
+    signals = row_signals(model_signals)
     failures: dict[str, int] = {}
     rows = []
     for edit in decided:
@@ -66,19 +69,9 @@ async def export_outcome_rows(
         "wiki_db", "rev_id", "page_id", "page_title", "rev_timestamp", "label", "label_source",
         "is_anonymous", *signals,
     ])  # fmt: skip
-    frame = frame.astype({"rev_id": "int64", "page_id": "Int64", "label": "bool"})
-    frame["rev_timestamp"] = pd.to_datetime(frame["rev_timestamp"], utc=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(out_dir / PARQUET_FILE, index=False)
-    summary = {
-        "kind": "outcomes",
-        "created": datetime.now(UTC).isoformat(),
-        "rows": len(frame),
-        "positives": int(frame["label"].sum()),
-        "label_sources": {str(k): int(v) for k, v in frame["label_source"].value_counts().items()},
-        "fetch_failed": failures,
-        "missing_signals": [name for name in signals if name not in computable_signals()],
-        "files": [PARQUET_FILE],
-    }
-    (out_dir / DATASET_JSON).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return summary
+    return write_fetched_rows(
+        frame, out_dir, PARQUET_FILE, kind="outcomes", signals=signals, fetch_failed=failures,
+        counts={"label_sources": {
+            str(k): int(v) for k, v in frame["label_source"].value_counts().items()
+        }},
+    )  # fmt: skip

@@ -37,13 +37,10 @@ OLD_COMMIT = "316e1db"
 PROJECTED_REVISIONS = 50_000_000
 # The new builder's progress lines: "<stage> ━━━ n/n tasks 0:01:23" (wall time of the stage).
 STAGE = re.compile(r"^(reading dumps|labels|signals|labels and signals)\b.*?(\d+):(\d\d):(\d\d)\s*$")
-# name -> (file, extra build options): the Anarchism page keeps its whole history for the
-# labels and the text join, and computes signals for its last two years (about 2,200 of its
-# 15,180 revisions of ~70 KB: enough signal work to see two cores share one page, where all of
-# them take over an hour per core).
+# name -> (file, extra build options).
 HISTORIES = {
     "acewiki": ("acewiki-pages-meta-history.xml.bz2", []),
-    "anarchism": ("enwiki-Anarchism-2001-2010-pages-meta-history.xml.7z", ["--since", "2008-01-01"]),
+    "anarchism": ("enwiki-Anarchism-2001-2010-pages-meta-history.xml.7z", []),
     "small": (("aawiki-20260101-pages-meta-history.xml.7z",
                "enwiki-Rio_Grande-pages-meta-history.xml.bz2",
                "itwiki-Amen-pages-meta-history.xml.gz",

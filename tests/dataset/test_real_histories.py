@@ -198,3 +198,22 @@ def test_a_data_lake_export_gives_the_rows_of_its_dump(spark, tmp_path) -> None:
         return frame.sort_values("rev_id").reset_index(drop=True)
 
     pd.testing.assert_frame_equal(rows_of(tmp_path / "from-table"), rows_of(tmp_path / "from-dump"))
+
+
+def test_an_export_of_an_unknown_wiki_is_one_line_before_any_work(spark, tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from revertrisk_service.dataset.columns import TABLE_COLUMNS
+    from revertrisk_service.dataset.dump_reader import iter_revisions
+    from revertrisk_service.dataset.spark_errors import BuildError
+
+    dump = write_history_dump(tmp_path / "h.xml", pages=2, revisions_per_page=3, sentences=2)
+    rows = [{**r.meta, "revision_text": r.text, "wiki_db": "notawiki"}
+            for r in iter_revisions(dump)]  # fmt: skip
+    table = tmp_path / "export.parquet"
+    pq.write_table(pa.Table.from_pylist([{c: r[c] for c in TABLE_COLUMNS} for r in rows]), table)
+    with pytest.raises(BuildError) as caught:
+        build([], [table], tmp_path / "out", BuildOptions(), spark=spark, show_progress=False)
+    assert caught.value.code == "unknown_wiki" and "'notawiki'" in str(caught.value)
+    assert not list((tmp_path / "out").glob("source=*"))

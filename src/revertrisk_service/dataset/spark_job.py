@@ -142,6 +142,7 @@ def _table_frames(spark, table: Path, options: BuildOptions):
         )
     if options.wiki_db:
         frame = frame.withColumn("wiki_db", F.lit(options.wiki_db))
+    _check_wikis(frame)
     source = source_key(Path(table).name)
     frame = frame.select(*[F.col(c) for c in TABLE_COLUMNS]).withColumn(
         "revision_timestamp", F.col("revision_timestamp").cast("string")
@@ -188,8 +189,9 @@ def _inputs(spark, staged: list[Staged], tables: list[Path], options: BuildOptio
 
 
 def _check_wikis(meta) -> None:
-    """Fail in one line before any work when a wiki is not a known Wikipedia (its language
-    decides how the edit is parsed, as in serving)."""
+    """Fail in one line before any work when an export's wiki is not a known Wikipedia (its
+    language decides how the edit is parsed, as in serving); a dump's is checked from its head,
+    without a pass over its revisions."""
     from revertrisk_service.wikis import wiki_by_dbname
 
     names = [row[0] for row in meta.select("wiki_db").distinct().collect()]
@@ -399,7 +401,6 @@ def _build(spark, dumps, tables, out_dir: Path, options: BuildOptions, master: s
     written = 0
     if inputs is not None:
         meta, texts = inputs
-        _check_wikis(meta)
         labelled = _labelled(spark, _with_user_facts(spark, meta), options).persist(
             StorageLevel.MEMORY_AND_DISK
         )

@@ -156,6 +156,30 @@ def run_build(src: Path, dumps: list[Path], cores: int, extra: list[str], keep: 
     return result
 
 
+def ratios(runs: dict[str, dict]) -> list[str]:
+    """The comparisons the run exists for, from its own runs: the new builder against today's
+    (rows with signals per second per core) and one core against two (wall time)."""
+    lines = []
+    histories = sorted({key.split()[0] for key in runs})
+    for name in histories:
+        def run(builder: str, cores: int, name: str = name) -> dict:
+            return runs.get(f"{name} {builder} local[{cores}]", {})
+
+        for cores in (1, 2):
+            new, old = run("new", cores), run("old", cores)
+            if new.get("rows_per_s_per_core") and old.get("rows_per_s_per_core"):
+                ratio = new["rows_per_s_per_core"] / old["rows_per_s_per_core"]
+                lines.append(f"{name} local[{cores}]: new/today's rows with signals /s /core "
+                             f"x{ratio:.2f}")  # fmt: skip
+        one, two = run("new", 1), run("new", 2)
+        if one.get("exit") == 0 and two.get("exit") == 0:
+            wall = one["seconds"] / two["seconds"]
+            signals = [r["stage_seconds"].get("signals") for r in (one, two)]
+            stage = f", signals stage x{signals[0] / signals[1]:.2f}" if all(signals) else ""
+            lines.append(f"{name} new: one core -> two x{wall:.2f} wall{stage}")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--histories", type=Path, default=REPO.parent / "shared" / "data" / "histories")
@@ -196,7 +220,10 @@ def main() -> None:
             if name == LONG_PAGE:
                 dumps[0].unlink()
         report["load_after"] = [round(x, 1) for x in os.getloadavg()]
+        report["ratios"] = ratios(report["runs"])
         args.out.write_text(json.dumps(report, indent=2) + "\n")
+        print("\n".join(report["ratios"]), f"\nload before {report['load_before']}, after "
+              f"{report['load_after']}", sep="\n")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

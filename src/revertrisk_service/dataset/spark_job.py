@@ -267,30 +267,10 @@ def _chunk_counts(labelled) -> dict[tuple[str, int], Counter[str]]:
     return counts
 
 
-# The most revision ids broadcast to narrow the texts before the join: ids only (a source name
-# and a number each), a few tens of MB in the driver and each executor at this bound.
-NEEDED_IDS_BROADCAST_MAX = 400_000
-
-
-def _needed_texts(kept, texts, kept_rows: int):
-    """Only the texts a pair needs, each kept revision's and its parent's, where they are few
-    enough to broadcast their ids: with sampled unreverted edits they are a small share of the
-    history, and every other text then stays in the scan instead of crossing two shuffles."""
-    from pyspark.sql import functions as F
-
-    if 2 * kept_rows > NEEDED_IDS_BROADCAST_MAX:
-        return texts
-    ids = kept.select(SOURCE, "revision_id").unionByName(
-        kept.select(SOURCE, F.col("parent_revision_id").alias("revision_id"))
-    ).distinct()
-    return texts.join(F.broadcast(ids), [SOURCE, "revision_id"], "left_semi")
-
-
-def _pairs(kept, texts, kept_rows: int):
+def _pairs(kept, texts):
     """Each kept revision with its text and its parent's text (joined by revision id)."""
     from pyspark.sql import functions as F
 
-    texts = _needed_texts(kept, texts, kept_rows)
     own = texts.select(F.col(SOURCE), F.col("revision_id"), F.col("revision_text"))
     parent = texts.select(
         F.col(SOURCE), F.col("revision_id").alias("parent_revision_id"),
@@ -421,7 +401,7 @@ def _build(spark, dumps, tables, out_dir: Path, options: BuildOptions, master: s
                 kept = kept.filter(~key.isin(keys))
             tasks = F.broadcast(one_task_per_chunk(spark, with_rows))
             result = (
-                _pairs(kept, texts, sum(c["rows"] for c in pending.values()))
+                _pairs(kept, texts)
                 .join(tasks, [SOURCE, CHUNK])
                 .repartition(len(with_rows), TASK)
                 .drop(TASK)

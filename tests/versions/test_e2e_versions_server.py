@@ -21,6 +21,8 @@ from revertrisk_service.models.installed_versions import ModelRegistry
 from revertrisk_service.outcomes.records import DecisionSource, Outcome
 from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 from revertrisk_service.scored_edits import ORIGIN_HEADER
+from revertrisk_service.transparency.presets import preset_thresholds
+from revertrisk_service.transparency.routes import ModelFiles
 from revertrisk_service.versions.aliases import FileAliasStore
 from revertrisk_service.versions.catalog import ModelVersions
 
@@ -96,9 +98,19 @@ def test_a_served_loop_of_shadow_scoring_promotion_and_rollback(
         assert forced.status_code == 200, forced.text
 
         def serving(version: str) -> bool:
+            """Answers, caution levels, the card's observed-in-use section and the patrol
+            page's presets all name the version serving, and read its thresholds."""
             answer = http.post(f"{MODEL}:predict", json={"lang": "en", "rev_id": 9001}).json()
             level = http.get(f"{MODEL}/thresholds", params={"level": "balanced"}).json()
-            return answer["model_version"] == version and level["model_version"] == version
+            observed = http.get(f"{MODEL}/info").json()["observed_in_use"]
+            presets = http.get("/patrol/presets").json()["models"][LANGUAGE_AGNOSTIC]
+            thresholds = {p["name"]: p["threshold"] for p in presets["presets"]}
+            own = versions.registry.artifact_dir(LANGUAGE_AGNOSTIC, version) / "thresholds.json"
+            return (
+                answer["model_version"] == version and level["model_version"] == version
+                and observed["model_version"] == version and presets["version"] == version
+                and thresholds == preset_thresholds(ModelFiles(own.parent))
+            )  # fmt: skip
 
         assert eventually(lambda: serving(candidate))
         check_caution_flags(http, candidate)

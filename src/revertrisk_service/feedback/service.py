@@ -19,7 +19,7 @@ from revertrisk_service.feedback.rate import ToolRateLimit
 from revertrisk_service.feedback.store import FeedbackStore
 from revertrisk_service.feedback.tokens import FeedbackTokens, TokensFileError
 from revertrisk_service.transparency.presets import preset_thresholds
-from revertrisk_service.transparency.routes import ModelFiles
+from revertrisk_service.transparency.routes import ModelFiles, ServedModelFiles
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,6 @@ def build_feedback(
         tokens=tokens,
         rate=ToolRateLimit(settings.feedback_rate_per_minute, settings.feedback_rate_burst),
         store=store,
-        model_files={name: ModelFiles(Path(d)) for name, d in model_dirs.items()},
-        versions=dict(versions),
+        model_files=ServedModelFiles(model_dirs),
+        versions=versions,
     )

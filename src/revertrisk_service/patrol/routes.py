@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response, Streamin
 from revertrisk_service.errors import error_body
 from revertrisk_service.patrol.feed import PatrolFeed
 from revertrisk_service.transparency.presets import PRESETS, preset_thresholds
-from revertrisk_service.transparency.routes import ModelFiles
+from revertrisk_service.transparency.routes import ServedModelFiles
 
 ASSETS = {
     "index.html": "text/html; charset=utf-8",
@@ -45,7 +45,7 @@ def build_patrol_router(
     stopping: Callable[[], bool] = lambda: False,
 ) -> APIRouter:
     router = APIRouter(tags=["patrol"])
-    files = {name: ModelFiles(Path(d)) for name, d in model_dirs.items()}
+    files = ServedModelFiles(model_dirs)
 
     @router.get("/patrol")
     async def to_page() -> RedirectResponse:

@@ -139,7 +139,11 @@ def build_server(settings: Settings) -> Served:
     model_dirs: Mapping[str, Path] = (
         ChampionDirs(live) if live is not None else {n: settings.model_dir(n) for n in names}
     )
-    feedback = build_feedback(settings, dict(model_dirs), {m.name: m.version for m in models})
+    # Live views with model versions: what they name and read follows each promotion.
+    serving_versions: Mapping[str, str] = (
+        ChampionVersions(live) if live is not None else {m.name: m.version for m in models}
+    )
+    feedback = build_feedback(settings, model_dirs, serving_versions)
     app.include_router(
         build_transparency_router(
             model_dirs,
@@ -157,9 +161,6 @@ def build_server(settings: Settings) -> Served:
             names,
             settings.max_body_bytes,
         )
-    )
-    serving_versions: Mapping[str, str] = (
-        ChampionVersions(live) if live is not None else {m.name: m.version for m in models}
     )
     mount_outcomes(app, settings, model_dirs, serving_versions, recorder)
     app.router.on_startup.append(partial(predict_route_first, app))
@@ -180,7 +181,7 @@ def build_server(settings: Settings) -> Served:
     )
     mount_client_endpoints(
         app, settings, models, scoring, extras, stopping=lambda: _stopping(server),
-        version_dir=version_dir,
+        version_dir=version_dir, serving=(model_dirs, serving_versions),
     )
     return Served(server, models, app)
 

@@ -8,8 +8,9 @@ and prediction events, all fed by the same models.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from revertrisk_service.config import Settings
@@ -53,9 +54,11 @@ def mount_client_endpoints(
     extras: ClientListeners,
     stopping: Callable[[], bool] = lambda: False,
     version_dir: VersionDir | None = None,
+    serving: tuple[Mapping[str, Path], Mapping[str, str]] | None = None,
 ) -> None:
     """`version_dir`: each version's artifact directory, so that ORES model info reads the
-    thresholds of the version answering."""
+    thresholds of the version answering. `serving`: each model's serving directory and version
+    (live views that follow promotions), for the patrol page; by default the configured ones."""
     by_name = {m.name: m for m in models}
     model_dirs = {name: settings.model_dir(name) for name in by_name}
     try:
@@ -64,7 +67,7 @@ def mount_client_endpoints(
         raise SystemExit(str(error)) from None
     ores = OresModels(by_name, aliases, model_dirs, scoring, version_dir)
     app.include_router(build_ores_router(ores, settings.max_body_bytes))
-    versions = {name: m.version for name, m in by_name.items()}
-    app.include_router(build_patrol_router(extras.feed, model_dirs, versions, stopping))
+    patrol_dirs, versions = serving or (model_dirs, {n: m.version for n, m in by_name.items()})
+    app.include_router(build_patrol_router(extras.feed, patrol_dirs, versions, stopping))
     if extras.poster is not None:
         app.router.on_shutdown.append(extras.poster.aclose)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -100,6 +100,26 @@ def _error(error: ServiceError) -> JSONResponse:
     return JSONResponse(status_code=error.status, content=error.to_dict())
 
 
+class ServedModelFiles(Mapping[str, ModelFiles]):
+    """Model name -> the transparency files of the version serving it when asked: with model
+    versions `model_dirs` follows each promotion, so thresholds and cards never lag behind the
+    version that scores. Each directory is parsed once and re-read only when a file changes."""
+
+    def __init__(self, model_dirs: Mapping[str, Path]) -> None:
+        self.model_dirs = model_dirs
+        self._files: dict[Path, ModelFiles] = {}
+
+    def __getitem__(self, name: str) -> ModelFiles:
+        directory = Path(self.model_dirs[name])
+        return self._files.get(directory) or self._files.setdefault(directory, ModelFiles(directory))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.model_dirs)
+
+    def __len__(self) -> int:
+        return len(self.model_dirs)
+
+
 def build_transparency_router(
     model_dirs: Mapping[str, Path],
     observed_in_use: Callable[[str], dict[str, Any]] | None = None,
@@ -110,7 +130,7 @@ def build_transparency_router(
     With patroller feedback on, `observed_in_use` gives each card its "observed in use" section
     (absent otherwise, so a deployment without feedback serves the card it always did); with
     outcomes, `observed_level` gives caution levels from them once enough edits are decided."""
-    files: dict[Path, ModelFiles] = {}
+    files = ServedModelFiles(model_dirs)
     router = APIRouter(tags=["transparency"])
 
     def lookup(name: str) -> tuple[ModelFiles, dict[str, Any]]:
@@ -119,8 +139,7 @@ def build_transparency_router(
                 f"Model {name!r} is not served here; served: {sorted(model_dirs)}.",
                 model_name=name,
             )
-        directory = Path(model_dirs[name])
-        model = files.get(directory) or files.setdefault(directory, ModelFiles(directory))
+        model = files[name]
         manifest = model.manifest()
         if manifest is None:
             raise ModelArtifactError(f"Model {name!r} has no {MANIFEST_FILE}.", model_name=name)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import mwedittypes
 import mwparserfromhell
+import numpy as np
 import pandas as pd
 import sklearn
 import xgboost as xgb

@@ -7,19 +7,18 @@ a real Redis is covered at the end with the real server process.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 from support.counting_fetcher import CountingFetcher
+from support.in_process_model import SCORER, model_with
 
 from revertrisk_devtools.redis_server import RedisServer
 from revertrisk_devtools.service_process import run_service
 from revertrisk_service.cache import GuardedRedis, MemoryScoreCache, RedisInflight, RedisScoreCache
 from revertrisk_service.config import Settings
 from revertrisk_service.errors import ServiceError
-from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
 from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
@@ -29,19 +28,6 @@ from revertrisk_service.serving.model import RevertRiskModel
 
 pytestmark = pytest.mark.e2e
 
-SCORER = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))
-
-
-@pytest.fixture
-async def fetcher(local_wiki) -> AsyncIterator[CountingFetcher]:
-    client = MediaWikiClient(local_wiki.base_url, "revertrisk-service tests")
-    yield CountingFetcher(client)
-    await client.aclose()
-
-
-def model_with(cache: CacheLayer, fetcher: CountingFetcher) -> RevertRiskModel:
-    scoring = RevisionScoring(fetcher, ThreadScoring(2), cache)
-    return RevertRiskModel.with_scorer(SCORER, scoring, max_batch_size=50, presave_enabled=False)
 
 
 def memory_layer() -> CacheLayer:

@@ -6,33 +6,20 @@ explanation both get what they asked for."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from prometheus_client import REGISTRY
 from support.counting_fetcher import CountingFetcher
+from support.in_process_model import SCORER, model_with
 
 from revertrisk_service.cache import MemoryScoreCache, score_cache_key
-from revertrisk_service.config import Settings
-from revertrisk_service.mediawiki.client import MediaWikiClient
 from revertrisk_service.model_table import LANGUAGE_AGNOSTIC
-from revertrisk_service.models.language_agnostic.model import LanguageAgnosticModel
 from revertrisk_service.scoring.cache_layer import CacheLayer, CacheSettings
 from revertrisk_service.scoring.prediction import prediction_body
-from revertrisk_service.scoring.revision_scoring import RevisionScoring
-from revertrisk_service.scoring.scoring_pool import ThreadScoring
 from revertrisk_service.serving.model import RevertRiskModel
 
 pytestmark = pytest.mark.e2e
 
-SCORER = LanguageAgnosticModel.load(Settings().model_dir(LANGUAGE_AGNOSTIC))
-
-
-@pytest.fixture
-async def fetcher(local_wiki) -> AsyncIterator[CountingFetcher]:
-    client = MediaWikiClient(local_wiki.base_url, "revertrisk-service tests")
-    yield CountingFetcher(client)
-    await client.aclose()
 
 
 def recomputed() -> float:
@@ -42,10 +29,8 @@ def recomputed() -> float:
     return value or 0.0
 
 
-def model_with(cache: MemoryScoreCache, fetcher: CountingFetcher) -> RevertRiskModel:
-    layer = CacheLayer(cache, CacheSettings(ttl_s=3600, negative_ttl_s=60))
-    scoring = RevisionScoring(fetcher, ThreadScoring(2), layer)
-    return RevertRiskModel.with_scorer(SCORER, scoring, max_batch_size=50, presave_enabled=False)
+def model_over(cache: MemoryScoreCache, fetcher: CountingFetcher) -> RevertRiskModel:
+    return model_with(CacheLayer(cache, CacheSettings(ttl_s=3600, negative_ttl_s=60)), fetcher)
 
 
 async def test_an_entry_from_before_explanations_reads_fine_and_is_explained_on_demand(
@@ -56,7 +41,7 @@ async def test_an_entry_from_before_explanations_reads_fine_and_is_explained_on_
     # Exactly what the service cached before this change: the Lift Wing body, nothing more.
     old = prediction_body(SCORER.name, SCORER.version, "enwiki", rev, 0.123456)
     await cache.set_many([(score_cache_key(SCORER.name, SCORER.version, "enwiki", rev), old, 60)])
-    model = model_with(cache, fetcher)
+    model = model_over(cache, fetcher)
 
     body, headers = await model({"lang": "en", "rev_id": rev})
     assert body == old and headers["X-Cache"] == "hit" and fetcher.fetched == []
@@ -79,7 +64,7 @@ async def test_concurrent_requests_with_and_without_explanation(
     local_wiki, fetcher: CountingFetcher
 ) -> None:
     rev = local_wiki.revs["bot_edit"]
-    model = model_with(MemoryScoreCache(100), fetcher)
+    model = model_over(MemoryScoreCache(100), fetcher)
     (plain, _), (explained, _) = await asyncio.gather(
         model({"lang": "en", "rev_id": rev}),
         model({"lang": "en", "rev_id": rev, "explain": True, "explain_top": 2}),

@@ -394,15 +394,13 @@ def _build(spark, dumps, tables, out_dir: Path, options: BuildOptions, master: s
         pending = {key: c for key, c in counts.items() if key not in done}
         with_rows = sorted(key for key, c in pending.items() if c["rows"])
         if with_rows:
-            kept = labelled.where(F.col("dropped").isNull()).drop("dropped")
-            if done:
-                keys = [f"{s}\t{c}" for s, c in sorted(done)]
-                key = F.concat_ws("\t", F.col(SOURCE), F.col(CHUNK).cast("string"))
-                kept = kept.filter(~key.isin(keys))
+            # Joined with the chunks still to write, so a resumed build skips the written ones.
             tasks = F.broadcast(one_task_per_chunk(spark, with_rows))
+            kept = labelled.where(F.col("dropped").isNull()).drop("dropped").join(
+                tasks, [SOURCE, CHUNK]
+            )
             result = (
                 _pairs(kept, texts)
-                .join(tasks, [SOURCE, CHUNK])
                 .repartition(len(with_rows), TASK)
                 .drop(TASK)
                 .sortWithinPartitions(SOURCE, CHUNK, "revision_id")

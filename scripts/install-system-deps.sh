@@ -31,6 +31,9 @@ if [ "$scope" = all ]; then
   command -v java >/dev/null 2>&1 || needed+=(openjdk-17-jre-headless)
   # Wikimedia publishes full histories as .7z: the builder streams them through p7zip's `7z`.
   command -v 7z >/dev/null 2>&1 || needed+=(p7zip-full)
+  # .bz2 and .gz dumps decompress on every core beside the parser with lbzip2 and pigz.
+  command -v lbzip2 >/dev/null 2>&1 || needed+=(lbzip2)
+  command -v pigz >/dev/null 2>&1 || needed+=(pigz)
   # The feedback tests start their own PostgreSQL with Debian's initdb and pg_ctl.
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || needed+=(postgresql)
 fi

@@ -3,12 +3,11 @@ XML bytes, and say in one line what a file that is not a history dump is.
 
 The format is read from the file's first bytes, not its name. Every compressed format is
 decompressed by its own command in a separate process, through a pipe, so that decompression
-runs on another core beside the XML parser (bzip2 alone is about a third of reading a .bz2
-dump); Python's bz2 and gzip modules are the fallback when the command is missing. A 7-Zip
-archive is streamed
-through p7zip (`7z x -so`): Wikimedia's pages-meta-history .7z files hold one XML file of up to
-tens of GB, and p7zip decompresses it as a pipe in constant memory on its own core, beside the
-parser. py7zr (pure Python) was the other choice: it has no streaming read of an archive member
+runs beside the XML parser (single-threaded bzip2 takes as long as parsing what it gives;
+lbzip2, which `make system-deps` installs, a third of that); Python's bz2 and gzip modules are
+the fallback when no command is installed. A 7-Zip archive is streamed through p7zip
+(`7z x -so`): Wikimedia's pages-meta-history .7z files hold one XML file of up to tens of GB,
+and p7zip decompresses it as a pipe in constant memory on its own core, beside the parser. py7zr (pure Python) was the other choice: it has no streaming read of an archive member
 (its `read()` returns each file whole, in memory), so it would hold the whole history, and its
 LZMA decoding in Python is several times slower. Nothing is unpacked to disk.
 

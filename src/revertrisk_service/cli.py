@@ -39,6 +39,12 @@ MODEL_CHOICES = " or ".join(COMMANDS)
 # Options that several commands take, declared once so that each reads the same everywhere.
 WikiUrlOption = Annotated[str | None, typer.Option(help="Base URL for every wiki (env WIKI_URL).")]
 ModelsOption = Annotated[str | None, typer.Option(help="Comma-separated models (env MODELS).")]
+# The model a training or cross-validation command works on, and its labelled data.
+ModelArgument = Annotated[str, typer.Argument(help=MODEL_CHOICES)]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(help="Labelled data (env DATA_DIR; default ../shared/data).", show_default=False),
+]
 
 
 
@@ -107,11 +113,8 @@ def serve(
 
 @app.command()
 def train(
-    model: Annotated[str, typer.Argument(help=MODEL_CHOICES)],
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(help="Labelled data (env DATA_DIR; default ../shared/data).", show_default=False),
-    ] = None,
+    model: ModelArgument,
+    data_dir: DataDirOption = None,
     data: Annotated[
         list[Path] | None,
         typer.Option("--data", help="A training dataset directory (`revertrisk dataset build`, "
@@ -222,11 +225,6 @@ def _evaluate_dir(model_dir: Path) -> dict:
 
 
 # The options of the cross-validation commands (ablate, disparate-impact), shared.
-CvModel = Annotated[str, typer.Argument(help=MODEL_CHOICES)]
-DataDir = Annotated[
-    Path | None,
-    typer.Option(help="Labelled data (env DATA_DIR; default ../shared/data).", show_default=False),
-]
 CvRepeats = Annotated[int, typer.Option(min=1, help="Cross-validation repeats.")]
 CvFolds = Annotated[int, typer.Option(min=2, help="Folds per repeat.")]
 
@@ -245,8 +243,8 @@ def _cv_spec_builder(model: str):
 
 @app.command()
 def ablate(
-    model: CvModel,
-    data_dir: DataDir = None,
+    model: ModelArgument,
+    data_dir: DataDirOption = None,
     repeats: CvRepeats = 5,
     folds: CvFolds = 5,
 ) -> None:
@@ -266,8 +264,8 @@ def ablate(
 
 @app.command("disparate-impact")
 def disparate_impact(
-    model: CvModel,
-    data_dir: DataDir = None,
+    model: ModelArgument,
+    data_dir: DataDirOption = None,
     repeats: CvRepeats = 5,
     folds: CvFolds = 5,
 ) -> None:

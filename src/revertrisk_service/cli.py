@@ -39,6 +39,12 @@ MODEL_CHOICES = " or ".join(COMMANDS)
 # Options that several commands take, declared once so that each reads the same everywhere.
 WikiUrlOption = Annotated[str | None, typer.Option(help="Base URL for every wiki (env WIKI_URL).")]
 ModelsOption = Annotated[str | None, typer.Option(help="Comma-separated models (env MODELS).")]
+# The model a training or cross-validation command works on, and its labelled data.
+ModelArgument = Annotated[str, typer.Argument(help=MODEL_CHOICES)]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(help="Labelled data (env DATA_DIR; default ../shared/data).", show_default=False),
+]
 
 
 
@@ -107,11 +113,8 @@ def serve(
 
 @app.command()
 def train(
-    model: Annotated[str, typer.Argument(help=MODEL_CHOICES)],
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(help="Labelled data (env DATA_DIR; default ../shared/data).", show_default=False),
-    ] = None,
+    model: ModelArgument,
+    data_dir: DataDirOption = None,
     data: Annotated[
         list[Path] | None,
         typer.Option("--data", help="A training dataset directory (`revertrisk dataset build`, "
@@ -222,17 +225,15 @@ def _evaluate_dir(model_dir: Path) -> dict:
 
 
 # The options of the cross-validation commands (ablate, disparate-impact), shared.
-CvModel = Annotated[str, typer.Argument(help=MODEL_CHOICES)]
-DataDir = Annotated[
-    Path | None,
-    typer.Option(help="Labelled data (env DATA_DIR; default ../shared/data).", show_default=False),
-]
 CvRepeats = Annotated[int, typer.Option(min=1, help="Cross-validation repeats.")]
 CvFolds = Annotated[int, typer.Option(min=2, help="Folds per repeat.")]
 
 
-def _cv_spec_builder(model: str):
-    """The cross-validation spec builder of a model named on the command line, and its directory."""
+def _cv_spec_builder(model: str, data_dir: Path | None):
+    """The cross-validation spec builder of a model named on the command line, bound to the
+    labelled data (checked to be there), and the model's name."""
+    from functools import partial
+
     from revertrisk_service.evaluation.ablation_runs import (
         language_agnostic_spec,
         multilingual_spec,
@@ -240,13 +241,15 @@ def _cv_spec_builder(model: str):
 
     specs = {LANGUAGE_AGNOSTIC: language_agnostic_spec, MULTILINGUAL: multilingual_spec}
     name = _model_named(model).name
-    return specs[name], name
+    data_dir = data_dir or default_data_dir()
+    check_data_dir(data_dir)
+    return partial(specs[name], data_dir), name
 
 
 @app.command()
 def ablate(
-    model: CvModel,
-    data_dir: DataDir = None,
+    model: ModelArgument,
+    data_dir: DataDirOption = None,
     repeats: CvRepeats = 5,
     folds: CvFolds = 5,
 ) -> None:
@@ -256,18 +259,16 @@ def ablate(
     from revertrisk_service.evaluation.ablation_runs import run_ablation, write_ablation
 
     settings = _settings()
-    data_dir = data_dir or default_data_dir()
-    build, name = _cv_spec_builder(model)
-    check_data_dir(data_dir)
-    result = run_ablation(build(data_dir), CvPlan(repeats=repeats, folds=folds))
+    build, name = _cv_spec_builder(model, data_dir)
+    result = run_ablation(build(), CvPlan(repeats=repeats, folds=folds))
     path = write_ablation(result, settings.models_dir / name)
     typer.echo(f"ablation written to {path}")
 
 
 @app.command("disparate-impact")
 def disparate_impact(
-    model: CvModel,
-    data_dir: DataDir = None,
+    model: ModelArgument,
+    data_dir: DataDirOption = None,
     repeats: CvRepeats = 5,
     folds: CvFolds = 5,
 ) -> None:
@@ -282,11 +283,9 @@ def disparate_impact(
     from revertrisk_service.training.progress import progress_bar
 
     settings = _settings()
-    data_dir = data_dir or default_data_dir()
-    build, name = _cv_spec_builder(model)
-    check_data_dir(data_dir)
+    build, name = _cv_spec_builder(model, data_dir)
     plan = CvPlan(repeats=repeats, folds=folds)
-    spec = build(data_dir, shipped_only=True)
+    spec = build(shipped_only=True)
     with progress_bar(f"disparate impact {name}", repeats * folds) as step:
         result = cross_validated_disparate_impact(spec, plan, on_fold=lambda: step("fold"))
     path = write_disparate_impact(result, settings.models_dir / name)

@@ -13,7 +13,7 @@ import json
 import math
 import platform
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -230,8 +230,12 @@ class TrainingRows:
     y: np.ndarray
     anonymous: np.ndarray
     facts: list[SignalValues]  # solved; the text models read their "edit_texts"
-    features: Callable[[np.ndarray, dict | None, Sequence[str]], pd.DataFrame]
+    inputs: Sequence[Mapping[str, Any]]  # each row's feature values, what `features` encodes
     held_out: np.ndarray  # bool: scored once, never trained on
+
+    def features(self, idx: np.ndarray, scores: dict | None, names: Sequence[str]) -> pd.DataFrame:
+        """The final classifier's input for the rows `idx`, encoded as serving encodes them."""
+        return feature_frame([self.inputs[i] for i in idx], scores, names)
 
 
 def main(
@@ -251,10 +255,6 @@ def main(
     """
     df, given = read_labelled(data_dir)
     facts = solved_inputs(given, features_of(_with_text_models(groups, text_models_dir)))
-
-    def features(idx: np.ndarray, scores: dict | None, names: Sequence[str]) -> pd.DataFrame:
-        return feature_frame([facts[i] for i in idx], scores, names)
-
     rows = TrainingRows(
         wiki_db=df["wiki_db"].to_numpy(),
         rev_id=df["revision_id"].to_numpy(),
@@ -263,7 +263,7 @@ def main(
         y=df[LABEL].astype(int).to_numpy(),
         anonymous=df["is_anonymous"].astype(bool).to_numpy(),
         facts=facts,
-        features=features,
+        inputs=facts,
         held_out=holdout_mask(df["wiki_db"], df["page_title"]),
     )
     return _train_and_write(output_dir, rows, seed, groups, text_models_dir,
@@ -315,10 +315,6 @@ def main_from_table(
     facts = [_facts_with_texts(row) for row in frame[["page_title", *texts]].to_dict("records")]
     wiki_db = frame["wiki_db"].astype(str).to_numpy()
     page_title = frame["page_title"].astype(str).to_numpy()
-
-    def features(idx: np.ndarray, scores: dict | None, names: Sequence[str]) -> pd.DataFrame:
-        return feature_frame([inputs[i] for i in idx], scores, names)
-
     rows = TrainingRows(
         wiki_db=wiki_db,
         rev_id=frame["rev_id"].to_numpy(),
@@ -327,7 +323,7 @@ def main_from_table(
         y=table.labels,
         anonymous=table.anonymous,
         facts=facts,
-        features=features,
+        inputs=inputs,
         held_out=split.mask,
     )
     # With the sample, the published model's wikis are served, as when trained on it alone.
@@ -349,9 +345,9 @@ def main_from_table(
     report = None
     if TEXT_MODELS not in feature_names:
         def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
-            return _fit_catboost(features(train, None, feature_names), rows.y[train],
+            return _fit_catboost(rows.features(train, None, feature_names), rows.y[train],
                                  feature_names, seed).predict_proba(
-                features(test, None, feature_names))[:, 1]
+                rows.features(test, None, feature_names))[:, 1]
 
         with progress_bar("revertrisk-multilingual per source and across sources", 1) as step:
             report = source_report(table, split, fit_predict)

@@ -55,12 +55,14 @@ def _versions():
 
 
 @contextmanager
-def _outcome_store(settings) -> Iterator[Any]:
+def _versions_and_outcomes() -> Iterator[tuple[Any, Any]]:
+    """The model versions, and the outcome store with the decided edits the gate reads."""
     from revertrisk_service.outcomes.sql_store import SqlOutcomeStore
 
+    settings, versions = _versions()
     store = SqlOutcomeStore.from_url(settings.feedback_database_url, settings.feedback_db_timeout_s)
     try:
-        yield store
+        yield versions, store
     finally:
         store.close()
 
@@ -196,10 +198,8 @@ def compare(
     """Champion and challenger side by side on the same decided live edits."""
     from revertrisk_service.versions.promotion import compare_aliases
 
-    with one_line_errors():
-        settings, versions = _versions()
-        with _outcome_store(settings) as store:
-            body = compare_aliases(versions, store, name, version).to_json()
+    with one_line_errors(), _versions_and_outcomes() as (versions, store):
+        body = compare_aliases(versions, store, name, version).to_json()
     printed(as_json, body, lambda c: render_comparison(c, body))
     if not body["passed"]:
         raise typer.Exit(code=1)
@@ -217,15 +217,13 @@ def promote(
     from revertrisk_service.errors import GateRefused
     from revertrisk_service.versions.promotion import promote as promote_version
 
-    with one_line_errors():
-        settings, versions = _versions()
-        with _outcome_store(settings) as store:
-            try:
-                done = promote_version(versions, store, name, version, operator(), force=force,
-                                       reason=reason)
-            except GateRefused as refused:
-                typer.echo(f"revertrisk: refused: {refused.message}", err=True)
-                raise typer.Exit(code=1) from None
+    with one_line_errors(), _versions_and_outcomes() as (versions, store):
+        try:
+            done = promote_version(versions, store, name, version, operator(), force=force,
+                                   reason=reason)
+        except GateRefused as refused:
+            typer.echo(f"revertrisk: refused: {refused.message}", err=True)
+            raise typer.Exit(code=1) from None
     body = {**_aliases_body(name, versions), "forced": done.forced,
             "gate": done.comparison.to_json()}
     printed(as_json, body, lambda c: (

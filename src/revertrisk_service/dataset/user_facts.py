@@ -2,8 +2,8 @@
 edits they had saved before it, and when their first edit was. IP editors get neither (serving
 has no edit count or registration for them either).
 
-One function for one editor's edits; Spark applies it to groups of whole editors (a hash of
-wiki_db and user_text), the plain loop per editor in memory.
+One function for one editor's edits defines them, for histories read in memory; the Spark
+build computes the same with a window per editor (spark_job), checked equal by a test.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-
-import pandas as pd
 
 from revertrisk_service.dataset.columns import USER_EDITS_BEFORE, USER_FIRST_EDIT
 
@@ -41,19 +39,6 @@ def editor_facts(edits: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             USER_FIRST_EDIT: None if anonymous else str(first),
         })  # fmt: skip
     return facts
-
-
-def many_editors(edits: pd.DataFrame) -> pd.DataFrame:
-    """editor_facts of every editor in a group of whole editors, for Spark's applyInPandas.
-    A group holds many editors: a pandas frame per editor cost more than the work (an
-    Acehnese history has thousands of editors, most with one edit)."""
-    by_editor: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
-    for edit in edits.to_dict("records"):
-        by_editor[(edit["wiki_db"], edit["user_text"])].append(edit)
-    facts = [one for group in by_editor.values() for one in editor_facts(group)]
-    frame = pd.DataFrame(facts, columns=[*KEY_COLUMNS, USER_EDITS_BEFORE, USER_FIRST_EDIT])
-    frame[USER_EDITS_BEFORE] = frame[USER_EDITS_BEFORE].astype("Int64")
-    return frame
 
 
 def user_facts_in_memory(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], dict]:

@@ -20,7 +20,7 @@ from revertrisk_service.dataset.dump_reader import (
     iter_revisions,
     mediawiki_sha1,
 )
-from revertrisk_service.dataset.dump_source import open_xml, read_head
+from revertrisk_service.dataset.dump_source import DumpError, open_xml, read_head
 
 
 def _reference(path: Path, wiki_db: str | None = None) -> Iterator[tuple[dict[str, Any], str | None]]:
@@ -125,3 +125,16 @@ def test_small_shipped_histories_read_as_mwxml_reads_them(name: str) -> None:
 def test_large_shipped_histories_read_as_mwxml_reads_them(name: str, wiki_db: str | None,
                                                           revisions: int) -> None:
     assert _assert_same_as_mwxml(HISTORIES / name, wiki_db) == revisions
+
+
+def test_other_timestamp_forms_are_written_long_and_a_non_time_is_one_line(tmp_path: Path) -> None:
+    short = OLD_SCHEMA_DUMP.replace("2005-03-09T11:13:08Z", "20050309111308")
+    path = tmp_path / "short.xml"
+    path.write_text(short)
+    assert next(iter_revisions(path)).meta["revision_timestamp"] == "2005-03-09T11:13:08Z"
+    broken = tmp_path / "broken.xml"
+    broken.write_text(OLD_SCHEMA_DUMP.replace("2005-03-10T11:13:08Z", "yesterday"))
+    with pytest.raises(DumpError) as caught:
+        list(iter_revisions(broken))
+    assert caught.value.code == "dump_truncated"
+    assert "after 2 complete revisions" in caught.value.line() and "\n" not in caught.value.line()

@@ -25,11 +25,10 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError, iterparse
-
-import mwtypes
 
 from revertrisk_service.dataset.dump_source import DumpError, open_xml, read_head
 
@@ -73,11 +72,17 @@ def _local(tag: str) -> str:
 
 
 def _timestamp(text: str | None) -> str:
-    """The long format every schema writes; anything else goes through mwtypes, which reads
-    MediaWiki's other formats and rejects what is not a time."""
-    if text is not None and _LONG_TIMESTAMP.fullmatch(text):
+    """The long format every schema writes; MediaWiki's short one (20050309111308) and other ISO
+    8601 forms are rewritten to it, and what is not a time raises ValueError (a broken dump)."""
+    text = (text or "").strip()
+    if _LONG_TIMESTAMP.fullmatch(text):
         return text
-    return mwtypes.Timestamp(text).long_format()
+    if text.isdigit() and len(text) == 14:
+        when = datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    else:
+        when = datetime.fromisoformat(text)
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _page(element: Element, namespaces: dict[str, int]) -> _Page:

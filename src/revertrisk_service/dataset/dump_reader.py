@@ -31,6 +31,7 @@ from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError, iterparse
 
 from revertrisk_service.dataset.dump_source import DumpError, open_xml, read_head
+from revertrisk_service.dataset.revision import parse_timestamp
 
 # Metadata columns of a staged revision: the table's columns but the text, and the two flags.
 TEXT_HIDDEN = "text_hidden"
@@ -56,7 +57,7 @@ def mediawiki_sha1(text: str | bytes) -> str:
     return digits.rjust(31, "0")
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Page:
     page_id: int
     namespace: int
@@ -80,8 +81,7 @@ def _timestamp(text: str | None) -> str:
     if text.isdigit() and len(text) == 14:
         when = datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     else:
-        when = datetime.fromisoformat(text)
-        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        when = parse_timestamp(text)
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -158,12 +158,12 @@ def _revision(wiki_db: str, page: _Page, element: Element) -> DumpRevision:
     text_hidden = text is None and text_deleted
     user_hidden = user_deleted or not has_editor
     # Old schemas give neither size nor sha1: both come from the text's UTF-8 bytes, encoded once.
-    encoded = (text or "").encode("utf-8") if size is None or not sha1 else None
+    encoded = (text or "").encode("utf-8") if size is None or not sha1 else b""
     if text_hidden:
         # Nothing to compare: a hidden text restores nothing and is restored by nothing.
         sha1 = f"hidden:{rev_id}"
-    else:
-        sha1 = sha1 or mediawiki_sha1(encoded if encoded is not None else text or "")
+    elif not sha1:
+        sha1 = mediawiki_sha1(encoded)
     meta = {
         "wiki_db": wiki_db,
         "page_id": page.page_id,
@@ -176,7 +176,7 @@ def _revision(wiki_db: str, page: _Page, element: Element) -> DumpRevision:
         "revision_timestamp": timestamp,
         "revision_minor_edit": minor,
         "revision_comment": comment or "",
-        "revision_text_bytes": int(size) if size is not None else len(encoded or b""),
+        "revision_text_bytes": int(size) if size is not None else len(encoded),
         "revision_text_sha1": sha1,
         "revision_content_model": model or "wikitext",
         TEXT_HIDDEN: text_hidden,

@@ -7,9 +7,10 @@ runs beside the XML parser (single-threaded bzip2 takes as long as parsing what 
 lbzip2, which `make system-deps` installs, a third of that); Python's bz2 and gzip modules are
 the fallback when no command is installed. A 7-Zip archive is streamed through p7zip
 (`7z x -so`): Wikimedia's pages-meta-history .7z files hold one XML file of up to tens of GB,
-and p7zip decompresses it as a pipe in constant memory on its own core, beside the parser. py7zr (pure Python) was the other choice: it has no streaming read of an archive member
-(its `read()` returns each file whole, in memory), so it would hold the whole history, and its
-LZMA decoding in Python is several times slower. Nothing is unpacked to disk.
+and p7zip decompresses it as a pipe in constant memory on its own core, beside the parser.
+py7zr (pure Python) was the other choice: it has no streaming read of an archive member (its
+`read()` returns each file whole, in memory), so it would hold the whole history, and its LZMA
+decoding in Python is several times slower. Nothing is unpacked to disk.
 
 The XML's head says which wiki it is from: `<dbname>` (export 0.5 and later), else the host of
 `<base>` mapped through the project's wiki table (export 0.3 and 0.4), unless --wiki-db says.

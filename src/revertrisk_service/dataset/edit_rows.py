@@ -22,8 +22,8 @@ from revertrisk_service.dataset.page_rows import (
     history_revision,
     missing,
     optional_int,
-    parse_timestamp,
 )
+from revertrisk_service.dataset.revision import parse_timestamp
 from revertrisk_service.wikis import wiki_by_dbname
 
 REVISION_TEXT = "revision_text"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -19,7 +18,7 @@ import pandas as pd
 from revertrisk_service.dataset.dump_reader import TEXT_HIDDEN, USER_HIDDEN
 from revertrisk_service.dataset.labels import label_page
 from revertrisk_service.dataset.options import BuildOptions, is_bot
-from revertrisk_service.dataset.revision import HistoryRevision
+from revertrisk_service.dataset.revision import HistoryRevision, parse_timestamp
 
 # Filters in the order they are applied; a row is counted under the first one that drops it.
 FILTERS: tuple[str, ...] = (
@@ -50,14 +49,6 @@ LABELLED_SCHEMA = (
 )
 LABELLED_COLUMNS: tuple[str, ...] = tuple(f.split()[0] for f in LABELLED_SCHEMA.split(", "))
 _INT_COLUMNS = tuple(f.split()[0] for f in LABELLED_SCHEMA.split(", ") if f.endswith(" long"))
-
-
-def parse_timestamp(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    parsed = datetime.fromisoformat(str(value))
-    # A timestamp without an offset (Spark's string of a timestamp column) is UTC, as MediaWiki's.
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def missing(value: Any) -> bool:

@@ -4,7 +4,8 @@ this, so its Spark workers never import the models' feature code."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -30,3 +31,13 @@ class HistoryRevision:
     def is_anonymous(self) -> bool:
         # The Data Lake's convention (and the dump's <ip> contributor): no user id = IP editor.
         return self.user_id is None
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """A history timestamp (a dump's string, an export's string or datetime) as an aware UTC
+    datetime."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value))
+    # A timestamp without an offset (Spark's string of a timestamp column) is UTC, as MediaWiki's.
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from revertrisk_service.dataset.columns import USER_EDITS_BEFORE, USER_FIRST_EDIT
-
-KEY_COLUMNS = ("wiki_db", "revision_id")
-INPUT_COLUMNS = ("wiki_db", "user_text", "user_id", "revision_id", "revision_timestamp")
+from revertrisk_service.dataset.revision import parse_timestamp
 
 
 def _order(timestamp: Any, revision_id: Any) -> tuple[datetime, int]:
-    when = datetime.fromisoformat(str(timestamp))
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)), int(revision_id)
+    return parse_timestamp(timestamp), int(revision_id)
 
 
 def editor_facts(edits: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One editor's edits on one wiki (INPUT_COLUMNS) -> KEY_COLUMNS + the two facts each.
-    Pure Python: pandas per small group costs more than the work."""
+    """One editor's edits on one wiki (wiki_db, user_text, user_id, revision_id,
+    revision_timestamp) -> wiki_db, revision_id and the two facts, for each edit."""
     ordered = sorted(edits, key=lambda e: _order(e["revision_timestamp"], e["revision_id"]))
     first = ordered[0]["revision_timestamp"] if ordered else None
     facts = []

@@ -180,8 +180,8 @@ def build_server(settings: Settings) -> Served:
         grace_period=math.ceil(settings.shutdown_grace_s),
     )
     mount_client_endpoints(
-        app, settings, models, scoring, extras, stopping=lambda: _stopping(server),
-        version_dir=version_dir, serving=(model_dirs, serving_versions),
+        app, settings, models, scoring, extras, model_dirs, serving_versions,
+        stopping=lambda: _stopping(server), version_dir=version_dir,
     )
     return Served(server, models, app)
 

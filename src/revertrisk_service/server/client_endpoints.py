@@ -52,13 +52,14 @@ def mount_client_endpoints(
     models: Sequence[RevertRiskModel],
     scoring: RevisionScoring,
     extras: ClientListeners,
+    serving_dirs: Mapping[str, Path],
+    serving_versions: Mapping[str, str],
     stopping: Callable[[], bool] = lambda: False,
     version_dir: VersionDir | None = None,
-    serving: tuple[Mapping[str, Path], Mapping[str, str]] | None = None,
 ) -> None:
-    """`version_dir`: each version's artifact directory, so that ORES model info reads the
-    thresholds of the version answering. `serving`: each model's serving directory and version
-    (live views that follow promotions), for the patrol page; by default the configured ones."""
+    """`serving_dirs` and `serving_versions`: each model's serving directory and version (live
+    views that follow promotions), for the patrol page. `version_dir`: each version's artifact
+    directory, so that ORES model info reads the thresholds of the version answering."""
     by_name = {m.name: m for m in models}
     model_dirs = {name: settings.model_dir(name) for name in by_name}
     try:
@@ -67,7 +68,8 @@ def mount_client_endpoints(
         raise SystemExit(str(error)) from None
     ores = OresModels(by_name, aliases, model_dirs, scoring, version_dir)
     app.include_router(build_ores_router(ores, settings.max_body_bytes))
-    patrol_dirs, versions = serving or (model_dirs, {n: m.version for n, m in by_name.items()})
-    app.include_router(build_patrol_router(extras.feed, patrol_dirs, versions, stopping))
+    app.include_router(
+        build_patrol_router(extras.feed, serving_dirs, serving_versions, stopping)
+    )
     if extras.poster is not None:
         app.router.on_shutdown.append(extras.poster.aclose)

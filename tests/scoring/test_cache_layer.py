@@ -29,7 +29,6 @@ from revertrisk_service.serving.model import RevertRiskModel
 pytestmark = pytest.mark.e2e
 
 
-
 def memory_layer() -> CacheLayer:
     return CacheLayer(MemoryScoreCache(1000), CacheSettings(ttl_s=3600, negative_ttl_s=60))
 

@@ -21,7 +21,6 @@ from revertrisk_service.serving.model import RevertRiskModel
 pytestmark = pytest.mark.e2e
 
 
-
 def recomputed() -> float:
     value = REGISTRY.get_sample_value(
         "revertrisk_explanations_recomputed_total", {"model": LANGUAGE_AGNOSTIC}

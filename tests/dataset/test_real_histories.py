@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -19,9 +20,16 @@ import pytest
 from dataset.build_process import GIB, run_build
 from revertrisk_devtools.history_dump import write_history_dump
 from revertrisk_devtools.history_slice import slice_revisions
+from revertrisk_service.dataset import spark_job
 from revertrisk_service.dataset.columns import CHUNK, SOURCE
 from revertrisk_service.dataset.options import BuildOptions
-from revertrisk_service.dataset.spark_job import TASK, build, one_task_per_chunk, spark_session
+from revertrisk_service.dataset.spark_job import (
+    TASK,
+    build,
+    longest_first,
+    one_task_per_chunk,
+    spark_session,
+)
 from revertrisk_service.training.contract import DATASET_METADATA_FILE
 
 pytestmark = pytest.mark.e2e
@@ -86,7 +94,18 @@ def test_every_chunk_has_a_task_of_its_own(spark, chunks) -> None:
     spread = one_task_per_chunk(spark, keys).repartition(len(keys), TASK)
     landed = spread.select(CHUNK, F.spark_partition_id().alias("partition")).collect()
     assert sorted(row[CHUNK] for row in landed) == list(chunks)
-    assert len({row["partition"] for row in landed}) == len(keys)
+    # In the keys' order, so the longest chunks, listed first, start first.
+    assert {row[CHUNK]: row["partition"] for row in landed} == {
+        chunk: index for index, chunk in enumerate(chunks)
+    }
+
+
+def test_the_chunks_with_most_rows_go_first() -> None:
+    """The Anarchism page's chunks as its build counts them (rows per 2,000 revisions); a chunk
+    with no row to compute is left out, ties go in key order."""
+    rows = [261, 643, 737, 431, 454, 383, 488, 297, 0, 431]
+    counts = {(ANARCHISM, chunk): Counter({"rows": n}) for chunk, n in enumerate(rows)}
+    assert [chunk for _, chunk in longest_first(counts)] == [2, 1, 6, 4, 3, 9, 5, 7, 0]
 
 
 def test_one_page_uses_both_cores(spark, tmp_path) -> None:
@@ -217,3 +236,33 @@ def test_an_export_of_an_unknown_wiki_is_one_line_before_any_work(spark, tmp_pat
         build([], [table], tmp_path / "out", BuildOptions(), spark=spark, show_progress=False)
     assert caught.value.code == "unknown_wiki" and "'notawiki'" in str(caught.value)
     assert not list((tmp_path / "out").glob("source=*"))
+
+
+def test_only_the_wanted_texts_reach_the_joins(spark) -> None:
+    """A kept revision needs its own text and its parent's: the others are dropped before the
+    joins, by revision id; above the limit every text goes on."""
+    kept = spark.createDataFrame(
+        [("a", 10, 9), ("a", 12, 11), ("b", 20, None)],
+        f"{SOURCE} string, revision_id long, parent_revision_id long",
+    )
+    texts = spark.createDataFrame(
+        [(source, rev, f"text {rev}") for source in ("a", "b") for rev in range(8, 22)],
+        f"{SOURCE} string, revision_id long, revision_text string",
+    )
+    wanted = spark_job._wanted_texts(kept, texts, rows=3)
+    ids = sorted((row[SOURCE], row["revision_id"]) for row in wanted.collect())
+    # By id alone: source b's 9-12 and a's 20 pass too, and the joins match the source.
+    assert ids == sorted((s, rev) for s in ("a", "b") for rev in (9, 10, 11, 12, 20))
+    assert spark_job._wanted_texts(kept, texts, rows=spark_job.TEXT_FILTER_MAX_IDS).count() == 28
+
+
+def test_cutting_the_texts_changes_no_row(spark, histories, tmp_path, monkeypatch) -> None:
+    dump = histories / "enwiki-Rio_Grande-pages-meta-history.xml.bz2"
+    options = BuildOptions(keep_unreverted=0.2)
+    build([dump], [], tmp_path / "cut", options, spark=spark, show_progress=False)
+    monkeypatch.setattr(spark_job, "TEXT_FILTER_MAX_IDS", 0)
+    build([dump], [], tmp_path / "whole", options, spark=spark, show_progress=False)
+    cut, whole = (pd.read_parquet(tmp_path / name).sort_values("rev_id", ignore_index=True)
+                  for name in ("cut", "whole"))  # fmt: skip
+    assert len(cut) > 50
+    pd.testing.assert_frame_equal(cut, whole)

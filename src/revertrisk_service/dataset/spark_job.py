@@ -277,10 +277,35 @@ def _chunk_counts(labelled) -> dict[tuple[str, int], Counter[str]]:
     return counts
 
 
-def _pairs(kept, texts):
+# Up to this many texts wanted (a kept revision's and its parent's), the texts table is first cut
+# down to them: the ids reach every task as a hash set of longs (about 16 bytes each). Most of a
+# history is revisions nobody samples, and both joins below shuffle every text they are given.
+# Above it, the joins take the whole table.
+TEXT_FILTER_MAX_IDS = 2_000_000
+
+
+def _wanted_texts(kept, texts, rows: int):
+    """The texts a kept revision needs (its own and its parent's), or all of them above
+    TEXT_FILTER_MAX_IDS. The filter is by revision id alone, so two sources' equal ids both
+    pass; the joins that follow match the source too."""
+    from pyspark.sql import functions as F
+
+    if 2 * rows > TEXT_FILTER_MAX_IDS:
+        return texts
+    wanted = (
+        kept.select(F.col("revision_id").alias("wanted_id"))
+        .union(kept.select(F.col("parent_revision_id").alias("wanted_id")))
+        .where(F.col("wanted_id").isNotNull())
+        .distinct()
+    )
+    return texts.join(F.broadcast(wanted), texts["revision_id"] == wanted["wanted_id"], "left_semi")
+
+
+def _pairs(kept, texts, rows: int):
     """Each kept revision with its text and its parent's text (joined by revision id)."""
     from pyspark.sql import functions as F
 
+    texts = _wanted_texts(kept, texts, rows)
     own = texts.select(F.col(SOURCE), F.col("revision_id"), F.col("revision_text"))
     parent = texts.select(
         F.col(SOURCE), F.col("revision_id").alias("parent_revision_id"),
@@ -294,9 +319,21 @@ def _pairs(kept, texts):
 TASK = "task"
 
 
+def longest_first(counts: dict[tuple[str, int], Counter[str]]) -> list[tuple[str, int]]:
+    """The (source, chunk) keys with rows to compute, most rows first.
+
+    Spark starts a stage's tasks in partition order and `one_task_per_chunk` gives keys[i]
+    partition i, so the longest chunks start first and the short ones fill the cores at the
+    end: the stage ends near its total work divided by the cores, where chunks in file order
+    (a page's busiest years in the middle) leave one core idle while the other ends a long
+    chunk."""
+    keys = [key for key, chunk in counts.items() if chunk["rows"]]
+    return sorted(keys, key=lambda key: (-counts[key]["rows"], key))
+
+
 def one_task_per_chunk(spark, keys: list[tuple[str, int]]):
     """(SOURCE, CHUNK, TASK) for each (source, chunk) key, such that `repartition(len(keys),
-    TASK)` gives every chunk a partition of its own.
+    TASK)` gives keys[i] partition i: every chunk a partition of its own, in the keys' order.
 
     Spark sends a row to partition pmod(murmur3(TASK), n), and hashing the (source, chunk) keys
     themselves lets two chunks share a task while another task is empty: the two chunks with
@@ -402,7 +439,7 @@ def _build(spark, dumps, tables, out_dir: Path, options: BuildOptions, master: s
         finally:
             spark.conf.set(ARROW_BATCH, str(TEXT_GROUP_ROWS))
         pending = {key: c for key, c in counts.items() if key not in done}
-        with_rows = sorted(key for key, c in pending.items() if c["rows"])
+        with_rows = longest_first(pending)
         if with_rows:
             # Joined with the chunks still to write, so a resumed build skips the written ones.
             tasks = F.broadcast(one_task_per_chunk(spark, with_rows))
@@ -410,7 +447,7 @@ def _build(spark, dumps, tables, out_dir: Path, options: BuildOptions, master: s
                 tasks, [SOURCE, CHUNK]
             )
             result = (
-                _pairs(kept, texts)
+                _pairs(kept, texts, sum(pending[key]["rows"] for key in with_rows))
                 .repartition(len(with_rows), TASK)
                 .drop(TASK)
                 .sortWithinPartitions(SOURCE, CHUNK, "revision_id")

@@ -249,16 +249,20 @@ def test_only_the_wanted_texts_reach_the_joins(spark) -> None:
         [(source, rev, f"text {rev}") for source in ("a", "b") for rev in range(8, 22)],
         f"{SOURCE} string, revision_id long, revision_text string",
     )
-    wanted = spark_job._wanted_texts(kept, texts, rows=3)
+    many = spark_job.TEXT_FILTER_MIN_REVISIONS
+    wanted = spark_job._wanted_texts(kept, texts, rows=3, revisions=many)
     ids = sorted((row[SOURCE], row["revision_id"]) for row in wanted.collect())
     # By id alone: source b's 9-12 and a's 20 pass too, and the joins match the source.
     assert ids == sorted((s, rev) for s in ("a", "b") for rev in (9, 10, 11, 12, 20))
-    assert spark_job._wanted_texts(kept, texts, rows=spark_job.TEXT_FILTER_MAX_IDS).count() == 28
+    too_many_rows = spark_job._wanted_texts(kept, texts, spark_job.TEXT_FILTER_MAX_IDS, many)
+    too_few_revisions = spark_job._wanted_texts(kept, texts, rows=3, revisions=many - 1)
+    assert too_many_rows.count() == too_few_revisions.count() == 28
 
 
 def test_cutting_the_texts_changes_no_row(spark, histories, tmp_path, monkeypatch) -> None:
     dump = histories / "enwiki-Rio_Grande-pages-meta-history.xml.bz2"
     options = BuildOptions(keep_unreverted=0.2)
+    monkeypatch.setattr(spark_job, "TEXT_FILTER_MIN_REVISIONS", 0)  # a 1,307-revision history
     build([dump], [], tmp_path / "cut", options, spark=spark, show_progress=False)
     monkeypatch.setattr(spark_job, "TEXT_FILTER_MAX_IDS", 0)
     build([dump], [], tmp_path / "whole", options, spark=spark, show_progress=False)

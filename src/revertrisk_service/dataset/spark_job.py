@@ -280,17 +280,20 @@ def _chunk_counts(labelled) -> dict[tuple[str, int], Counter[str]]:
 # Up to this many texts wanted (a kept revision's and its parent's), the texts table is first cut
 # down to them: the ids reach every task as a hash set of longs (about 16 bytes each). Most of a
 # history is revisions nobody samples, and both joins below shuffle every text they are given.
-# Above it, the joins take the whole table.
+# Above it, the joins take the whole table; so they do below TEXT_FILTER_MIN_REVISIONS, where
+# the filter's own job (about 3 s on one core, measured on the small shipped histories) costs
+# more than shuffling every text.
 TEXT_FILTER_MAX_IDS = 2_000_000
+TEXT_FILTER_MIN_REVISIONS = 10_000
 
 
-def _wanted_texts(kept, texts, rows: int):
-    """The texts a kept revision needs (its own and its parent's), or all of them above
-    TEXT_FILTER_MAX_IDS. The filter is by revision id alone, so two sources' equal ids both
+def _wanted_texts(kept, texts, rows: int, revisions: int):
+    """The texts a kept revision needs (its own and its parent's), or all of them outside
+    the filter's limits. The filter is by revision id alone, so two sources' equal ids both
     pass; the joins that follow match the source too."""
     from pyspark.sql import functions as F
 
-    if 2 * rows > TEXT_FILTER_MAX_IDS:
+    if revisions < TEXT_FILTER_MIN_REVISIONS or 2 * rows > TEXT_FILTER_MAX_IDS:
         return texts
     wanted = (
         kept.select(F.col("revision_id").alias("wanted_id"))
@@ -301,11 +304,11 @@ def _wanted_texts(kept, texts, rows: int):
     return texts.join(F.broadcast(wanted), texts["revision_id"] == wanted["wanted_id"], "left_semi")
 
 
-def _pairs(kept, texts, rows: int):
+def _pairs(kept, texts, rows: int, revisions: int):
     """Each kept revision with its text and its parent's text (joined by revision id)."""
     from pyspark.sql import functions as F
 
-    texts = _wanted_texts(kept, texts, rows)
+    texts = _wanted_texts(kept, texts, rows, revisions)
     own = texts.select(F.col(SOURCE), F.col("revision_id"), F.col("revision_text"))
     parent = texts.select(
         F.col(SOURCE), F.col("revision_id").alias("parent_revision_id"),
@@ -447,7 +450,8 @@ def _build(spark, dumps, tables, out_dir: Path, options: BuildOptions, master: s
                 tasks, [SOURCE, CHUNK]
             )
             result = (
-                _pairs(kept, texts, sum(pending[key]["rows"] for key in with_rows))
+                _pairs(kept, texts, *(sum(pending[key][count] for key in with_rows)
+                                      for count in ("rows", "revisions")))
                 .repartition(len(with_rows), TASK)
                 .drop(TASK)
                 .sortWithinPartitions(SOURCE, CHUNK, "revision_id")

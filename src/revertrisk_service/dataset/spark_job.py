@@ -277,12 +277,12 @@ def _chunk_counts(labelled) -> dict[tuple[str, int], Counter[str]]:
     return counts
 
 
-# Up to this many texts wanted (a kept revision's and its parent's), the texts table is first cut
-# down to them: the ids reach every task as a hash set of longs (about 16 bytes each). Most of a
-# history is revisions nobody samples, and both joins below shuffle every text they are given.
-# Above it, the joins take the whole table; so they do below TEXT_FILTER_MIN_REVISIONS, where
-# the filter's own job (about 3 s on one core, measured on the small shipped histories) costs
-# more than shuffling every text.
+# Both joins below shuffle every text they are given, and most of a history is revisions nobody
+# samples. So the texts table is first cut down to the wanted ones (each kept revision's and its
+# parent's), their ids sent to every task as a hash set of longs (about 16 bytes each). Not above
+# TEXT_FILTER_MAX_IDS ids, to bound that set's memory, nor under TEXT_FILTER_MIN_REVISIONS
+# revisions, where the filter's own job (about 3 s on the small shipped histories) costs more
+# than shuffling every text.
 TEXT_FILTER_MAX_IDS = 2_000_000
 TEXT_FILTER_MIN_REVISIONS = 10_000
 
@@ -327,9 +327,8 @@ def longest_first(counts: dict[tuple[str, int], Counter[str]]) -> list[tuple[str
 
     Spark starts a stage's tasks in partition order and `one_task_per_chunk` gives keys[i]
     partition i, so the longest chunks start first and the short ones fill the cores at the
-    end: the stage ends near its total work divided by the cores, where chunks in file order
-    (a page's busiest years in the middle) leave one core idle while the other ends a long
-    chunk."""
+    end. In file order, a long chunk that starts last keeps one core busy while the others
+    have nothing left to do."""
     keys = [key for key, chunk in counts.items() if chunk["rows"]]
     return sorted(keys, key=lambda key: (-counts[key]["rows"], key))
 

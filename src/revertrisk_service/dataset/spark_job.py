@@ -296,8 +296,7 @@ def _wanted_texts(kept, texts, rows: int, revisions: int):
     if revisions < TEXT_FILTER_MIN_REVISIONS or 2 * rows > TEXT_FILTER_MAX_IDS:
         return texts
     wanted = (
-        kept.select(F.col("revision_id").alias("wanted_id"))
-        .union(kept.select(F.col("parent_revision_id").alias("wanted_id")))
+        kept.select(F.explode(F.array("revision_id", "parent_revision_id")).alias("wanted_id"))
         .where(F.col("wanted_id").isNotNull())
         .distinct()
     )
@@ -443,14 +442,14 @@ def _build(spark, dumps, tables, out_dir: Path, options: BuildOptions, master: s
         pending = {key: c for key, c in counts.items() if key not in done}
         with_rows = longest_first(pending)
         if with_rows:
+            to_write = sum((pending[key] for key in with_rows), Counter())
             # Joined with the chunks still to write, so a resumed build skips the written ones.
             tasks = F.broadcast(one_task_per_chunk(spark, with_rows))
             kept = labelled.where(F.col("dropped").isNull()).drop("dropped").join(
                 tasks, [SOURCE, CHUNK]
             )
             result = (
-                _pairs(kept, texts, *(sum(pending[key][count] for key in with_rows)
-                                      for count in ("rows", "revisions")))
+                _pairs(kept, texts, to_write["rows"], to_write["revisions"])
                 .repartition(len(with_rows), TASK)
                 .drop(TASK)
                 .sortWithinPartitions(SOURCE, CHUNK, "revision_id")

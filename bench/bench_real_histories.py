@@ -4,16 +4,19 @@ was before the bounded-memory rewrite (commit 316e1db), the same files in the sa
 
 Each build is the CLI in a subprocess, exactly as a user runs it, with Spark's default memory
 (1 GiB driver); its process tree (the CLI, the Spark JVM, the Python workers) is sampled with
-psutil every 0.2 s for the peak RSS. The old builder runs from a `git worktree` of 316e1db with
-its own PYTHONPATH; it cannot read .7z, so those files are decompressed for it first, as a user
-had to (not timed). Prints the load average: other processes share the cores. A generated
+psutil every 0.2 s for the peak RSS and the CPU time it used. The old builder runs from a
+`git worktree` of 316e1db with its own PYTHONPATH; it cannot read .7z, so those files are
+decompressed for it first, as a user had to (not timed). Prints the load average: other processes share the cores. A generated
 page of 50,000 revisions of ~107 KB (`long-page`) is built by the new builder alone.
 
 Figures: revisions read per second (wall), rows with signals per second per core
-(rows / wall / cores), peak RSS of the JVM and of all Python processes together.
+(rows / wall / cores), peak RSS of the JVM and of all Python processes together, CPUs used (CPU
+seconds / wall). With --pin each local[N] build runs on the first N CPUs only, so "one core" is
+one CPU for the JVM and the workers together.
 
 Run: python bench/bench_real_histories.py [--only acewiki ...] [--keep-unreverted 0.05]
-     [--new-cores 1 2] [--old-cores 1 2] [--skip-old] [--out /tmp/bench_real_histories.json]
+     [--new-cores 1 2] [--old-cores 1 2] [--skip-old] [--pin]
+     [--out /tmp/bench_real_histories.json]
 """
 
 from __future__ import annotations
@@ -78,13 +81,21 @@ def unpack_7z(dump: Path, work: Path) -> Path:
     return target
 
 
-class PeakMemory:
-    """Peak RSS of a process tree: the Spark JVM, and every Python process together."""
+class ProcessTreeUsage:
+    """Peak RSS of a process tree (the Spark JVM, and every Python process together) and the CPU
+    time it used. Spark's local[1] bounds the tasks, not the process: the JVM's threads (reading,
+    shuffling, sorting, Arrow) run on any free CPU beside the one Python worker, so CPU seconds
+    over wall seconds say how many CPUs a build really used."""
 
     def __init__(self, process: psutil.Popen) -> None:
         self.process, self.jvm, self.python = process, 0, 0
+        self._cpu: dict[int, float] = {}  # pid -> its CPU seconds when last seen
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu.values())
 
     def _run(self) -> None:
         while self.process.poll() is None:
@@ -95,9 +106,10 @@ class PeakMemory:
             jvm = python = 0
             for one in tree:
                 try:
-                    rss, name = one.memory_info().rss, one.name()
+                    rss, name, cpu = one.memory_info().rss, one.name(), one.cpu_times()
                 except psutil.Error:
                     continue
+                self._cpu[one.pid] = cpu.user + cpu.system
                 if "java" in name:
                     jvm += rss
                 elif "python" in name or "revertrisk" in name:
@@ -110,7 +122,7 @@ class PeakMemory:
 
 
 def run_build(src: Path, dumps: list[Path], cores: int, extra: list[str], keep: float,
-              timeout: int) -> dict:
+              timeout: int, pin: bool = False) -> dict:
     out = Path(tempfile.mkdtemp(prefix=f"bench-real-local{cores}-"))
     env = {**os.environ, "PYTHONPATH": f"{src / 'src'}{os.pathsep}{src / 'devtools'}",
            "SPARK_LOCAL_IP": "127.0.0.1"}  # fmt: skip
@@ -118,9 +130,12 @@ def run_build(src: Path, dumps: list[Path], cores: int, extra: list[str], keep: 
                "--out", str(out), "--master", f"local[{cores}]", "--keep-unreverted", str(keep),
                *[a for d in dumps for a in ("--dump", str(d))], *extra]  # fmt: skip
     start = time.perf_counter()
+    # Pinned, the whole tree (CLI, JVM, workers) inherits the first `cores` CPUs: one core is
+    # then one CPU for everything, not one task slot beside a free CPU.
+    pinned = (lambda: os.sched_setaffinity(0, range(cores))) if pin else None
     process = psutil.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)  # fmt: skip
-    memory = PeakMemory(process)
+                           text=True, preexec_fn=pinned)  # fmt: skip
+    usage = ProcessTreeUsage(process)
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -129,9 +144,11 @@ def run_build(src: Path, dumps: list[Path], cores: int, extra: list[str], keep: 
         process.kill()
         stdout, stderr = process.communicate()
     seconds = time.perf_counter() - start
-    memory.join()
-    result = {"cores": cores, "seconds": round(seconds, 1), "exit": process.returncode,
-              "peak_jvm_mib": memory.jvm // 2**20, "peak_python_mib": memory.python // 2**20,
+    usage.join()
+    result = {"cores": cores, "pinned": pin, "seconds": round(seconds, 1),
+              "exit": process.returncode, "cpu_seconds": round(usage.cpu_seconds, 1),
+              "cpus_used": round(usage.cpu_seconds / seconds, 2),
+              "peak_jvm_mib": usage.jvm // 2**20, "peak_python_mib": usage.python // 2**20,
               "load_after": [round(x, 1) for x in os.getloadavg()]}  # fmt: skip
     stages = {}
     for line in stdout.splitlines():
@@ -193,13 +210,16 @@ def main() -> None:
     parser.add_argument("--old-cores", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--new-cores", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--timeout", type=int, default=1500, help="seconds per build")
+    parser.add_argument("--pin", action="store_true",
+                        help="run each local[N] build on the first N CPUs only (taskset)")
     parser.add_argument("--out", type=Path,
                         default=Path(tempfile.gettempdir()) / "bench_real_histories.json")
     args = parser.parse_args()
     histories = args.histories if args.histories.is_dir() else Path("/work/shared/data/histories")
     work = Path(tempfile.mkdtemp(prefix="bench-real-"))
     report: dict = {"load_before": [round(x, 1) for x in os.getloadavg()],
-                    "cpus": os.cpu_count(), "keep_unreverted": args.keep_unreverted, "runs": {}}
+                    "cpus": os.cpu_count(), "keep_unreverted": args.keep_unreverted,
+                    "pinned": args.pin, "runs": {}}
     old = None if args.skip_old else old_tree(args.old_tree)
     try:
         for name in args.only:
@@ -214,7 +234,8 @@ def main() -> None:
                                               for d in dumps], args.old_cores))  # fmt: skip
             for builder, src, inputs, all_cores in builders:
                 for cores in all_cores:
-                    run = run_build(src, inputs, cores, extra, args.keep_unreverted, args.timeout)
+                    run = run_build(src, inputs, cores, extra, args.keep_unreverted, args.timeout,
+                                    args.pin)  # fmt: skip
                     report["runs"][f"{name} {builder} local[{cores}]"] = run
                     print(json.dumps({"run": f"{name} {builder} local[{cores}]", **run}), flush=True)
                     args.out.write_text(json.dumps(report, indent=2) + "\n")

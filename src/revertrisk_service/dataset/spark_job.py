@@ -30,6 +30,7 @@ from revertrisk_service.dataset.columns import (
 )
 from revertrisk_service.dataset.dump_reader import TEXT_HIDDEN, USER_HIDDEN
 from revertrisk_service.dataset.dump_source import read_head
+from revertrisk_service.dataset.local_staging import LocalStaging, local_cores
 from revertrisk_service.dataset.options import BuildOptions
 from revertrisk_service.dataset.page_rows import (
     COUNTS,
@@ -108,11 +109,10 @@ def spark_session(master: str, app_name: str = "revertrisk-dataset",
             "spark.driver.extraJavaOptions",
             f"-Dlog4j2.configurationFile={config} -Drevertrisk.build.log={log_file}",
         )
-    if master.startswith("local"):
+    cores = local_cores(master)
+    if cores is not None:
         # Few shuffle partitions on one machine: Spark's default of 200 is 200 tiny tasks here.
-        cores = master.removeprefix("local").strip("[]") or "1"
-        partitions = 2 * (os.cpu_count() or 1 if cores == "*" else int(cores.split(",")[0]))
-        builder = builder.config("spark.sql.shuffle.partitions", str(partitions))
+        builder = builder.config("spark.sql.shuffle.partitions", str(2 * cores))
         builder = builder.config("spark.driver.host", "127.0.0.1")
         builder = builder.config("spark.executorEnv.PYTHONPATH", os.environ.get("PYTHONPATH", ""))
     spark = builder.getOrCreate()
@@ -398,11 +398,16 @@ def build(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     own_session = spark is None
+    cores = local_cores(master)
+    # Only where this call starts the JVM is there a start to overlap.
+    staging = (LocalStaging(dumps, out_dir, options, cores)
+               if own_session and cores is not None and dumps else None)  # fmt: skip
     try:
         spark = spark or spark_session(master, driver_memory=driver_memory,
                                        log_file=out_dir / LOG_FILE)
         try:
-            return _build(spark, dumps, tables, out_dir, options, master, show_progress)
+            return _build(spark, dumps, tables, out_dir, options, master, show_progress,
+                          staging)  # fmt: skip
         finally:
             if own_session:
                 spark.stop()
@@ -410,15 +415,19 @@ def build(
         raise
     except Exception as error:
         raise spark_failure(error, out_dir) from error
+    finally:
+        if staging is not None:
+            staging.stop()  # nothing left to stop once the build has its staged files
 
 
 def _build(spark, dumps, tables, out_dir: Path, options: BuildOptions, master: str,
-           show_progress: bool | None) -> BuildResult:
+           show_progress: bool | None, staging: LocalStaging | None = None) -> BuildResult:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     show = master.startswith("local") if show_progress is None else show_progress
-    staged = _stage(spark, dumps, out_dir, options, show)
+    staged = (staging.results(show) if staging is not None
+              else _stage(spark, dumps, out_dir, options, show))  # fmt: skip
     failed = [s.error for s in staged if s.error]
     try:
         (out_dir / STAGING).rmdir()  # only when empty: every dump failed

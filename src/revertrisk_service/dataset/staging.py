@@ -8,7 +8,8 @@ TEXT_GROUP_ROWS texts or TEXT_GROUP_BYTES of them. Each revision gets its output
 position in the dump (`revisions_per_chunk` consecutive revisions), so a rerun assigns the same
 chunks and one long page spreads over many chunks, hence over every core.
 
-One Spark task per dump file (a dump is one compressed stream). The files are renamed into
+One process per dump file (a dump is one compressed stream): a Spark task, or on a local
+master a process started before Spark is (local_staging). The files are renamed into
 place and `_COMPLETE.json` written only at the end, so a rerun skips a file staged to its end. A
 broken dump returns its error (one line) instead of raising, so the other files go on, and its
 partial staging is removed.
@@ -97,6 +98,14 @@ def _remove_staging(directory: Path) -> None:
         directory.parent.rmdir()  # only when no other file's staging is there
     except OSError:
         pass
+
+
+def remove_unfinished(out_dir: Path, dump: Path) -> None:
+    """A dump's staging stopped before its end (a build that failed meanwhile): nothing of it is
+    kept, and a rerun stages the file again. A finished staging stays, for the rerun to reuse."""
+    directory = staging_dir(out_dir, dump)
+    if directory.is_dir() and not (directory / COMPLETE).is_file():
+        _remove_staging(directory)
 
 
 def stage_dump(dump: str, out_dir: str, revisions_per_chunk: int,

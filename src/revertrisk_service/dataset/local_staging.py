@@ -14,9 +14,8 @@ import os
 import time
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from revertrisk_service.dataset.options import BuildOptions
+from revertrisk_service.dataset.spark_progress import progress_bar
 from revertrisk_service.dataset.staging import Staged, remove_unfinished, stage_dump
 
 
@@ -49,18 +48,16 @@ class LocalStaging:
         """The staged files in the dumps' order, once every one is done; a broken dump is a
         Staged with its one-line error, as from the Spark job."""
         if show:
-            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                       TextColumn("files"), TimeElapsedColumn())  # fmt: skip
-            with Progress(*columns, transient=False) as progress:
+            with progress_bar("files") as progress:
                 task = progress.add_task("reading dumps", total=len(self._pending))
                 # Elapsed from when staging began, not from when the session was up.
                 progress.tasks[0].start_time = progress.get_time() - (
                     time.monotonic() - self._started
                 )
-                while not all(one.ready() for one in self._pending):
-                    progress.update(task, completed=sum(one.ready() for one in self._pending))
+                while (done := sum(one.ready() for one in self._pending)) < len(self._pending):
+                    progress.update(task, completed=done)
                     time.sleep(0.25)
-                progress.update(task, completed=len(self._pending))
+                progress.update(task, completed=done)
         staged = [one.get() for one in self._pending]
         self._pool.close()
         self._pool.join()

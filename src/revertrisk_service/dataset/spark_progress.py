@@ -13,6 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 T = TypeVar("T")
 
 
+def progress_bar(unit: str) -> Progress:
+    """The builder's one progress line per stage: description, bar, n/N `unit`, elapsed."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn(unit), TimeElapsedColumn(), transient=False)  # fmt: skip
+
+
 def with_progress(spark, description: str, action: Callable[[], T], show: bool) -> T:
     if not show:
         return action()
@@ -26,9 +32,7 @@ def with_progress(spark, description: str, action: Callable[[], T], show: bool) 
 
     worker = threading.Thread(target=run, daemon=True)
     tracker = spark.sparkContext.statusTracker()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("tasks"), TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, transient=False) as progress:
+    with progress_bar("tasks") as progress:
         task = progress.add_task(description, total=None)
         worker.start()
         while worker.is_alive():

@@ -6,8 +6,9 @@ Each build is the CLI in a subprocess, exactly as a user runs it, with Spark's d
 (1 GiB driver); its process tree (the CLI, the Spark JVM, the Python workers) is sampled with
 psutil every 0.2 s for the peak RSS and the CPU time it used. The old builder runs from a
 `git worktree` of 316e1db with its own PYTHONPATH; it cannot read .7z, so those files are
-decompressed for it first, as a user had to (not timed). Prints the load average: other processes share the cores. A generated
-page of 50,000 revisions of ~107 KB (`long-page`) is built by the new builder alone.
+decompressed for it first, as a user had to (not timed). Prints the load average: other
+processes share the cores. A generated page of 50,000 revisions of ~107 KB (`long-page`) is
+built by the new builder alone.
 
 Figures: revisions read per second (wall), rows with signals per second per core
 (rows / wall / cores), peak RSS of the JVM and of all Python processes together, CPUs used (CPU
@@ -211,7 +212,7 @@ def main() -> None:
     parser.add_argument("--new-cores", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--timeout", type=int, default=1500, help="seconds per build")
     parser.add_argument("--pin", action="store_true",
-                        help="run each local[N] build on the first N CPUs only (taskset)")
+                        help="run each local[N] build on the first N CPUs only (its CPU affinity)")
     parser.add_argument("--out", type=Path,
                         default=Path(tempfile.gettempdir()) / "bench_real_histories.json")
     args = parser.parse_args()
